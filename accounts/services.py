@@ -1,0 +1,70 @@
+"""Writes for accounts: registration and API tokens."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+
+
+def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create an active user with a validated password and their creator profile.
+
+    Usernames and e-mail addresses are unique regardless of case; a clash
+    raises ``ValidationError`` keyed by the field, never an IntegrityError.
+    """
+    username = username.strip()
+    email = get_user_model().objects.normalize_email(email.strip()).lower()
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["A user with that username already exists."]
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = ["A user with that e-mail address already exists."]
+    user = User(username=username, email=email, display_name=display_name.strip() or username)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    # Imported here: streams depends on accounts, not the other way round at import time.
+    from streams.services import creator_profile_ensure
+
+    try:
+        with transaction.atomic():
+            user.save()
+            creator_profile_ensure(user=user)
+    except IntegrityError as exc:  # a concurrent registration won the race for the name
+        raise ValidationError({"username": ["A user with that username or e-mail already exists."]}) from exc
+    return user
+
+
+def user_token_get_or_create(*, user: User) -> str:
+    """The user's API token, created on first use; stable across logins."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+def user_token_revoke(*, user: User) -> None:
+    """Invalidate the user's API token (log out every REST client)."""
+    Token.objects.filter(user=user).delete()
+
+
+def user_update(*, user: User, display_name: str | None = None, email: str | None = None) -> User:
+    """Change the caller's own display name or e-mail (unique regardless of case)."""
+    fields = []
+    if display_name is not None:
+        user.display_name = display_name.strip()
+        fields.append("display_name")
+    if email is not None:
+        email = email.strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise ValidationError({"email": ["A user with that e-mail address already exists."]})
+        user.email = email
+        fields.append("email")
+    if fields:
+        user.save(update_fields=fields)
+    return user

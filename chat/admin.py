@@ -1,0 +1,1 @@
+# Admin for chat arrives with its models.

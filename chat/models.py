@@ -1,0 +1,1 @@
+# Models for chat arrive with their issue.

@@ -1,0 +1,83 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+SERVICE_MARKERS = {"needs_postgres": "DATABASE_URL", "needs_redis": "REDIS_URL"}
+
+
+def pytest_runtest_setup(item):
+    """Skip service tests without their service, unless REQUIRE_SERVICES says CI must run them."""
+    for marker, variable in SERVICE_MARKERS.items():
+        if item.get_closest_marker(marker) and not os.environ.get(variable):
+            if os.environ.get("REQUIRE_SERVICES"):
+                pytest.fail(f"{variable} is not set, and this test needs it (REQUIRE_SERVICES is on).")
+            pytest.skip(f"needs {variable}")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def auth_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    client.user = user
+    return client
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for a test suite's factories.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_of_async_helpers():
+    """database_sync_to_async runs on asgiref's one worker thread; close what it opened.
+
+    Otherwise its pooled PostgreSQL connection outlives the test and the test
+    database cannot be dropped at the end of the run.
+    """
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)

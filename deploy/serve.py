@@ -1,0 +1,83 @@
+"""`make serve`: the production topology on one machine, under honcho.
+
+nginx on PORT (default 8000) is the one origin. Plain HTTP goes to gunicorn
+(WEB_WORKERS processes x WEB_THREADS threads, WSGI), WebSocket upgrades to
+WS_PROCESSES daphne processes, /static/ and /media/ straight from disk. A Celery
+worker and beat run beside them. Everything shares DATABASE_URL and REDIS_URL.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from string import Template
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / "var" / "run"
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def main() -> int:
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+    if missing:
+        print(f"make serve needs {' and '.join(missing)} (PostgreSQL and Redis); see the README.", file=sys.stderr)
+        return 2
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        print("nginx is not installed: apt-get install nginx (make serve does this when run as root).", file=sys.stderr)
+        return 2
+    port = env_int("PORT", 8000)
+    web_port = env_int("WEB_PORT", port + 1)
+    ws_processes = env_int("WS_PROCESSES", 2)
+    ws_ports = [web_port + 1 + n for n in range(ws_processes)]
+    bind = os.environ.get("BIND", "127.0.0.1")
+    venv_bin = Path(sys.executable).parent
+
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    from django.conf import settings  # settings are configured by the caller's DJANGO_SETTINGS_MODULE
+
+    values = {
+        "RUN_DIR": str(RUN_DIR),
+        "PORT": str(port),
+        "BIND": bind,
+        "WEB_PORT": str(web_port),
+        "WS_SERVERS": "\n".join(f"        server 127.0.0.1:{p};" for p in ws_ports),
+        "STATIC_ROOT": str(settings.STATIC_ROOT),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    template = Template((ROOT / "deploy" / "nginx.conf.template").read_text())
+    (RUN_DIR / "nginx.conf").write_text(template.safe_substitute(values))
+
+    web_workers = env_int("WEB_WORKERS", 2)
+    web_threads = env_int("WEB_THREADS", 8)
+    web = (
+        f"{venv_bin}/gunicorn livestream.wsgi:application --bind 127.0.0.1:{web_port}"
+        f" --workers {web_workers} --threads {web_threads} --worker-class gthread"
+        " --max-requests 20000 --max-requests-jitter 2000 --graceful-timeout 20"
+    )
+    if os.environ.get("ACCESS_LOG"):
+        web += " --access-logfile -"
+    celery_concurrency = env_int("CELERY_CONCURRENCY", 2)
+    procs = {
+        "proxy": f"{nginx} -p {RUN_DIR} -c {RUN_DIR}/nginx.conf -g 'daemon off;'",
+        "web": web,
+        "worker": f"{venv_bin}/celery -A livestream worker --loglevel INFO --concurrency {celery_concurrency}",
+        "beat": f"{venv_bin}/celery -A livestream beat --loglevel INFO --schedule {RUN_DIR}/celerybeat-schedule",
+    }
+    for index, ws_port in enumerate(ws_ports, start=1):
+        procs[f"ws{index}"] = f"{venv_bin}/daphne -b 127.0.0.1 -p {ws_port} --proxy-headers livestream.asgi:application"
+    (RUN_DIR / "Procfile").write_text("".join(f"{name}: {command}\n" for name, command in procs.items()))
+    print(f"Serving on http://{bind}:{port}  (web: gunicorn {web_workers}x{web_threads}, ws: {ws_processes} daphne)")
+    os.execv(venv_bin / "honcho", [str(venv_bin / "honcho"), "-f", str(RUN_DIR / "Procfile"), "-d", str(ROOT), "start"])
+
+
+if __name__ == "__main__":
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livestream.settings.production")
+    django.setup()
+    sys.exit(main())

@@ -1,0 +1,1 @@
+# Admin for gifts arrives with its models.

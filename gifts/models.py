@@ -1,0 +1,1 @@
+# Models for gifts arrive with their issue.

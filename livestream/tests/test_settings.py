@@ -1,0 +1,39 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+GOOD_KEY = "k" * 20 + "-production-secret-" + "q" * 20
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "PAYMENT_PROVIDER"}}
+    environment |= {"DJANGO_SETTINGS_MODULE": "livestream.settings.production"} | env
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_refuse_the_sandbox_payment_provider():
+    result = manage("check", SECRET_KEY=GOOD_KEY, PAYMENT_PROVIDER="sandbox")
+    assert result.returncode != 0 and "sandbox" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="live.example")
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(("name", "value"), [("DEBUG", "perhaps"), ("MAX_IMAGE_UPLOAD_BYTES", "many")])
+def test_malformed_settings_fail_loudly(name, value):
+    result = manage("check", **{"DJANGO_SETTINGS_MODULE": "livestream.settings.base", name: value})
+    assert result.returncode != 0 and name in result.stderr

@@ -1,0 +1,12 @@
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class IsStreamOwner(BasePermission):
+    """creator_owns_stream: only the stream's creator may change it."""
+
+    message = "Only the stream's creator may do that."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in SAFE_METHODS and getattr(view, "action", None) in {"retrieve", "list"}:
+            return True
+        return request.user.is_authenticated and obj.creator_id == request.user.pk

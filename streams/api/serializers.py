@@ -1,0 +1,260 @@
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import UserSerializer
+from streams.models import Category, CreatorProfile, ScheduleSlot, Stream
+from streams.selectors import stream_hls_url
+
+
+def absolute_media_url(request, field) -> str | None:
+    if not field:
+        return None
+    url = field.url
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that must carry its time zone (no guessing for a naive one)."""
+
+    default_error_messages = {"naive": "Include a time zone offset, e.g. 2026-12-01T18:00:00+01:00."}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip())
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "description", "icon", "colour", "parent", "children"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_children(self, obj):
+        return CategorySerializer(getattr(obj, "child_nodes", []), many=True, context=self.context).data
+
+
+class StreamSerializer(serializers.ModelSerializer):
+    """The stream body of the contract; the owner alone also sees rtmp_url and stream_key."""
+
+    creator = UserSerializer(read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tags = serializers.SerializerMethodField()
+    hls_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    rtmp_url = serializers.SerializerMethodField()
+    stream_key = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Stream
+        fields = [
+            "id",
+            "title",
+            "description",
+            "category",
+            "tags",
+            "status",
+            "visibility",
+            "is_premium",
+            "allow_chat",
+            "allow_gifts",
+            "scheduled_start_time",
+            "started_at",
+            "ended_at",
+            "creator",
+            "current_viewers",
+            "peak_viewers",
+            "max_viewers",
+            "hls_url",
+            "thumbnail_url",
+            "rtmp_url",
+            "stream_key",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _is_owner(self, obj) -> bool:
+        request = self.context.get("request")
+        return bool(request and request.user.is_authenticated and request.user.pk == obj.creator_id)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self._is_owner(instance):
+            data.pop("rtmp_url")
+            data.pop("stream_key")
+        return data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tags(self, obj):
+        return [tag.name for tag in obj.tags.all()]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_hls_url(self, obj):
+        return stream_hls_url(obj)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, obj):
+        return absolute_media_url(self.context.get("request"), obj.thumbnail)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_rtmp_url(self, obj):
+        return settings.RTMP_INGEST_URL
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_stream_key(self, obj):
+        return obj.stream_key
+
+
+class StreamSummarySerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Stream
+        fields = [
+            "id",
+            "title",
+            "status",
+            "category",
+            "scheduled_start_time",
+            "started_at",
+            "current_viewers",
+            "thumbnail_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, obj):
+        return absolute_media_url(self.context.get("request"), obj.thumbnail)
+
+
+class StreamWriteSerializer(serializers.Serializer):
+    """Input for create (title required) and update (PUT needs title too; PATCH nothing)."""
+
+    title = serializers.CharField(max_length=255)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    category = serializers.CharField(max_length=80, required=False, allow_null=True, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60, allow_blank=False), required=False, max_length=50
+    )
+    scheduled_start_time = AwareDateTimeField(required=False, allow_null=True)
+    is_premium = serializers.BooleanField(required=False)
+    allow_chat = serializers.BooleanField(required=False)
+    allow_gifts = serializers.BooleanField(required=False)
+    visibility = serializers.ChoiceField(choices=Stream.Visibility.choices, required=False)
+    max_viewers = serializers.IntegerField(min_value=1, max_value=10_000_000, required=False, allow_null=True)
+
+    def validate_title(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("The title cannot be blank.")
+        return value
+
+
+class StreamStatusSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=20)
+
+
+WEEKDAYS = [choice.name.lower() for choice in ScheduleSlot.Weekday]
+
+
+class ScheduleSlotSerializer(serializers.Serializer):
+    day = serializers.ChoiceField(choices=WEEKDAYS)
+    start_time = serializers.TimeField(format="%H:%M")
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+    def to_representation(self, instance):
+        return {
+            "day": WEEKDAYS[instance.weekday],
+            "start_time": instance.start_time.strftime("%H:%M"),
+            "duration_minutes": instance.duration_minutes,
+            "title": instance.title,
+        }
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["weekday"] = WEEKDAYS.index(value.pop("day"))
+        return value
+
+
+class CreatorSerializer(serializers.Serializer):
+    """A creator's public page: profile, schedule, followers and streams to come."""
+
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    display_name = serializers.CharField(source="public_name")
+    is_verified = serializers.BooleanField()
+    bio = serializers.CharField(source="profile.bio")
+    avatar_url = serializers.SerializerMethodField()
+    banner_url = serializers.SerializerMethodField()
+    brand_colour = serializers.CharField(source="profile.brand_colour")
+    social_links = serializers.DictField(source="profile.social_links", child=serializers.URLField())
+    schedule = serializers.SerializerMethodField()
+    follower_count = serializers.IntegerField()
+    is_following = serializers.SerializerMethodField()
+    notifications = serializers.SerializerMethodField()
+    live_stream = serializers.SerializerMethodField()
+    upcoming_streams = serializers.SerializerMethodField()
+
+    def get_avatar_url(self, obj) -> str | None:
+        return absolute_media_url(self.context.get("request"), obj.profile.avatar)
+
+    def get_banner_url(self, obj) -> str | None:
+        return absolute_media_url(self.context.get("request"), obj.profile.banner)
+
+    @extend_schema_field(serializers.DictField())
+    def get_schedule(self, obj):
+        return {"timezone": obj.profile.timezone, "slots": ScheduleSlotSerializer(obj.profile.slots, many=True).data}
+
+    def get_is_following(self, obj) -> bool:
+        return obj.follow is not None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_notifications(self, obj):
+        return follow_notifications(obj.follow) if obj.follow is not None else None
+
+    @extend_schema_field(StreamSummarySerializer(allow_null=True))
+    def get_live_stream(self, obj):
+        stream = self.context.get("live_stream")
+        return StreamSummarySerializer(stream, context=self.context).data if stream else None
+
+    @extend_schema_field(StreamSummarySerializer(many=True))
+    def get_upcoming_streams(self, obj):
+        return StreamSummarySerializer(self.context.get("upcoming_streams", []), many=True, context=self.context).data
+
+
+class CreatorUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=60, required=False)
+    bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    brand_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
+    social_links = serializers.DictField(child=serializers.CharField(max_length=300, allow_blank=True), required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+    avatar = serializers.FileField(required=False)
+    banner = serializers.FileField(required=False)
+    schedule = ScheduleSlotSerializer(many=True, required=False)
+
+    class Meta:
+        model = CreatorProfile
+
+
+def follow_notifications(follow) -> list[str]:
+    return [name for name, on in (("go_live", follow.notify_go_live), ("scheduled", follow.notify_scheduled)) if on]
+
+
+class FollowSerializer(serializers.Serializer):
+    notifications = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=5)
+
+
+class FollowResponseSerializer(serializers.Serializer):
+    creator = serializers.CharField()
+    notifications = serializers.ListField(child=serializers.CharField())
+    followed_at = serializers.DateTimeField()

@@ -1,0 +1,182 @@
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from streams.api.permissions import IsStreamOwner
+from streams.api.serializers import (
+    CategorySerializer,
+    CreatorSerializer,
+    CreatorUpdateSerializer,
+    FollowResponseSerializer,
+    FollowSerializer,
+    StreamSerializer,
+    StreamStatusSerializer,
+    StreamWriteSerializer,
+    follow_notifications,
+)
+from streams.models import Stream
+from streams.selectors import (
+    category_tree,
+    creator_get,
+    stream_get,
+    stream_list,
+    stream_live_for_creator,
+    stream_upcoming_for_creator,
+    user_get_by_username,
+)
+from streams.services import (
+    creator_profile_update,
+    follow_create,
+    follow_delete,
+    stream_apply_action,
+    stream_create,
+    stream_delete,
+    stream_rotate_key,
+    stream_update,
+)
+
+LIST_PARAMETERS = [
+    OpenApiParameter("status", str, enum=["live", "scheduled", "ended", "all"], description="Default: live."),
+    OpenApiParameter("category", str, description="Category slug; includes its sub-categories."),
+    OpenApiParameter("creator", str, description="Creator username or user id."),
+    OpenApiParameter("tag", str),
+    OpenApiParameter("q", str, description="Words to find in the title, description, creator or tags."),
+    OpenApiParameter("sort", str, enum=["viewers", "newest", "trending"]),
+    OpenApiParameter("page", int),
+    OpenApiParameter("limit", int, description="Page size, at most 100."),
+]
+
+
+class StreamViewSet(viewsets.GenericViewSet):
+    """Streams: the spec's Stream Management API."""
+
+    serializer_class = StreamSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsStreamOwner]
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+
+    def get_queryset(self) -> QuerySet[Stream]:  # for the schema generator only
+        return Stream.objects.none()
+
+    def get_object(self) -> Stream:
+        stream = stream_get(stream_id=self.kwargs["pk"], user=self.request.user)
+        self.check_object_permissions(self.request, stream)
+        return stream
+
+    def _out(self, stream: Stream, code: int = status.HTTP_200_OK) -> Response:
+        stream = stream_get(stream_id=stream.pk, user=self.request.user)  # fresh, with relations loaded
+        return Response(StreamSerializer(stream, context={"request": self.request}).data, status=code)
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses=StreamSerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(stream_list(filters=request.query_params))
+        return self.get_paginated_response(StreamSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=StreamWriteSerializer, responses={201: StreamSerializer})
+    def create(self, request):
+        serializer = StreamWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stream = stream_create(creator=request.user, **serializer.validated_data)
+        return self._out(stream, status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        return Response(StreamSerializer(self.get_object(), context={"request": request}).data)
+
+    @extend_schema(request=StreamWriteSerializer, responses=StreamSerializer)
+    def update(self, request, pk=None, partial=False):
+        stream = self.get_object()
+        serializer = StreamWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self._out(stream_update(stream=stream, data=serializer.validated_data))
+
+    @extend_schema(request=StreamWriteSerializer, responses=StreamSerializer)
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        stream_delete(stream=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=StreamStatusSerializer, responses=StreamSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        stream = self.get_object()
+        serializer = StreamStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._out(stream_apply_action(stream=stream, action=serializer.validated_data["action"]))
+
+    @extend_schema(request=None, responses=StreamSerializer)
+    @action(detail=True, methods=["post"], url_path="rotate-key")
+    def rotate_key(self, request, pk=None):
+        return self._out(stream_rotate_key(stream=self.get_object()))
+
+
+class CategoryListView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=CategorySerializer(many=True))
+    def get(self, request):
+        return Response(CategorySerializer(category_tree(), many=True).data)
+
+
+class CreatorView(APIView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    def _out(self, request, username: str) -> Response:
+        creator = creator_get(username=username, viewer=request.user)
+        context = {
+            "request": request,
+            "live_stream": stream_live_for_creator(creator=creator),
+            "upcoming_streams": stream_upcoming_for_creator(creator=creator),
+        }
+        return Response(CreatorSerializer(creator, context=context).data)
+
+    @extend_schema(responses=CreatorSerializer)
+    def get(self, request, username: str):
+        return self._out(request, username)
+
+    @extend_schema(request=CreatorUpdateSerializer, responses=CreatorSerializer)
+    def patch(self, request, username: str):
+        creator = user_get_by_username(username=username)
+        if creator.pk != request.user.pk:
+            self.permission_denied(request, message="You can only edit your own creator profile.")
+        serializer = CreatorUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        creator_profile_update(
+            user=request.user,
+            data=data,
+            avatar=data.pop("avatar", None),
+            banner=data.pop("banner", None),
+            schedule=data.pop("schedule", None),
+        )
+        return self._out(request, username)
+
+
+class FollowView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=FollowSerializer, responses={200: FollowResponseSerializer, 201: FollowResponseSerializer})
+    def post(self, request, username: str):
+        creator = user_get_by_username(username=username)
+        serializer = FollowSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        follow, created = follow_create(
+            follower=request.user, creator=creator, notifications=serializer.validated_data.get("notifications")
+        )
+        body = {
+            "creator": creator.username,
+            "notifications": follow_notifications(follow),
+            "followed_at": follow.created_at,
+        }
+        return Response(
+            FollowResponseSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, username: str):
+        follow_delete(follower=request.user, creator=user_get_by_username(username=username))
+        return Response(status=status.HTTP_204_NO_CONTENT)

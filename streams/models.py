@@ -1,0 +1,219 @@
+import secrets
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+hex_colour_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use a hex colour such as #008751.")
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (use an IANA name such as Africa/Lagos).")
+
+
+def new_stream_key() -> str:
+    return "live_" + secrets.token_urlsafe(24)
+
+
+def upload_to_avatar(instance, filename: str) -> str:
+    return f"avatars/{instance.user_id}/{uuid.uuid4().hex}.webp"
+
+
+def upload_to_banner(instance, filename: str) -> str:
+    return f"banners/{instance.user_id}/{uuid.uuid4().hex}.webp"
+
+
+def upload_to_thumbnail(instance, filename: str) -> str:
+    return f"thumbnails/{instance.id}/{uuid.uuid4().hex}.webp"
+
+
+class Category(models.Model):
+    """A node of the category tree, curated by staff."""
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    description = models.CharField(max_length=300, blank=True)
+    icon = models.CharField(max_length=16, blank=True, help_text="An emoji or short symbol shown beside the name.")
+    colour = models.CharField(max_length=7, default="#008751", validators=[hex_colour_validator])
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="streams_category_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        node, seen = self.parent, set()
+        while node is not None:
+            if node.pk == self.pk or node.pk in seen:
+                raise ValidationError({"parent": "A category cannot sit under itself."})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Tag(models.Model):
+    """A normalised (lower-case, single-spaced) tag; streams carry at most ten."""
+
+    name = models.CharField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=models.Q(name=Lower("name")), name="streams_tag_lowercase")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreatorProfile(models.Model):
+    """A user's public creator page: branding, links and weekly schedule."""
+
+    SOCIAL_NETWORKS = ("website", "x", "instagram", "youtube", "tiktok", "facebook", "linkedin")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="creator_profile"
+    )
+    bio = models.TextField(max_length=1000, blank=True)
+    avatar = models.ImageField(upload_to=upload_to_avatar, blank=True)
+    banner = models.ImageField(upload_to=upload_to_banner, blank=True)
+    brand_colour = models.CharField(max_length=7, default="#008751", validators=[hex_colour_validator])
+    social_links = models.JSONField(default=dict, blank=True)
+    timezone = models.CharField(max_length=64, default="Africa/Lagos", validators=[validate_timezone])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Creator profile of {self.user}"
+
+
+class ScheduleSlot(models.Model):
+    """A weekly recurring streaming time, in the creator profile's time zone."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    profile = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="schedule")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5), MaxValueValidator(24 * 60)])
+    title = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="streams_slot_weekday_range"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=1440),
+                name="streams_slot_duration_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}"
+
+
+class Follow(models.Model):
+    """A viewer follows a creator, with what they want to be told about."""
+
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following")
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followers")
+    notify_go_live = models.BooleanField(default=True)
+    notify_scheduled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "creator"], name="streams_follow_once"),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("creator")), name="streams_follow_not_self"),
+        ]
+        indexes = [models.Index(fields=["creator", "created_at"], name="streams_follow_creator_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.follower} follows {self.creator}"
+
+
+class Stream(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled"
+        LIVE = "live"
+        ENDED = "ended"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"
+        UNLISTED = "unlisted"
+        PRIVATE = "private"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="streams")
+    title = models.CharField(max_length=255)
+    description = models.TextField(max_length=2000, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="streams")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="streams")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    is_premium = models.BooleanField(default=False)
+    allow_chat = models.BooleanField(default=True)
+    allow_gifts = models.BooleanField(default=True)
+    scheduled_start_time = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    stream_key = models.CharField(max_length=64, unique=True, default=new_stream_key, editable=False)
+    thumbnail = models.ImageField(upload_to=upload_to_thumbnail, blank=True)
+    current_viewers = models.PositiveIntegerField(default=0)
+    peak_viewers = models.PositiveIntegerField(default=0)
+    max_viewers = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Optional limit on concurrent viewers."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["scheduled", "live", "ended"]), name="streams_stream_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=["public", "unlisted", "private"]),
+                name="streams_stream_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="live") | models.Q(started_at__isnull=False),
+                name="streams_stream_live_has_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="ended") | models.Q(ended_at__isnull=False),
+                name="streams_stream_ended_has_end",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_viewers__isnull=True) | models.Q(max_viewers__gte=1),
+                name="streams_stream_max_viewers_positive",
+            ),
+        ]
+        indexes = [
+            # The list's filters and sorts: status + visibility, then the sort key.
+            models.Index(fields=["status", "visibility", "-current_viewers"], name="streams_list_viewers_idx"),
+            models.Index(fields=["status", "visibility", "-created_at"], name="streams_list_newest_idx"),
+            models.Index(fields=["status", "visibility", "scheduled_start_time"], name="streams_list_schedule_idx"),
+            models.Index(fields=["creator", "status"], name="streams_creator_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,114 @@
+"""Reads for streams, categories and creators; each runs a fixed number of queries."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from streams.filters import StreamFilter
+from streams.models import Category, CreatorProfile, Follow, Stream
+
+UPCOMING_LIMIT = 10
+
+
+def _stream_base() -> QuerySet[Stream]:
+    return Stream.objects.select_related("creator", "category").prefetch_related("tags")
+
+
+def stream_visible_q(user) -> Q:
+    """What ``user`` may open by id: public and unlisted streams, and their own private ones."""
+    visible = Q(visibility__in=[Stream.Visibility.PUBLIC, Stream.Visibility.UNLISTED])
+    if user is not None and user.is_authenticated:
+        visible |= Q(creator_id=user.pk)
+    return visible
+
+
+def stream_list(*, filters=None) -> QuerySet[Stream]:
+    """Public streams for the listing, filtered and sorted by ``filters`` (query parameters).
+
+    Raises ``django.core.exceptions.ValidationError`` for bad parameters.
+    """
+    queryset = _stream_base().filter(visibility=Stream.Visibility.PUBLIC)
+    filterset = StreamFilter(filters, queryset=queryset)
+    if not filterset.is_valid():
+        errors = filterset.errors.get_json_data()
+        raise ValidationError({field: [error["message"] for error in errs] for field, errs in errors.items()})
+    return filterset.qs
+
+
+def stream_get(*, stream_id, user) -> Stream:
+    """The stream if ``user`` may see it; Http404 otherwise (private streams included)."""
+    stream = _stream_base().filter(stream_visible_q(user), pk=stream_id).first()
+    if stream is None:
+        raise Http404("No such stream.")
+    return stream
+
+
+def stream_hls_url(stream: Stream) -> str | None:
+    """Where players load the stream's master playlist while it is live."""
+    if stream.status != Stream.Status.LIVE:
+        return None
+    return f"{settings.HLS_BASE_URL.rstrip('/')}/{stream.pk}.m3u8"
+
+
+def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -> list[Stream]:
+    return list(
+        _stream_base()
+        .filter(
+            creator=creator,
+            status=Stream.Status.SCHEDULED,
+            visibility=Stream.Visibility.PUBLIC,
+            scheduled_start_time__gte=timezone.now(),
+        )
+        .order_by("scheduled_start_time")[:limit]
+    )
+
+
+def stream_live_for_creator(*, creator: User) -> Stream | None:
+    return (
+        _stream_base()
+        .filter(creator=creator, status=Stream.Status.LIVE, visibility=Stream.Visibility.PUBLIC)
+        .order_by("-started_at")
+        .first()
+    )
+
+
+def category_tree() -> list[Category]:
+    """Active top-level categories, each with ``child_nodes`` filled in (one query)."""
+    categories = list(Category.objects.filter(is_active=True).select_related("parent"))
+    by_parent: dict[int | None, list[Category]] = {}
+    for category in categories:
+        category.child_nodes = []
+        by_parent.setdefault(category.parent_id, []).append(category)
+    for category in categories:
+        category.child_nodes = by_parent.get(category.pk, [])
+    active_ids = {c.pk for c in categories}
+    return [c for c in categories if c.parent_id is None or c.parent_id not in active_ids]
+
+
+def creator_get(*, username: str, viewer=None) -> User:
+    """A creator by username with ``follower_count``, ``follow`` (the viewer's, or None) and ``profile``."""
+    users = User.objects.filter(username__iexact=username, is_active=True).annotate(
+        follower_count=Count("followers", distinct=True)
+    )
+    user = users.select_related("creator_profile").first()
+    if user is None:
+        raise Http404("No such creator.")
+    try:
+        user.profile = user.creator_profile
+    except CreatorProfile.DoesNotExist:
+        user.profile = CreatorProfile(user=user)  # never saved: defaults for a user who never set one up
+    user.profile.slots = list(user.profile.schedule.all()) if user.profile.pk else []
+    user.follow = None
+    if viewer is not None and viewer.is_authenticated and viewer.pk != user.pk:
+        user.follow = Follow.objects.filter(creator=user, follower=viewer).first()
+    return user
+
+
+def user_get_by_username(*, username: str) -> User:
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise Http404("No such user.")
+    return user

@@ -1,0 +1,351 @@
+"""Writes for streams, creators, follows and categories.
+
+Each service validates the rules of the product, owns its transaction and
+publishes room events only after commit.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from livestream.api.exceptions import DomainError, InvalidTransition
+from livestream.images import image_process
+from streams.events import stream_event_publish_on_commit
+from streams.models import Category, CreatorProfile, Follow, ScheduleSlot, Stream, Tag, new_stream_key
+
+TAG_MAX_LENGTH = 40
+_TAG_ALLOWED = re.compile(r"^[\w][\w \-]*$", re.UNICODE)
+
+# Image sizes kept on disk.
+AVATAR_SIZE = (256, 256)
+BANNER_SIZE = (1500, 500)
+THUMBNAIL_SIZE = (1280, 720)
+
+
+# --- Tags --------------------------------------------------------------------------
+
+
+def tag_normalize(name: str) -> str:
+    """Lower-case, trimmed, single-spaced, without a leading '#'."""
+    return " ".join(name.strip().lstrip("#").split()).lower()
+
+
+def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
+    """The Tag rows for ``names`` (normalised, de-duplicated, at most STREAM_MAX_TAGS)."""
+    normalized: list[str] = []
+    for raw in names:
+        name = tag_normalize(raw)
+        if not name:
+            continue
+        if len(name) > TAG_MAX_LENGTH or not _TAG_ALLOWED.match(name):
+            raise ValidationError(
+                {"tags": [f"{raw!r} is not a valid tag: letters, digits, spaces, - and _, up to {TAG_MAX_LENGTH}."]}
+            )
+        if name not in normalized:
+            normalized.append(name)
+    if len(normalized) > settings.STREAM_MAX_TAGS:
+        raise ValidationError({"tags": [f"A stream has at most {settings.STREAM_MAX_TAGS} tags."]})
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=normalized)}
+    missing = [Tag(name=name) for name in normalized if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.name: tag for tag in Tag.objects.filter(name__in=normalized)}
+    return [existing[name] for name in normalized]
+
+
+# --- Streams -----------------------------------------------------------------------
+
+
+def _category_by_slug(slug: str | None) -> Category | None:
+    if slug in (None, ""):
+        return None
+    category = Category.objects.filter(slug=slug, is_active=True).first()
+    if category is None:
+        raise ValidationError({"category": [f"Unknown category {slug!r}."]})
+    return category
+
+
+def _check_scheduled_start(value: datetime | None) -> None:
+    if value is None:
+        return
+    if timezone.is_naive(value):
+        raise ValidationError({"scheduled_start_time": ["Include a time zone (e.g. 2026-12-01T18:00:00+01:00)."]})
+    if value <= timezone.now():
+        raise ValidationError({"scheduled_start_time": ["The scheduled start must be in the future."]})
+
+
+@transaction.atomic
+def stream_create(
+    *,
+    creator: User,
+    title: str,
+    description: str = "",
+    category: str | None = None,
+    tags: Iterable[str] = (),
+    scheduled_start_time: datetime | None = None,
+    is_premium: bool = False,
+    allow_chat: bool = True,
+    allow_gifts: bool = True,
+    visibility: str = Stream.Visibility.PUBLIC,
+    max_viewers: int | None = None,
+) -> Stream:
+    """Create a scheduled stream with a fresh secret stream key."""
+    _check_scheduled_start(scheduled_start_time)
+    stream = Stream(
+        creator=creator,
+        title=title.strip(),
+        description=description.strip(),
+        category=_category_by_slug(category),
+        scheduled_start_time=scheduled_start_time,
+        is_premium=is_premium,
+        allow_chat=allow_chat,
+        allow_gifts=allow_gifts,
+        visibility=visibility,
+        max_viewers=max_viewers,
+    )
+    stream.full_clean(exclude=["thumbnail", "stream_key"])
+    tag_rows = tags_get_or_create(names=tags)
+    stream.save()
+    stream.tags.set(tag_rows)
+    creator_profile_ensure(user=creator)
+    return stream
+
+
+_UPDATABLE = {
+    "title",
+    "description",
+    "scheduled_start_time",
+    "is_premium",
+    "allow_chat",
+    "allow_gifts",
+    "visibility",
+    "max_viewers",
+}
+
+
+def stream_update(*, stream: Stream, data: dict[str, Any]) -> Stream:
+    """Change a stream's metadata; ``category`` is a slug and ``tags`` a list of names.
+
+    Settings a live room cares about (chat and gifts switched on or off) are
+    announced to it after commit.
+    """
+    unknown = set(data) - _UPDATABLE - {"category", "tags"}
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    with transaction.atomic():
+        stream = Stream.objects.select_for_update().get(pk=stream.pk)
+        if "scheduled_start_time" in data and data["scheduled_start_time"] != stream.scheduled_start_time:
+            if stream.status != Stream.Status.SCHEDULED:
+                raise ValidationError({"scheduled_start_time": ["Only a scheduled stream can be rescheduled."]})
+            _check_scheduled_start(data["scheduled_start_time"])
+        room_changes = {}
+        for field in _UPDATABLE & set(data):
+            value = data[field].strip() if field in {"title", "description"} else data[field]
+            if field in {"allow_chat", "allow_gifts"} and getattr(stream, field) != value:
+                room_changes[field] = value
+            setattr(stream, field, value)
+        if "category" in data:
+            stream.category = _category_by_slug(data["category"])
+        stream.full_clean(exclude=["thumbnail", "stream_key"])
+        stream.save()
+        if "tags" in data:
+            stream.tags.set(tags_get_or_create(names=data["tags"]))
+        if room_changes and stream.status == Stream.Status.LIVE:
+            stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "stream_settings", **room_changes})
+    return stream
+
+
+def stream_start(*, stream: Stream) -> Stream:
+    """scheduled -> live; anything else is an InvalidTransition (409)."""
+    with transaction.atomic():
+        stream = Stream.objects.select_for_update().get(pk=stream.pk)
+        if stream.status != Stream.Status.SCHEDULED:
+            raise InvalidTransition(f"A {stream.status} stream cannot be started.")
+        stream.status = Stream.Status.LIVE
+        stream.started_at = timezone.now()
+        stream.save(update_fields=["status", "started_at", "updated_at"])
+        stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "stream_status", "status": stream.status})
+    return stream
+
+
+def stream_stop(*, stream: Stream) -> Stream:
+    """live -> ended; anything else is an InvalidTransition (409). Viewers are zeroed."""
+    with transaction.atomic():
+        stream = Stream.objects.select_for_update().get(pk=stream.pk)
+        if stream.status != Stream.Status.LIVE:
+            raise InvalidTransition(f"A {stream.status} stream cannot be stopped.")
+        stream.status = Stream.Status.ENDED
+        stream.ended_at = timezone.now()
+        stream.current_viewers = 0
+        stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
+        stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "stream_status", "status": stream.status})
+    return stream
+
+
+STREAM_ACTIONS = {"start": stream_start, "stop": stream_stop}
+
+
+def stream_apply_action(*, stream: Stream, action: str) -> Stream:
+    """Run a lifecycle action by name ('start' or 'stop')."""
+    try:
+        service = STREAM_ACTIONS[action]
+    except KeyError:
+        raise DomainError(f"Unknown action {action!r}; use 'start' or 'stop'.", code="invalid_action") from None
+    return service(stream=stream)
+
+
+def stream_rotate_key(*, stream: Stream) -> Stream:
+    """Issue a new secret stream key; the old one stops working at once."""
+    stream.stream_key = new_stream_key()
+    stream.save(update_fields=["stream_key", "updated_at"])
+    return stream
+
+
+def stream_delete(*, stream: Stream) -> None:
+    """Delete a stream that is not live (a live one must be stopped first)."""
+    with transaction.atomic():
+        stream = Stream.objects.select_for_update().get(pk=stream.pk)
+        if stream.status == Stream.Status.LIVE:
+            raise InvalidTransition("Stop the live stream before deleting it.")
+        stream.delete()
+
+
+# --- Creators ------------------------------------------------------------------------
+
+
+def creator_profile_ensure(*, user: User) -> CreatorProfile:
+    """The user's creator profile, created empty on first need."""
+    profile, _ = CreatorProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def _clean_social_links(links: Any) -> dict[str, str]:
+    if not isinstance(links, dict):
+        raise ValidationError({"social_links": ['Send an object such as {"x": "https://x.com/name"}.']})
+    cleaned: dict[str, str] = {}
+    for network, url in links.items():
+        if network not in CreatorProfile.SOCIAL_NETWORKS:
+            raise ValidationError(
+                {"social_links": [f"Unknown network {network!r}; use {', '.join(CreatorProfile.SOCIAL_NETWORKS)}."]}
+            )
+        if url in (None, ""):
+            continue
+        parsed = urlparse(str(url))
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc or len(str(url)) > 300:
+            raise ValidationError({"social_links": [f"The {network} link must be an http(s) address."]})
+        cleaned[network] = str(url)
+    return cleaned
+
+
+def creator_profile_update(
+    *,
+    user: User,
+    data: dict[str, Any],
+    avatar=None,
+    banner=None,
+    schedule: list[dict[str, Any]] | None = None,
+) -> CreatorProfile:
+    """Update the caller's own creator profile.
+
+    ``display_name`` is kept on the user; images are validated, resized and
+    re-encoded; ``schedule`` (when given) replaces the weekly slots whole.
+    """
+    profile = creator_profile_ensure(user=user)
+    if "display_name" in data:
+        user.display_name = data["display_name"].strip()
+        user.save(update_fields=["display_name"])
+    for field in ("bio", "brand_colour", "timezone"):
+        if field in data:
+            setattr(profile, field, data[field])
+    if "social_links" in data:
+        profile.social_links = _clean_social_links(data["social_links"])
+    # Process images before the transaction: Pillow work holds no locks.
+    avatar_file = image_process(avatar, size=AVATAR_SIZE, crop=True) if avatar else None
+    banner_file = image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100)) if banner else None
+    profile.full_clean(exclude=["user", "avatar", "banner"])
+    old_files = []
+    with transaction.atomic():
+        if avatar_file:
+            old_files.append(profile.avatar.name)
+            profile.avatar.save("avatar.webp", avatar_file, save=False)
+        if banner_file:
+            old_files.append(profile.banner.name)
+            profile.banner.save("banner.webp", banner_file, save=False)
+        profile.save()
+        if schedule is not None:
+            _schedule_replace(profile=profile, slots=schedule)
+    storage = CreatorProfile._meta.get_field("avatar").storage
+    for name in filter(None, old_files):
+        transaction.on_commit(lambda name=name: storage.delete(name))
+    return profile
+
+
+def _schedule_replace(*, profile: CreatorProfile, slots: list[dict[str, Any]]) -> None:
+    """Replace the weekly schedule. Caller holds the transaction."""
+    if len(slots) > 50:
+        raise ValidationError({"schedule": ["At most 50 weekly slots."]})
+    rows = []
+    for slot in slots:
+        row = ScheduleSlot(
+            profile=profile,
+            weekday=slot["weekday"],
+            start_time=slot["start_time"],
+            duration_minutes=slot["duration_minutes"],
+            title=slot.get("title", ""),
+        )
+        row.full_clean(exclude=["profile"])
+        rows.append(row)
+    ScheduleSlot.objects.filter(profile=profile).delete()
+    ScheduleSlot.objects.bulk_create(rows)
+
+
+def creator_verify(*, users: Iterable[User], verified: bool = True) -> int:
+    """Set or clear the verified badge (staff only); returns how many changed."""
+    ids = [user.pk for user in users]
+    return User.objects.filter(pk__in=ids).exclude(is_verified=verified).update(is_verified=verified)
+
+
+# --- Follows -------------------------------------------------------------------------
+
+NOTIFICATION_CHOICES = ("go_live", "scheduled")
+
+
+def follow_create(*, follower: User, creator: User, notifications: Iterable[str] | None = None) -> tuple[Follow, bool]:
+    """Follow ``creator`` (or update what the follower is told); returns (follow, created).
+
+    ``notifications`` is a subset of ('go_live', 'scheduled'); empty means none;
+    omitted keeps the current preference (both for a new follow).
+    """
+    if follower.pk == creator.pk:
+        raise DomainError("You cannot follow yourself.", code="cannot_follow_self")
+    prefs = None
+    if notifications is not None:
+        notifications = set(notifications)
+        unknown = notifications - set(NOTIFICATION_CHOICES)
+        if unknown:
+            raise ValidationError({"notifications": [f"Unknown notification {sorted(unknown)[0]!r}."]})
+        prefs = {"notify_go_live": "go_live" in notifications, "notify_scheduled": "scheduled" in notifications}
+    try:
+        with transaction.atomic():
+            follow, created = Follow.objects.get_or_create(follower=follower, creator=creator, defaults=prefs or {})
+    except IntegrityError:  # a concurrent follow won the race
+        follow, created = Follow.objects.get(follower=follower, creator=creator), False
+    if not created and prefs is not None:
+        for field, value in prefs.items():
+            setattr(follow, field, value)
+        follow.save(update_fields=list(prefs))
+    return follow, created
+
+
+def follow_delete(*, follower: User, creator: User) -> bool:
+    """Unfollow; returns whether there was a follow to remove."""
+    deleted, _ = Follow.objects.filter(follower=follower, creator=creator).delete()
+    return bool(deleted)

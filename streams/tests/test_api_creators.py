@@ -1,0 +1,190 @@
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.tests.factories import UserFactory
+from conftest import client_for
+from streams.models import CreatorProfile, Follow
+from streams.services import creator_profile_ensure
+from streams.tests.factories import CategoryFactory, StreamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(user, suffix: str = "") -> str:
+    return f"/api/v1/creators/{user.username}{suffix}"
+
+
+def png(width: int = 400, height: int = 300) -> SimpleUploadedFile:
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), (0, 135, 81)).save(buffer, format="PNG")
+    return SimpleUploadedFile("me.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_creator_page_shows_profile_followers_and_upcoming_streams(api_client):
+    creator = UserFactory(username="ada", is_verified=True)
+    creator_profile_ensure(user=creator)
+    soon = StreamFactory(creator=creator, scheduled_start_time=timezone.now() + timedelta(days=1))
+    StreamFactory(creator=creator, scheduled_start_time=timezone.now() + timedelta(days=1), visibility="private")
+    StreamFactory(creator=creator, scheduled_start_time=timezone.now() - timedelta(days=1))  # overdue, not upcoming
+    live = StreamFactory(creator=creator, live=True)
+    Follow.objects.create(follower=UserFactory(), creator=creator)
+    Follow.objects.create(follower=UserFactory(), creator=creator)
+    body = api_client.get("/api/v1/creators/ADA").json()
+    assert body["username"] == "ada" and body["is_verified"] is True
+    assert body["follower_count"] == 2
+    assert [s["id"] for s in body["upcoming_streams"]] == [str(soon.pk)]
+    assert body["live_stream"]["id"] == str(live.pk)
+    assert body["is_following"] is False and body["notifications"] is None
+
+
+def test_user_without_a_profile_still_has_a_creator_page(api_client):
+    creator = UserFactory()
+    CreatorProfile.objects.filter(user=creator).delete()
+    response = api_client.get(url(creator))
+    assert response.status_code == 200 and response.json()["bio"] == ""
+
+
+def test_unknown_creator_is_404(api_client):
+    assert api_client.get("/api/v1/creators/nobody").status_code == 404
+
+
+def test_creator_edits_profile_schedule_and_images(auth_client):
+    body = {
+        "display_name": "Ada O.",
+        "bio": "Maths teacher",
+        "brand_colour": "#123abc",
+        "social_links": {"x": "https://x.com/ada", "website": "https://ada.example"},
+        "timezone": "Africa/Lagos",
+        "schedule": [
+            {"day": "monday", "start_time": "18:00", "duration_minutes": 90, "title": "Algebra"},
+            {"day": "saturday", "start_time": "10:30", "duration_minutes": 60},
+        ],
+    }
+    response = auth_client.patch(url(auth_client.user), body, format="json")
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert data["display_name"] == "Ada O." and data["brand_colour"] == "#123abc"
+    assert data["schedule"] == {
+        "timezone": "Africa/Lagos",
+        "slots": [
+            {"day": "monday", "start_time": "18:00", "duration_minutes": 90, "title": "Algebra"},
+            {"day": "saturday", "start_time": "10:30", "duration_minutes": 60, "title": ""},
+        ],
+    }
+    response = auth_client.patch(url(auth_client.user), {"avatar": png(), "banner": png(1600, 600)}, format="multipart")
+    assert response.status_code == 200, response.json()
+    assert response.json()["avatar_url"].endswith(".webp")
+    profile = CreatorProfile.objects.get(user=auth_client.user)
+    with Image.open(profile.avatar.path) as avatar:
+        assert avatar.size == (256, 256) and avatar.format == "WEBP"
+    with Image.open(profile.banner.path) as banner:
+        assert banner.size == (1500, 500)
+
+
+def test_schedule_is_replaced_whole(auth_client):
+    slot = {"day": "monday", "start_time": "18:00", "duration_minutes": 90}
+    auth_client.patch(url(auth_client.user), {"schedule": [slot, slot | {"day": "friday"}]}, format="json")
+    response = auth_client.patch(url(auth_client.user), {"schedule": [slot | {"day": "sunday"}]}, format="json")
+    assert [s["day"] for s in response.json()["schedule"]["slots"]] == ["sunday"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"brand_colour": "green"}, "brand_colour"),
+        ({"social_links": {"myspace": "https://myspace.com/x"}}, "social_links"),
+        ({"social_links": {"x": "javascript:alert(1)"}}, "social_links"),
+        ({"schedule": [{"day": "someday", "start_time": "18:00", "duration_minutes": 60}]}, "schedule"),
+        ({"schedule": [{"day": "monday", "start_time": "25:00", "duration_minutes": 60}]}, "schedule"),
+        ({"schedule": [{"day": "monday", "start_time": "18:00", "duration_minutes": 0}]}, "schedule"),
+        ({"bio": "x" * 1001}, "bio"),
+    ],
+)
+def test_bad_profile_input_is_400_and_changes_nothing(auth_client, body, field):
+    response = auth_client.patch(url(auth_client.user), body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    profile = creator_profile_ensure(user=auth_client.user)
+    assert profile.timezone == "Africa/Lagos" and profile.social_links == {} and profile.bio == ""
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        SimpleUploadedFile("x.png", b"not an image at all", content_type="image/png"),
+        SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"),
+    ],
+)
+def test_avatar_must_be_a_real_image(auth_client, upload):
+    response = auth_client.patch(url(auth_client.user), {"avatar": upload}, format="multipart")
+    assert response.status_code == 400
+    assert not creator_profile_ensure(user=auth_client.user).avatar
+
+
+def test_tiny_avatar_is_rejected(auth_client):
+    response = auth_client.patch(url(auth_client.user), {"avatar": png(4, 4)}, format="multipart")
+    assert response.status_code == 400
+
+
+def test_only_the_creator_edits_their_profile(api_client, auth_client):
+    other = UserFactory()
+    assert auth_client.patch(url(other), {"bio": "hacked"}, format="json").status_code == 403
+    assert api_client.patch(url(other), {"bio": "hacked"}, format="json").status_code == 401
+    assert creator_profile_ensure(user=other).bio == ""
+
+
+def test_follow_update_preferences_and_unfollow(auth_client):
+    creator = UserFactory()
+    first = auth_client.post(url(creator, "/follow"), {}, format="json")
+    assert first.status_code == 201
+    assert first.json()["notifications"] == ["go_live", "scheduled"]
+    again = auth_client.post(url(creator, "/follow"), {"notifications": ["go_live"]}, format="json")
+    assert again.status_code == 200 and again.json()["notifications"] == ["go_live"]
+    page = auth_client.get(url(creator)).json()
+    assert page["follower_count"] == 1 and page["is_following"] is True and page["notifications"] == ["go_live"]
+    muted = auth_client.post(url(creator, "/follow"), {"notifications": []}, format="json")
+    assert muted.json()["notifications"] == []
+    assert auth_client.delete(url(creator, "/follow")).status_code == 204
+    assert auth_client.delete(url(creator, "/follow")).status_code == 204  # idempotent
+    assert auth_client.get(url(creator)).json()["follower_count"] == 0
+
+
+def test_follow_errors(api_client, auth_client):
+    creator = UserFactory()
+    assert api_client.post(url(creator, "/follow")).status_code == 401
+    assert auth_client.post("/api/v1/creators/nobody/follow").status_code == 404
+    own = auth_client.post(url(auth_client.user, "/follow"))
+    assert own.status_code == 400 and own.json()["code"] == "cannot_follow_self"
+    bad = auth_client.post(url(creator, "/follow"), {"notifications": ["sms"]}, format="json")
+    assert bad.status_code == 400 and "notifications" in bad.json()
+    assert not Follow.objects.exists()
+
+
+def test_categories_are_a_tree_of_active_categories(api_client):
+    education = CategoryFactory(slug="education", name="Education", icon="📚", colour="#1f6feb")
+    CategoryFactory(slug="maths", parent=education)
+    CategoryFactory(slug="hidden", parent=education, is_active=False)
+    CategoryFactory(slug="culture")
+    body = api_client.get("/api/v1/categories").json()
+    assert [c["slug"] for c in body] == ["culture", "education"] or [c["slug"] for c in body] == [
+        "education",
+        "culture",
+    ]
+    education_row = next(c for c in body if c["slug"] == "education")
+    assert [c["slug"] for c in education_row["children"]] == ["maths"]
+    assert education_row["icon"] == "📚" and education_row["colour"] == "#1f6feb"
+
+
+def test_follow_between_two_other_users_is_counted_once_each():
+    creator = UserFactory()
+    fan = UserFactory()
+    client = client_for(fan)
+    client.post(url(creator, "/follow"))
+    client.post(url(creator, "/follow"))
+    assert Follow.objects.filter(creator=creator).count() == 1

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from streams import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("streams/<uuid:stream_id>/", views.stream_detail, name="stream-detail"),
+]

@@ -1,0 +1,1 @@
+# Admin for wallet arrives with its models.

@@ -1,0 +1,1 @@
+# Models for wallet arrive with their issue.
