@@ -1,3 +1,5 @@
-"""WebSocket routes; each app's consumers are added here."""
+"""WebSocket routes of every app."""
 
-websocket_urlpatterns: list = []
+from chat.routing import websocket_urlpatterns as chat_routes
+
+websocket_urlpatterns = [*chat_routes]

@@ -217,3 +217,21 @@ class Stream(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ViewerSession(models.Model):
+    """One viewer's visit to a stream's room, for analytics (watch time, audience)."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="viewer_sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="viewer_sessions"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    watch_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["stream", "joined_at"], name="streams_viewer_session_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user or 'anonymous'} watching {self.stream_id}"

@@ -13,13 +13,23 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
 from livestream.api.exceptions import DomainError, InvalidTransition
 from livestream.images import image_process
 from streams.events import stream_event_publish_on_commit
-from streams.models import Category, CreatorProfile, Follow, ScheduleSlot, Stream, Tag, new_stream_key
+from streams.models import (
+    Category,
+    CreatorProfile,
+    Follow,
+    ScheduleSlot,
+    Stream,
+    Tag,
+    ViewerSession,
+    new_stream_key,
+)
 
 TAG_MAX_LENGTH = 40
 _TAG_ALLOWED = re.compile(r"^[\w][\w \-]*$", re.UNICODE)
@@ -119,6 +129,9 @@ def stream_create(
     return stream
 
 
+# Stream fields a live room is told about, under their chat_settings names.
+ROOM_SETTINGS = {"allow_chat": "chat_enabled", "allow_gifts": "gifts_enabled"}
+
 _UPDATABLE = {
     "title",
     "description",
@@ -149,8 +162,8 @@ def stream_update(*, stream: Stream, data: dict[str, Any]) -> Stream:
         room_changes = {}
         for field in _UPDATABLE & set(data):
             value = data[field].strip() if field in {"title", "description"} else data[field]
-            if field in {"allow_chat", "allow_gifts"} and getattr(stream, field) != value:
-                room_changes[field] = value
+            if field in ROOM_SETTINGS and getattr(stream, field) != value:
+                room_changes[ROOM_SETTINGS[field]] = value
             setattr(stream, field, value)
         if "category" in data:
             stream.category = _category_by_slug(data["category"])
@@ -159,7 +172,8 @@ def stream_update(*, stream: Stream, data: dict[str, Any]) -> Stream:
         if "tags" in data:
             stream.tags.set(tags_get_or_create(names=data["tags"]))
         if room_changes and stream.status == Stream.Status.LIVE:
-            stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "stream_settings", **room_changes})
+            # Viewers merge chat_settings keys into what they have (chat sends the full set).
+            stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "chat_settings", **room_changes})
     return stream
 
 
@@ -200,6 +214,29 @@ def stream_apply_action(*, stream: Stream, action: str) -> Stream:
     except KeyError:
         raise DomainError(f"Unknown action {action!r}; use 'start' or 'stop'.", code="invalid_action") from None
     return service(stream=stream)
+
+
+def stream_viewers_update(*, stream_id, count: int) -> None:
+    """Store the live audience; the peak only ever rises. One UPDATE, no lock taken."""
+    Stream.objects.filter(pk=stream_id, status=Stream.Status.LIVE).update(
+        current_viewers=count, peak_viewers=Greatest("peak_viewers", count)
+    )
+
+
+def viewer_session_start(*, stream_id, user: User | None) -> ViewerSession:
+    """Record that someone (signed in or not) joined the stream's room."""
+    return ViewerSession.objects.create(stream_id=stream_id, user=user if user and user.is_authenticated else None)
+
+
+def viewer_session_end(*, session_id: int) -> None:
+    """Close a viewer session, keeping how long they watched."""
+    session = ViewerSession.objects.filter(pk=session_id, left_at__isnull=True).first()
+    if session is None:
+        return
+    now = timezone.now()
+    session.left_at = now
+    session.watch_seconds = max(0, int((now - session.joined_at).total_seconds()))
+    session.save(update_fields=["left_at", "watch_seconds"])
 
 
 def stream_rotate_key(*, stream: Stream) -> Stream:

@@ -267,3 +267,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Chat -----------------------------------------------------------------------------
+CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 10)  # flood protection: messages ...
+CHAT_RATE_SECONDS = env_int("CHAT_RATE_SECONDS", 10)  # ... per this many seconds, per user and stream
+CHAT_OUTBOX_LIMIT = env_int("CHAT_OUTBOX_LIMIT", 500)  # events queued for one slow viewer before we drop them

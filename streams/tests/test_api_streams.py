@@ -197,13 +197,10 @@ def test_rescheduling_into_the_past_is_rejected(auth_client):
 
 def test_turning_chat_off_on_a_live_stream_tells_the_room(auth_client, django_capture_on_commit_callbacks):
     stream = StreamFactory(creator=auth_client.user, live=True)
-    with mock.patch("streams.events.get_channel_layer") as layer:
-        layer.return_value.group_send = mock.AsyncMock()
+    with mock.patch("livestream.rooms.room_publish") as publish:
         with django_capture_on_commit_callbacks(execute=True):
             auth_client.patch(detail(stream), {"allow_chat": False}, format="json")
-    group, message = layer.return_value.group_send.await_args.args
-    assert group == f"stream_{stream.pk}"
-    assert message["event"] == {"type": "stream_settings", "allow_chat": False}
+    publish.assert_called_once_with(stream.pk, {"type": "chat_settings", "chat_enabled": False})
 
 
 # --- lifecycle ------------------------------------------------------------------------
@@ -211,13 +208,12 @@ def test_turning_chat_off_on_a_live_stream_tells_the_room(auth_client, django_ca
 
 def test_start_then_stop(auth_client, django_capture_on_commit_callbacks):
     stream = StreamFactory(creator=auth_client.user)
-    with mock.patch("streams.events.get_channel_layer") as layer:
-        layer.return_value.group_send = mock.AsyncMock()
+    with mock.patch("livestream.rooms.room_publish") as publish:
         with django_capture_on_commit_callbacks(execute=True):
             started = auth_client.post(f"{detail(stream)}/status", {"action": "start"}, format="json")
         assert started.status_code == 200
         assert started.json()["status"] == "live" and started.json()["started_at"]
-        assert layer.return_value.group_send.await_args.args[1]["event"] == {"type": "stream_status", "status": "live"}
+        publish.assert_called_once_with(stream.pk, {"type": "stream_status", "status": "live"})
         stopped = auth_client.post(f"{detail(stream)}/status", {"action": "stop"}, format="json")
     assert stopped.status_code == 200
     assert stopped.json()["status"] == "ended" and stopped.json()["ended_at"]

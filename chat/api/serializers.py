@@ -1,0 +1,74 @@
+from rest_framework import serializers
+
+from chat.models import ChatMessage, MessageReport
+from chat.selectors import chat_message_payload, user_payload
+
+
+class ChatMessageSerializer(serializers.BaseSerializer):
+    """Output only: exactly the `message` of a chat_message event."""
+
+    def to_representation(self, instance: ChatMessage) -> dict:
+        return chat_message_payload(instance, getattr(instance, "badges", None))
+
+
+class ChatMessageInputSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=2000, trim_whitespace=False)
+    message_type = serializers.ChoiceField(choices=ChatMessage.Type.choices, default=ChatMessage.Type.TEXT)
+    mentions = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    before = serializers.DateTimeField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+
+class UserRefSerializer(serializers.Serializer):
+    """Name a user by ``user_id`` or ``username``."""
+
+    user_id = serializers.UUIDField(required=False)
+    username = serializers.CharField(required=False, max_length=150)
+
+    def validate(self, attrs):
+        if not attrs.get("user_id") and not attrs.get("username"):
+            raise serializers.ValidationError({"user_id": ["Give user_id or username."]})
+        return attrs
+
+
+class BanInputSerializer(UserRefSerializer):
+    duration_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=31_536_000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class BanSerializer(serializers.Serializer):
+    def to_representation(self, ban) -> dict:
+        return {
+            "user": user_payload(ban.user),
+            "reason": ban.reason,
+            "expires_at": serializers.DateTimeField().to_representation(ban.expires_at) if ban.expires_at else None,
+            "created_at": serializers.DateTimeField().to_representation(ban.created_at),
+            "moderator": ban.moderator.username if ban.moderator else None,
+        }
+
+
+class ModeratorSerializer(serializers.Serializer):
+    def to_representation(self, moderator) -> dict:
+        return {
+            "user": user_payload(moderator.user),
+            "created_at": serializers.DateTimeField().to_representation(moderator.created_at),
+        }
+
+
+class ChatSettingsSerializer(serializers.Serializer):
+    chat_enabled = serializers.BooleanField(required=False)
+    gifts_enabled = serializers.BooleanField(required=False)
+    slow_mode = serializers.IntegerField(required=False, min_value=0, max_value=86400)
+    followers_only = serializers.BooleanField(required=False)
+    followers_min_minutes = serializers.IntegerField(required=False, min_value=0, max_value=60 * 24 * 365)
+    emote_only = serializers.BooleanField(required=False)
+    block_links = serializers.BooleanField(required=False)
+    blocked_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=200)
+
+
+class ReportInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=MessageReport.Reason.choices)
+    details = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from chat.api import views
+
+urlpatterns = [
+    path("streams/<uuid:stream_id>/chat", views.ChatMessagesView.as_view(), name="api-chat"),
+    path("streams/<uuid:stream_id>/chat/settings", views.ChatSettingsView.as_view(), name="api-chat-settings"),
+    path("streams/<uuid:stream_id>/chat/<uuid:message_id>", views.ChatMessageView.as_view(), name="api-chat-message"),
+    path(
+        "streams/<uuid:stream_id>/chat/<uuid:message_id>/report",
+        views.ChatReportView.as_view(),
+        name="api-chat-report",
+    ),
+    path("streams/<uuid:stream_id>/moderators", views.ModeratorsView.as_view(), name="api-moderators"),
+    path("streams/<uuid:stream_id>/moderators/<uuid:user_id>", views.ModeratorView.as_view(), name="api-moderator"),
+    path("streams/<uuid:stream_id>/bans", views.BansView.as_view(), name="api-bans"),
+    path("streams/<uuid:stream_id>/bans/<uuid:user_id>", views.BanView.as_view(), name="api-ban"),
+]

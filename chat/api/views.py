@@ -1,0 +1,198 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from chat.api.serializers import (
+    BanInputSerializer,
+    BanSerializer,
+    ChatMessageInputSerializer,
+    ChatMessageSerializer,
+    ChatSettingsSerializer,
+    HistoryQuerySerializer,
+    ModeratorSerializer,
+    ReportInputSerializer,
+    UserRefSerializer,
+)
+from chat.models import ChatMessage
+from chat.selectors import chat_bans, chat_history, chat_moderators, chat_role, chat_settings_of, chat_settings_payload
+from chat.services import (
+    ChatError,
+    chat_ban_create,
+    chat_ban_lift,
+    chat_message_delete,
+    chat_message_send,
+    chat_moderator_add,
+    chat_moderator_remove,
+    chat_settings_update,
+    message_report_create,
+)
+from streams.selectors import stream_get
+
+
+def _user_ref(data: dict) -> User:
+    users = User.objects.filter(is_active=True)
+    user = (
+        users.filter(pk=data["user_id"]).first()
+        if data.get("user_id")
+        else users.filter(username__iexact=data["username"]).first()
+    )
+    if user is None:
+        raise Http404("No such user.")
+    return user
+
+
+class StreamScopedView(APIView):
+    """Resolves the stream from the URL with the visibility rules (404 for what the caller may not see)."""
+
+    def stream(self, request, stream_id):
+        return stream_get(stream_id=stream_id, user=request.user)
+
+    def require_moderator(self, request, stream) -> None:
+        if chat_role(stream=stream, user=request.user) is None:
+            raise ChatError(
+                "Only the creator, moderators and staff can do that.", code="permission_denied", status_code=403
+            )
+
+
+class ChatMessagesView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", str, description="ISO timestamp cursor"),
+            OpenApiParameter("limit", int),
+        ],
+        responses=ChatMessageSerializer(many=True),
+    )
+    def get(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        messages = chat_history(stream=stream, **query.validated_data)
+        return Response({"results": ChatMessageSerializer(messages, many=True).data})
+
+    @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageSerializer})
+    def post(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        serializer = ChatMessageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = chat_message_send(stream_id=stream.pk, user=request.user, **serializer.validated_data)
+        return Response(ChatMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ChatMessageView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, stream_id, message_id):
+        chat_message_delete(stream=self.stream(request, stream_id), message_id=message_id, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChatReportView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=ReportInputSerializer, responses={201: None})
+    def post(self, request, stream_id, message_id):
+        stream = self.stream(request, stream_id)
+        message = ChatMessage.objects.filter(pk=message_id, stream=stream, deleted_at__isnull=True).first()
+        if message is None:
+            raise Http404("No such message.")
+        serializer = ReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = message_report_create(message=message, reporter=request.user, **serializer.validated_data)
+        return Response({"id": report.pk, "status": report.status}, status=status.HTTP_201_CREATED)
+
+
+class ChatSettingsView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=ChatSettingsSerializer)
+    def get(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        body = chat_settings_payload(stream)
+        if chat_role(stream=stream, user=request.user) is not None:
+            body["blocked_terms"] = chat_settings_of(stream).blocked_terms
+        return Response(body)
+
+    @extend_schema(request=ChatSettingsSerializer, responses=ChatSettingsSerializer)
+    def put(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        self.require_moderator(request, stream)
+        serializer = ChatSettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rules = chat_settings_update(stream=stream, actor=request.user, data=serializer.validated_data)
+        stream = self.stream(request, stream_id)
+        return Response({**chat_settings_payload(stream, rules), "blocked_terms": rules.blocked_terms})
+
+    patch = put
+
+
+class ModeratorsView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ModeratorSerializer(many=True))
+    def get(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        self.require_moderator(request, stream)
+        return Response({"results": ModeratorSerializer(chat_moderators(stream=stream), many=True).data})
+
+    @extend_schema(request=UserRefSerializer, responses={201: ModeratorSerializer})
+    def post(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        serializer = UserRefSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moderator, created = chat_moderator_add(
+            stream=stream, actor=request.user, user=_user_ref(serializer.validated_data)
+        )
+        return Response(
+            ModeratorSerializer(moderator).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class ModeratorView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, stream_id, user_id):
+        stream = self.stream(request, stream_id)
+        chat_moderator_remove(stream=stream, actor=request.user, user=_user_ref({"user_id": user_id}))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BansView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=BanSerializer(many=True))
+    def get(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        self.require_moderator(request, stream)
+        return Response({"results": BanSerializer(chat_bans(stream=stream), many=True).data})
+
+    @extend_schema(request=BanInputSerializer, responses={201: BanSerializer})
+    def post(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        serializer = BanInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ban = chat_ban_create(
+            stream=stream,
+            actor=request.user,
+            user=_user_ref(data),
+            duration_seconds=data.get("duration_seconds"),
+            reason=data.get("reason", ""),
+        )
+        return Response(BanSerializer(ban).data, status=status.HTTP_201_CREATED)
+
+
+class BanView(StreamScopedView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, stream_id, user_id):
+        stream = self.stream(request, stream_id)
+        chat_ban_lift(stream=stream, actor=request.user, user=_user_ref({"user_id": user_id}))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,156 @@
+"""The live chat socket: /api/v1/streams/{id}/chat.
+
+Anyone who may see the stream can connect and read; signed-in users send.
+Room events reach this consumer through the process's RoomHub (one Redis
+subscription per room per process, the same text for every viewer); events
+for one user (a ban) through the Channels layer group ``user_<id>``.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from chat.selectors import chat_room_open
+from chat.services import ChatError, chat_message_send
+from livestream.rooms import RoomHub, event_text
+from streams.presence import PresenceTracker
+from streams.services import viewer_session_end, viewer_session_start
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME = 4096
+CLOSE_NOT_FOUND = 4404
+CLOSE_ROOM_FULL = 4429
+CLOSE_TOO_SLOW = 4008
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    stream_id: str
+    joined = False
+
+    async def connect(self) -> None:
+        self.stream_id = str(self.scope["url_route"]["kwargs"]["stream_id"])
+        self.user = self.scope.get("user")
+        room = await database_sync_to_async(chat_room_open)(stream_id=self.stream_id, user=self.user)
+        if room is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.connection_id = uuid.uuid4().hex
+        self.presence = PresenceTracker.current()
+        limit = room["max_viewers"]
+        if limit and room["role"] is None and await self.presence.count(self.stream_id) >= limit:
+            await self.accept()
+            await self.send_event(
+                {"type": "error", "code": "room_full", "detail": f"This stream is full ({limit} viewers)."}
+            )
+            await self.close(code=CLOSE_ROOM_FULL)
+            return
+        await self.accept()
+        self.outbox: deque = deque()
+        self.wakeup = asyncio.Event()
+        self.writer = asyncio.create_task(self._write())
+        self.hub = RoomHub.current()
+        await self.hub.join(self.stream_id, self)
+        if self.user is not None and self.user.is_authenticated:
+            await self.channel_layer.group_add(f"user_{self.user.pk}", self.channel_name)
+        self.joined = True
+        self.deliver(event_text({"type": "chat_settings", **room["settings"]}))
+        self.deliver(event_text({"type": "stream_status", "status": room["status"]}))
+        await self.presence.join(self.stream_id, self.connection_id)
+        self.session_id = (
+            await database_sync_to_async(viewer_session_start)(stream_id=self.stream_id, user=self.user)
+        ).pk
+
+    async def disconnect(self, code) -> None:
+        if not hasattr(self, "hub"):
+            return
+        self.joined = False
+        await self.hub.leave(self.stream_id, self)
+        self.writer.cancel()
+        if self.user is not None and self.user.is_authenticated:
+            await self.channel_layer.group_discard(f"user_{self.user.pk}", self.channel_name)
+        try:
+            await self.presence.leave(self.stream_id, self.connection_id)
+        finally:
+            await database_sync_to_async(viewer_session_end)(session_id=self.session_id)
+
+    # --- out: room events ---------------------------------------------------------------
+
+    def deliver(self, text: str) -> None:
+        """Queue an event for this viewer (called by the hub for each room event)."""
+        if not self.joined:
+            return
+        if len(self.outbox) >= settings.CHAT_OUTBOX_LIMIT:
+            self._drop_laggard()
+            return
+        self.outbox.append(text)
+        self.wakeup.set()
+
+    def _drop_laggard(self) -> None:
+        """A viewer this far behind is closed (code 4008); the room never waits for them."""
+        logger.info("chat %s: dropping a viewer %d events behind", self.stream_id, len(self.outbox))
+        self.joined = False
+        self.outbox.clear()
+        self.outbox.append(CLOSE_MARK)
+        self.wakeup.set()
+
+    async def _write(self) -> None:
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            while self.outbox:
+                text = self.outbox.popleft()
+                if text is CLOSE_MARK:
+                    await self.close(code=CLOSE_TOO_SLOW)
+                    return
+                await self.send(text_data=text)
+
+    async def send_event(self, event: dict) -> None:
+        await self.send(text_data=event_text(event))
+
+    async def user_event(self, message: dict) -> None:
+        """A Channels-layer event for this user (e.g. they were banned)."""
+        event = message["event"]
+        if event.get("stream_id") in (None, self.stream_id):
+            self.deliver(event_text(event))
+
+    # --- in: messages from the viewer -------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME:
+            self.deliver(
+                event_text({"type": "error", "code": "invalid_message", "detail": "Send JSON text up to 4 KB."})
+            )
+            return
+        try:
+            data = json.loads(text_data)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or data.get("type") != "chat_message":
+            detail = 'Send {"type": "chat_message", "content": "..."}.'
+            self.deliver(event_text({"type": "error", "code": "invalid_message", "detail": detail}))
+            return
+        try:
+            await database_sync_to_async(chat_message_send)(
+                stream_id=self.stream_id,
+                user=self.user,
+                content=data.get("content"),
+                message_type=data.get("message_type") or "text",
+                mentions=data.get("mentions") or [],
+            )
+        except ChatError as exc:
+            self.deliver(event_text(exc.event()))
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            detail = " ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+            self.deliver(event_text({"type": "error", "code": "invalid_message", "detail": detail, "errors": errors}))
+
+
+CLOSE_MARK = object()  # queued in place of events when a laggard is dropped

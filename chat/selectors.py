@@ -1,0 +1,126 @@
+"""Reads for chat: history, who may moderate, the rules in force."""
+
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings
+from streams.models import Stream
+
+GLOBAL_TERMS_CACHE_KEY = "chat:blocked-terms"
+HISTORY_MAX = 100
+
+
+def chat_history(*, stream: Stream, before: datetime | None = None, limit: int = 50) -> list[ChatMessage]:
+    """Newest first, deleted messages left out; ``before`` is an exclusive cursor. Two queries at most."""
+    messages = ChatMessage.objects.filter(stream=stream, deleted_at__isnull=True).select_related("user")
+    if before is not None:
+        messages = messages.filter(created_at__lt=before)
+    return list(messages.order_by("-created_at")[: max(1, min(limit, HISTORY_MAX))])
+
+
+def chat_is_moderator(*, stream: Stream, user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return ChatModerator.objects.filter(stream=stream, user=user).exists()
+
+
+def chat_role(*, stream: Stream, user) -> str | None:
+    """'creator', 'staff', 'moderator' or None: who may moderate this stream's chat."""
+    if user is None or not user.is_authenticated:
+        return None
+    if user.pk == stream.creator_id:
+        return "creator"
+    if chat_is_moderator(stream=stream, user=user):
+        return "moderator"
+    if user.is_staff:
+        return "staff"
+    return None
+
+
+def chat_settings_of(stream: Stream) -> ChatSettings:
+    """The stream's chat settings, or unsaved defaults when nobody changed them."""
+    try:
+        return stream.chat_settings
+    except ChatSettings.DoesNotExist:
+        return ChatSettings(stream=stream)
+
+
+def chat_settings_payload(stream: Stream, chat_settings: ChatSettings | None = None) -> dict:
+    """The `chat_settings` event and the settings API body (blocked terms only for moderators)."""
+    chat_settings = chat_settings or chat_settings_of(stream)
+    return {
+        "chat_enabled": stream.allow_chat,
+        "gifts_enabled": stream.allow_gifts,
+        "slow_mode": chat_settings.slow_mode_seconds,
+        "followers_only": chat_settings.followers_only,
+        "followers_min_minutes": chat_settings.followers_min_minutes,
+        "emote_only": chat_settings.emote_only,
+        "block_links": chat_settings.block_links,
+    }
+
+
+def chat_active_ban(*, stream: Stream, user: User) -> ChatBan | None:
+    return ChatBan.objects.filter(stream=stream, user=user).exclude(expires_at__lte=timezone.now()).first()
+
+
+def chat_bans(*, stream: Stream) -> QuerySet[ChatBan]:
+    return (
+        ChatBan.objects.filter(stream=stream)
+        .exclude(expires_at__lte=timezone.now())
+        .select_related("user", "moderator")
+        .order_by("-created_at")
+    )
+
+
+def chat_moderators(*, stream: Stream) -> QuerySet[ChatModerator]:
+    return ChatModerator.objects.filter(stream=stream).select_related("user").order_by("created_at")
+
+
+def chat_global_blocked_terms() -> list[str]:
+    """Staff's platform-wide blocked terms, cached for a minute (admin saves clear it)."""
+    terms = cache.get(GLOBAL_TERMS_CACHE_KEY)
+    if terms is None:
+        terms = list(BlockedTerm.objects.filter(is_active=True).values_list("term", flat=True))
+        cache.set(GLOBAL_TERMS_CACHE_KEY, terms, 60)
+    return terms
+
+
+def user_payload(user: User, badges: list[str] | None = None) -> dict:
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name or user.username,
+        "is_verified": user.is_verified,
+        "badges": badges or [],
+    }
+
+
+def chat_message_payload(message: ChatMessage, badges: list[str] | None = None) -> dict:
+    """A message as every client sees it, over the socket and over REST alike."""
+    return {
+        "id": str(message.pk),
+        "user": user_payload(message.user, badges),
+        "content": message.content,
+        "message_type": message.message_type,
+        "mentions": message.mentions,
+        "created_at": message.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def chat_room_open(*, stream_id, user) -> dict | None:
+    """What a socket needs to join a stream's room, or None if the user may not see it."""
+    from streams.selectors import stream_visible_q
+
+    stream = Stream.objects.select_related("chat_settings").filter(stream_visible_q(user), pk=stream_id).first()
+    if stream is None:
+        return None
+    return {
+        "status": stream.status,
+        "max_viewers": stream.max_viewers,
+        "role": chat_role(stream=stream, user=user),
+        "settings": chat_settings_payload(stream),
+    }

@@ -1,0 +1,384 @@
+"""Writes for chat: sending, deleting, moderators, bans, settings, reports.
+
+Every rule (chat on/off, bans, followers-only, emote-only, filters, flood and
+slow mode) is checked here, so a message sent over the socket and one POSTed
+over REST meet exactly the same rules. Broadcasts run after commit.
+"""
+
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+
+from accounts.models import User
+from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
+from chat.selectors import (
+    GLOBAL_TERMS_CACHE_KEY,
+    chat_active_ban,
+    chat_global_blocked_terms,
+    chat_message_payload,
+    chat_role,
+    chat_settings_of,
+    chat_settings_payload,
+)
+from livestream.api.exceptions import DomainError
+from livestream.rooms import room_publish_on_commit
+from streams.models import Follow, Stream
+from streams.services import stream_update
+
+MAX_LENGTH = 500
+MAX_MENTIONS = 20
+MAX_TERMS = 200
+LINK_PATTERN = re.compile(
+    r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ng|io|co|ly|gg|tv|me|xyz|info|app|link|biz)\b"
+)
+
+
+class ChatError(DomainError):
+    """A chat rule said no. ``wait`` (seconds) becomes Retry-After; ``until`` ends a ban."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str,
+        status_code: int = status.HTTP_400_BAD_REQUEST,
+        wait: float | None = None,
+        until: datetime | None = None,
+    ):
+        super().__init__(detail, code=code, status_code=status_code)
+        self.wait = wait
+        self.until = until
+
+    def event(self) -> dict[str, Any]:
+        """The `error` event a WebSocket client gets for this refusal."""
+        event: dict[str, Any] = {"type": "error", "code": self.get_codes(), "detail": str(self.detail)}
+        if self.wait is not None:
+            event["retry_after"] = max(1, round(self.wait))
+        if self.until is not None:
+            event["until"] = self.until.isoformat().replace("+00:00", "Z")
+        return event
+
+
+def _badges(role: str | None) -> list[str]:
+    return [role] if role else []
+
+
+def _terms_pattern(terms: Iterable[str]) -> re.Pattern | None:
+    cleaned = sorted({term.strip().casefold() for term in terms if term and term.strip()}, key=len, reverse=True)
+    if not cleaned:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(term) for term in cleaned) + r")(?!\w)")
+
+
+def _check_rate(*, stream_id, user_id) -> None:
+    """Flood protection: at most CHAT_RATE_MESSAGES per CHAT_RATE_SECONDS per user per stream."""
+    limit, window = settings.CHAT_RATE_MESSAGES, settings.CHAT_RATE_SECONDS
+    bucket = int(time.time() // window)
+    key = f"chat:rate:{stream_id}:{user_id}:{bucket}"
+    if cache.add(key, 1, timeout=window + 1):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 1)
+        return
+    if count > limit:
+        wait = window - (time.time() % window)
+        raise ChatError(
+            f"You are sending messages too fast; wait {max(1, round(wait))} s.",
+            code="rate_limited",
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            wait=wait,
+        )
+
+
+def _check_slow_mode(*, stream_id, user_id, seconds: int) -> None:
+    if seconds <= 0:
+        return
+    key = f"chat:slow:{stream_id}:{user_id}"
+    now = time.time()
+    if cache.add(key, now, timeout=seconds):
+        return
+    last = cache.get(key) or now
+    wait = max(0.0, seconds - (now - last))
+    if wait <= 0:
+        cache.set(key, now, timeout=seconds)
+        return
+    raise ChatError(
+        f"Slow mode is on: one message every {seconds} s.",
+        code="slow_mode",
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        wait=wait,
+    )
+
+
+def _clean_mentions(mentions: Iterable[Any]) -> list[str]:
+    ids: list[str] = []
+    for raw in mentions:
+        try:
+            value = str(uuid.UUID(str(raw)))
+        except ValueError:
+            raise ValidationError({"mentions": [f"{raw!r} is not a user id."]}) from None
+        if value not in ids:
+            ids.append(value)
+    if len(ids) > MAX_MENTIONS:
+        raise ValidationError({"mentions": [f"At most {MAX_MENTIONS} mentions."]})
+    if ids:
+        known = {str(pk) for pk in User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)}
+        unknown = [value for value in ids if value not in known]
+        if unknown:
+            raise ValidationError({"mentions": [f"Unknown user {unknown[0]}."]})
+    return ids
+
+
+def chat_message_send(
+    *,
+    stream_id,
+    user: User,
+    content: str,
+    message_type: str = ChatMessage.Type.TEXT,
+    mentions: Iterable[Any] = (),
+) -> ChatMessage:
+    """Store a chat message and, after commit, send it to the whole room.
+
+    Raises ChatError (with a contract ``code``) when a rule refuses it and
+    ValidationError for malformed input; nothing is stored then.
+    """
+    if user is None or not user.is_authenticated:
+        raise ChatError("Sign in to chat.", code="not_authenticated", status_code=status.HTTP_401_UNAUTHORIZED)
+    if not isinstance(content, str):
+        raise ValidationError({"content": ["Send the message as text."]})
+    content = content.strip()
+    if not content:
+        raise ValidationError({"content": ["The message is empty."]})
+    if len(content) > MAX_LENGTH:
+        raise ValidationError({"content": [f"At most {MAX_LENGTH} characters."]})
+    if message_type not in ChatMessage.Type.values:
+        raise ValidationError({"message_type": ["Use 'text' or 'emote'."]})
+    if not isinstance(mentions, list | tuple):
+        raise ValidationError({"mentions": ["Send a list of user ids."]})
+
+    stream = Stream.objects.select_related("chat_settings").filter(pk=stream_id).first()
+    if stream is None:
+        raise ChatError("No such stream.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+    if not stream.allow_chat:
+        raise ChatError("Chat is turned off for this stream.", code="chat_disabled", status_code=403)
+    if stream.status == Stream.Status.ENDED:
+        raise ChatError("This stream has ended; its chat is closed.", code="chat_disabled", status_code=403)
+    rules = chat_settings_of(stream)
+    role = chat_role(stream=stream, user=user)
+    if role is None:
+        ban = chat_active_ban(stream=stream, user=user)
+        if ban is not None:
+            raise ChatError(
+                "You are banned from this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
+                code="banned",
+                status_code=status.HTTP_403_FORBIDDEN,
+                until=ban.expires_at,
+            )
+        if rules.followers_only:
+            cutoff = timezone.now() - timedelta(minutes=rules.followers_min_minutes)
+            if not Follow.objects.filter(follower=user, creator_id=stream.creator_id, created_at__lte=cutoff).exists():
+                minutes = rules.followers_min_minutes
+                detail = "Only followers can chat" + (
+                    f" once they have followed for {minutes} min." if minutes else "."
+                )
+                raise ChatError(detail, code="followers_only", status_code=status.HTTP_403_FORBIDDEN)
+        if rules.emote_only and message_type != ChatMessage.Type.EMOTE:
+            raise ChatError("Emote-only mode is on.", code="emote_only", status_code=status.HTTP_400_BAD_REQUEST)
+        folded = content.casefold()
+        for pattern in (_terms_pattern(chat_global_blocked_terms()), _terms_pattern(rules.blocked_terms)):
+            if pattern is not None and pattern.search(folded):
+                raise ChatError("Your message contains a blocked term.", code="message_blocked")
+        if rules.block_links and LINK_PATTERN.search(content):
+            raise ChatError("Links are not allowed in this chat.", code="message_blocked")
+        _check_rate(stream_id=stream.pk, user_id=user.pk)
+    mention_ids = _clean_mentions(mentions)
+    if role is None:
+        _check_slow_mode(stream_id=stream.pk, user_id=user.pk, seconds=rules.slow_mode_seconds)
+
+    with transaction.atomic():
+        message = ChatMessage.objects.create(
+            stream=stream, user=user, content=content, message_type=message_type, mentions=mention_ids
+        )
+        message.badges = _badges(role)
+        room_publish_on_commit(
+            stream.pk, {"type": "chat_message", "message": chat_message_payload(message, message.badges)}
+        )
+    return message
+
+
+def _require_moderator(*, stream: Stream, actor: User) -> str:
+    role = chat_role(stream=stream, user=actor)
+    if role is None:
+        raise ChatError(
+            "Only the creator, moderators and staff can do that.", code="permission_denied", status_code=403
+        )
+    return role
+
+
+def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
+    """Soft-delete a message (creator, moderators, staff) and tell the room."""
+    _require_moderator(stream=stream, actor=actor)
+    with transaction.atomic():
+        updated = ChatMessage.objects.filter(pk=message_id, stream=stream, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=actor
+        )
+        if not updated:
+            raise ChatError("No such message.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        room_publish_on_commit(stream.pk, {"type": "message_deleted", "message_id": str(message_id)})
+
+
+def chat_moderator_add(*, stream: Stream, actor: User, user: User) -> tuple[ChatModerator, bool]:
+    """The creator (or staff) appoints a moderator; returns (moderator, created)."""
+    if actor.pk != stream.creator_id and not actor.is_staff:
+        raise ChatError("Only the creator appoints moderators.", code="permission_denied", status_code=403)
+    if user.pk == stream.creator_id:
+        raise ChatError("The creator already moderates their stream.", code="invalid_moderator")
+    try:
+        with transaction.atomic():
+            moderator, created = ChatModerator.objects.get_or_create(
+                stream=stream, user=user, defaults={"appointed_by": actor}
+            )
+    except IntegrityError:
+        return ChatModerator.objects.get(stream=stream, user=user), False
+    if created:
+        ChatBan.objects.filter(stream=stream, user=user).delete()
+    return moderator, created
+
+
+def chat_moderator_remove(*, stream: Stream, actor: User, user: User) -> None:
+    if actor.pk != stream.creator_id and not actor.is_staff:
+        raise ChatError("Only the creator removes moderators.", code="permission_denied", status_code=403)
+    if not ChatModerator.objects.filter(stream=stream, user=user).delete()[0]:
+        raise ChatError("That user is not a moderator here.", code="not_found", status_code=404)
+
+
+def _send_to_user(user_id, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(f"user_{user_id}", {"type": "user.event", "event": event})
+
+
+def chat_ban_create(
+    *, stream: Stream, actor: User, user: User, duration_seconds: int | None = None, reason: str = ""
+) -> ChatBan:
+    """Ban (no duration) or time out a user; they hear it at once on every socket they have."""
+    _require_moderator(stream=stream, actor=actor)
+    if user.pk == actor.pk:
+        raise ChatError("You cannot ban yourself.", code="invalid_ban")
+    if chat_role(stream=stream, user=user) is not None:
+        raise ChatError("The creator, moderators and staff cannot be banned.", code="invalid_ban", status_code=403)
+    if duration_seconds is not None and not 1 <= duration_seconds <= 60 * 60 * 24 * 365:
+        raise ValidationError({"duration_seconds": ["Between 1 second and a year."]})
+    expires_at = timezone.now() + timedelta(seconds=duration_seconds) if duration_seconds else None
+    with transaction.atomic():
+        ban, _ = ChatBan.objects.update_or_create(
+            stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
+        )
+        kind = "timed out" if expires_at else "banned"
+        event = ChatError(
+            f"You have been {kind} in this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
+            code="banned",
+            until=expires_at,
+        ).event()
+        event["stream_id"] = str(stream.pk)
+        transaction.on_commit(lambda: _send_to_user(user.pk, event))
+    return ban
+
+
+def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
+    _require_moderator(stream=stream, actor=actor)
+    if not ChatBan.objects.filter(stream=stream, user=user).delete()[0]:
+        raise ChatError("That user is not banned here.", code="not_found", status_code=404)
+
+
+SETTINGS_FIELDS = {
+    "slow_mode": "slow_mode_seconds",
+    "followers_only": "followers_only",
+    "followers_min_minutes": "followers_min_minutes",
+    "emote_only": "emote_only",
+    "block_links": "block_links",
+    "blocked_terms": "blocked_terms",
+}
+
+
+def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -> ChatSettings:
+    """Change the chat rules (creator, moderators, staff) and tell the room the whole new set."""
+    _require_moderator(stream=stream, actor=actor)
+    if "chat_enabled" in data or "gifts_enabled" in data:
+        changes = {}
+        if "chat_enabled" in data:
+            changes["allow_chat"] = data["chat_enabled"]
+        if "gifts_enabled" in data:
+            changes["allow_gifts"] = data["gifts_enabled"]
+        stream = stream_update(stream=stream, data=changes)
+    with transaction.atomic():
+        rules, _ = ChatSettings.objects.select_for_update().get_or_create(stream=stream)
+        for name, field in SETTINGS_FIELDS.items():
+            if name in data:
+                value = data[name]
+                if name == "blocked_terms":
+                    value = sorted({str(term).strip().casefold() for term in value if str(term).strip()})
+                    if len(value) > MAX_TERMS:
+                        raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
+                setattr(rules, field, value)
+        rules.full_clean(exclude=["stream"])
+        rules.save()
+        room_publish_on_commit(stream.pk, {"type": "chat_settings", **chat_settings_payload(stream, rules)})
+    return rules
+
+
+def message_report_create(*, message: ChatMessage, reporter: User, reason: str, details: str = "") -> MessageReport:
+    """Queue a message for staff review; reporting the same message twice changes nothing."""
+    if reason not in MessageReport.Reason.values:
+        raise ValidationError({"reason": [f"Use one of {', '.join(MessageReport.Reason.values)}."]})
+    if message.user_id == reporter.pk:
+        raise ChatError("You cannot report your own message.", code="invalid_report")
+    try:
+        with transaction.atomic():
+            report, _ = MessageReport.objects.get_or_create(
+                message=message, reporter=reporter, defaults={"reason": reason, "details": details.strip()}
+            )
+    except IntegrityError:
+        report = MessageReport.objects.get(message=message, reporter=reporter)
+    return report
+
+
+def message_report_resolve(
+    *, reports: Iterable[MessageReport], reviewer: User, delete_message: bool = False, ban_author: bool = False
+) -> int:
+    """Staff act on reports: delete the messages, ban their authors, and close the reports."""
+    count = 0
+    for report in reports:
+        message = report.message
+        stream = message.stream
+        if delete_message and message.deleted_at is None:
+            chat_message_delete(stream=stream, message_id=message.pk, actor=reviewer)
+        if ban_author and chat_role(stream=stream, user=message.user) is None:
+            chat_ban_create(stream=stream, actor=reviewer, user=message.user, reason=f"Reported: {report.reason}")
+        actioned = delete_message or ban_author
+        MessageReport.objects.filter(message=message, status=MessageReport.Status.OPEN).update(
+            status=MessageReport.Status.ACTIONED if actioned else MessageReport.Status.DISMISSED,
+            reviewed_by=reviewer,
+            reviewed_at=timezone.now(),
+        )
+        count += 1
+    return count
+
+
+def blocked_terms_changed() -> None:
+    """Staff edited the global list: forget the cached copy."""
+    cache.delete(GLOBAL_TERMS_CACHE_KEY)

@@ -1,0 +1,273 @@
+"""The chat socket, on the real ASGI application: every event and every moderation rule."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory
+from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings
+from chat.services import blocked_terms_changed, chat_ban_create, chat_message_delete
+from streams.models import Follow, Stream, ViewerSession
+from streams.services import stream_stop
+from streams.tests.factories import StreamFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+db = database_sync_to_async
+
+
+async def set_rules(stream, **rules):
+    await db(ChatSettings.objects.update_or_create)(stream=stream, defaults=rules)
+
+
+async def test_anyone_reads_and_a_signed_in_viewer_sends(live_stream, viewer, sockets):
+    reader = await sockets(live_stream)
+    writer = await sockets(live_stream, viewer)
+    assert reader.connected and writer.connected
+    settings_event = await reader.expect("chat_settings")
+    assert settings_event["chat_enabled"] is True and settings_event["slow_mode"] == 0
+    assert (await reader.expect("stream_status"))["status"] == "live"
+    await writer.send("Ẹ kú àárọ̀ 👋 <b>hi</b>", message_type="text")
+    event = await reader.expect("chat_message")
+    message = event["message"]
+    assert message["content"] == "Ẹ kú àárọ̀ 👋 <b>hi</b>"  # stored raw; pages escape it
+    assert message["user"]["username"] == "viewer"
+    assert set(message["user"]) >= {"id", "username", "display_name", "is_verified"}
+    assert message["message_type"] == "text" and message["mentions"] == [] and message["created_at"].endswith("Z")
+    stored = await db(ChatMessage.objects.get)(pk=message["id"])
+    assert stored.content == message["content"]
+    assert (await writer.expect("chat_message"))["message"]["id"] == message["id"]  # the sender sees it too
+
+
+async def test_anonymous_viewer_cannot_send(live_stream, sockets):
+    reader = await sockets(live_stream)
+    await reader.send("hello")
+    error = await reader.expect("error")
+    assert error["code"] == "not_authenticated"
+    assert not await db(ChatMessage.objects.exists)()
+
+
+async def test_mentions_must_be_known_users(live_stream, viewer, creator, sockets):
+    socket = await sockets(live_stream, viewer)
+    await socket.send("hi @creator", mentions=[str(creator.pk)])
+    assert (await socket.expect("chat_message"))["message"]["mentions"] == [str(creator.pk)]
+    await socket.send("hi ghost", mentions=["00000000-0000-0000-0000-000000000000"])
+    error = await socket.expect("error")
+    assert error["code"] == "invalid_message" and "mentions" in error["errors"]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        '{"type": "other"}',
+        '["list"]',
+        '{"type": "chat_message", "content": "   "}',
+        '{"type": "chat_message", "content": "' + "x" * 501 + '"}',
+        '{"type": "chat_message", "content": 5}',
+        '{"type": "chat_message", "content": "hi", "message_type": "shout"}',
+    ],
+)
+async def test_bad_frames_get_an_error_and_keep_the_connection(live_stream, viewer, sockets, frame):
+    socket = await sockets(live_stream, viewer)
+    await socket.communicator.send_to(text_data=frame)
+    assert (await socket.expect("error"))["code"] == "invalid_message"
+    await socket.send("still here")
+    assert (await socket.expect("chat_message"))["message"]["content"] == "still here"
+
+
+async def test_stream_status_and_chat_settings_changes_reach_the_room(live_stream, creator, sockets):
+    socket = await sockets(live_stream)
+    await socket.expect("stream_status")
+    owner = APIClient()
+    await db(owner.force_authenticate)(creator)
+    response = await db(owner.put)(
+        f"/api/v1/streams/{live_stream.pk}/chat/settings", {"slow_mode": 30, "emote_only": True}, format="json"
+    )
+    assert response.status_code == 200
+    event = await socket.expect("chat_settings", slow_mode=30)
+    assert event["emote_only"] is True and "blocked_terms" not in event
+    await db(stream_stop)(stream=live_stream)
+    assert (await socket.expect("stream_status", status="ended"))["status"] == "ended"
+
+
+async def test_viewer_count_is_broadcast_and_stored(live_stream, sockets):
+    first = await sockets(live_stream)
+    assert (await first.expect("viewer_count", count=1))["count"] == 1
+    second = await sockets(live_stream)
+    await first.expect("viewer_count", count=2)
+    stream = await db(Stream.objects.get)(pk=live_stream.pk)
+    assert stream.current_viewers == 2 and stream.peak_viewers == 2
+    await second.close()
+    await first.expect("viewer_count", count=1)
+    stream = await db(Stream.objects.get)(pk=live_stream.pk)
+    assert stream.current_viewers == 1 and stream.peak_viewers == 2
+    sessions = await db(list)(ViewerSession.objects.filter(stream=live_stream, left_at__isnull=False))
+    assert len(sessions) == 1
+
+
+async def test_max_viewers_refuses_the_next_viewer_but_not_the_creator(creator, sockets):
+    stream = await db(StreamFactory)(creator=creator, live=True, max_viewers=1)
+    first = await sockets(stream)
+    await first.expect("viewer_count", count=1)
+    second = await sockets(stream)
+    assert (await second.expect("error"))["code"] == "room_full"
+    assert (await second.communicator.receive_output(timeout=1))["code"] == 4429
+    owner = await sockets(stream, creator)
+    await owner.expect("chat_settings")
+
+
+async def test_private_stream_socket_is_refused_to_others(creator, viewer, sockets):
+    stream = await db(StreamFactory)(creator=creator, live=True, visibility="private")
+    stranger = await sockets(stream, viewer)
+    assert stranger.connected is False and stranger.code == 4404
+    owner = await sockets(stream, creator)
+    assert owner.connected
+
+
+async def test_deleted_message_event(live_stream, viewer, creator, sockets):
+    socket = await sockets(live_stream, viewer)
+    await socket.send("delete me")
+    message_id = (await socket.expect("chat_message"))["message"]["id"]
+    await db(chat_message_delete)(stream=live_stream, message_id=message_id, actor=creator)
+    assert (await socket.expect("message_deleted"))["message_id"] == message_id
+
+
+async def test_chat_off_refuses_messages(live_stream, viewer, sockets):
+    await db(Stream.objects.filter(pk=live_stream.pk).update)(allow_chat=False)
+    socket = await sockets(live_stream, viewer)
+    await socket.send("hello?")
+    assert (await socket.expect("error"))["code"] == "chat_disabled"
+
+
+async def test_ban_reaches_the_offender_live_and_holds(live_stream, viewer, creator, sockets):
+    socket = await sockets(live_stream, viewer)
+    await socket.expect("stream_status")
+    await db(chat_ban_create)(stream=live_stream, actor=creator, user=viewer, duration_seconds=600, reason="spam")
+    error = await socket.expect("error", code="banned")
+    assert "spam" in error["detail"] and error["until"]
+    await socket.send("let me talk")
+    refused = await socket.expect("error", code="banned")
+    assert refused["until"]
+    assert not await db(ChatMessage.objects.exists)()
+
+
+async def test_expired_timeout_lets_the_user_talk_again(live_stream, viewer, creator, sockets):
+    await db(ChatBan.objects.create)(stream=live_stream, user=viewer, expires_at=timezone.now() - timedelta(seconds=1))
+    socket = await sockets(live_stream, viewer)
+    await socket.send("back")
+    await socket.expect("chat_message")
+
+
+async def test_slow_mode_holds_viewers_but_not_moderators(live_stream, viewer, sockets):
+    moderator = await db(UserFactory)()
+    await db(ChatModerator.objects.create)(stream=live_stream, user=moderator)
+    await set_rules(live_stream, slow_mode_seconds=60)
+    socket = await sockets(live_stream, viewer)
+    await socket.send("one")
+    await socket.expect("chat_message")
+    await socket.send("two")
+    error = await socket.expect("error")
+    assert error["code"] == "slow_mode" and 0 < error["retry_after"] <= 60
+    mod_socket = await sockets(live_stream, moderator)
+    for text in ("m1", "m2", "m3"):
+        await mod_socket.send(text)
+        message = (await mod_socket.expect("chat_message"))["message"]
+        assert message["content"] == text and message["user"]["badges"] == ["moderator"]
+
+
+async def test_followers_only_with_a_minimum_follow_age(live_stream, viewer, creator, sockets):
+    await set_rules(live_stream, followers_only=True, followers_min_minutes=10)
+    socket = await sockets(live_stream, viewer)
+    await socket.send("not following")
+    assert (await socket.expect("error"))["code"] == "followers_only"
+    follow = await db(Follow.objects.create)(follower=viewer, creator=creator)
+    await socket.send("just followed")
+    assert (await socket.expect("error"))["code"] == "followers_only"
+    await db(Follow.objects.filter(pk=follow.pk).update)(created_at=timezone.now() - timedelta(minutes=11))
+    await socket.send("long-time follower")
+    await socket.expect("chat_message")
+
+
+async def test_emote_only(live_stream, viewer, sockets):
+    await set_rules(live_stream, emote_only=True)
+    socket = await sockets(live_stream, viewer)
+    await socket.send("words")
+    assert (await socket.expect("error"))["code"] == "emote_only"
+    await socket.send("🎉🎉", message_type="emote")
+    assert (await socket.expect("chat_message"))["message"]["message_type"] == "emote"
+
+
+async def test_stream_and_global_blocked_terms_and_links(live_stream, viewer, sockets):
+    await set_rules(live_stream, blocked_terms=["yahoo boy"], block_links=True)
+    await db(BlockedTerm.objects.create)(term="scamcoin")
+    await db(blocked_terms_changed)()
+    socket = await sockets(live_stream, viewer)
+    for text in ("he is a YAHOO BOY", "buy SCAMCOIN now", "visit https://spam.example", "go to cheap.ng"):
+        await socket.send(text)
+        assert (await socket.expect("error"))["code"] == "message_blocked", text
+    await socket.send("yahoo is a search engine")  # a term blocks whole words only
+    await socket.expect("chat_message")
+    assert await db(ChatMessage.objects.count)() == 1
+
+
+async def test_flood_is_rate_limited_without_dropping_the_connection(live_stream, viewer, sockets, settings):
+    settings.CHAT_RATE_MESSAGES = 3
+    socket = await sockets(live_stream, viewer)
+    for n in range(3):
+        await socket.send(f"msg {n}")
+        await socket.expect("chat_message")
+    await socket.send("too many")
+    error = await socket.expect("error")
+    assert error["code"] == "rate_limited" and error["retry_after"] >= 1
+    assert await db(ChatMessage.objects.count)() == 3
+    await socket.communicator.send_json_to({"type": "chat_message", "content": "x"})
+    assert (await socket.expect("error"))["code"] == "rate_limited"  # still connected, still answered
+
+
+async def test_a_message_posted_over_rest_reaches_sockets_the_same_way(live_stream, viewer, sockets):
+    socket = await sockets(live_stream)
+    client = APIClient()
+    await db(client.force_authenticate)(viewer)
+    response = await db(client.post)(f"/api/v1/streams/{live_stream.pk}/chat", {"content": "via REST"}, format="json")
+    assert response.status_code == 201
+    event = await socket.expect("chat_message")
+    assert event["message"] == response.json()
+
+
+async def test_a_laggard_is_dropped_and_the_room_goes_on(live_stream, viewer, sockets, settings):
+    settings.CHAT_OUTBOX_LIMIT = 5
+    from livestream.rooms import RoomHub, event_text
+
+    hub = RoomHub.current()
+    first = await sockets(live_stream)
+    await first.expect("stream_status")  # sent once the consumer has joined the room
+    (slow_consumer,) = hub.members(live_stream.pk)
+    fast = await sockets(live_stream)
+    await fast.expect("stream_status")
+    slow_consumer.writer.cancel()  # this viewer stops reading
+    for n in range(10):
+        hub.dispatch(str(live_stream.pk), event_text({"type": "chat_message", "message": {"n": n}}))
+        await asyncio.sleep(0)
+    for n in range(10):
+        assert (await fast.expect("chat_message"))["message"] == {"n": n}
+    assert slow_consumer.joined is False
+
+
+async def test_cross_site_browser_sockets_are_refused(live_stream):
+    from channels.testing import WebsocketCommunicator
+
+    from livestream.asgi import application
+
+    path = f"/api/v1/streams/{live_stream.pk}/chat"
+    evil = WebsocketCommunicator(application, path, headers=[(b"origin", b"https://evil.example")])
+    connected, _ = await evil.connect()
+    assert connected is False
+    same = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://127.0.0.1:8000")])
+    connected, _ = await same.connect()
+    assert connected is True
+    await same.disconnect()

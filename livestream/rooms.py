@@ -1,0 +1,168 @@
+"""Rooms: fan-out of a stream's events to the WebSocket viewers in every process.
+
+Every process keeps one RoomHub per event loop: the room's local members in a
+set and, with Redis, one pub/sub subscription per room that has a local
+member. An event is serialised once, published once (Redis PUBLISH, or a
+direct hand-off without Redis), and the same text is given to every local
+member's ``deliver`` - a non-blocking call that queues it on the member's own
+bounded outbox, so a slow viewer never holds up the room.
+
+The Channels layer stays for what it is good at: messages to one user.
+"""
+
+import asyncio
+import json
+import logging
+import threading
+from typing import Any, Protocol
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from livestream.redis import redis_async, redis_enabled, redis_sync
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "room:"
+
+
+class RoomMember(Protocol):
+    def deliver(self, text: str) -> None: ...
+
+
+def room_channel(room_id) -> str:
+    return f"{CHANNEL_PREFIX}{room_id}"
+
+
+def event_text(event: dict[str, Any]) -> str:
+    return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+
+
+def room_publish(room_id, event: dict[str, Any]) -> None:
+    """Send ``event`` to everyone in the room, in every process. Safe from any thread."""
+    text = event_text(event)
+    if redis_enabled():
+        redis_sync().publish(room_channel(room_id), text)
+        return
+    for hub in list(RoomHub.hubs.values()):
+        hub.dispatch_threadsafe(str(room_id), text)
+
+
+def room_publish_on_commit(room_id, event: dict[str, Any]) -> None:
+    """Publish once the current transaction commits (immediately outside one)."""
+    transaction.on_commit(lambda: room_publish(room_id, event))
+
+
+class RoomHub:
+    """One event loop's rooms. Get it with ``RoomHub.current()`` inside the loop."""
+
+    hubs: dict[asyncio.AbstractEventLoop, "RoomHub"] = {}
+    _hubs_lock = threading.Lock()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.rooms: dict[str, set[RoomMember]] = {}
+        self._pubsub = None
+        self._reader: asyncio.Task | None = None
+        self._subscribe_lock = asyncio.Lock()
+
+    @classmethod
+    def current(cls) -> "RoomHub":
+        loop = asyncio.get_running_loop()
+        hub = cls.hubs.get(loop)
+        if hub is None:
+            with cls._hubs_lock:
+                for old in [old for old in cls.hubs if old.is_closed()]:
+                    del cls.hubs[old]
+                hub = cls.hubs.setdefault(loop, RoomHub(loop))
+        return hub
+
+    async def join(self, room_id, member: RoomMember) -> None:
+        room_id = str(room_id)
+        members = self.rooms.get(room_id)
+        if members is None:
+            members = self.rooms[room_id] = set()
+            if redis_enabled():
+                await self._subscribe(room_id)
+        members.add(member)
+
+    async def leave(self, room_id, member: RoomMember) -> None:
+        room_id = str(room_id)
+        members = self.rooms.get(room_id)
+        if members is None:
+            return
+        members.discard(member)
+        if not members:
+            del self.rooms[room_id]
+            if redis_enabled() and self._pubsub is not None:
+                async with self._subscribe_lock:
+                    if room_id not in self.rooms:
+                        await self._pubsub.unsubscribe(room_channel(room_id))
+
+    def members(self, room_id) -> set[RoomMember]:
+        return self.rooms.get(str(room_id), set())
+
+    def dispatch(self, room_id: str, text: str) -> None:
+        """Hand ``text`` to every local member of the room. Runs in the hub's loop."""
+        members = self.rooms.get(room_id)
+        if not members:
+            return
+        for member in tuple(members):
+            try:
+                member.deliver(text)
+            except Exception:  # one broken member must not cost the others their message
+                logger.exception("room %s: delivery to a member failed", room_id)
+
+    def dispatch_threadsafe(self, room_id: str, text: str) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self.dispatch(room_id, text)
+            return
+        try:
+            self.loop.call_soon_threadsafe(self.dispatch, room_id, text)
+        except RuntimeError:  # that loop has closed
+            with self._hubs_lock:
+                self.hubs.pop(self.loop, None)
+
+    # --- Redis pub/sub --------------------------------------------------------------
+
+    async def _subscribe(self, room_id: str) -> None:
+        async with self._subscribe_lock:
+            if self._pubsub is None:
+                self._pubsub = redis_async().pubsub(ignore_subscribe_messages=True)
+            await self._pubsub.subscribe(room_channel(room_id))
+            if self._reader is None or self._reader.done():
+                self._reader = self.loop.create_task(self._read())
+
+    async def _read(self) -> None:
+        prefix_length = len(CHANNEL_PREFIX)
+        while True:
+            try:
+                if not self._pubsub.subscribed:
+                    await asyncio.sleep(0.05)
+                    continue
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("room hub: Redis read failed; resubscribing")
+                await asyncio.sleep(1)
+                await self._resubscribe()
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            self.dispatch(message["channel"][prefix_length:], message["data"])
+
+    async def _resubscribe(self) -> None:
+        async with self._subscribe_lock:
+            try:
+                await self._pubsub.aclose()
+            except Exception:
+                logger.debug("room hub: closing the broken pub/sub failed", exc_info=True)
+            self._pubsub = redis_async().pubsub(ignore_subscribe_messages=True)
+            rooms = [room_channel(room_id) for room_id in self.rooms]
+            if rooms:
+                await self._pubsub.subscribe(*rooms)
