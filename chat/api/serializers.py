@@ -4,8 +4,23 @@ from chat.models import ChatMessage, MessageReport
 from chat.selectors import chat_message_payload, user_payload
 
 
-class ChatMessageSerializer(serializers.BaseSerializer):
-    """Output only: exactly the `message` of a chat_message event."""
+class ChatUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    is_verified = serializers.BooleanField()
+    badges = serializers.ListField(child=serializers.CharField())
+
+
+class ChatMessageSerializer(serializers.Serializer):
+    """Output only: exactly the `message` of a chat_message event (fields declared for the schema)."""
+
+    id = serializers.UUIDField()
+    user = ChatUserSerializer()
+    content = serializers.CharField()
+    message_type = serializers.ChoiceField(choices=ChatMessage.Type.choices)
+    mentions = serializers.ListField(child=serializers.UUIDField())
+    created_at = serializers.DateTimeField()
 
     def to_representation(self, instance: ChatMessage) -> dict:
         return chat_message_payload(instance, getattr(instance, "badges", None))
@@ -40,6 +55,12 @@ class BanInputSerializer(UserRefSerializer):
 
 
 class BanSerializer(serializers.Serializer):
+    user = ChatUserSerializer()
+    reason = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    moderator = serializers.CharField(allow_null=True)
+
     def to_representation(self, ban) -> dict:
         return {
             "user": user_payload(ban.user),
@@ -51,6 +72,9 @@ class BanSerializer(serializers.Serializer):
 
 
 class ModeratorSerializer(serializers.Serializer):
+    user = ChatUserSerializer()
+    created_at = serializers.DateTimeField()
+
     def to_representation(self, moderator) -> dict:
         return {
             "user": user_payload(moderator.user),

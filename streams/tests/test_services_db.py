@@ -1,5 +1,6 @@
 """Behaviour that needs a real server: row locks and races (PostgreSQL), the channel layer (Redis)."""
 
+import asyncio
 import threading
 
 import pytest
@@ -9,7 +10,6 @@ from django.db import connection, connections
 
 from accounts.tests.factories import UserFactory
 from livestream.api.exceptions import InvalidTransition
-from streams.events import stream_group_name
 from streams.models import Follow, Stream
 from streams.services import follow_create, stream_start
 from streams.tests.factories import StreamFactory
@@ -64,18 +64,46 @@ def test_racing_follows_make_one_follow():
 
 
 @pytest.mark.needs_redis
-def test_channel_layer_is_redis_and_delivers_room_events(settings):
+def test_channel_layer_is_redis_and_delivers_to_a_user_group():
     layer = get_channel_layer()
     assert type(layer).__module__.startswith("channels_redis")
 
     async def round_trip():
         channel = await layer.new_channel()
-        group = stream_group_name("00000000-0000-0000-0000-000000000001")
-        await layer.group_add(group, channel)
-        await layer.group_send(group, {"type": "room.event", "event": {"type": "stream_status", "status": "live"}})
+        await layer.group_add("user_test", channel)
+        await layer.group_send("user_test", {"type": "user.event", "event": {"type": "error", "code": "banned"}})
         message = await layer.receive(channel)
-        await layer.group_discard(group, channel)
-        await layer.flush() if hasattr(layer, "flush") else None
+        await layer.group_discard("user_test", channel)
         return message
 
-    assert async_to_sync(round_trip)()["event"] == {"type": "stream_status", "status": "live"}
+    assert async_to_sync(round_trip)()["event"]["code"] == "banned"
+
+
+@pytest.mark.needs_redis
+def test_room_events_go_through_redis_to_every_hub():
+    """Two hubs (as in two processes) subscribed to one room both get a sync publish."""
+    from livestream.rooms import RoomHub, room_publish
+
+    class Member:
+        def __init__(self):
+            self.got: list[str] = []
+
+        def deliver(self, text: str) -> None:
+            self.got.append(text)
+
+    async def scenario():
+        hub_a, hub_b = RoomHub(asyncio.get_running_loop()), RoomHub(asyncio.get_running_loop())
+        a, b = Member(), Member()
+        await hub_a.join("room-test", a)
+        await hub_b.join("room-test", b)
+        await asyncio.to_thread(room_publish, "room-test", {"type": "chat_message", "message": {"content": "ẹ n lẹ"}})
+        for _ in range(100):
+            if a.got and b.got:
+                break
+            await asyncio.sleep(0.02)
+        await hub_a.leave("room-test", a)
+        await hub_b.leave("room-test", b)
+        return a.got, b.got
+
+    got_a, got_b = async_to_sync(scenario)()
+    assert got_a == got_b == ['{"type":"chat_message","message":{"content":"ẹ n lẹ"}}']
