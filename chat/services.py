@@ -5,6 +5,7 @@ slow mode) is checked here, so a message sent over the socket and one POSTed
 over REST meet exactly the same rules. Broadcasts run after commit.
 """
 
+import math
 import re
 import time
 import uuid
@@ -58,14 +59,15 @@ class ChatError(DomainError):
         until: datetime | None = None,
     ):
         super().__init__(detail, code=code, status_code=status_code)
-        self.wait = wait
+        # Whole seconds, rounded up: DRF writes Retry-After with %d, and 0 would invite an instant retry.
+        self.wait = max(1, math.ceil(wait)) if wait is not None else None
         self.until = until
 
     def event(self) -> dict[str, Any]:
         """The `error` event a WebSocket client gets for this refusal."""
         event: dict[str, Any] = {"type": "error", "code": self.get_codes(), "detail": str(self.detail)}
         if self.wait is not None:
-            event["retry_after"] = max(1, round(self.wait))
+            event["retry_after"] = self.wait
         if self.until is not None:
             event["until"] = self.until.isoformat().replace("+00:00", "Z")
         return event

@@ -90,7 +90,9 @@ class ChatSettingsSerializer(serializers.Serializer):
     followers_min_minutes = serializers.IntegerField(required=False, min_value=0, max_value=60 * 24 * 365)
     emote_only = serializers.BooleanField(required=False)
     block_links = serializers.BooleanField(required=False)
-    blocked_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=200)
+    blocked_terms = serializers.ListField(
+        child=serializers.CharField(max_length=100, allow_blank=True), required=False, max_length=200
+    )
 
 
 class ReportInputSerializer(serializers.Serializer):

@@ -1,0 +1,260 @@
+"""The chat REST routes: history, send, delete, moderators, bans, settings, reports."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from chat.models import ChatBan, ChatMessage, ChatModerator, MessageReport
+from conftest import client_for
+from streams.tests.factories import StreamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stream():
+    return StreamFactory(live=True)
+
+
+@pytest.fixture
+def owner(stream):
+    return client_for(stream.creator)
+
+
+def chat_url(stream, suffix: str = "") -> str:
+    return f"/api/v1/streams/{stream.pk}/chat{suffix}"
+
+
+def say(stream, user, content="hello", **extra) -> ChatMessage:
+    return ChatMessage.objects.create(stream=stream, user=user, content=content, **extra)
+
+
+def test_history_is_newest_first_without_deleted_messages_with_a_cursor(api_client, stream, user):
+    base = timezone.now()
+    messages = []
+    for n in range(5):
+        message = say(stream, user, f"m{n}")
+        ChatMessage.objects.filter(pk=message.pk).update(created_at=base + timedelta(seconds=n))
+        messages.append(message)
+    ChatMessage.objects.filter(pk=messages[3].pk).update(deleted_at=timezone.now())
+    body = api_client.get(chat_url(stream)).json()["results"]
+    assert [m["content"] for m in body] == ["m4", "m2", "m1", "m0"]
+    cursor = (base + timedelta(seconds=2)).isoformat()
+    page = api_client.get(chat_url(stream), {"before": cursor, "limit": 1}).json()["results"]
+    assert [m["content"] for m in page] == ["m1"]
+    assert api_client.get(chat_url(stream), {"before": "yesterday"}).status_code == 400
+    assert api_client.get(chat_url(stream), {"limit": 101}).status_code == 400
+
+
+def test_history_runs_three_queries_whatever_its_length(api_client, stream, django_assert_max_num_queries):
+    for _ in range(30):
+        say(stream, UserFactory())
+    with django_assert_max_num_queries(3):  # the stream (with its tags), then the page
+        assert len(api_client.get(chat_url(stream), {"limit": 100}).json()["results"]) == 30
+
+
+def test_history_of_a_private_stream_is_404_to_others(api_client, auth_client):
+    private = StreamFactory(live=True, visibility="private")
+    assert api_client.get(chat_url(private)).status_code == 404
+    assert auth_client.post(chat_url(private), {"content": "hi"}, format="json").status_code == 404
+    assert client_for(private.creator).get(chat_url(private)).status_code == 200
+
+
+def test_post_stores_and_returns_the_message(auth_client, stream, django_capture_on_commit_callbacks):
+    with mock.patch("livestream.rooms.room_publish") as publish:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = auth_client.post(chat_url(stream), {"content": "  Good evening  "}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["content"] == "Good evening" and body["user"]["username"] == auth_client.user.username
+    publish.assert_called_once_with(stream.pk, {"type": "chat_message", "message": body})
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "content"),
+        ({"content": "   "}, "content"),
+        ({"content": "x" * 501}, "content"),
+        ({"content": "hi", "message_type": "shout"}, "message_type"),
+        ({"content": "hi", "mentions": ["not-a-uuid"]}, "mentions"),
+        ({"content": "hi", "mentions": ["00000000-0000-0000-0000-000000000000"]}, "mentions"),
+    ],
+)
+def test_post_rejects_bad_messages(auth_client, stream, body, field):
+    response = auth_client.post(chat_url(stream), body, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not ChatMessage.objects.exists()
+
+
+def test_post_needs_a_user(api_client, stream):
+    assert api_client.post(chat_url(stream), {"content": "hi"}, format="json").status_code == 401
+
+
+def test_rules_answer_with_contract_codes(auth_client, stream, settings):
+    ChatBan.objects.create(stream=stream, user=auth_client.user, reason="spam")
+    banned = auth_client.post(chat_url(stream), {"content": "hi"}, format="json")
+    assert banned.status_code == 403 and banned.json()["code"] == "banned"
+    ChatBan.objects.all().delete()
+    settings.CHAT_RATE_MESSAGES = 1
+    assert auth_client.post(chat_url(stream), {"content": "one"}, format="json").status_code == 201
+    flood = auth_client.post(chat_url(stream), {"content": "two"}, format="json")
+    assert flood.status_code == 429 and flood.json()["code"] == "rate_limited" and int(flood["Retry-After"]) >= 1
+    stream.allow_chat = False
+    stream.save()
+    off = auth_client.post(chat_url(stream), {"content": "three"}, format="json")
+    assert off.status_code == 403 and off.json()["code"] == "chat_disabled"
+
+
+def test_slow_mode_over_rest_has_retry_after(auth_client, stream, owner):
+    owner.put(chat_url(stream, "/settings"), {"slow_mode": 120}, format="json")
+    assert auth_client.post(chat_url(stream), {"content": "one"}, format="json").status_code == 201
+    slow = auth_client.post(chat_url(stream), {"content": "two"}, format="json")
+    assert slow.status_code == 429 and slow.json()["code"] == "slow_mode" and 0 < int(slow["Retry-After"]) <= 120
+
+
+def test_ended_stream_chat_is_closed(auth_client):
+    ended = StreamFactory(ended=True)
+    response = auth_client.post(chat_url(ended), {"content": "hi"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "chat_disabled"
+
+
+def test_delete_by_creator_moderator_staff_but_not_others(stream, owner, user, other_user):
+    moderator = UserFactory()
+    ChatModerator.objects.create(stream=stream, user=moderator)
+    staff = UserFactory(is_staff=True)
+    messages = [say(stream, user) for _ in range(4)]
+    assert client_for(other_user).delete(chat_url(stream, f"/{messages[0].pk}")).status_code == 403
+    assert client_for(user).delete(chat_url(stream, f"/{messages[0].pk}")).status_code == 403
+    assert owner.delete(chat_url(stream, f"/{messages[0].pk}")).status_code == 204
+    assert client_for(moderator).delete(chat_url(stream, f"/{messages[1].pk}")).status_code == 204
+    assert client_for(staff).delete(chat_url(stream, f"/{messages[2].pk}")).status_code == 204
+    assert owner.delete(chat_url(stream, f"/{messages[0].pk}")).status_code == 404  # already deleted
+    other_stream_message = say(StreamFactory(live=True), user)
+    assert owner.delete(chat_url(stream, f"/{other_stream_message.pk}")).status_code == 404
+    assert ChatMessage.objects.filter(deleted_at__isnull=True).count() == 2
+
+
+def test_moderators_are_appointed_by_the_creator_only(stream, owner, user, other_user):
+    url = f"/api/v1/streams/{stream.pk}/moderators"
+    assert client_for(other_user).post(url, {"user_id": str(user.pk)}, format="json").status_code == 403
+    created = owner.post(url, {"username": user.username}, format="json")
+    assert created.status_code == 201 and created.json()["user"]["username"] == user.username
+    assert owner.post(url, {"user_id": str(user.pk)}, format="json").status_code == 200
+    assert owner.post(url, {}, format="json").status_code == 400
+    assert owner.post(url, {"username": "nobody"}, format="json").status_code == 404
+    assert owner.post(url, {"user_id": str(stream.creator.pk)}, format="json").json()["code"] == "invalid_moderator"
+    assert [m["user"]["username"] for m in owner.get(url).json()["results"]] == [user.username]
+    assert client_for(other_user).get(url).status_code == 403
+    # a moderator cannot appoint or remove others
+    assert client_for(user).post(url, {"user_id": str(other_user.pk)}, format="json").status_code == 403
+    assert owner.delete(f"{url}/{user.pk}").status_code == 204
+    assert owner.delete(f"{url}/{user.pk}").status_code == 404
+    assert not ChatModerator.objects.exists()
+
+
+def test_bans_and_timeouts(stream, owner, user, other_user):
+    url = f"/api/v1/streams/{stream.pk}/bans"
+    timeout = owner.post(url, {"user_id": str(user.pk), "duration_seconds": 300, "reason": "spam"}, format="json")
+    assert timeout.status_code == 201 and timeout.json()["expires_at"] and timeout.json()["reason"] == "spam"
+    assert client_for(user).post(chat_url(stream), {"content": "hi"}, format="json").json()["code"] == "banned"
+    ban = owner.post(url, {"username": user.username}, format="json")  # upgrades the timeout to a ban
+    assert ban.json()["expires_at"] is None and ChatBan.objects.count() == 1
+    assert [b["user"]["username"] for b in owner.get(url).json()["results"]] == [user.username]
+    assert client_for(other_user).post(url, {"user_id": str(user.pk)}, format="json").status_code == 403
+    assert client_for(other_user).delete(f"{url}/{user.pk}").status_code == 403
+    assert owner.delete(f"{url}/{user.pk}").status_code == 204
+    assert client_for(user).post(chat_url(stream), {"content": "free"}, format="json").status_code == 201
+    assert owner.delete(f"{url}/{user.pk}").status_code == 404
+
+
+def test_privileged_users_cannot_be_banned(stream, owner, user):
+    url = f"/api/v1/streams/{stream.pk}/bans"
+    ChatModerator.objects.create(stream=stream, user=user)
+    assert owner.post(url, {"user_id": str(user.pk)}, format="json").json()["code"] == "invalid_ban"
+    assert owner.post(url, {"user_id": str(stream.creator.pk)}, format="json").json()["code"] == "invalid_ban"
+    assert owner.post(url, {"user_id": str(user.pk), "duration_seconds": 0}, format="json").status_code == 400
+
+
+def test_chat_settings_get_and_put(api_client, stream, owner, user):
+    url = chat_url(stream, "/settings")
+    public = api_client.get(url).json()
+    assert public["slow_mode"] == 0 and "blocked_terms" not in public
+    body = {
+        "slow_mode": 10,
+        "followers_only": True,
+        "followers_min_minutes": 5,
+        "emote_only": False,
+        "block_links": True,
+        "blocked_terms": ["Bad Word", "bad word", " "],
+        "chat_enabled": False,
+    }
+    response = owner.put(url, body, format="json")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["blocked_terms"] == ["bad word"] and data["chat_enabled"] is False and data["slow_mode"] == 10
+    stream.refresh_from_db()
+    assert stream.allow_chat is False
+    assert client_for(user).put(url, {"slow_mode": 0}, format="json").status_code == 403
+    assert api_client.put(url, {"slow_mode": 0}, format="json").status_code == 401
+    assert owner.put(url, {"slow_mode": -1}, format="json").status_code == 400
+    assert owner.put(url, {"slow_mode": "fast"}, format="json").status_code == 400
+
+
+def test_reports_go_to_the_queue_once(stream, user, other_user):
+    message = say(stream, user, "rude")
+    url = chat_url(stream, f"/{message.pk}/report")
+    reporter = client_for(other_user)
+    assert reporter.post(url, {"reason": "harassment", "details": "insult"}, format="json").status_code == 201
+    assert reporter.post(url, {"reason": "spam"}, format="json").status_code == 201
+    assert MessageReport.objects.count() == 1
+    assert reporter.post(url, {"reason": "because"}, format="json").status_code == 400
+    assert client_for(user).post(url, {"reason": "spam"}, format="json").json()["code"] == "invalid_report"
+    assert (
+        reporter.post(
+            chat_url(stream, "/00000000-0000-0000-0000-000000000000/report"), {"reason": "spam"}, format="json"
+        ).status_code
+        == 404
+    )
+
+
+def test_admin_review_queue_deletes_and_bans(stream, user, other_user):
+    message = say(stream, user, "rude")
+    report = MessageReport.objects.create(message=message, reporter=other_user, reason="harassment")
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = staff.get("/admin/chat/messagereport/")
+    assert page.status_code == 200 and "rude" in page.content.decode()
+    response = staff.post(
+        "/admin/chat/messagereport/",
+        {"action": "delete_message_and_ban_author", "_selected_action": [report.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    message.refresh_from_db()
+    report.refresh_from_db()
+    assert message.deleted_at is not None and report.status == "actioned"
+    assert ChatBan.objects.filter(stream=stream, user=user, expires_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize(
+    "model", ["chatmessage", "chatban", "chatmoderator", "chatsettings", "blockedterm", "messagereport"]
+)
+def test_chat_admin_pages_load(model, stream):
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert staff.get(f"/admin/chat/{model}/").status_code == 200
+
+
+def test_admin_blocked_term_save_refreshes_the_filter(stream, user):
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client = client_for(user)
+    assert client.post(chat_url(stream), {"content": "cheap gold here"}, format="json").status_code == 201
+    staff.post("/admin/chat/blockedterm/add/", {"term": "  Cheap Gold ", "is_active": "on"})
+    blocked = client.post(chat_url(stream), {"content": "cheap gold again"}, format="json")
+    assert blocked.status_code == 400 and blocked.json()["code"] == "message_blocked"
