@@ -110,7 +110,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 if text is CLOSE_MARK:
                     await self.close(code=CLOSE_TOO_SLOW)
                     return
-                await self.send(text_data=text)
+                await self.base_send({"type": "websocket.send", "text": text})
 
     async def send_event(self, event: dict) -> None:
         await self.send(text_data=event_text(event))

@@ -67,10 +67,24 @@ def main() -> int:
         "worker": f"{venv_bin}/celery -A livestream worker --loglevel INFO --concurrency {celery_concurrency}",
         "beat": f"{venv_bin}/celery -A livestream beat --loglevel INFO --schedule {RUN_DIR}/celerybeat-schedule",
     }
+    ws_server = os.environ.get("WS_SERVER", "daphne")
     for index, ws_port in enumerate(ws_ports, start=1):
-        procs[f"ws{index}"] = f"{venv_bin}/daphne -b 127.0.0.1 -p {ws_port} --proxy-headers livestream.asgi:application"
+        if ws_server == "uvicorn":
+            procs[f"ws{index}"] = (
+                f"{venv_bin}/uvicorn --host 127.0.0.1 --port {ws_port} --loop uvloop --http httptools"
+                " --lifespan off --no-access-log --proxy-headers livestream.asgi:application"
+            )
+        elif ws_server == "daphne":
+            procs[f"ws{index}"] = (
+                f"{venv_bin}/daphne -b 127.0.0.1 -p {ws_port} --proxy-headers livestream.asgi:application"
+            )
+        else:
+            print(f"WS_SERVER must be daphne or uvicorn, not {ws_server!r}.", file=sys.stderr)
+            return 2
     (RUN_DIR / "Procfile").write_text("".join(f"{name}: {command}\n" for name, command in procs.items()))
-    print(f"Serving on http://{bind}:{port}  (web: gunicorn {web_workers}x{web_threads}, ws: {ws_processes} daphne)")
+    print(
+        f"Serving on http://{bind}:{port}  (web: gunicorn {web_workers}x{web_threads}, ws: {ws_processes} {ws_server})"
+    )
     os.execv(venv_bin / "honcho", [str(venv_bin / "honcho"), "-f", str(RUN_DIR / "Procfile"), "-d", str(ROOT), "start"])
 
 

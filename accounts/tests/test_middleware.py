@@ -38,3 +38,21 @@ async def test_websocket_token_query_parameter_authenticates(user):
 async def test_websocket_without_or_with_a_bad_token_is_anonymous(user):
     assert await who("/ws/") == "anonymous"
     assert await who("/ws/?token=bogus") == "anonymous"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_websocket_session_cookie_authenticates(user):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    await database_sync_to_async(client.force_login)(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    communicator = WebsocketCommunicator(
+        TokenAuthMiddlewareStack(EchoUser()), "/ws/", headers=[(b"cookie", cookie.encode())]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await communicator.receive_from() == user.username
+    await communicator.disconnect()
