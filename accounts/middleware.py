@@ -1,8 +1,7 @@
 """WebSocket authentication by ``?token=<api token>`` for clients without cookies."""
 
-from urllib.parse import parse_qs
-
 from importlib import import_module
+from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async

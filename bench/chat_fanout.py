@@ -155,14 +155,15 @@ async def _send(ws_urls: list[str], rate: float, seconds: float) -> tuple[int, i
     return total, errors
 
 
-def run_load(name: str, viewer_url: str, sender_urls: list[str], args) -> dict:
+def run_load(name: str, viewer_urls: list[str], sender_urls: list[str], args) -> dict:
     ctx = mp.get_context("fork")
     stop, results = ctx.Event(), ctx.Queue()
     per_process = [args.viewers // args.client_processes] * args.client_processes
     per_process[0] += args.viewers - sum(per_process)
     workers, readies = [], []
-    for count in per_process:
+    for index, count in enumerate(per_process):
         ready = ctx.Event()
+        viewer_url = viewer_urls[index % len(viewer_urls)]
         process = ctx.Process(target=viewer_process, args=(viewer_url, count, ready, stop, results), daemon=True)
         process.start()
         workers.append(process)
@@ -262,6 +263,11 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=5)
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late deliveries")
+    parser.add_argument(
+        "--direct",
+        metavar="HOST:PORT,...",
+        help="connect viewers straight to these WebSocket processes (round robin), bypassing the proxy",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-only", action="store_true")
     parser.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -283,8 +289,10 @@ def main() -> int:
         if not os.environ.get("DATABASE_URL"):
             raise SystemExit("Set DATABASE_URL (and REDIS_URL) to the database `make serve` uses.")
         stream_id, tokens = prepare_stream(args.senders)
-        base = args.url.replace("http://", "ws://").rstrip("/") + f"/api/v1/streams/{stream_id}/chat"
-        rows.append(run_load("platform", base, [f"{base}?token={token}" for token in tokens], args))
+        path = f"/api/v1/streams/{stream_id}/chat"
+        base = args.url.replace("http://", "ws://").rstrip("/") + path
+        viewers = [f"ws://{server}{path}" for server in args.direct.split(",")] if args.direct else [base]
+        rows.append(run_load("platform", viewers, [f"{base}?token={token}" for token in tokens], args))
         report(rows[-1], args)
     if not args.no_baseline:
         port = free_port()
@@ -299,17 +307,16 @@ def main() -> int:
                     raise SystemExit("the baseline server did not start")
                 time.sleep(0.1)
             url = f"ws://127.0.0.1:{port}/"
-            rows.append(run_load("baseline", url, [url] * args.senders, args))
+            rows.append(run_load("baseline", [url], [url] * args.senders, args))
             report(rows[-1], args)
         finally:
             server.terminate()
             server.wait(timeout=10)
     if len(rows) == 2:
         platform, baseline = rows
-        print(
-            f"platform / baseline: deliveries {platform['deliveries_per_s'] / max(baseline['deliveries_per_s'], 1):.2f}x,"
-            f" p99 {platform['p99'] / max(baseline['p99'], 0.001):.2f}x"
-        )
+        deliveries = platform["deliveries_per_s"] / max(baseline["deliveries_per_s"], 1)
+        p99 = platform["p99"] / max(baseline["p99"], 0.001)
+        print(f"platform / baseline: deliveries {deliveries:.2f}x, p99 {p99:.2f}x")
     return 1 if any(row["lost"] or row["errors"] for row in rows) else 0
 
 

@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import uuid
-from collections import deque
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -19,7 +18,7 @@ from django.core.exceptions import ValidationError
 
 from chat.selectors import chat_room_open
 from chat.services import ChatError, chat_message_send
-from livestream.rooms import RoomHub, event_text
+from livestream.rooms import Outbox, RoomHub, event_text
 from streams.presence import PresenceTracker
 from streams.services import viewer_session_end, viewer_session_start
 
@@ -53,9 +52,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_ROOM_FULL)
             return
         await self.accept()
-        self.outbox: deque = deque()
-        self.wakeup = asyncio.Event()
-        self.writer = asyncio.create_task(self._write())
+        self.outbox = Outbox(self.base_send, limit=settings.CHAT_OUTBOX_LIMIT, on_overflow=self._drop_laggard)
         self.hub = RoomHub.current()
         await self.hub.join(self.stream_id, self)
         if self.user is not None and self.user.is_authenticated:
@@ -73,7 +70,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.joined = False
         await self.hub.leave(self.stream_id, self)
-        self.writer.cancel()
+        self.outbox.close()
         if self.user is not None and self.user.is_authenticated:
             await self.channel_layer.group_discard(f"user_{self.user.pk}", self.channel_name)
         try:
@@ -84,33 +81,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- out: room events ---------------------------------------------------------------
 
     def deliver(self, text: str) -> None:
-        """Queue an event for this viewer (called by the hub for each room event)."""
-        if not self.joined:
-            return
-        if len(self.outbox) >= settings.CHAT_OUTBOX_LIMIT:
-            self._drop_laggard()
-            return
-        self.outbox.append(text)
-        self.wakeup.set()
+        """Send an event to this viewer (called by the hub for each room event)."""
+        if self.joined:
+            self.outbox.push(text)
 
     def _drop_laggard(self) -> None:
-        """A viewer this far behind is closed (code 4008); the room never waits for them."""
-        logger.info("chat %s: dropping a viewer %d events behind", self.stream_id, len(self.outbox))
+        """This viewer fell CHAT_OUTBOX_LIMIT events behind: close them (4008); the room never waits."""
+        logger.info("chat %s: dropping a viewer who fell behind", self.stream_id)
         self.joined = False
-        self.outbox.clear()
-        self.outbox.append(CLOSE_MARK)
-        self.wakeup.set()
-
-    async def _write(self) -> None:
-        while True:
-            await self.wakeup.wait()
-            self.wakeup.clear()
-            while self.outbox:
-                text = self.outbox.popleft()
-                if text is CLOSE_MARK:
-                    await self.close(code=CLOSE_TOO_SLOW)
-                    return
-                await self.base_send({"type": "websocket.send", "text": text})
+        asyncio.get_running_loop().create_task(self.close(code=CLOSE_TOO_SLOW))
 
     async def send_event(self, event: dict) -> None:
         await self.send(text_data=event_text(event))
@@ -151,6 +130,3 @@ class ChatConsumer(AsyncWebsocketConsumer):
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
             detail = " ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
             self.deliver(event_text({"type": "error", "code": "invalid_message", "detail": detail, "errors": errors}))
-
-
-CLOSE_MARK = object()  # queued in place of events when a laggard is dropped

@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import threading
+from collections import deque
 from typing import Any, Protocol
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -166,3 +167,75 @@ class RoomHub:
             rooms = [room_channel(room_id) for room_id in self.rooms]
             if rooms:
                 await self._pubsub.subscribe(*rooms)
+
+
+class Outbox:
+    """Sends texts to one WebSocket in order, without a task per delivery.
+
+    ``push`` starts the ASGI ``send`` coroutine at once and drives it by hand:
+    on daphne and uvicorn it finishes without suspending (the frame is written
+    to the transport), so a room of a thousand viewers costs a thousand plain
+    calls, not a thousand task switches. When a socket's transport is full the
+    coroutine suspends (uvicorn's flow control); its later texts wait here, in
+    a queue bounded by ``limit``, and ``on_overflow`` is called once when that
+    viewer falls too far behind - the laggard is dropped, the room goes on.
+    """
+
+    __slots__ = ("_busy", "_closed", "_queue", "_send", "limit", "on_overflow")
+
+    def __init__(self, send, *, limit: int, on_overflow):
+        self._send = send
+        self._queue: deque[str] = deque()
+        self._busy = False
+        self._closed = False
+        self.limit = limit
+        self.on_overflow = on_overflow
+
+    def push(self, text: str) -> None:
+        if self._closed:
+            return
+        if self._busy:
+            if len(self._queue) >= self.limit:
+                self.close()
+                self.on_overflow()
+                return
+            self._queue.append(text)
+            return
+        self._start(text)
+
+    def close(self) -> None:
+        self._closed = True
+        self._queue.clear()
+
+    def _start(self, text: str) -> None:
+        while True:
+            self._busy = True
+            if not self._drive(self._send({"type": "websocket.send", "text": text})):
+                return  # suspended: resumes from its future's callback
+            self._busy = False
+            if self._closed or not self._queue:
+                return
+            text = self._queue.popleft()
+
+    def _drive(self, coro) -> bool:
+        """Run ``coro`` until it finishes (True) or suspends (False, resumed later)."""
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return True
+        except Exception:  # the socket went away under us; nothing more to send
+            logger.debug("outbox: send failed", exc_info=True)
+            self.close()
+            return True
+        if waiting is None:  # a bare yield (sleep(0)): try again on the next loop turn
+            asyncio.get_running_loop().call_soon(self._resume, coro)
+        else:
+            waiting.add_done_callback(lambda _future: self._resume(coro))
+        return False
+
+    def _resume(self, coro) -> None:
+        if not self._drive(coro):
+            return
+        self._busy = False
+        if not self._closed and self._queue:
+            self._start(self._queue.popleft())

@@ -249,7 +249,12 @@ async def test_a_laggard_is_dropped_and_the_room_goes_on(live_stream, viewer, so
     (slow_consumer,) = hub.members(live_stream.pk)
     fast = await sockets(live_stream)
     await fast.expect("stream_status")
-    slow_consumer.writer.cancel()  # this viewer stops reading
+    never = asyncio.get_running_loop().create_future()
+
+    async def stuck_send(message):  # this viewer's transport is full and stays full
+        await never
+
+    slow_consumer.outbox._send = stuck_send
     for n in range(10):
         hub.dispatch(str(live_stream.pk), event_text({"type": "chat_message", "message": {"n": n}}))
         await asyncio.sleep(0)
