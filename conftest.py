@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from rest_framework.test import APIClient
@@ -8,11 +9,19 @@ SERVICE_MARKERS = {"needs_postgres": "DATABASE_URL", "needs_redis": "REDIS_URL"}
 
 def pytest_runtest_setup(item):
     """Skip service tests without their service, unless REQUIRE_SERVICES says CI must run them."""
-    for marker, variable in SERVICE_MARKERS.items():
-        if item.get_closest_marker(marker) and not os.environ.get(variable):
-            if os.environ.get("REQUIRE_SERVICES"):
-                pytest.fail(f"{variable} is not set, and this test needs it (REQUIRE_SERVICES is on).")
-            pytest.skip(f"needs {variable}")
+    missing = [
+        variable
+        for marker, variable in SERVICE_MARKERS.items()
+        if item.get_closest_marker(marker) and not os.environ.get(variable)
+    ]
+    if item.get_closest_marker("needs_chromium") and not (
+        shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
+    ):
+        missing.append("Debian's chromium")
+    if missing:
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(f"{', '.join(missing)} missing, and this test needs it (REQUIRE_SERVICES is on).")
+        pytest.skip(f"needs {', '.join(missing)}")
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,66 @@
+"""A person in a browser: watch a stream's page, chat, and see a moderator delete a message."""
+
+import shutil
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from accounts.tests.factories import PASSWORD, UserFactory
+from chat.tests.servers import two_daphnes  # noqa: F401 - a fixture
+from streams.tests.factories import StreamFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.needs_chromium]
+
+
+def test_two_people_chat_on_the_stream_page(two_daphnes, settings):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    creator, viewer = UserFactory(display_name="Ada"), UserFactory(display_name="Tunde")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # what the servers check
+    viewer.set_password(PASSWORD)
+    viewer.save()
+    stream = StreamFactory(creator=creator, live=True, title="Browser lesson")
+    token = Token.objects.create(user=creator).key  # the ORM before Playwright's loop starts in this thread
+    first, second = two_daphnes
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            watcher = browser.new_page()
+            watcher.goto(f"http://{second}/streams/{stream.pk}/")
+            expect(watcher.locator("#chat")).to_contain_text("Log in to chat")
+
+            talker = browser.new_page()
+            talker.goto(f"http://{first}/accounts/login/?next=/streams/{stream.pk}/")
+            talker.fill("#id_username", viewer.username)
+            talker.fill("#id_password", PASSWORD)
+            talker.click("button[type=submit]")
+            expect(talker.locator("h1")).to_have_text("Browser lesson")
+            expect(watcher.locator("#viewer-count")).to_have_text("2 watching", timeout=10_000)
+
+            talker.fill("#chat-input", "Ẹ kú irọ̀lẹ́ <b>all</b>")
+            talker.press("#chat-input", "Enter")
+            line = watcher.locator(".chat-line", has_text="Ẹ kú irọ̀lẹ́")
+            expect(line).to_contain_text("Tunde")
+            expect(line).to_contain_text("<b>all</b>")  # shown as text, never as markup
+            assert watcher.locator(".chat-line b").count() == 0
+
+            message_id = line.get_attribute("data-id")
+            response = watcher.request.delete(
+                f"http://{second}/api/v1/streams/{stream.pk}/chat/{message_id}",
+                headers={"Authorization": f"Token {token}"},
+            )
+            assert response.status == 204
+            expect(line).to_have_count(0)
+            expect(talker.locator(".chat-line", has_text="Ẹ kú irọ̀lẹ́")).to_have_count(0)
+        finally:
+            browser.close()
