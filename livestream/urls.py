@@ -7,6 +7,8 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("streams.api.urls")),
     path("", include("chat.api.urls")),
+    path("", include("wallet.api.urls")),
+    path("", include("gifts.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,1 +1,79 @@
-# Admin for wallet arrives with its models.
+from django.contrib import admin
+from django.utils.html import format_html
+
+from wallet.ledger import account_balance
+from wallet.models import Account, CoinPackage, Entry, IdempotencyRecord, Payment, Transaction
+
+
+@admin.register(CoinPackage)
+class CoinPackageAdmin(admin.ModelAdmin):
+    list_display = ("name", "coins", "bonus_coins", "price", "is_active", "sort_order")
+    list_editable = ("is_active", "sort_order")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is append-only: staff read it, services write it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    extra = 0
+    can_delete = False
+    readonly_fields = ("account", "amount", "balance_after", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "reference", "description")
+    list_filter = ("kind",)
+    search_fields = ("reference", "description", "id")
+    inlines = [EntryInline]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "owner", "current_balance", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("owner__username",)
+    list_select_related = ("owner",)
+
+    @admin.display(description="Balance")
+    def current_balance(self, obj):
+        return account_balance(obj)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "reference", "user", "coins", "amount", "provider", "status_badge")
+    list_filter = ("status", "provider")
+    search_fields = ("reference", "user__username")
+    list_select_related = ("user",)
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        naira, kobo = divmod(obj.amount_kobo, 100)
+        return f"₦{naira:,}.{kobo:02d}"
+
+    @admin.display(description="Status")
+    def status_badge(self, obj):
+        colour = {"success": "#1a7f37", "failed": "#cf222e"}.get(obj.status, "#9a6700")
+        return format_html('<b style="color:{}">{}</b>', colour, obj.status)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "scope", "key", "status_code")
+    search_fields = ("key", "user__username")

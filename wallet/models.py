@@ -1,1 +1,178 @@
-# Models for wallet arrive with their issue.
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Account(models.Model):
+    """A ledger account. Users have a coin wallet and (as creators) an earnings account;
+    the platform has one revenue account and the mint that issues purchased coins.
+
+    Only wallets keep a stored balance, moved in step with their entries under
+    a conditional UPDATE (a wallet can never go below zero: a constraint says
+    so). Earnings, platform and mint balances are the sum of their entries:
+    a creator receiving thousands of gifts a second takes no lock at all.
+    """
+
+    class Kind(models.TextChoices):
+        WALLET = "wallet"
+        EARNINGS = "earnings"
+        PLATFORM = "platform"
+        MINT = "mint"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
+    )
+    balance = models.BigIntegerField(default=0, help_text="Stored for wallets only; others are derived.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(balance__gte=0), name="wallet_account_balance_not_negative"),
+            models.UniqueConstraint(
+                fields=["owner", "kind"], name="wallet_account_one_per_kind", condition=models.Q(owner__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], name="wallet_account_one_system_account", condition=models.Q(owner__isnull=True)
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind__in=["wallet", "earnings"], owner__isnull=False))
+                | (models.Q(kind__in=["platform", "mint"], owner__isnull=True)),
+                name="wallet_account_owner_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="wallet") | models.Q(balance=0), name="wallet_account_only_wallets_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.owner or 'the platform'}"
+
+
+class Transaction(models.Model):
+    """One movement of coins: entries that sum to zero, written together or not at all."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase"
+        GIFT = "gift"
+        ACCESS = "access"
+        SUBSCRIPTION = "subscription"
+        PAYOUT = "payout"
+        PAYOUT_REVERSAL = "payout_reversal"
+        REFUND = "refund"
+        GRANT = "grant"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"
+
+
+class Entry(models.Model):
+    """One side of a transaction on one account. Append-only."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(help_text="Coins; positive credits the account, negative debits it.")
+    balance_after = models.BigIntegerField(null=True, blank=True, help_text="Wallets only.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-created_at"], name="wallet_entry_account_idx")]
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="wallet_entry_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} on {self.account_id}"
+
+
+class CoinPackage(models.Model):
+    """Coins for naira, curated by staff."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=80)
+    coins = models.PositiveIntegerField()
+    bonus_coins = models.PositiveIntegerField(default=0)
+    price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Naira.")
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "price"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(coins__gt=0), name="wallet_package_coins_positive"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="wallet_package_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.coins + self.bonus_coins} coins for ₦{self.price})"
+
+    @property
+    def total_coins(self) -> int:
+        return self.coins + self.bonus_coins
+
+
+class Payment(models.Model):
+    """A coin purchase through a payment provider; credited exactly once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCESS = "success"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    package = models.ForeignKey(CoinPackage, on_delete=models.PROTECT, related_name="payments")
+    coins = models.PositiveIntegerField()
+    amount_kobo = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3, default="NGN")
+    payment_method = models.CharField(max_length=20)
+    provider = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    authorization_url = models.URLField(max_length=500, blank=True)
+    callback_url = models.URLField(max_length=500, blank=True)
+    ledger_transaction = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="payment"
+    )
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="success") | models.Q(ledger_transaction__isnull=False),
+                name="wallet_payment_success_is_credited",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a money-moving request, replayed for any retry with the same key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "key"], name="wallet_idempotency_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

@@ -245,6 +245,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StreamStatusEnum": "streams.models.Stream.Status",
+        "ReportStatusEnum": "chat.models.MessageReport.Status",
+        "PaymentStatusEnum": "wallet.models.Payment.Status",
+    },
 }
 
 # --- Media pipeline (RTMP ingest, HLS playback) -----------------------------------
@@ -254,6 +259,8 @@ HLS_BASE_URL = os.environ.get("HLS_BASE_URL", "http://127.0.0.1:8080/hls")
 # --- Product rules ------------------------------------------------------------------
 STREAM_MAX_TAGS = 10
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "sandbox")
+if PAYMENT_PROVIDER not in {"sandbox", "paystack"}:
+    raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be sandbox or paystack, not {PAYMENT_PROVIDER!r}")
 
 LOGGING = {
     "version": 1,
@@ -272,3 +279,9 @@ LOGGING = {
 CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 10)  # flood protection: messages ...
 CHAT_RATE_SECONDS = env_int("CHAT_RATE_SECONDS", 10)  # ... per this many seconds, per user and stream
 CHAT_OUTBOX_LIMIT = env_int("CHAT_OUTBOX_LIMIT", 500)  # events queued for one slow viewer before we drop them
+
+# --- Coins and payments -----------------------------------------------------------------
+PAYSTACK_BASE_URL = os.environ.get("PAYSTACK_BASE_URL", "https://api.paystack.co")
+PAYSTACK_SECRET_KEY = os.environ.get("PAYSTACK_SECRET_KEY", "")
+PAYMENT_PROVIDER_TIMEOUT = env_int("PAYMENT_PROVIDER_TIMEOUT", 15)
+CREATOR_REVENUE_SHARE = os.environ.get("CREATOR_REVENUE_SHARE", "0.5")  # of every gift, as TikTok pays

@@ -29,7 +29,15 @@ def test_production_settings_refuse_the_sandbox_payment_provider():
 
 
 def test_production_settings_pass_the_deploy_check():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="live.example")
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="live.example",
+        PAYSTACK_SECRET_KEY="sk_live_x",
+    )
     assert result.returncode == 0, result.stderr + result.stdout
 
 
@@ -37,3 +45,8 @@ def test_production_settings_pass_the_deploy_check():
 def test_malformed_settings_fail_loudly(name, value):
     result = manage("check", **{"DJANGO_SETTINGS_MODULE": "livestream.settings.base", name: value})
     assert result.returncode != 0 and name in result.stderr
+
+
+def test_deploy_check_warns_when_paystack_has_no_secret_key():
+    result = manage("check", "--deploy", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="live.example", PAYSTACK_SECRET_KEY="")
+    assert "PAYSTACK_SECRET_KEY" in result.stdout + result.stderr

@@ -1,0 +1,62 @@
+from rest_framework import serializers
+
+from gifts.models import Gift
+
+
+class GiftSerializer(serializers.Serializer):
+    """Output: the contract's gift body (fields declared for the schema)."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.ChoiceField(choices=Gift.Category.choices)
+    rarity = serializers.ChoiceField(choices=Gift.Rarity.choices)
+    cost_in_coins = serializers.IntegerField()
+    naira_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    image_url = serializers.URLField(allow_null=True)
+    animation = serializers.CharField()
+    sound_url = serializers.URLField(allow_null=True)
+
+
+class SentGiftSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    gift = GiftSerializer()
+    quantity = serializers.IntegerField()
+    total_coins = serializers.IntegerField()
+    message = serializers.CharField()
+    is_anonymous = serializers.BooleanField()
+    sender = serializers.DictField(allow_null=True)
+    stream_id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+
+
+class SendGiftSerializer(serializers.Serializer):
+    gift_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1, max_value=100)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    is_anonymous = serializers.BooleanField(required=False, default=False)
+
+
+class CatalogueQuerySerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Gift.Category.choices, required=False)
+    rarity = serializers.ChoiceField(choices=Gift.Rarity.choices, required=False)
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["sent", "received"], required=False, default="sent")
+
+
+class RecentQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=50)
+
+
+class LeaderRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    user = serializers.DictField(allow_null=True, help_text="null for the sum of anonymous gifts")
+    coins = serializers.IntegerField()
+    gifts = serializers.IntegerField()
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    stream = LeaderRowSerializer(many=True)
+    creator = LeaderRowSerializer(many=True)

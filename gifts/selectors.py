@@ -1,0 +1,92 @@
+"""Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
+
+from datetime import UTC
+
+from django.db.models import Count, QuerySet, Sum
+
+from chat.selectors import user_payload
+from gifts.models import Gift, SentGift
+
+
+def gift_catalogue(*, category: str | None = None, rarity: str | None = None) -> QuerySet[Gift]:
+    gifts = Gift.objects.filter(is_active=True)
+    if category:
+        gifts = gifts.filter(category=category)
+    if rarity:
+        gifts = gifts.filter(rarity=rarity)
+    return gifts
+
+
+def gift_payload(gift: Gift, request=None) -> dict:
+    def url(field):
+        if not field:
+            return None
+        return request.build_absolute_uri(field.url) if request is not None else field.url
+
+    return {
+        "id": str(gift.pk),
+        "name": gift.name,
+        "description": gift.description,
+        "category": gift.category,
+        "rarity": gift.rarity,
+        "cost_in_coins": gift.cost_in_coins,
+        "naira_value": f"{gift.naira_value:.2f}",
+        "image_url": url(gift.image),
+        "animation": gift.animation,
+        "sound_url": url(gift.sound),
+    }
+
+
+def sent_gift_payload(sent: SentGift, *, viewer=None, request=None, combo: int | None = None) -> dict:
+    """A sent gift as the contract shows it; an anonymous sender is hidden from all but themselves."""
+    show_sender = not sent.is_anonymous or (viewer is not None and viewer.pk == sent.sender_id)
+    body = {
+        "id": str(sent.pk),
+        "gift": gift_payload(sent.gift, request),
+        "quantity": sent.quantity,
+        "total_coins": sent.total_coins,
+        "message": sent.message,
+        "is_anonymous": sent.is_anonymous,
+        "sender": user_payload(sent.sender) if show_sender else None,
+        "stream_id": str(sent.stream_id),
+        "created_at": sent.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    if combo is not None:
+        body["combo"] = combo
+    return body
+
+
+def stream_recent_gifts(*, stream, limit: int = 50) -> list[SentGift]:
+    return list(SentGift.objects.filter(stream=stream).select_related("gift", "sender").order_by("-created_at")[:limit])
+
+
+def user_gift_history(*, user, direction: str) -> QuerySet[SentGift]:
+    gifts = SentGift.objects.select_related("gift", "sender", "stream")
+    gifts = gifts.filter(creator=user) if direction == "received" else gifts.filter(sender=user)
+    return gifts.order_by("-created_at")
+
+
+def gift_leaderboard(*, stream=None, creator=None, limit: int = 10) -> list[dict]:
+    """Top gifters by coins; anonymous gifts count toward an 'Anonymous' row, never a name."""
+    gifts = SentGift.objects.all()
+    if stream is not None:
+        gifts = gifts.filter(stream=stream)
+    if creator is not None:
+        gifts = gifts.filter(creator=creator)
+    named = (
+        gifts.filter(is_anonymous=False)
+        .values("sender")
+        .annotate(coins=Sum("total_coins"), gifts=Count("id"))
+        .order_by("-coins")[:limit]
+    )
+    from accounts.models import User
+
+    users = User.objects.in_bulk([row["sender"] for row in named])
+    rows = [{"user": user_payload(users[row["sender"]]), "coins": row["coins"], "gifts": row["gifts"]} for row in named]
+    anonymous = gifts.filter(is_anonymous=True).aggregate(coins=Sum("total_coins"), gifts=Count("id"))
+    if anonymous["coins"]:
+        rows.append({"user": None, "coins": anonymous["coins"], "gifts": anonymous["gifts"]})
+        rows.sort(key=lambda row: -row["coins"])
+    for rank, row in enumerate(rows[:limit], start=1):
+        row["rank"] = rank
+    return rows[:limit]

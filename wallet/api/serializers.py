@@ -1,0 +1,62 @@
+from rest_framework import serializers
+
+from wallet.models import CoinPackage
+from wallet.selectors import STATEMENT_TYPES
+from wallet.services import PAYMENT_METHODS
+
+
+class CoinPackageSerializer(serializers.ModelSerializer):
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CoinPackage
+        fields = ["id", "name", "coins", "bonus_coins", "price", "currency"]
+
+    def get_currency(self, obj) -> str:
+        return "NGN"
+
+
+class BalanceSerializer(serializers.Serializer):
+    balance = serializers.IntegerField()
+    lifetime_purchased = serializers.IntegerField()
+    lifetime_spent = serializers.IntegerField()
+    earnings = serializers.IntegerField()
+    lifetime_earned = serializers.IntegerField()
+
+
+class StatementRowSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="transaction_id")
+    type = serializers.CharField()
+    amount = serializers.IntegerField()
+    balance_after = serializers.IntegerField(allow_null=True)
+    reference = serializers.CharField(source="transaction.reference")
+    description = serializers.CharField(source="transaction.description")
+    created_at = serializers.DateTimeField()
+
+
+class StatementQuerySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=STATEMENT_TYPES, required=False)
+
+
+class PurchaseSerializer(serializers.Serializer):
+    package_id = serializers.UUIDField()
+    payment_method = serializers.ChoiceField(choices=PAYMENT_METHODS)
+    callback_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
+class PaymentSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    authorization_url = serializers.URLField()
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    provider = serializers.CharField()
+    coins = serializers.IntegerField()
+
+    def get_amount(self, obj) -> str:
+        naira, kobo = divmod(obj.amount_kobo, 100)  # integer arithmetic: no float near money
+        return f"{naira}.{kobo:02d}"
+
+
+class SandboxPaySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["success", "failed"])

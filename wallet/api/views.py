@@ -1,0 +1,163 @@
+import json
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from livestream.api.exceptions import DomainError
+from wallet.api.serializers import (
+    BalanceSerializer,
+    CoinPackageSerializer,
+    PaymentSerializer,
+    PurchaseSerializer,
+    SandboxPaySerializer,
+    StatementQuerySerializer,
+    StatementRowSerializer,
+)
+from wallet.models import Payment
+from wallet.providers import PaystackProvider, Verification
+from wallet.selectors import package_list, statement, wallet_summary
+from wallet.services import (
+    idempotency_replay,
+    idempotency_store,
+    payment_confirm,
+    payment_initiate,
+    payment_verify,
+    request_fingerprint,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class PackagesView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=CoinPackageSerializer(many=True))
+    def get(self, request):
+        return Response(CoinPackageSerializer(package_list(), many=True).data)
+
+
+class BalanceView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=BalanceSerializer)
+    def get(self, request):
+        return Response(BalanceSerializer(wallet_summary(user=request.user)).data)
+
+
+class TransactionsView(GenericAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = StatementRowSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("type", str), OpenApiParameter("page", int), OpenApiParameter("limit", int)]
+    )
+    def get(self, request):
+        query = StatementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(statement(user=request.user, kind=query.validated_data.get("type")))
+        return self.get_paginated_response(StatementRowSerializer(page, many=True).data)
+
+
+class PurchaseView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=PurchaseSerializer,
+        responses=PaymentSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    def post(self, request):
+        serializer = PurchaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()[:100]
+        fingerprint = request_fingerprint(serializer.data)
+        if key:
+            record = idempotency_replay(user=request.user, scope="purchase", key=key, fingerprint=fingerprint)
+            if record is not None:
+                return Response(record.body, status=record.status_code)
+        payment = payment_initiate(user=request.user, request=request, **serializer.validated_data)
+        body = PaymentSerializer(payment).data
+        if key:
+            try:
+                with transaction.atomic():
+                    idempotency_store(
+                        user=request.user,
+                        scope="purchase",
+                        key=key,
+                        fingerprint=fingerprint,
+                        status_code=200,
+                        body=body,
+                    )
+            except IntegrityError:  # a concurrent twin answered first; answer as it did
+                record = idempotency_replay(user=request.user, scope="purchase", key=key, fingerprint=fingerprint)
+                return Response(record.body, status=record.status_code)
+        return Response(body)
+
+
+class PaymentView(APIView):
+    """The buyer's payment, verified with the gateway while still pending (the return from checkout)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=PaymentSerializer)
+    def get(self, request, reference):
+        payment = Payment.objects.filter(reference=reference, user=request.user).first()
+        if payment is None:
+            raise DomainError("No such payment.", code="not_found", status_code=404)
+        return Response(PaymentSerializer(payment_verify(reference=payment.reference)).data)
+
+
+class SandboxPayView(APIView):
+    """The sandbox gateway's checkout: POST {"status": "success"|"failed"} settles the payment."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=SandboxPaySerializer, responses=PaymentSerializer)
+    def post(self, request, reference):
+        if settings.PAYMENT_PROVIDER != "sandbox":
+            raise DomainError("Not found.", code="not_found", status_code=404)
+        serializer = SandboxPaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = Payment.objects.filter(reference=reference, provider="sandbox").first()
+        if payment is None:
+            raise DomainError("No such payment.", code="not_found", status_code=404)
+        verification = Verification(
+            reference, serializer.validated_data["status"], payment.amount_kobo, payment.currency
+        )
+        return Response(PaymentSerializer(payment_confirm(verification=verification, source="sandbox")).data)
+
+
+class PaystackWebhookView(APIView):
+    """Paystack's events, trusted only with a valid x-paystack-signature over the raw body."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        raw = request.body
+        provider = PaystackProvider()
+        if not provider.signature_valid(raw_body=raw, signature=request.headers.get("x-paystack-signature", "")):
+            logger.warning("paystack webhook with a bad signature from %s", request.META.get("REMOTE_ADDR"))
+            return Response({"detail": "Invalid signature.", "code": "invalid_signature"}, status=400)
+        try:
+            event = json.loads(raw)
+            data = event.get("data") or {}
+        except (ValueError, AttributeError):
+            return Response({"detail": "Malformed event.", "code": "invalid_event"}, status=400)
+        if event.get("event") == "charge.success":
+            verification = Verification(
+                str(data.get("reference", "")), "success", int(data.get("amount") or 0), str(data.get("currency", ""))
+            )
+            try:
+                payment_confirm(verification=verification, source="webhook")
+            except DomainError as exc:
+                logger.warning("paystack webhook for %s: %s", verification.reference, exc.detail)
+        return Response({"status": "ok"})

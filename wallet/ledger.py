@@ -1,0 +1,107 @@
+"""The double-entry ledger: accounts, conditional wallet updates, balanced postings.
+
+The caller holds ``transaction.atomic()``. Wallet rows are updated in one
+fixed order (by id) with a single conditional UPDATE each, so concurrent
+postings never deadlock and a wallet never goes below zero (the UPDATE
+refuses, and a CHECK constraint backs it up). Earnings, platform and mint
+accounts take no lock: their entries are appended and their balance is the
+sum of their entries.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from rest_framework import status
+
+from accounts.models import User
+from livestream.api.exceptions import DomainError
+from wallet.models import Account, Entry, Transaction
+
+
+class InsufficientCoins(DomainError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "You do not have enough coins."
+    default_code = "insufficient_coins"
+
+
+@dataclass(frozen=True)
+class Line:
+    account: Account
+    amount: int
+
+
+def account_for(*, user: User, kind: str = Account.Kind.WALLET) -> Account:
+    """The user's wallet or earnings account, created on first need."""
+    account = Account.objects.filter(owner=user, kind=kind).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(owner=user, kind=kind)
+    except IntegrityError:  # created concurrently
+        return Account.objects.get(owner=user, kind=kind)
+
+
+def system_account(kind: str) -> Account:
+    """The platform revenue account or the mint."""
+    account = Account.objects.filter(owner__isnull=True, kind=kind).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(kind=kind)
+    except IntegrityError:
+        return Account.objects.get(owner__isnull=True, kind=kind)
+
+
+def _wallet_move(account_id, amount: int) -> int | None:
+    """Add ``amount`` (negative: debit) to a wallet unless it would go below zero; the new balance or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE wallet_account SET balance = balance + %s WHERE id = %s AND balance + %s >= 0 RETURNING balance",
+            [amount, account_id.hex if connection.vendor == "sqlite" else account_id, amount],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def ledger_post(*, kind: str, lines: Iterable[Line], reference: str = "", description: str = "") -> Transaction:
+    """Write one balanced transaction. Caller holds transaction.atomic().
+
+    Raises InsufficientCoins (and writes nothing, once the caller's atomic block
+    rolls back) if a wallet line would take a wallet below zero.
+    """
+    lines = [line for line in lines if line.amount]
+    if sum(line.amount for line in lines) != 0:
+        raise ValueError("A ledger transaction must balance to zero.")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_post needs the caller's transaction.atomic().")
+    balances: dict = {}
+    wallet_lines = [line for line in lines if line.account.kind == Account.Kind.WALLET]
+    for line in sorted(wallet_lines, key=lambda line: str(line.account.pk)):  # one fixed lock order
+        balance = _wallet_move(line.account.pk, line.amount)
+        if balance is None:
+            raise InsufficientCoins()
+        balances[line.account.pk] = balance
+    record = Transaction.objects.create(kind=kind, reference=reference, description=description[:200])
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                transaction=record,
+                account=line.account,
+                amount=line.amount,
+                balance_after=balances.get(line.account.pk),
+            )
+            for line in lines
+        ]
+    )
+    return record
+
+
+def account_balance(account: Account) -> int:
+    """Stored for wallets; the sum of entries for everything else."""
+    if account.kind == Account.Kind.WALLET:
+        return account.balance
+    return Entry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
