@@ -276,3 +276,22 @@ async def test_cross_site_browser_sockets_are_refused(live_stream):
     connected, _ = await same.connect()
     assert connected is True
     await same.disconnect()
+
+
+async def test_a_gift_reaches_the_room(live_stream, viewer, sockets):
+    from wallet.services import coins_grant
+    from wallet.tests.factories import GiftFactory
+
+    gift = await db(GiftFactory)(name="Agbada", cost_in_coins=5, animation="spin")
+    await db(coins_grant)(user=viewer, coins=50, reason="test")
+    socket = await sockets(live_stream)
+    client = APIClient()
+    await db(client.force_authenticate)(viewer)
+    response = await db(client.post)(
+        f"/api/v1/streams/{live_stream.pk}/gifts", {"gift_id": str(gift.pk), "quantity": 2}, format="json"
+    )
+    assert response.status_code == 201
+    event = (await socket.expect("gift"))["gift"]
+    assert event["gift"]["name"] == "Agbada" and event["gift"]["animation"] == "spin"
+    assert event["quantity"] == 2 and event["total_coins"] == 10 and event["combo"] == 1
+    assert event["sender"]["username"] == "viewer"

@@ -1,0 +1,176 @@
+from unittest import mock
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from conftest import client_for
+from gifts.models import SentGift
+from streams.tests.factories import StreamFactory
+from wallet.ledger import account_balance, account_for, system_account
+from wallet.models import Transaction
+from wallet.services import coins_grant
+from wallet.tests.factories import GiftFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stream():
+    return StreamFactory(live=True)
+
+
+@pytest.fixture
+def gift():
+    return GiftFactory(name="Talking Drum", cost_in_coins=20)
+
+
+@pytest.fixture
+def fan():
+    user = UserFactory()
+    coins_grant(user=user, coins=100, reason="test")
+    return client_for(user)
+
+
+def send(client, stream, gift, quantity=1, key=None, **extra):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post(
+        f"/api/v1/streams/{stream.pk}/gifts",
+        {"gift_id": str(gift.pk), "quantity": quantity, **extra},
+        format="json",
+        **headers,
+    )
+
+
+def test_catalogue_filters(api_client):
+    GiftFactory(name="Kola", category="traditional", rarity="common")
+    GiftFactory(name="Crown", category="premium", rarity="legendary")
+    GiftFactory(name="Hidden", is_active=False)
+    assert {g["name"] for g in api_client.get("/api/v1/gifts").json()} == {"Kola", "Crown"}
+    assert [g["name"] for g in api_client.get("/api/v1/gifts?category=premium").json()] == ["Crown"]
+    assert [g["name"] for g in api_client.get("/api/v1/gifts?rarity=common").json()] == ["Kola"]
+    row = api_client.get("/api/v1/gifts?rarity=legendary").json()[0]
+    assert set(row) == {
+        "id",
+        "name",
+        "description",
+        "category",
+        "rarity",
+        "cost_in_coins",
+        "naira_value",
+        "image_url",
+        "animation",
+        "sound_url",
+    }
+    assert api_client.get("/api/v1/gifts?category=cheap").status_code == 400
+
+
+def test_send_debits_the_sender_and_pays_creator_and_platform(fan, stream, gift, django_capture_on_commit_callbacks):
+    with mock.patch("gifts.services.room_publish") as publish:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = send(fan, stream, gift, quantity=3, message="Well done!")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["total_coins"] == 60 and body["quantity"] == 3 and body["message"] == "Well done!"
+    assert body["sender"]["username"] == fan.user.username and body["gift"]["name"] == "Talking Drum"
+    assert account_for(user=fan.user).balance == 40
+    assert account_balance(account_for(user=stream.creator, kind="earnings")) == 30  # CREATOR_REVENUE_SHARE 0.5
+    assert account_balance(system_account("platform")) == 30
+    room, event = publish.call_args.args
+    assert room == stream.pk and event["type"] == "gift" and event["gift"]["combo"] == 1
+    assert event["gift"]["gift"]["animation"] == gift.animation
+
+
+def test_repeats_within_seconds_count_as_a_combo(fan, stream, gift, django_capture_on_commit_callbacks):
+    combos = []
+    with mock.patch("gifts.services.room_publish") as publish:
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                send(fan, stream, gift)
+            combos.append(publish.call_args.args[1]["gift"]["combo"])
+    assert combos == [1, 2, 3]
+
+
+def test_creator_sees_earnings_as_earn(fan, stream, gift):
+    send(fan, stream, gift, quantity=2)
+    rows = client_for(stream.creator).get("/api/v1/currency/transactions").json()["results"]
+    assert [(r["type"], r["amount"]) for r in rows] == [("earn", 20)]
+    assert client_for(stream.creator).get("/api/v1/currency/balance").json()["earnings"] == 20
+
+
+def test_insufficient_coins_moves_nothing(fan, stream, gift):
+    response = send(fan, stream, gift, quantity=6)
+    assert response.status_code == 400 and response.json()["code"] == "insufficient_coins"
+    assert account_for(user=fan.user).balance == 100
+    assert not SentGift.objects.exists() and not Transaction.objects.filter(kind="gift").exists()
+
+
+@pytest.mark.parametrize("quantity", [0, 101, "lots"])
+def test_quantity_bounds(fan, stream, gift, quantity):
+    assert send(fan, stream, gift, quantity=quantity).status_code == 400
+
+
+def test_invalid_gifts_and_closed_streams(fan, stream, gift):
+    hidden = GiftFactory(is_active=False)
+    assert send(fan, stream, hidden).json()["code"] == "invalid_gift"
+    ended = StreamFactory(ended=True)
+    assert send(fan, ended, gift).json()["code"] == "gifts_disabled"
+    no_gifts = StreamFactory(live=True, allow_gifts=False)
+    assert send(fan, no_gifts, gift).json()["code"] == "gifts_disabled"
+    own = StreamFactory(live=True, creator=fan.user)
+    assert send(fan, own, gift).json()["code"] == "invalid_gift"
+    private = StreamFactory(live=True, visibility="private")
+    assert send(fan, private, gift).status_code == 404
+    assert (
+        fan.post(
+            f"/api/v1/streams/{stream.pk}/gifts", {"gift_id": "not-a-uuid", "quantity": 1}, format="json"
+        ).status_code
+        == 400
+    )
+    assert account_for(user=fan.user).balance == 100
+
+
+def test_sending_needs_a_user(api_client, stream, gift):
+    assert send(api_client, stream, gift).status_code == 401
+
+
+def test_idempotency_key_sends_once(fan, stream, gift):
+    first = send(fan, stream, gift, quantity=2, key="tap-1")
+    again = send(fan, stream, gift, quantity=2, key="tap-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert account_for(user=fan.user).balance == 60 and SentGift.objects.count() == 1
+    assert send(fan, stream, gift, quantity=3, key="tap-1").status_code == 422
+
+
+def test_anonymity_holds_in_listings_history_and_leaderboards(fan, stream, gift, django_capture_on_commit_callbacks):
+    with mock.patch("gifts.services.room_publish") as publish:
+        with django_capture_on_commit_callbacks(execute=True):
+            own_view = send(fan, stream, gift, is_anonymous=True).json()
+    assert own_view["sender"]["username"] == fan.user.username  # the sender sees themselves
+    assert publish.call_args.args[1]["gift"]["sender"] is None
+    other = client_for(UserFactory())
+    listed = other.get(f"/api/v1/streams/{stream.pk}/gifts").json()["results"]
+    assert listed[0]["sender"] is None and listed[0]["is_anonymous"] is True
+    received = client_for(stream.creator).get(f"/api/v1/users/{stream.creator.pk}/gifts?type=received").json()
+    assert received["results"][0]["sender"] is None
+    board = other.get(f"/api/v1/streams/{stream.pk}/gifts/leaderboard").json()
+    assert board["stream"] == [{"user": None, "coins": 20, "gifts": 1, "rank": 1}]
+
+
+def test_user_gift_history_is_private(fan, stream, gift, other_user):
+    send(fan, stream, gift)
+    mine = fan.get(f"/api/v1/users/{fan.user.pk}/gifts?type=sent").json()
+    assert mine["count"] == 1 and mine["results"][0]["total_coins"] == 20
+    assert client_for(other_user).get(f"/api/v1/users/{fan.user.pk}/gifts").status_code == 403
+    staff = client_for(UserFactory(is_staff=True))
+    assert staff.get(f"/api/v1/users/{fan.user.pk}/gifts").status_code == 200
+    assert fan.get("/api/v1/users/00000000-0000-0000-0000-000000000000/gifts").status_code == 404
+
+
+def test_leaderboard_ranks_gifters_per_stream_and_creator(stream, gift):
+    for coins, quantity in ((100, 1), (100, 4)):
+        user = UserFactory()
+        coins_grant(user=user, coins=coins, reason="test")
+        send(client_for(user), stream, gift, quantity=quantity)
+    board = client_for(UserFactory()).get(f"/api/v1/streams/{stream.pk}/gifts/leaderboard").json()
+    assert [row["coins"] for row in board["stream"]] == [80, 20]
+    assert [row["rank"] for row in board["creator"]] == [1, 2]
