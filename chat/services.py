@@ -37,6 +37,7 @@ from livestream.api.exceptions import DomainError
 from livestream.rooms import room_publish_on_commit
 from streams.models import Follow, Stream
 from streams.services import stream_update
+from streams.services.monetization import stream_has_access, subscription_active
 
 MAX_LENGTH = 500
 MAX_MENTIONS = 20
@@ -181,6 +182,11 @@ def chat_message_send(
         raise ChatError("This stream has ended; its chat is closed.", code="chat_disabled", status_code=403)
     rules = chat_settings_of(stream)
     role = chat_role(stream=stream, user=user)
+    subscribed = subscription_active(subscriber=user, creator_id=stream.creator_id)
+    if role is None and stream.is_premium and not subscribed and not stream_has_access(stream=stream, user=user):
+        raise ChatError(
+            "Chat on a premium stream is for viewers with access.", code="premium_required", status_code=403
+        )
     if role is None:
         ban = chat_active_ban(stream=stream, user=user)
         if ban is not None:
@@ -215,7 +221,7 @@ def chat_message_send(
         message = ChatMessage.objects.create(
             stream=stream, user=user, content=content, message_type=message_type, mentions=mention_ids
         )
-        message.badges = _badges(role)
+        message.badges = _badges(role) + (["subscriber"] if subscribed else [])
         room_publish_on_commit(
             stream.pk, {"type": "chat_message", "message": chat_message_payload(message, message.badges)}
         )

@@ -90,6 +90,12 @@ class CreatorProfile(models.Model):
     brand_colour = models.CharField(max_length=7, default="#008751", validators=[hex_colour_validator])
     social_links = models.JSONField(default=dict, blank=True)
     timezone = models.CharField(max_length=64, default="Africa/Lagos", validators=[validate_timezone])
+    subscription_price_coins = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Monthly price in coins; empty: no subscriptions offered."
+    )
+    payout_recipient = models.CharField(
+        max_length=64, blank=True, help_text="The payment provider's transfer recipient code for payouts."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -169,6 +175,9 @@ class Stream(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     is_premium = models.BooleanField(default=False)
+    price_coins = models.PositiveIntegerField(
+        null=True, blank=True, help_text="What a viewer pays once for a premium stream."
+    )
     allow_chat = models.BooleanField(default=True)
     allow_gifts = models.BooleanField(default=True)
     scheduled_start_time = models.DateTimeField(null=True, blank=True)
@@ -206,6 +215,10 @@ class Stream(models.Model):
                 condition=models.Q(max_viewers__isnull=True) | models.Q(max_viewers__gte=1),
                 name="streams_stream_max_viewers_positive",
             ),
+            models.CheckConstraint(
+                condition=models.Q(is_premium=False) | models.Q(price_coins__isnull=False, price_coins__gte=1),
+                name="streams_stream_premium_has_price",
+            ),
         ]
         indexes = [
             # The list's filters and sorts: status + visibility, then the sort key.
@@ -235,3 +248,49 @@ class ViewerSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user or 'anonymous'} watching {self.stream_id}"
+
+
+class StreamAccess(models.Model):
+    """A viewer bought access to a premium stream (once)."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stream_accesses")
+    price_coins = models.PositiveIntegerField()
+    ledger_transaction = models.OneToOneField("wallet.Transaction", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "user"], name="streams_access_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} may watch {self.stream_id}"
+
+
+class Subscription(models.Model):
+    """A viewer's monthly subscription to a creator, paid in coins and renewed by a beat job."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        LAPSED = "lapsed"
+        CANCELLED = "cancelled"
+
+    subscriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions")
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscribers")
+    price_coins = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    renews = models.BooleanField(default=True, help_text="Off once the subscriber cancels; access runs to period end.")
+    current_period_end = models.DateTimeField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "creator"], name="streams_subscription_once"),
+            models.CheckConstraint(
+                condition=~models.Q(subscriber=models.F("creator")), name="streams_subscription_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "renews", "current_period_end"], name="streams_subscription_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} subscribes to {self.creator}"

@@ -2,19 +2,45 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from streams.filters import StreamFilter
-from streams.models import Category, CreatorProfile, Follow, Stream
+from streams.models import Category, CreatorProfile, Follow, Stream, StreamAccess, Subscription
 
 UPCOMING_LIMIT = 10
 
 
-def _stream_base() -> QuerySet[Stream]:
-    return Stream.objects.select_related("creator", "category").prefetch_related("tags")
+def _stream_base(user=None) -> QuerySet[Stream]:
+    streams = Stream.objects.select_related("creator", "category").prefetch_related("tags")
+    if user is not None and user.is_authenticated:
+        # Whether the viewer may watch a premium stream, in the same query as the stream.
+        streams = streams.annotate(
+            viewer_bought=Exists(StreamAccess.objects.filter(stream=OuterRef("pk"), user=user)),
+            viewer_subscribed=Exists(
+                Subscription.objects.filter(
+                    subscriber=user, creator=OuterRef("creator"), current_period_end__gt=timezone.now()
+                ).exclude(status=Subscription.Status.LAPSED)
+            ),
+        )
+    return streams
+
+
+def stream_viewer_has_access(stream: Stream, user) -> bool:
+    """From _stream_base's annotations when present (no query), else asked."""
+    if not stream.is_premium:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    if user.pk == stream.creator_id or user.is_staff:
+        return True
+    if hasattr(stream, "viewer_bought"):
+        return stream.viewer_bought or stream.viewer_subscribed
+    from streams.services.monetization import stream_has_access
+
+    return stream_has_access(stream=stream, user=user)
 
 
 def stream_visible_q(user) -> Q:
@@ -25,12 +51,12 @@ def stream_visible_q(user) -> Q:
     return visible
 
 
-def stream_list(*, filters=None) -> QuerySet[Stream]:
+def stream_list(*, filters=None, user=None) -> QuerySet[Stream]:
     """Public streams for the listing, filtered and sorted by ``filters`` (query parameters).
 
     Raises ``django.core.exceptions.ValidationError`` for bad parameters.
     """
-    queryset = _stream_base().filter(visibility=Stream.Visibility.PUBLIC)
+    queryset = _stream_base(user).filter(visibility=Stream.Visibility.PUBLIC)
     filterset = StreamFilter(filters, queryset=queryset)
     if not filterset.is_valid():
         errors = filterset.errors.get_json_data()
@@ -40,7 +66,7 @@ def stream_list(*, filters=None) -> QuerySet[Stream]:
 
 def stream_get(*, stream_id, user) -> Stream:
     """The stream if ``user`` may see it; Http404 otherwise (private streams included)."""
-    stream = _stream_base().filter(stream_visible_q(user), pk=stream_id).first()
+    stream = _stream_base(user).filter(stream_visible_q(user), pk=stream_id).first()
     if stream is None:
         raise Http404("No such stream.")
     return stream

@@ -170,7 +170,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "renew-subscriptions": {"task": "streams.tasks.renew_subscriptions_task", "schedule": 15 * 60},
+}
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -261,6 +263,9 @@ STREAM_MAX_TAGS = 10
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "sandbox")
 if PAYMENT_PROVIDER not in {"sandbox", "paystack"}:
     raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be sandbox or paystack, not {PAYMENT_PROVIDER!r}")
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Great Nigeria Library Live <live@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
 from streams.models import Category, CreatorProfile, ScheduleSlot, Stream
-from streams.selectors import stream_hls_url
+from streams.selectors import stream_hls_url, stream_viewer_has_access
 
 
 def absolute_media_url(request, field) -> str | None:
@@ -52,6 +52,7 @@ class StreamSerializer(serializers.ModelSerializer):
     thumbnail_url = serializers.SerializerMethodField()
     rtmp_url = serializers.SerializerMethodField()
     stream_key = serializers.SerializerMethodField()
+    has_access = serializers.SerializerMethodField()
 
     class Meta:
         model = Stream
@@ -64,6 +65,8 @@ class StreamSerializer(serializers.ModelSerializer):
             "status",
             "visibility",
             "is_premium",
+            "price_coins",
+            "has_access",
             "allow_chat",
             "allow_gifts",
             "scheduled_start_time",
@@ -92,6 +95,10 @@ class StreamSerializer(serializers.ModelSerializer):
             data.pop("rtmp_url")
             data.pop("stream_key")
         return data
+
+    def get_has_access(self, obj) -> bool:
+        request = self.context.get("request")
+        return stream_viewer_has_access(obj, request.user if request else None)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, obj):
@@ -148,6 +155,7 @@ class StreamWriteSerializer(serializers.Serializer):
     )
     scheduled_start_time = AwareDateTimeField(required=False, allow_null=True)
     is_premium = serializers.BooleanField(required=False)
+    price_coins = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1_000_000)
     allow_chat = serializers.BooleanField(required=False)
     allow_gifts = serializers.BooleanField(required=False)
     visibility = serializers.ChoiceField(choices=Stream.Visibility.choices, required=False)
@@ -200,6 +208,8 @@ class CreatorSerializer(serializers.Serializer):
     social_links = serializers.DictField(source="profile.social_links", child=serializers.URLField())
     schedule = serializers.SerializerMethodField()
     follower_count = serializers.IntegerField()
+    subscription_price_coins = serializers.IntegerField(source="profile.subscription_price_coins", allow_null=True)
+    is_subscribed = serializers.SerializerMethodField()
     is_following = serializers.SerializerMethodField()
     notifications = serializers.SerializerMethodField()
     live_stream = serializers.SerializerMethodField()
@@ -214,6 +224,12 @@ class CreatorSerializer(serializers.Serializer):
     @extend_schema_field(serializers.DictField())
     def get_schedule(self, obj):
         return {"timezone": obj.profile.timezone, "slots": ScheduleSlotSerializer(obj.profile.slots, many=True).data}
+
+    def get_is_subscribed(self, obj) -> bool:
+        from streams.services.monetization import subscription_active
+
+        request = self.context.get("request")
+        return subscription_active(subscriber=request.user if request else None, creator_id=obj.pk)
 
     def get_is_following(self, obj) -> bool:
         return obj.follow is not None
@@ -238,6 +254,9 @@ class CreatorUpdateSerializer(serializers.Serializer):
     brand_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
     social_links = serializers.DictField(child=serializers.CharField(max_length=300, allow_blank=True), required=False)
     timezone = serializers.CharField(max_length=64, required=False)
+    subscription_price_coins = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=1_000_000
+    )
     avatar = serializers.FileField(required=False)
     banner = serializers.FileField(required=False)
     schedule = ScheduleSlotSerializer(many=True, required=False)
@@ -258,3 +277,11 @@ class FollowResponseSerializer(serializers.Serializer):
     creator = serializers.CharField()
     notifications = serializers.ListField(child=serializers.CharField())
     followed_at = serializers.DateTimeField()
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    creator = serializers.CharField(source="creator.username")
+    price_coins = serializers.IntegerField()
+    status = serializers.CharField()
+    renews = serializers.BooleanField()
+    current_period_end = serializers.DateTimeField()

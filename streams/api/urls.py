@@ -10,5 +10,6 @@ urlpatterns = [
     path("categories", views.CategoryListView.as_view(), name="api-categories"),
     path("creators/<str:username>", views.CreatorView.as_view(), name="api-creator"),
     path("creators/<str:username>/follow", views.FollowView.as_view(), name="api-creator-follow"),
+    path("creators/<str:username>/subscription", views.SubscriptionView.as_view(), name="api-creator-subscription"),
     *router.urls,
 ]

@@ -15,6 +15,7 @@ from streams.api.serializers import (
     StreamSerializer,
     StreamStatusSerializer,
     StreamWriteSerializer,
+    SubscriptionSerializer,
     follow_notifications,
 )
 from streams.models import Stream
@@ -37,6 +38,7 @@ from streams.services import (
     stream_rotate_key,
     stream_update,
 )
+from streams.services.monetization import stream_access_buy, subscription_cancel, subscription_start
 
 LIST_PARAMETERS = [
     OpenApiParameter("status", str, enum=["live", "scheduled", "ended", "all"], description="Default: live."),
@@ -71,7 +73,7 @@ class StreamViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=LIST_PARAMETERS, responses=StreamSerializer(many=True))
     def list(self, request):
-        page = self.paginate_queryset(stream_list(filters=request.query_params))
+        page = self.paginate_queryset(stream_list(filters=request.query_params, user=request.user))
         return self.get_paginated_response(StreamSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(request=StreamWriteSerializer, responses={201: StreamSerializer})
@@ -107,6 +109,14 @@ class StreamViewSet(viewsets.GenericViewSet):
         serializer = StreamStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._out(stream_apply_action(stream=stream, action=serializer.validated_data["action"]))
+
+    @extend_schema(request=None, responses={200: StreamSerializer, 201: StreamSerializer})
+    @action(detail=True, methods=["post"], url_path="access")
+    def access(self, request, pk=None):
+        """Buy access to a premium stream (once; buying again charges nothing)."""
+        stream = stream_get(stream_id=pk, user=request.user)
+        _, created = stream_access_buy(stream=stream, user=request.user)
+        return self._out(stream, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=None, responses=StreamSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-key")
@@ -180,3 +190,20 @@ class FollowView(APIView):
     def delete(self, request, username: str):
         follow_delete(follower=request.user, creator=user_get_by_username(username=username))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SubscriptionView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: SubscriptionSerializer, 201: SubscriptionSerializer})
+    def post(self, request, username: str):
+        subscription, charged = subscription_start(
+            subscriber=request.user, creator=user_get_by_username(username=username)
+        )
+        code = status.HTTP_201_CREATED if charged else status.HTTP_200_OK
+        return Response(SubscriptionSerializer(subscription).data, status=code)
+
+    @extend_schema(request=None, responses={200: SubscriptionSerializer})
+    def delete(self, request, username: str):
+        subscription = subscription_cancel(subscriber=request.user, creator=user_get_by_username(username=username))
+        return Response(SubscriptionSerializer(subscription).data)

@@ -102,6 +102,7 @@ def stream_create(
     tags: Iterable[str] = (),
     scheduled_start_time: datetime | None = None,
     is_premium: bool = False,
+    price_coins: int | None = None,
     allow_chat: bool = True,
     allow_gifts: bool = True,
     visibility: str = Stream.Visibility.PUBLIC,
@@ -116,6 +117,7 @@ def stream_create(
         category=_category_by_slug(category),
         scheduled_start_time=scheduled_start_time,
         is_premium=is_premium,
+        price_coins=price_coins,
         allow_chat=allow_chat,
         allow_gifts=allow_gifts,
         visibility=visibility,
@@ -137,6 +139,7 @@ _UPDATABLE = {
     "description",
     "scheduled_start_time",
     "is_premium",
+    "price_coins",
     "allow_chat",
     "allow_gifts",
     "visibility",
@@ -299,7 +302,7 @@ def creator_profile_update(
     if "display_name" in data:
         user.display_name = data["display_name"].strip()
         user.save(update_fields=["display_name"])
-    for field in ("bio", "brand_colour", "timezone"):
+    for field in ("bio", "brand_colour", "timezone", "subscription_price_coins"):
         if field in data:
             setattr(profile, field, data[field])
     if "social_links" in data:

@@ -1,0 +1,191 @@
+"""Premium streams and subscriptions: paid in coins on the same ledger and revenue share as gifts."""
+
+import logging
+from datetime import timedelta
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+
+from accounts.models import User
+from livestream.api.exceptions import DomainError
+from streams.models import CreatorProfile, Stream, StreamAccess, Subscription
+from wallet.ledger import InsufficientCoins, Line, account_for, ledger_post, system_account
+from wallet.models import Account, Transaction
+
+logger = logging.getLogger(__name__)
+
+SUBSCRIPTION_PERIOD = timedelta(days=30)
+
+
+def _revenue_lines(*, payer: User, creator_id, total: int) -> list[Line]:
+    from gifts.services import creator_share
+
+    to_creator = creator_share(total)
+    return [
+        Line(account_for(user=payer), -total),
+        Line(account_for(user=User(pk=creator_id), kind=Account.Kind.EARNINGS), to_creator),
+        Line(system_account(Account.Kind.PLATFORM), total - to_creator),
+    ]
+
+
+def stream_access_buy(*, stream: Stream, user: User) -> tuple[StreamAccess, bool]:
+    """Buy access to a premium stream once; returns (access, created). Buying twice charges once."""
+    if not stream.is_premium:
+        raise DomainError("This stream is free to watch.", code="not_premium")
+    if stream.creator_id == user.pk:
+        raise DomainError("You own this stream.", code="not_premium")
+    existing = StreamAccess.objects.filter(stream=stream, user=user).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            record = ledger_post(
+                kind=Transaction.Kind.ACCESS,
+                lines=_revenue_lines(payer=user, creator_id=stream.creator_id, total=stream.price_coins),
+                reference=str(stream.pk),
+                description=f"Access to {stream.title}"[:200],
+            )
+            access = StreamAccess.objects.create(
+                stream=stream, user=user, price_coins=stream.price_coins, ledger_transaction=record
+            )
+    except IntegrityError:  # a concurrent purchase won; it rolled ours back whole
+        return StreamAccess.objects.get(stream=stream, user=user), False
+    return access, True
+
+
+def subscription_active(*, subscriber, creator_id) -> bool:
+    if subscriber is None or not subscriber.is_authenticated:
+        return False
+    return (
+        Subscription.objects.filter(subscriber=subscriber, creator_id=creator_id, current_period_end__gt=timezone.now())
+        .exclude(status=Subscription.Status.LAPSED)
+        .exists()
+    )
+
+
+def stream_has_access(*, stream: Stream, user) -> bool:
+    """Free streams are open; premium ones to their creator, staff, buyers and the creator's subscribers."""
+    if not stream.is_premium:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    if user.pk == stream.creator_id or user.is_staff:
+        return True
+    if StreamAccess.objects.filter(stream=stream, user=user).exists():
+        return True
+    return subscription_active(subscriber=user, creator_id=stream.creator_id)
+
+
+def subscription_start(*, subscriber: User, creator: User) -> tuple[Subscription, bool]:
+    """Subscribe (or resubscribe) to a creator, paying the first month now; returns (subscription, charged)."""
+    if subscriber.pk == creator.pk:
+        raise DomainError("You cannot subscribe to yourself.", code="invalid_subscription")
+    profile = CreatorProfile.objects.filter(user=creator).first()
+    price = profile.subscription_price_coins if profile else None
+    if not price:
+        raise DomainError("This creator does not offer subscriptions.", code="subscriptions_disabled")
+    now = timezone.now()
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(subscriber=subscriber, creator=creator).first()
+        if (
+            subscription is not None
+            and subscription.status != Subscription.Status.LAPSED
+            and subscription.current_period_end > now
+        ):
+            if not subscription.renews:  # un-cancel: keep the paid period, renew again
+                subscription.renews = True
+                subscription.status = Subscription.Status.ACTIVE
+                subscription.save(update_fields=["renews", "status", "updated_at"])
+            return subscription, False
+        ledger_post(
+            kind=Transaction.Kind.SUBSCRIPTION,
+            lines=_revenue_lines(payer=subscriber, creator_id=creator.pk, total=price),
+            reference=str(creator.pk),
+            description=f"Subscription to {creator.public_name}"[:200],
+        )
+        if subscription is None:
+            subscription = Subscription(subscriber=subscriber, creator=creator)
+        subscription.price_coins = price
+        subscription.status = Subscription.Status.ACTIVE
+        subscription.renews = True
+        subscription.current_period_end = now + SUBSCRIPTION_PERIOD
+        subscription.save()
+    return subscription, True
+
+
+def subscription_cancel(*, subscriber: User, creator: User) -> Subscription:
+    """Stop renewing; what was paid for runs to the end of its period."""
+    subscription = Subscription.objects.filter(subscriber=subscriber, creator=creator).first()
+    if subscription is None or subscription.status == Subscription.Status.LAPSED:
+        raise DomainError("You are not subscribed.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+    subscription.renews = False
+    subscription.status = Subscription.Status.CANCELLED
+    subscription.save(update_fields=["renews", "status", "updated_at"])
+    return subscription
+
+
+def subscription_renew(*, subscription_id: int) -> str:
+    """Renew one due subscription: 'renewed', 'lapsed' (could not pay; the subscriber is told) or 'skipped'."""
+    now = timezone.now()
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update()
+            .select_related("subscriber", "creator")
+            .filter(pk=subscription_id)
+            .first()
+        )
+        if subscription is None or subscription.current_period_end > now:
+            return "skipped"
+        if not subscription.renews or subscription.status != Subscription.Status.ACTIVE:
+            if subscription.status != Subscription.Status.LAPSED:
+                subscription.status = Subscription.Status.LAPSED
+                subscription.save(update_fields=["status", "updated_at"])
+            return "skipped"
+        try:
+            with transaction.atomic():
+                ledger_post(
+                    kind=Transaction.Kind.SUBSCRIPTION,
+                    lines=_revenue_lines(
+                        payer=subscription.subscriber,
+                        creator_id=subscription.creator_id,
+                        total=subscription.price_coins,
+                    ),
+                    reference=str(subscription.creator_id),
+                    description=f"Subscription renewal: {subscription.creator.public_name}"[:200],
+                )
+        except InsufficientCoins:
+            subscription.status = Subscription.Status.LAPSED
+            subscription.save(update_fields=["status", "updated_at"])
+            email, name = subscription.subscriber.email, subscription.creator.public_name
+            transaction.on_commit(lambda: _notify_lapsed(email, name))
+            return "lapsed"
+        subscription.current_period_end = max(subscription.current_period_end, now) + SUBSCRIPTION_PERIOD
+        subscription.save(update_fields=["current_period_end", "updated_at"])
+    return "renewed"
+
+
+def _notify_lapsed(email: str, creator_name: str) -> None:
+    if not email:
+        return
+    try:
+        send_mail(
+            subject=f"Your subscription to {creator_name} has lapsed",
+            message=(
+                f"We could not renew your subscription to {creator_name}: your wallet did not have enough coins.\n"
+                "Top up and subscribe again from their page whenever you like."
+            ),
+            from_email=None,
+            recipient_list=[email],
+        )
+    except Exception:  # e-mail trouble must not undo the lapse
+        logger.exception("could not send the lapse notice to %s", email)
+
+
+def subscriptions_due() -> list[int]:
+    return list(
+        Subscription.objects.filter(current_period_end__lte=timezone.now())
+        .exclude(status=Subscription.Status.LAPSED)
+        .values_list("pk", flat=True)[:1000]
+    )
