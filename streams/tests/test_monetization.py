@@ -119,15 +119,15 @@ def test_renewal_charges_or_lapses_with_a_notice(fan):
     creator = subscribe_setup(price=40)
     fan.post(f"/api/v1/creators/{creator.username}/subscription")  # 120 -> 80
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
-    assert renew_subscriptions_task.delay().get() == {"renewed": 1, "lapsed": 0, "skipped": 0}
+    assert renew_subscriptions_task.apply().get() == {"renewed": 1, "lapsed": 0, "skipped": 0}
     sub = Subscription.objects.get()
     assert sub.current_period_end > timezone.now() + timedelta(days=29)
     assert account_for(user=fan.user).balance == 40
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
-    renew_subscriptions_task.delay()  # 40 -> 0
+    renew_subscriptions_task.apply()  # 40 -> 0
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda f: f()):
-        assert renew_subscriptions_task.delay().get()["lapsed"] == 1
+        assert renew_subscriptions_task.apply().get()["lapsed"] == 1
     assert Subscription.objects.get().status == "lapsed"
     assert account_for(user=fan.user).balance == 0
     assert len(mail.outbox) == 1 and "lapsed" in mail.outbox[0].subject
@@ -140,5 +140,5 @@ def test_cancelled_subscriptions_lapse_at_period_end_without_charge(fan):
     fan.post(url)
     fan.delete(url)
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
-    assert renew_subscriptions_task.delay().get()["skipped"] == 1
+    assert renew_subscriptions_task.apply().get()["skipped"] == 1
     assert Subscription.objects.get().status == "lapsed" and account_for(user=fan.user).balance == 80
