@@ -93,9 +93,6 @@ class CreatorProfile(models.Model):
     subscription_price_coins = models.PositiveIntegerField(
         null=True, blank=True, help_text="Monthly price in coins; empty: no subscriptions offered."
     )
-    payout_recipient = models.CharField(
-        max_length=64, blank=True, help_text="The payment provider's transfer recipient code for payouts."
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

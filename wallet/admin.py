@@ -1,8 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from livestream.api.exceptions import DomainError
 from wallet.ledger import account_balance
-from wallet.models import Account, CoinPackage, Entry, IdempotencyRecord, Payment, Transaction
+from wallet.models import (
+    Account,
+    CoinPackage,
+    Entry,
+    IdempotencyRecord,
+    Payment,
+    Payout,
+    PayoutDestination,
+    Transaction,
+)
+from wallet.payouts import payout_retry
 
 
 @admin.register(CoinPackage)
@@ -77,3 +88,47 @@ class PaymentAdmin(ReadOnlyAdmin):
 class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "scope", "key", "status_code")
     search_fields = ("key", "user__username")
+
+
+@admin.register(PayoutDestination)
+class PayoutDestinationAdmin(admin.ModelAdmin):
+    list_display = ("user", "bank_name", "account_last4", "recipient_code", "updated_at")
+    search_fields = ("user__username", "recipient_code")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "creator", "coins", "naira", "status", "attempts", "statement_link", "failure_reason")
+    list_filter = ("status", "provider")
+    search_fields = ("creator__username", "provider_reference")
+    list_select_related = ("creator",)
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Amount")
+    def naira(self, obj):
+        naira, kobo = divmod(obj.amount_kobo, 100)
+        return f"₦{naira:,}.{kobo:02d}"
+
+    @admin.display(description="Statement")
+    def statement_link(self, obj):
+        return format_html('<a href="{}">CSV</a>', obj.statement.url) if obj.statement else "—"
+
+    @admin.action(description="Retry the selected failed payouts")
+    def retry(self, request, queryset):
+        for payout in queryset:
+            try:
+                result = payout_retry(payout_id=payout.pk)
+            except DomainError as exc:
+                self.message_user(request, f"{payout.provider_reference}: {exc.detail}", messages.ERROR)
+                continue
+            self.message_user(request, f"{result.provider_reference}: {result.status}", messages.INFO)

@@ -160,6 +160,52 @@ class Payment(models.Model):
         return self.reference
 
 
+class PayoutDestination(models.Model):
+    """Where a creator's payouts go: the provider's transfer recipient (set up by staff or onboarding)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payout_destination")
+    recipient_code = models.CharField(max_length=64, help_text="Paystack transfer recipient code (RCP_...).")
+    bank_name = models.CharField(max_length=80, blank=True)
+    account_last4 = models.CharField(max_length=4, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.bank_name} ****{self.account_last4}"
+
+
+class Payout(models.Model):
+    """Coins out of a creator's earnings, paid in naira through the provider's transfers."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PAID = "paid"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    coins = models.PositiveBigIntegerField()
+    naira_per_coin = models.DecimalField(max_digits=10, decimal_places=2)
+    amount_kobo = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    provider = models.CharField(max_length=20)
+    provider_reference = models.CharField(max_length=64, unique=True)
+    recipient_code = models.CharField(max_length=64)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField()
+    statement = models.FileField(upload_to="payout-statements/", blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(coins__gt=0), name="wallet_payout_coins_positive")]
+
+    def __str__(self) -> str:
+        return f"Payout {self.provider_reference} ({self.status})"
+
+
 class IdempotencyRecord(models.Model):
     """The first answer to a money-moving request, replayed for any retry with the same key."""
 

@@ -42,6 +42,10 @@ class PaymentProvider(Protocol):
 
     def verify(self, *, reference: str) -> Verification: ...
 
+    def transfer(self, *, reference: str, recipient: str, amount_kobo: int, reason: str) -> str:
+        """Send naira to a recipient; returns 'success', 'pending' or 'failed' (raises ProviderError if unreachable)."""
+        ...
+
 
 class SandboxProvider:
     """Development and tests only: a POST to the authorization URL plays the gateway."""
@@ -57,6 +61,9 @@ class SandboxProvider:
 
         payment = Payment.objects.get(reference=reference)
         return Verification(reference, payment.status, payment.amount_kobo, payment.currency)
+
+    def transfer(self, *, reference: str, recipient: str, amount_kobo: int, reason: str) -> str:
+        return "success"
 
 
 class PaystackProvider:
@@ -100,6 +107,18 @@ class PaystackProvider:
             data.get("status"), "pending"
         )
         return Verification(reference, state, int(data.get("amount", 0)), str(data.get("currency", "")))
+
+    def transfer(self, *, reference: str, recipient: str, amount_kobo: int, reason: str) -> str:
+        payload = {
+            "source": "balance",
+            "amount": amount_kobo,
+            "recipient": recipient,
+            "reference": reference,
+            "reason": reason[:100],
+            "currency": "NGN",
+        }
+        data = self._call("POST", "/transfer", json=payload)
+        return {"success": "success", "failed": "failed", "reversed": "failed"}.get(data.get("status"), "pending")
 
     def signature_valid(self, *, raw_body: bytes, signature: str) -> bool:
         if not self.secret_key or not signature:

@@ -47,6 +47,7 @@ def statement(*, user: User, kind: str | None = None) -> QuerySet[Entry]:
         .annotate(
             type=Case(
                 When(account__kind=Account.Kind.EARNINGS, transaction__kind__in=EARNED_KINDS, then=Value("earn")),
+                When(transaction__kind=Transaction.Kind.PAYOUT_REVERSAL, then=Value("payout")),
                 default=F("transaction__kind"),
                 output_field=CharField(),
             )

@@ -172,6 +172,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "renew-subscriptions": {"task": "streams.tasks.renew_subscriptions_task", "schedule": 15 * 60},
+    "run-payouts": {"task": "wallet.tasks.run_payouts", "schedule": 7 * 24 * 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------
@@ -290,3 +291,5 @@ PAYSTACK_BASE_URL = os.environ.get("PAYSTACK_BASE_URL", "https://api.paystack.co
 PAYSTACK_SECRET_KEY = os.environ.get("PAYSTACK_SECRET_KEY", "")
 PAYMENT_PROVIDER_TIMEOUT = env_int("PAYMENT_PROVIDER_TIMEOUT", 15)
 CREATOR_REVENUE_SHARE = os.environ.get("CREATOR_REVENUE_SHARE", "0.5")  # of every gift, as TikTok pays
+PAYOUT_MINIMUM_COINS = env_int("PAYOUT_MINIMUM_COINS", 1000)
+PAYOUT_NAIRA_PER_COIN = os.environ.get("PAYOUT_NAIRA_PER_COIN", "5.00")

@@ -1,0 +1,173 @@
+"""Payouts: a creator's earned coins out as naira, through the provider's transfers.
+
+The coins leave the earnings account (back to the mint: redeemed) in the same
+transaction that records the Payout, under a lock on the creator's earnings
+account row - gifts never take that lock, they only append entries, so a
+payout never blocks a gift and two payouts never pay the same coins. The
+transfer call happens after commit, outside any lock; if it fails, a reversal
+returns the coins to earnings.
+"""
+
+import csv
+import io
+import logging
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from livestream.api.exceptions import DomainError
+from wallet.ledger import Line, account_for, ledger_post, system_account
+from wallet.models import Account, Entry, Payout, PayoutDestination, Transaction
+from wallet.providers import payment_provider
+
+logger = logging.getLogger(__name__)
+
+
+def _kobo(coins: int, rate: Decimal) -> int:
+    return int((Decimal(coins) * rate * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def payout_create(*, creator: User) -> Payout | None:
+    """Move the creator's whole earnings into a pending payout, or None (below the minimum, no destination)."""
+    destination = PayoutDestination.objects.filter(user=creator).first()
+    if destination is None:
+        return None
+    earnings = account_for(user=creator, kind=Account.Kind.EARNINGS)
+    rate = Decimal(str(settings.PAYOUT_NAIRA_PER_COIN))
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=earnings.pk)  # one payout at a time per creator
+        balance = Entry.objects.filter(account=earnings).aggregate(total=Sum("amount"))["total"] or 0
+        if balance < settings.PAYOUT_MINIMUM_COINS:
+            return None
+        previous = Payout.objects.filter(creator=creator).aggregate(end=Max("period_end"))["end"]
+        reference = f"gnlpo_{uuid.uuid4().hex}"
+        ledger_post(
+            kind=Transaction.Kind.PAYOUT,
+            lines=[Line(earnings, -balance), Line(system_account(Account.Kind.MINT), balance)],
+            reference=reference,
+            description="Payout",
+        )
+        return Payout.objects.create(
+            creator=creator,
+            coins=balance,
+            naira_per_coin=rate,
+            amount_kobo=_kobo(balance, rate),
+            provider=payment_provider().name,
+            provider_reference=reference,
+            recipient_code=destination.recipient_code,
+            period_start=previous,
+            period_end=timezone.now(),
+        )
+
+
+def payout_statement(payout: Payout) -> None:
+    """A CSV of what the creator earned in the payout's period, stored with the payout."""
+    earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
+    entries = Entry.objects.filter(account=earnings, amount__gt=0, created_at__lte=payout.period_end)
+    if payout.period_start is not None:
+        entries = entries.filter(created_at__gt=payout.period_start)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "type", "description", "coins"])
+    total = 0
+    for entry in entries.select_related("transaction").order_by("created_at"):
+        writer.writerow(
+            [entry.created_at.isoformat(), entry.transaction.kind, entry.transaction.description, entry.amount]
+        )
+        total += entry.amount
+    naira, kobo = divmod(payout.amount_kobo, 100)
+    writer.writerow([])
+    writer.writerow(["earned in period", "", "", total])
+    writer.writerow(["paid out", "", f"at NGN {payout.naira_per_coin} per coin", payout.coins])
+    writer.writerow(["amount", "", "NGN", f"{naira}.{kobo:02d}"])
+    name = f"{payout.creator.username}-{payout.period_end:%Y%m%d}-{payout.provider_reference}.csv"
+    payout.statement.save(name, ContentFile(out.getvalue().encode()), save=False)
+    Payout.objects.filter(pk=payout.pk).update(statement=payout.statement.name)
+
+
+def payout_send(*, payout_id) -> Payout:
+    """Transfer a pending payout's naira (no lock held); a failure returns the coins to earnings."""
+    payout = Payout.objects.select_related("creator").get(pk=payout_id)
+    if payout.status != Payout.Status.PENDING:
+        return payout
+    if not payout.statement:
+        payout_statement(payout)
+    naira, kobo = divmod(payout.amount_kobo, 100)
+    try:
+        outcome = payment_provider().transfer(
+            reference=payout.provider_reference,
+            recipient=payout.recipient_code,
+            amount_kobo=payout.amount_kobo,
+            reason=f"Great Nigeria Library Live earnings: NGN {naira}.{kobo:02d}",
+        )
+    except DomainError as exc:
+        return payout_fail(payout_id=payout.pk, reason=f"transfer failed: {exc.detail}")
+    if outcome == "success":
+        Payout.objects.filter(pk=payout.pk, status=Payout.Status.PENDING).update(
+            status=Payout.Status.PAID, paid_at=timezone.now()
+        )
+    elif outcome == "failed":
+        return payout_fail(payout_id=payout.pk, reason="the provider refused the transfer")
+    return Payout.objects.get(pk=payout.pk)
+
+
+def payout_fail(*, payout_id, reason: str) -> Payout:
+    """Mark a pending payout failed and give its coins back to the creator's earnings, once."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status != Payout.Status.PENDING:
+            return payout
+        earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
+        ledger_post(
+            kind=Transaction.Kind.PAYOUT_REVERSAL,
+            lines=[Line(system_account(Account.Kind.MINT), -payout.coins), Line(earnings, payout.coins)],
+            reference=payout.provider_reference,
+            description="Payout returned",
+        )
+        payout.status = Payout.Status.FAILED
+        payout.failure_reason = reason[:200]
+        payout.save(update_fields=["status", "failure_reason"])
+    logger.warning("payout %s failed: %s", payout.provider_reference, reason)
+    return payout
+
+
+def payout_retry(*, payout_id) -> Payout:
+    """Staff retry a failed payout: take its coins from earnings again (if still there) and resend."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status != Payout.Status.FAILED:
+            raise DomainError("Only a failed payout can be retried.", code="invalid_transition", status_code=409)
+        earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
+        Account.objects.select_for_update().get(pk=earnings.pk)
+        balance = Entry.objects.filter(account=earnings).aggregate(total=Sum("amount"))["total"] or 0
+        if balance < payout.coins:
+            raise DomainError("Those earnings are no longer there to pay out.", code="insufficient_coins")
+        payout.provider_reference = f"gnlpo_{uuid.uuid4().hex}"  # a new transfer, a new reference
+        ledger_post(
+            kind=Transaction.Kind.PAYOUT,
+            lines=[Line(earnings, -payout.coins), Line(system_account(Account.Kind.MINT), payout.coins)],
+            reference=payout.provider_reference,
+            description="Payout (retry)",
+        )
+        destination = PayoutDestination.objects.filter(user=payout.creator).first()
+        if destination is not None:
+            payout.recipient_code = destination.recipient_code
+        payout.status = Payout.Status.PENDING
+        payout.failure_reason = ""
+        payout.attempts += 1
+        payout.save()
+    return payout_send(payout_id=payout.pk)
+
+
+def creators_with_earnings() -> list:
+    return list(
+        Account.objects.filter(kind=Account.Kind.EARNINGS, owner__payout_destination__isnull=False).values_list(
+            "owner_id", flat=True
+        )
+    )

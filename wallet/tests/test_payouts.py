@@ -1,0 +1,82 @@
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from conftest import client_for
+from wallet.ledger import Line, account_balance, account_for, ledger_post, system_account
+from wallet.models import Payout, PayoutDestination
+from wallet.providers import ProviderError, SandboxProvider
+from wallet.tasks import run_payouts
+
+pytestmark = pytest.mark.django_db
+
+
+def earn(creator, coins):
+    with transaction.atomic():
+        ledger_post(
+            kind="gift",
+            lines=[Line(system_account("mint"), -coins), Line(account_for(user=creator, kind="earnings"), coins)],
+            description="test earnings",
+        )
+
+
+@pytest.fixture
+def creator(settings):
+    settings.PAYOUT_MINIMUM_COINS = 1000
+    settings.PAYOUT_NAIRA_PER_COIN = "5.00"
+    user = UserFactory()
+    PayoutDestination.objects.create(user=user, recipient_code="RCP_test", bank_name="GTBank", account_last4="1234")
+    return user
+
+
+def earnings(user):
+    return account_balance(account_for(user=user, kind="earnings"))
+
+
+def test_weekly_run_pays_creators_over_the_minimum_with_a_statement(creator):
+    earn(creator, 1500)
+    small = UserFactory()
+    PayoutDestination.objects.create(user=small, recipient_code="RCP_small")
+    earn(small, 999)
+    no_destination = UserFactory()
+    earn(no_destination, 5000)
+    assert run_payouts.apply().get() == {"paid": 1, "pending": 0, "failed": 0, "skipped": 1}
+    payout = Payout.objects.get()
+    assert payout.creator == creator and payout.status == "paid" and payout.coins == 1500
+    assert payout.amount_kobo == 750_000  # 1,500 coins at NGN 5.00
+    statement = payout.statement.read().decode()
+    assert "test earnings" in statement and "750000" not in statement and "7500.00" in statement
+    assert earnings(creator) == 0 and earnings(small) == 999 and earnings(no_destination) == 5000
+    rows = client_for(creator).get("/api/v1/currency/transactions?type=payout").json()["results"]
+    assert [row["amount"] for row in rows] == [-1500]
+    call_command("audit_ledger")
+
+
+def test_a_refused_transfer_returns_the_coins_and_staff_can_retry(creator):
+    earn(creator, 2000)
+    with mock.patch.object(SandboxProvider, "transfer", return_value="failed"):
+        assert run_payouts.apply().get()["failed"] == 1
+    payout = Payout.objects.get()
+    assert payout.status == "failed" and earnings(creator) == 2000
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert staff.get("/admin/wallet/payout/").status_code == 200
+    staff.post("/admin/wallet/payout/", {"action": "retry", "_selected_action": [payout.pk]}, follow=True)
+    payout.refresh_from_db()
+    assert payout.status == "paid" and payout.attempts == 2 and earnings(creator) == 0
+    call_command("audit_ledger")
+
+
+def test_an_unreachable_provider_fails_the_payout_safely(creator):
+    earn(creator, 1200)
+    with mock.patch.object(SandboxProvider, "transfer", side_effect=ProviderError()):
+        run_payouts.apply()
+    assert Payout.objects.get().status == "failed" and earnings(creator) == 1200
+    with mock.patch.object(SandboxProvider, "transfer", side_effect=ProviderError()):
+        assert run_payouts.apply().get()["failed"] == 1  # next week it tries again
+    assert earnings(creator) == 1200
+    call_command("audit_ledger")
