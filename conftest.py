@@ -90,3 +90,13 @@ def _close_connections_of_async_helpers():
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _forget_ledger_account_ids():
+    """Account ids remembered per process would outlive a test's rolled-back or flushed database."""
+    yield
+    from wallet import ledger
+
+    ledger._system_ids.clear()
+    ledger._earnings_ids.clear()

@@ -11,9 +11,11 @@ from accounts.models import User
 from gifts.models import Gift, SentGift
 from gifts.selectors import sent_gift_payload
 from livestream.api.exceptions import DomainError
+from livestream.redis import redis_enabled, redis_sync
 from livestream.rooms import room_publish
 from streams.models import Stream
-from wallet.ledger import Line, account_for, ledger_post, system_account
+from streams.selectors import stream_visible_q
+from wallet.ledger import earnings_account_id, ledger_post_debit, system_account_id
 from wallet.models import Account, Transaction
 from wallet.services import idempotency_store
 
@@ -27,7 +29,14 @@ def creator_share(total: int) -> int:
 
 
 def _combo(stream_id, sender_id, gift_id) -> int:
+    """How many times in a row (within COMBO_SECONDS) this sender sent this gift here: one round trip."""
     key = f"gift-combo:{stream_id}:{sender_id}:{gift_id}"
+    if redis_enabled():
+        with redis_sync().pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, COMBO_SECONDS)
+            count, _ = pipe.execute()
+        return int(count)
     if cache.add(key, 1, timeout=COMBO_SECONDS):
         return 1
     try:
@@ -66,7 +75,11 @@ def gift_send(
     gift = Gift.objects.filter(pk=gift_id, is_active=True).first()
     if gift is None:
         raise DomainError("That gift is not available.", code="invalid_gift")
-    stream = Stream.objects.filter(pk=stream_id).only("id", "creator_id", "status", "allow_gifts").first()
+    stream = (
+        Stream.objects.filter(stream_visible_q(sender), pk=stream_id)
+        .only("id", "creator_id", "status", "allow_gifts")
+        .first()
+    )
     if stream is None:
         raise DomainError("No such stream.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
     if stream.creator_id == sender.pk:
@@ -75,13 +88,16 @@ def gift_send(
         raise DomainError("This stream is not taking gifts right now.", code="gifts_disabled")
     total = gift.cost_in_coins * quantity
     to_creator = creator_share(total)
-    sender_wallet = account_for(user=sender)
-    creator_earnings = account_for(user=stream.creator, kind=Account.Kind.EARNINGS)
-    platform = system_account(Account.Kind.PLATFORM)
+    credits = [
+        (earnings_account_id(stream.creator_id), to_creator),
+        (system_account_id(Account.Kind.PLATFORM), total - to_creator),
+    ]
     with transaction.atomic():
-        record = ledger_post(
+        record = ledger_post_debit(
             kind=Transaction.Kind.GIFT,
-            lines=[Line(sender_wallet, -total), Line(creator_earnings, to_creator), Line(platform, total - to_creator)],
+            payer_id=sender.pk,
+            amount=total,
+            credits=credits,
             reference=str(stream.pk),
             description=f"{quantity}x {gift.name}",
         )

@@ -8,6 +8,7 @@ accounts take no lock: their entries are appended and their balance is the
 sum of their entries.
 """
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -54,6 +55,65 @@ def system_account(kind: str) -> Account:
             return Account.objects.create(kind=kind)
     except IntegrityError:
         return Account.objects.get(owner__isnull=True, kind=kind)
+
+
+_system_ids: dict[str, object] = {}
+_earnings_ids: dict[object, object] = {}
+
+
+def system_account_id(kind: str):
+    """The platform or mint account's id, remembered per process (it never changes)."""
+    if kind in _system_ids:
+        return _system_ids[kind]
+    account_id = system_account(kind).pk
+    if not connection.in_atomic_block:  # remember only what is surely committed
+        _system_ids[kind] = account_id
+    return account_id
+
+
+def earnings_account_id(user_id):
+    """A creator's earnings account id, created on first need and remembered per process."""
+    if user_id in _earnings_ids:
+        return _earnings_ids[user_id]
+    account_id = account_for(user=User(pk=user_id), kind=Account.Kind.EARNINGS).pk
+    if not connection.in_atomic_block:  # remember only what is surely committed
+        _earnings_ids[user_id] = account_id
+    return account_id
+
+
+def wallet_debit_by_owner(*, owner_id, amount: int):
+    """Take ``amount`` from the owner's wallet in one statement: (account id, balance after).
+
+    Raises InsufficientCoins when the wallet is missing or cannot pay; caller holds the transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE wallet_account SET balance = balance - %s"
+            " WHERE owner_id = %s AND kind = 'wallet' AND balance >= %s RETURNING id, balance",
+            [amount, owner_id.hex if connection.vendor == "sqlite" else owner_id, amount],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise InsufficientCoins()
+    account_id = row[0] if connection.vendor != "sqlite" else uuid.UUID(row[0])
+    return account_id, row[1]
+
+
+def ledger_post_debit(
+    *, kind: str, payer_id, amount: int, credits: list[tuple[object, int]], reference: str = "", description: str = ""
+) -> Transaction:
+    """The hot path: one wallet pays ``amount`` to lock-free accounts (by id). Caller holds the transaction.
+
+    Four statements: the conditional debit, the transaction, its entries in one INSERT.
+    """
+    if sum(coins for _, coins in credits) != amount:
+        raise ValueError("A ledger transaction must balance to zero.")
+    wallet_id, balance = wallet_debit_by_owner(owner_id=payer_id, amount=amount)
+    record = Transaction.objects.create(kind=kind, reference=reference, description=description[:200])
+    entries = [Entry(transaction=record, account_id=wallet_id, amount=-amount, balance_after=balance)]
+    entries += [Entry(transaction=record, account_id=to, amount=coins) for to, coins in credits if coins]
+    Entry.objects.bulk_create(entries)
+    return record
 
 
 def _wallet_move(account_id, amount: int) -> int | None:

@@ -56,19 +56,19 @@ class StreamGiftsView(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
     )
     def post(self, request, stream_id):
-        stream = stream_get(stream_id=stream_id, user=request.user)
+        # gift_send applies the visibility rules itself: one query for the stream, not two.
         serializer = SendGiftSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         key = request.headers.get("Idempotency-Key", "").strip()[:100] or None
-        fingerprint = request_fingerprint({**serializer.data, "stream_id": str(stream.pk)})
+        fingerprint = request_fingerprint({**serializer.data, "stream_id": str(stream_id)})
         if key:
             record = idempotency_replay(user=request.user, scope="gift", key=key, fingerprint=fingerprint)
             if record is not None:
                 return Response(record.body, status=record.status_code)
         try:
             sent = gift_send(
-                stream_id=stream.pk,
+                stream_id=stream_id,
                 sender=request.user,
                 gift_id=data["gift_id"],
                 quantity=data["quantity"],
