@@ -36,8 +36,8 @@ from chat.selectors import (
 from livestream.api.exceptions import DomainError
 from livestream.rooms import room_publish_on_commit
 from streams.models import Follow, Stream
+from streams.selectors import stream_viewer_has_access, subscription_active
 from streams.services import stream_update
-from streams.services.monetization import stream_has_access, subscription_active
 
 MAX_LENGTH = 500
 MAX_MENTIONS = 20
@@ -183,7 +183,7 @@ def chat_message_send(
     rules = chat_settings_of(stream)
     role = chat_role(stream=stream, user=user)
     subscribed = subscription_active(subscriber=user, creator_id=stream.creator_id)
-    if role is None and stream.is_premium and not subscribed and not stream_has_access(stream=stream, user=user):
+    if role is None and stream.is_premium and not subscribed and not stream_viewer_has_access(stream, user):
         raise ChatError(
             "Chat on a premium stream is for viewers with access.", code="premium_required", status_code=403
         )

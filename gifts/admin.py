@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from gifts.models import Gift, SentGift
+from livestream.admin import ReadOnlyAdmin
 from livestream.images import image_process
 
 GIFT_IMAGE_SIZE = (256, 256)
@@ -56,18 +57,9 @@ class GiftAdmin(admin.ModelAdmin):
 
 
 @admin.register(SentGift)
-class SentGiftAdmin(admin.ModelAdmin):
+class SentGiftAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "gift", "quantity", "total_coins", "sender", "creator", "is_anonymous")
     list_filter = ("gift",)
     search_fields = ("sender__username", "creator__username")
     list_select_related = ("gift", "sender", "creator")
     raw_id_fields = ("stream", "sender", "creator")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -28,8 +28,22 @@ def _stream_base(user=None) -> QuerySet[Stream]:
     return streams
 
 
+def subscription_active(*, subscriber, creator_id) -> bool:
+    """Whether ``subscriber`` has a paid-up (or cancelled but still running) subscription to the creator."""
+    if subscriber is None or not subscriber.is_authenticated:
+        return False
+    return (
+        Subscription.objects.filter(subscriber=subscriber, creator_id=creator_id, current_period_end__gt=timezone.now())
+        .exclude(status=Subscription.Status.LAPSED)
+        .exists()
+    )
+
+
 def stream_viewer_has_access(stream: Stream, user) -> bool:
-    """From _stream_base's annotations when present (no query), else asked."""
+    """Free streams are open; premium ones to their creator, staff, buyers and the creator's subscribers.
+
+    Uses _stream_base's annotations when present (no query), else asks the database.
+    """
     if not stream.is_premium:
         return True
     if user is None or not user.is_authenticated:
@@ -38,9 +52,9 @@ def stream_viewer_has_access(stream: Stream, user) -> bool:
         return True
     if hasattr(stream, "viewer_bought"):
         return stream.viewer_bought or stream.viewer_subscribed
-    from streams.services.monetization import stream_has_access
-
-    return stream_has_access(stream=stream, user=user)
+    if StreamAccess.objects.filter(stream=stream, user=user).exists():
+        return True
+    return subscription_active(subscriber=user, creator_id=stream.creator_id)
 
 
 def stream_visible_q(user) -> Q:

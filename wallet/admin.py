@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from livestream.admin import ReadOnlyAdmin
 from livestream.api.exceptions import DomainError
 from wallet.ledger import account_balance
 from wallet.models import (
@@ -20,19 +21,6 @@ from wallet.payouts import payout_retry
 class CoinPackageAdmin(admin.ModelAdmin):
     list_display = ("name", "coins", "bonus_coins", "price", "is_active", "sort_order")
     list_editable = ("is_active", "sort_order")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger is append-only: staff read it, services write it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EntryInline(admin.TabularInline):
@@ -98,21 +86,12 @@ class PayoutDestinationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "creator", "coins", "naira", "status", "attempts", "statement_link", "failure_reason")
     list_filter = ("status", "provider")
     search_fields = ("creator__username", "provider_reference")
     list_select_related = ("creator",)
     actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Amount")
     def naira(self, obj):

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
 from streams.models import Category, CreatorProfile, ScheduleSlot, Stream
-from streams.selectors import stream_hls_url, stream_viewer_has_access
+from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 
 
 def absolute_media_url(request, field) -> str | None:
@@ -226,8 +226,6 @@ class CreatorSerializer(serializers.Serializer):
         return {"timezone": obj.profile.timezone, "slots": ScheduleSlotSerializer(obj.profile.slots, many=True).data}
 
     def get_is_subscribed(self, obj) -> bool:
-        from streams.services.monetization import subscription_active
-
         request = self.context.get("request")
         return subscription_active(subscriber=request.user if request else None, creator_id=obj.pk)
 

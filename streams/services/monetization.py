@@ -55,29 +55,6 @@ def stream_access_buy(*, stream: Stream, user: User) -> tuple[StreamAccess, bool
     return access, True
 
 
-def subscription_active(*, subscriber, creator_id) -> bool:
-    if subscriber is None or not subscriber.is_authenticated:
-        return False
-    return (
-        Subscription.objects.filter(subscriber=subscriber, creator_id=creator_id, current_period_end__gt=timezone.now())
-        .exclude(status=Subscription.Status.LAPSED)
-        .exists()
-    )
-
-
-def stream_has_access(*, stream: Stream, user) -> bool:
-    """Free streams are open; premium ones to their creator, staff, buyers and the creator's subscribers."""
-    if not stream.is_premium:
-        return True
-    if user is None or not user.is_authenticated:
-        return False
-    if user.pk == stream.creator_id or user.is_staff:
-        return True
-    if StreamAccess.objects.filter(stream=stream, user=user).exists():
-        return True
-    return subscription_active(subscriber=user, creator_id=stream.creator_id)
-
-
 def subscription_start(*, subscriber: User, creator: User) -> tuple[Subscription, bool]:
     """Subscribe (or resubscribe) to a creator, paying the first month now; returns (subscription, charged)."""
     if subscriber.pk == creator.pk:
