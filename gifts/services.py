@@ -4,7 +4,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from rest_framework import status
 
 from accounts.models import User
@@ -15,7 +15,7 @@ from livestream.redis import redis_enabled, redis_sync
 from livestream.rooms import room_publish
 from streams.models import Stream
 from streams.selectors import stream_visible_q
-from wallet.ledger import earnings_account_id, ledger_post_debit, system_account_id
+from wallet.ledger import InsufficientCoins, earnings_account_id, ledger_post_debit, system_account_id
 from wallet.models import Account, Transaction
 from wallet.services import idempotency_store
 
@@ -72,6 +72,17 @@ def gift_send(
     message = (message or "").strip()
     if len(message) > 200:
         raise DomainError("The message is at most 200 characters.", code="invalid_message")
+    if connection.vendor == "postgresql" and not idempotency_key:
+        sent = _gift_send_postgres(
+            stream_id=stream_id,
+            sender=sender,
+            gift_id=gift_id,
+            quantity=quantity,
+            message=message,
+            is_anonymous=is_anonymous,
+        )
+        transaction.on_commit(lambda: _announce(sent))
+        return sent
     gift = Gift.objects.filter(pk=gift_id, is_active=True).first()
     if gift is None:
         raise DomainError("That gift is not available.", code="invalid_gift")
@@ -123,9 +134,84 @@ def gift_send(
                 body=sent_gift_payload(sent, viewer=sender),
             )
 
-        def announce():
-            event = sent_gift_payload(sent, combo=_combo(stream.pk, sender.pk, gift.pk))
-            room_publish(stream.pk, {"type": "gift", "gift": event})
+        transaction.on_commit(lambda: _announce(sent))
+    return sent
 
-        transaction.on_commit(announce)
+
+def _announce(sent: SentGift) -> None:
+    event = sent_gift_payload(sent, combo=_combo(sent.stream_id, sent.sender_id, sent.gift_id))
+    room_publish(sent.stream_id, {"type": "gift", "gift": event})
+
+
+_PG_ERRORS = {
+    "not_found": ("No such stream.", status.HTTP_404_NOT_FOUND),
+    "invalid_gift": ("That gift is not available.", status.HTTP_400_BAD_REQUEST),
+    "gifts_disabled": ("This stream is not taking gifts right now.", status.HTTP_400_BAD_REQUEST),
+}
+
+
+def _gift_send_postgres(
+    *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool
+) -> SentGift:
+    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0002)."""
+    share = Decimal(str(settings.CREATOR_REVENUE_SHARE))
+    platform_id = system_account_id(Account.Kind.PLATFORM)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s)",
+                [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id],
+            )
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        reason = str(getattr(exc, "__cause__", exc) or exc).split("\n")[0].strip()
+        if reason == "insufficient_coins":
+            raise InsufficientCoins() from None
+        if reason in _PG_ERRORS:
+            detail, code_status = _PG_ERRORS[reason]
+            raise DomainError(detail, code=reason, status_code=code_status) from None
+        raise
+    (
+        sent_id,
+        sent_at,
+        total,
+        to_creator,
+        creator_id,
+        name,
+        description,
+        category,
+        rarity,
+        cost,
+        naira,
+        image,
+        animation,
+        sound,
+    ) = row
+    gift = Gift(
+        pk=gift_id,
+        name=name,
+        description=description,
+        category=category,
+        rarity=rarity,
+        cost_in_coins=cost,
+        naira_value=naira,
+        image=image,
+        animation=animation,
+        sound=sound,
+    )
+    sent = SentGift(
+        pk=sent_id,
+        stream_id=stream_id,
+        gift=gift,
+        sender=sender,
+        creator_id=creator_id,
+        quantity=quantity,
+        total_coins=total,
+        creator_coins=to_creator,
+        message=message,
+        is_anonymous=is_anonymous,
+        created_at=sent_at,
+    )
+    sent._state.adding = False
+    sent._state.db = "default"
     return sent
