@@ -8,6 +8,8 @@ from rest_framework.authtoken.models import Token
 from accounts.tests.factories import PASSWORD, UserFactory
 from chat.tests.servers import two_daphnes  # noqa: F401 - a fixture
 from streams.tests.factories import StreamFactory
+from wallet.services import coins_grant
+from wallet.tests.factories import GiftFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -23,6 +25,8 @@ def test_two_people_chat_on_the_stream_page(two_daphnes, settings):  # noqa: F81
     viewer.save()
     stream = StreamFactory(creator=creator, live=True, title="Browser lesson")
     token = Token.objects.create(user=creator).key  # the ORM before Playwright's loop starts in this thread
+    coins_grant(user=viewer, coins=30, reason="test")
+    GiftFactory(name="Talking Drum", cost_in_coins=20)
     first, second = two_daphnes
     args = [
         "--no-sandbox",
@@ -62,5 +66,12 @@ def test_two_people_chat_on_the_stream_page(two_daphnes, settings):  # noqa: F81
             assert response.status == 204
             expect(line).to_have_count(0)
             expect(talker.locator(".chat-line", has_text="Ẹ kú irọ̀lẹ́")).to_have_count(0)
+
+            expect(talker.locator(".gift-balance")).to_have_text("30 coins")
+            talker.get_by_role("button", name="Talking Drum").click()
+            expect(watcher.locator(".chat-line.gift")).to_contain_text("Tunde sent 1× Talking Drum")
+            expect(talker.locator(".gift-balance")).to_have_text("10 coins")
+            talker.get_by_role("button", name="Talking Drum").click()
+            expect(talker.locator(".gift-status")).to_contain_text("Not enough coins")
         finally:
             browser.close()
