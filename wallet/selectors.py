@@ -4,7 +4,7 @@ from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
 
 from accounts.models import User
 from wallet.ledger import account_balance
-from wallet.models import Account, CoinPackage, Entry, Transaction
+from wallet.models import Account, CoinPackage, Entry, Payment, Transaction
 
 # What a movement is called in a user's statement.
 EARNED_KINDS = [Transaction.Kind.GIFT, Transaction.Kind.ACCESS, Transaction.Kind.SUBSCRIPTION]
@@ -57,3 +57,18 @@ def statement(*, user: User, kind: str | None = None) -> QuerySet[Entry]:
     if kind:
         entries = entries.filter(type=kind)
     return entries
+
+
+def payment_get(*, reference: str, user: User | None = None, provider: str | None = None) -> Payment:
+    """A payment by reference (the buyer's own when ``user`` is given); DomainError 404 otherwise."""
+    from livestream.api.exceptions import DomainError
+
+    payments = Payment.objects.filter(reference=reference)
+    if user is not None:
+        payments = payments.filter(user=user)
+    if provider is not None:
+        payments = payments.filter(provider=provider)
+    payment = payments.first()
+    if payment is None:
+        raise DomainError("No such payment.", code="not_found", status_code=404)
+    return payment

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.selectors import user_get
 from chat.api.serializers import (
     BanInputSerializer,
     BanSerializer,
@@ -33,15 +34,7 @@ from streams.selectors import stream_get
 
 
 def _user_ref(data: dict) -> User:
-    users = User.objects.filter(is_active=True)
-    user = (
-        users.filter(pk=data["user_id"]).first()
-        if data.get("user_id")
-        else users.filter(username__iexact=data["username"]).first()
-    )
-    if user is None:
-        raise Http404("No such user.")
-    return user
+    return user_get(user_id=data.get("user_id"), username=data.get("username"))
 
 
 class StreamScopedView(APIView):

@@ -1,12 +1,11 @@
 from django.db import IntegrityError
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.selectors import user_get
 from gifts.api.serializers import (
     CatalogueQuerySerializer,
     GiftSerializer,
@@ -108,13 +107,9 @@ class UserGiftsView(GenericAPIView):
 
     @extend_schema(parameters=[HistoryQuerySerializer])
     def get(self, request, user_id):
-        if request.user.pk != user_id and not request.user.is_staff:
-            if not User.objects.filter(pk=user_id).exists():
-                raise Http404
+        user = user_get(user_id=user_id)
+        if request.user.pk != user.pk and not request.user.is_staff:
             self.permission_denied(request, message="You can only see your own gift history.")
-        user = User.objects.filter(pk=user_id).first()
-        if user is None:
-            raise Http404
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(user_gift_history(user=user, direction=query.validated_data["type"]))

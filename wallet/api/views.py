@@ -19,9 +19,8 @@ from wallet.api.serializers import (
     StatementQuerySerializer,
     StatementRowSerializer,
 )
-from wallet.models import Payment
 from wallet.providers import PaystackProvider, Verification
-from wallet.selectors import package_list, statement, wallet_summary
+from wallet.selectors import package_list, payment_get, statement, wallet_summary
 from wallet.services import (
     idempotency_replay,
     idempotency_store,
@@ -107,9 +106,7 @@ class PaymentView(APIView):
 
     @extend_schema(responses=PaymentSerializer)
     def get(self, request, reference):
-        payment = Payment.objects.filter(reference=reference, user=request.user).first()
-        if payment is None:
-            raise DomainError("No such payment.", code="not_found", status_code=404)
+        payment = payment_get(reference=reference, user=request.user)
         return Response(PaymentSerializer(payment_verify(reference=payment.reference)).data)
 
 
@@ -125,9 +122,7 @@ class SandboxPayView(APIView):
             raise DomainError("Not found.", code="not_found", status_code=404)
         serializer = SandboxPaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment = Payment.objects.filter(reference=reference, provider="sandbox").first()
-        if payment is None:
-            raise DomainError("No such payment.", code="not_found", status_code=404)
+        payment = payment_get(reference=reference, provider="sandbox")
         verification = Verification(
             reference, serializer.validated_data["status"], payment.amount_kobo, payment.currency
         )
