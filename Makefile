@@ -52,7 +52,7 @@ serve: $(STAMP) system-deps
 	SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DJANGO_SETTINGS_MODULE=livestream.settings.production \
 	  HTTPS=$${HTTPS:-0} PAYMENT_PROVIDER=$${PAYMENT_PROVIDER:-paystack} \
 	  ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	  sh -c '$(BIN)/python manage.py migrate --noinput && $(BIN)/python manage.py collectstatic --noinput -v0 && PORT=$(PORT) BIND=$(HOST) $(BIN)/python deploy/serve.py'
+	  sh -c '$(BIN)/python deploy/ensure_database.py && $(BIN)/python manage.py migrate --noinput && $(BIN)/python manage.py collectstatic --noinput -v0 && PORT=$(PORT) BIND=$(HOST) $(BIN)/python deploy/serve.py'
 
 ## HTTP throughput of the stream list (against a running server; see README).
 bench-http: $(STAMP)
