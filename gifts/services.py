@@ -1,6 +1,6 @@
 """Sending gifts: one transaction debits the sender and credits the creator and the platform."""
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,17 +15,11 @@ from livestream.redis import redis_enabled, redis_sync
 from livestream.rooms import room_publish
 from streams.models import Stream
 from streams.selectors import stream_visible_q
-from wallet.ledger import InsufficientCoins, earnings_account_id, ledger_post_debit, system_account_id
+from wallet.ledger import InsufficientCoins, creator_share, pay_creator, system_account_id
 from wallet.models import Account, Transaction
 from wallet.services import idempotency_store
 
 COMBO_SECONDS = 5
-
-
-def creator_share(total: int) -> int:
-    """The creator's coins of a payment of ``total`` (rounded down; the platform keeps the remainder)."""
-    share = Decimal(str(settings.CREATOR_REVENUE_SHARE))
-    return int((Decimal(total) * share).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def _combo(stream_id, sender_id, gift_id) -> int:
@@ -99,16 +93,12 @@ def gift_send(
         raise DomainError("This stream is not taking gifts right now.", code="gifts_disabled")
     total = gift.cost_in_coins * quantity
     to_creator = creator_share(total)
-    credits = [
-        (earnings_account_id(stream.creator_id), to_creator),
-        (system_account_id(Account.Kind.PLATFORM), total - to_creator),
-    ]
     with transaction.atomic():
-        record = ledger_post_debit(
+        record = pay_creator(
             kind=Transaction.Kind.GIFT,
             payer_id=sender.pk,
-            amount=total,
-            credits=credits,
+            creator_id=stream.creator_id,
+            total=total,
             reference=str(stream.pk),
             description=f"{quantity}x {gift.name}",
         )

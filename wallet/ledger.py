@@ -11,7 +11,9 @@ sum of their entries.
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from rest_framework import status
@@ -114,6 +116,31 @@ def ledger_post_debit(
     entries += [Entry(transaction=record, account_id=to, amount=coins) for to, coins in credits if coins]
     Entry.objects.bulk_create(entries)
     return record
+
+
+def creator_share(total: int) -> int:
+    """The creator's coins of a payment of ``total``: CREATOR_REVENUE_SHARE, rounded down."""
+    share = Decimal(str(settings.CREATOR_REVENUE_SHARE))
+    return int((Decimal(total) * share).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def pay_creator(
+    *, kind: str, payer_id, creator_id, total: int, reference: str = "", description: str = ""
+) -> Transaction:
+    """A viewer pays a creator (gift, access, subscription): the creator's share to their earnings,
+    the rest to the platform, the payer debited by one conditional UPDATE. Caller holds the transaction."""
+    to_creator = creator_share(total)
+    return ledger_post_debit(
+        kind=kind,
+        payer_id=payer_id,
+        amount=total,
+        credits=[
+            (earnings_account_id(creator_id), to_creator),
+            (system_account_id(Account.Kind.PLATFORM), total - to_creator),
+        ],
+        reference=reference,
+        description=description,
+    )
 
 
 def _wallet_move(account_id, amount: int) -> int | None:

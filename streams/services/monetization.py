@@ -11,23 +11,12 @@ from rest_framework import status
 from accounts.models import User
 from livestream.api.exceptions import DomainError
 from streams.models import CreatorProfile, Stream, StreamAccess, Subscription
-from wallet.ledger import InsufficientCoins, Line, account_for, ledger_post, system_account
-from wallet.models import Account, Transaction
+from wallet.ledger import InsufficientCoins, pay_creator
+from wallet.models import Transaction
 
 logger = logging.getLogger(__name__)
 
 SUBSCRIPTION_PERIOD = timedelta(days=30)
-
-
-def _revenue_lines(*, payer: User, creator_id, total: int) -> list[Line]:
-    from gifts.services import creator_share
-
-    to_creator = creator_share(total)
-    return [
-        Line(account_for(user=payer), -total),
-        Line(account_for(user=User(pk=creator_id), kind=Account.Kind.EARNINGS), to_creator),
-        Line(system_account(Account.Kind.PLATFORM), total - to_creator),
-    ]
 
 
 def stream_access_buy(*, stream: Stream, user: User) -> tuple[StreamAccess, bool]:
@@ -41,9 +30,11 @@ def stream_access_buy(*, stream: Stream, user: User) -> tuple[StreamAccess, bool
         return existing, False
     try:
         with transaction.atomic():
-            record = ledger_post(
+            record = pay_creator(
                 kind=Transaction.Kind.ACCESS,
-                lines=_revenue_lines(payer=user, creator_id=stream.creator_id, total=stream.price_coins),
+                payer_id=user.pk,
+                creator_id=stream.creator_id,
+                total=stream.price_coins,
                 reference=str(stream.pk),
                 description=f"Access to {stream.title}"[:200],
             )
@@ -76,9 +67,11 @@ def subscription_start(*, subscriber: User, creator: User) -> tuple[Subscription
                 subscription.status = Subscription.Status.ACTIVE
                 subscription.save(update_fields=["renews", "status", "updated_at"])
             return subscription, False
-        ledger_post(
+        pay_creator(
             kind=Transaction.Kind.SUBSCRIPTION,
-            lines=_revenue_lines(payer=subscriber, creator_id=creator.pk, total=price),
+            payer_id=subscriber.pk,
+            creator_id=creator.pk,
+            total=price,
             reference=str(creator.pk),
             description=f"Subscription to {creator.public_name}"[:200],
         )
@@ -122,13 +115,11 @@ def subscription_renew(*, subscription_id: int) -> str:
             return "skipped"
         try:
             with transaction.atomic():
-                ledger_post(
+                pay_creator(
                     kind=Transaction.Kind.SUBSCRIPTION,
-                    lines=_revenue_lines(
-                        payer=subscription.subscriber,
-                        creator_id=subscription.creator_id,
-                        total=subscription.price_coins,
-                    ),
+                    payer_id=subscription.subscriber_id,
+                    creator_id=subscription.creator_id,
+                    total=subscription.price_coins,
                     reference=str(subscription.creator_id),
                     description=f"Subscription renewal: {subscription.creator.public_name}"[:200],
                 )
