@@ -20,3 +20,14 @@ def user_get(*, user_id=None, username: str | None = None) -> User:
     if user is None:
         raise Http404("No such user.")
     return user
+
+
+def user_payload(user: User, badges: list[str] | None = None) -> dict:
+    """A user as embedded in events and lists (a message's user, a gift's sender, a leaderboard row)."""
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name or user.username,
+        "is_verified": user.is_verified,
+        "badges": badges or [],
+    }

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_payload
 from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings
 from streams.models import Stream
 
@@ -20,6 +21,16 @@ def chat_history(*, stream: Stream, before: datetime | None = None, limit: int =
     if before is not None:
         messages = messages.filter(created_at__lt=before)
     return list(messages.order_by("-created_at")[: max(1, min(limit, HISTORY_MAX))])
+
+
+def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:
+    """A visible (not deleted) message of this stream; Http404 otherwise."""
+    from django.http import Http404
+
+    message = ChatMessage.objects.filter(pk=message_id, stream=stream, deleted_at__isnull=True).first()
+    if message is None:
+        raise Http404("No such message.")
+    return message
 
 
 def chat_is_moderator(*, stream: Stream, user) -> bool:
@@ -87,16 +98,6 @@ def chat_global_blocked_terms() -> list[str]:
         terms = list(BlockedTerm.objects.filter(is_active=True).values_list("term", flat=True))
         cache.set(GLOBAL_TERMS_CACHE_KEY, terms, 60)
     return terms
-
-
-def user_payload(user: User, badges: list[str] | None = None) -> dict:
-    return {
-        "id": str(user.pk),
-        "username": user.username,
-        "display_name": user.display_name or user.username,
-        "is_verified": user.is_verified,
-        "badges": badges or [],
-    }
 
 
 def chat_message_payload(message: ChatMessage, badges: list[str] | None = None) -> dict:

@@ -332,7 +332,7 @@ def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -
             changes["allow_chat"] = data["chat_enabled"]
         if "gifts_enabled" in data:
             changes["allow_gifts"] = data["gifts_enabled"]
-        stream = stream_update(stream=stream, data=changes)
+        stream = stream_update(stream=stream, data=changes, announce=False)  # one event, below
     with transaction.atomic():
         rules, _ = ChatSettings.objects.select_for_update().get_or_create(stream=stream)
         for name, field in SETTINGS_FIELDS.items():

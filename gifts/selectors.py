@@ -4,7 +4,7 @@ from datetime import UTC
 
 from django.db.models import Count, QuerySet, Sum
 
-from chat.selectors import user_payload
+from accounts.selectors import user_payload
 from gifts.models import Gift, SentGift
 
 

@@ -145,10 +145,3 @@ def creator_get(*, username: str, viewer=None) -> User:
     if viewer is not None and viewer.is_authenticated and viewer.pk != user.pk:
         user.follow = Follow.objects.filter(creator=user, follower=viewer).first()
     return user
-
-
-def user_get_by_username(*, username: str) -> User:
-    user = User.objects.filter(username__iexact=username, is_active=True).first()
-    if user is None:
-        raise Http404("No such user.")
-    return user

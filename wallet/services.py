@@ -12,7 +12,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -170,24 +170,3 @@ def coins_grant(*, user: User, coins: int, reason: str) -> Transaction:
             lines=[Line(system_account(Account.Kind.MINT), -coins), Line(account_for(user=user), coins)],
             description=reason,
         )
-
-
-def idempotent_create(func, *, user: User, scope: str, key: str | None, fingerprint: str, respond):
-    """Run ``func`` (which must call idempotency_store inside its transaction) once per key.
-
-    Returns (status_code, body): the first answer, whether this call made it or
-    a concurrent twin did.
-    """
-    if key:
-        record = idempotency_replay(user=user, scope=scope, key=key, fingerprint=fingerprint)
-        if record is not None:
-            return record.status_code, record.body
-    try:
-        return respond(func())
-    except IntegrityError:
-        if not key:
-            raise
-        record = idempotency_replay(user=user, scope=scope, key=key, fingerprint=fingerprint)
-        if record is None:
-            raise
-        return record.status_code, record.body

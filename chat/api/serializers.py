@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from accounts.selectors import user_payload
 from chat.models import ChatMessage, MessageReport
-from chat.selectors import chat_message_payload, user_payload
+from chat.selectors import chat_message_payload
 
 
 class ChatUserSerializer(serializers.Serializer):

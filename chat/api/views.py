@@ -1,4 +1,3 @@
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
@@ -17,8 +16,15 @@ from chat.api.serializers import (
     ReportInputSerializer,
     UserRefSerializer,
 )
-from chat.models import ChatMessage
-from chat.selectors import chat_bans, chat_history, chat_moderators, chat_role, chat_settings_of, chat_settings_payload
+from chat.selectors import (
+    chat_bans,
+    chat_history,
+    chat_message_get,
+    chat_moderators,
+    chat_role,
+    chat_settings_of,
+    chat_settings_payload,
+)
 from chat.services import (
     ChatError,
     chat_ban_create,
@@ -91,9 +97,7 @@ class ChatReportView(StreamScopedView):
     @extend_schema(request=ReportInputSerializer, responses={201: None})
     def post(self, request, stream_id, message_id):
         stream = self.stream(request, stream_id)
-        message = ChatMessage.objects.filter(pk=message_id, stream=stream, deleted_at__isnull=True).first()
-        if message is None:
-            raise Http404("No such message.")
+        message = chat_message_get(stream=stream, message_id=message_id)
         serializer = ReportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = message_report_create(message=message, reporter=request.user, **serializer.validated_data)
@@ -114,8 +118,7 @@ class ChatSettingsView(StreamScopedView):
     @extend_schema(request=ChatSettingsSerializer, responses=ChatSettingsSerializer)
     def put(self, request, stream_id):
         stream = self.stream(request, stream_id)
-        self.require_moderator(request, stream)
-        serializer = ChatSettingsSerializer(data=request.data)
+        serializer = ChatSettingsSerializer(data=request.data)  # the service checks who may change it
         serializer.is_valid(raise_exception=True)
         rules = chat_settings_update(stream=stream, actor=request.user, data=serializer.validated_data)
         stream = self.stream(request, stream_id)

@@ -258,3 +258,14 @@ def test_admin_blocked_term_save_refreshes_the_filter(stream, user):
     staff.post("/admin/chat/blockedterm/add/", {"term": "  Cheap Gold ", "is_active": "on"})
     blocked = client.post(chat_url(stream), {"content": "cheap gold again"}, format="json")
     assert blocked.status_code == 400 and blocked.json()["code"] == "message_blocked"
+
+
+def test_turning_chat_off_from_chat_settings_tells_the_room_once(stream, owner, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    with mock.patch("livestream.rooms.room_publish") as publish:
+        with django_capture_on_commit_callbacks(execute=True):
+            owner.put(chat_url(stream, "/settings"), {"chat_enabled": False, "slow_mode": 5}, format="json")
+    events = [call.args[1] for call in publish.call_args_list]
+    assert len(events) == 1
+    assert events[0]["type"] == "chat_settings" and events[0]["chat_enabled"] is False and events[0]["slow_mode"] == 5

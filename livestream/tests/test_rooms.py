@@ -56,13 +56,17 @@ async def test_outbox_drops_a_laggard_once():
     assert transport.sent in (["a"], [])  # what was in flight may finish; nothing more is sent
 
 
-async def test_outbox_survives_a_failing_send():
+async def test_outbox_closes_quietly_when_the_socket_is_gone():
+    calls = []
+
     async def broken(message):
+        calls.append(message["text"])
         raise ConnectionResetError
 
     outbox = Outbox(broken, limit=2, on_overflow=lambda: None)
-    outbox.push("a")
-    outbox.push("b")  # closed quietly
+    outbox.push("a")  # raises inside; the hub must not see it
+    outbox.push("b")  # nothing more is sent to a socket that is gone
+    assert calls == ["a"]
 
 
 async def test_hub_gives_every_local_member_the_same_text_and_survives_a_broken_one():

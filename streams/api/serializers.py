@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
-from streams.models import Category, CreatorProfile, ScheduleSlot, Stream
+from streams.models import Category, ScheduleSlot, Stream
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 
 
@@ -258,9 +258,6 @@ class CreatorUpdateSerializer(serializers.Serializer):
     avatar = serializers.FileField(required=False)
     banner = serializers.FileField(required=False)
     schedule = ScheduleSlotSerializer(many=True, required=False)
-
-    class Meta:
-        model = CreatorProfile
 
 
 def follow_notifications(follow) -> list[str]:

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_get
 from streams.api.permissions import IsStreamOwner
 from streams.api.serializers import (
     CategorySerializer,
@@ -26,7 +27,6 @@ from streams.selectors import (
     stream_list,
     stream_live_for_creator,
     stream_upcoming_for_creator,
-    user_get_by_username,
 )
 from streams.services import (
     creator_profile_update,
@@ -150,7 +150,7 @@ class CreatorView(APIView):
 
     @extend_schema(request=CreatorUpdateSerializer, responses=CreatorSerializer)
     def patch(self, request, username: str):
-        creator = user_get_by_username(username=username)
+        creator = user_get(username=username)
         if creator.pk != request.user.pk:
             self.permission_denied(request, message="You can only edit your own creator profile.")
         serializer = CreatorUpdateSerializer(data=request.data)
@@ -171,7 +171,7 @@ class FollowView(APIView):
 
     @extend_schema(request=FollowSerializer, responses={200: FollowResponseSerializer, 201: FollowResponseSerializer})
     def post(self, request, username: str):
-        creator = user_get_by_username(username=username)
+        creator = user_get(username=username)
         serializer = FollowSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         follow, created = follow_create(
@@ -188,7 +188,7 @@ class FollowView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, username: str):
-        follow_delete(follower=request.user, creator=user_get_by_username(username=username))
+        follow_delete(follower=request.user, creator=user_get(username=username))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -197,13 +197,11 @@ class SubscriptionView(APIView):
 
     @extend_schema(request=None, responses={200: SubscriptionSerializer, 201: SubscriptionSerializer})
     def post(self, request, username: str):
-        subscription, charged = subscription_start(
-            subscriber=request.user, creator=user_get_by_username(username=username)
-        )
+        subscription, charged = subscription_start(subscriber=request.user, creator=user_get(username=username))
         code = status.HTTP_201_CREATED if charged else status.HTTP_200_OK
         return Response(SubscriptionSerializer(subscription).data, status=code)
 
     @extend_schema(request=None, responses={200: SubscriptionSerializer})
     def delete(self, request, username: str):
-        subscription = subscription_cancel(subscriber=request.user, creator=user_get_by_username(username=username))
+        subscription = subscription_cancel(subscriber=request.user, creator=user_get(username=username))
         return Response(SubscriptionSerializer(subscription).data)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.api.exceptions import DomainError, InvalidTransition
 from livestream.images import image_process
-from streams.events import stream_event_publish_on_commit
+from livestream.rooms import room_publish_on_commit
 from streams.models import (
     Category,
     CreatorProfile,
@@ -147,11 +147,12 @@ _UPDATABLE = {
 }
 
 
-def stream_update(*, stream: Stream, data: dict[str, Any]) -> Stream:
+def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True) -> Stream:
     """Change a stream's metadata; ``category`` is a slug and ``tags`` a list of names.
 
     Settings a live room cares about (chat and gifts switched on or off) are
-    announced to it after commit.
+    announced to it after commit, unless the caller (chat's own settings
+    service) announces the whole set itself.
     """
     unknown = set(data) - _UPDATABLE - {"category", "tags"}
     if unknown:
@@ -174,9 +175,9 @@ def stream_update(*, stream: Stream, data: dict[str, Any]) -> Stream:
         stream.save()
         if "tags" in data:
             stream.tags.set(tags_get_or_create(names=data["tags"]))
-        if room_changes and stream.status == Stream.Status.LIVE:
+        if announce and room_changes and stream.status == Stream.Status.LIVE:
             # Viewers merge chat_settings keys into what they have (chat sends the full set).
-            stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "chat_settings", **room_changes})
+            room_publish_on_commit(stream.pk, {"type": "chat_settings", **room_changes})
     return stream
 
 
@@ -189,7 +190,7 @@ def stream_start(*, stream: Stream) -> Stream:
         stream.status = Stream.Status.LIVE
         stream.started_at = timezone.now()
         stream.save(update_fields=["status", "started_at", "updated_at"])
-        stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "stream_status", "status": stream.status})
+        room_publish_on_commit(stream.pk, {"type": "stream_status", "status": stream.status})
     return stream
 
 
@@ -203,7 +204,7 @@ def stream_stop(*, stream: Stream) -> Stream:
         stream.ended_at = timezone.now()
         stream.current_viewers = 0
         stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
-        stream_event_publish_on_commit(stream_id=stream.pk, event={"type": "stream_status", "status": stream.status})
+        room_publish_on_commit(stream.pk, {"type": "stream_status", "status": stream.status})
     return stream
 
 
@@ -312,13 +313,14 @@ def creator_profile_update(
     banner_file = image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100)) if banner else None
     profile.full_clean(exclude=["user", "avatar", "banner"])
     old_files = []
+    # Files first (object storage is a network call), then the rows in one short transaction.
+    if avatar_file:
+        old_files.append(profile.avatar.name)
+        profile.avatar.save("avatar.webp", avatar_file, save=False)
+    if banner_file:
+        old_files.append(profile.banner.name)
+        profile.banner.save("banner.webp", banner_file, save=False)
     with transaction.atomic():
-        if avatar_file:
-            old_files.append(profile.avatar.name)
-            profile.avatar.save("avatar.webp", avatar_file, save=False)
-        if banner_file:
-            old_files.append(profile.banner.name)
-            profile.banner.save("banner.webp", banner_file, save=False)
         profile.save()
         if schedule is not None:
             _schedule_replace(profile=profile, slots=schedule)
