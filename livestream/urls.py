@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),
+    path("media-hooks/", include("streams.hook_urls")),
     path("", include("streams.urls")),
 ]
 

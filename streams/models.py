@@ -32,6 +32,18 @@ def upload_to_thumbnail(instance, filename: str) -> str:
     return f"thumbnails/{instance.id}/{uuid.uuid4().hex}.webp"
 
 
+def upload_to_recording(instance, filename: str) -> str:
+    return f"recordings/{instance.stream_id}/{instance.id}{filename[filename.rfind('.') :]}"
+
+
+def upload_to_recording_thumbnail(instance, filename: str) -> str:
+    return f"recordings/{instance.stream_id}/{instance.id}-{uuid.uuid4().hex[:8]}.webp"
+
+
+def upload_to_clip(instance, filename: str) -> str:
+    return f"clips/{instance.stream_id}/{instance.id}.mp4"
+
+
 class Category(models.Model):
     """A node of the category tree, curated by staff."""
 
@@ -92,6 +104,12 @@ class CreatorProfile(models.Model):
     timezone = models.CharField(max_length=64, default="Africa/Lagos", validators=[validate_timezone])
     subscription_price_coins = models.PositiveIntegerField(
         null=True, blank=True, help_text="Monthly price in coins; empty: no subscriptions offered."
+    )
+    recording_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days recordings are kept; empty: the platform's default (RECORDING_RETENTION_DAYS).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -163,6 +181,16 @@ class Stream(models.Model):
         UNLISTED = "unlisted"
         PRIVATE = "private"
 
+    class Latency(models.TextChoices):
+        LOW = "low"  # 1 s HLS fragments
+        NORMAL = "normal"  # 2 s
+        HIGH = "high"  # 4 s: steadier on weak connections
+
+    class ThumbnailSource(models.TextChoices):
+        NONE = ""
+        AUTO = "auto"
+        CUSTOM = "custom"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="streams")
     title = models.CharField(max_length=255)
@@ -181,7 +209,18 @@ class Stream(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     stream_key = models.CharField(max_length=64, unique=True, default=new_stream_key, editable=False)
+    latency_mode = models.CharField(max_length=8, choices=Latency.choices, default=Latency.NORMAL)
+    # The media server's view of the stream: which HLS application the ladder of the current (or last) publish
+    # writes to, the nginx-rtmp client publishing now ("" when none), and when an encoder dropped.
+    media_app = models.CharField(max_length=32, blank=True, editable=False)
+    publisher_client_id = models.CharField(max_length=32, blank=True, editable=False)
+    publisher_dropped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The largest thumbnail (1280x720); smaller standard sizes in thumbnail_variants ({"640x360": name, ...}).
     thumbnail = models.ImageField(upload_to=upload_to_thumbnail, blank=True)
+    thumbnail_variants = models.JSONField(default=dict, blank=True, editable=False)
+    thumbnail_source = models.CharField(
+        max_length=8, choices=ThumbnailSource.choices, default=ThumbnailSource.NONE, blank=True, editable=False
+    )
     current_viewers = models.PositiveIntegerField(default=0)
     peak_viewers = models.PositiveIntegerField(default=0)
     max_viewers = models.PositiveIntegerField(
@@ -215,6 +254,9 @@ class Stream(models.Model):
             models.CheckConstraint(
                 condition=models.Q(is_premium=False) | models.Q(price_coins__isnull=False, price_coins__gte=1),
                 name="streams_stream_premium_has_price",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latency_mode__in=["low", "normal", "high"]), name="streams_stream_latency_valid"
             ),
         ]
         indexes = [
@@ -291,3 +333,72 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscriber} subscribes to {self.creator}"
+
+
+class Recording(models.Model):
+    """A stream's recording made into a VOD: the media server's FLV remuxed to MP4 by a Celery task."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="recordings")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    source_path = models.CharField(max_length=500, unique=True, help_text="The FLV nginx-rtmp wrote.")
+    file = models.FileField(upload_to=upload_to_recording, blank=True)
+    thumbnail = models.ImageField(upload_to=upload_to_recording_thumbnail, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["processing", "ready", "failed"]), name="streams_recording_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="streams_recording_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Recording of {self.stream_id} ({self.status})"
+
+
+class Clip(models.Model):
+    """A highlight (up to CLIP_MAX_SECONDS) cut from a recording by a Celery task."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="clips")
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="clips")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clips")
+    title = models.CharField(max_length=120, blank=True)
+    start_seconds = models.FloatField(validators=[MinValueValidator(0)])
+    duration_seconds = models.FloatField(validators=[MinValueValidator(0.5), MaxValueValidator(60)])
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    file = models.FileField(upload_to=upload_to_clip, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["processing", "ready", "failed"]), name="streams_clip_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Clip of {self.stream_id}"

@@ -1,6 +1,7 @@
 """Reads for streams, categories and creators; each runs a fixed number of queries."""
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -8,9 +9,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from streams.filters import StreamFilter
-from streams.models import Category, CreatorProfile, Follow, Stream, StreamAccess, Subscription
+from streams.media.config import hls_app_name, hls_app_parse
+from streams.models import Category, Clip, CreatorProfile, Follow, Recording, Stream, StreamAccess, Subscription
 
 UPCOMING_LIMIT = 10
+PLAYBACK_SALT = "streams.playback"
 
 
 def _stream_base(user=None) -> QuerySet[Stream]:
@@ -86,11 +89,49 @@ def stream_get(*, stream_id, user) -> Stream:
     return stream
 
 
-def stream_hls_url(stream: Stream) -> str | None:
-    """Where players load the stream's master playlist while it is live."""
+def stream_hls_url(stream: Stream, user) -> str | None:
+    """Where ``user``'s player loads the stream's master playlist while it is live; None when they may not.
+
+    A premium stream's URL carries a signed, expiring playback token for this viewer (nginx checks it).
+    """
     if stream.status != Stream.Status.LIVE:
         return None
-    return f"{settings.HLS_BASE_URL.rstrip('/')}/{stream.pk}.m3u8"
+    # Before the encoder connects, where its ladder will write.
+    app = stream.media_app or hls_app_name(latency_mode=stream.latency_mode, premium=stream.is_premium)
+    parsed = hls_app_parse(app)
+    if parsed is None:
+        return None
+    latency_mode, premium = parsed
+    base = settings.HLS_BASE_URL.rstrip("/")
+    if not premium:
+        return f"{base}/{latency_mode}/{stream.pk}.m3u8"
+    if not stream_viewer_has_access(stream, user):
+        return None
+    return f"{base}/p/{playback_token_make(stream_id=stream.pk, user_id=user.pk)}/{latency_mode}/{stream.pk}.m3u8"
+
+
+def playback_token_make(*, stream_id, user_id) -> str:
+    """A signed token naming the stream and viewer; nginx asks Django to check it (and its age) per playlist."""
+    return signing.dumps({"s": str(stream_id), "u": str(user_id)}, salt=PLAYBACK_SALT, compress=True)
+
+
+def playback_token_stream(token: str) -> tuple[str, str] | None:
+    """(stream id, user id) of a valid, unexpired token; None otherwise."""
+    try:
+        payload = signing.loads(token, salt=PLAYBACK_SALT, max_age=settings.PLAYBACK_TOKEN_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(payload, dict) or "s" not in payload or "u" not in payload:
+        return None
+    return str(payload["s"]), str(payload["u"])
+
+
+def recording_list(*, stream: Stream) -> QuerySet[Recording]:
+    return stream.recordings.filter(status=Recording.Status.READY).order_by("created_at")
+
+
+def clip_list(*, stream: Stream) -> QuerySet[Clip]:
+    return stream.clips.select_related("created_by").order_by("-created_at")
 
 
 def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -> list[Stream]:

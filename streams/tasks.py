@@ -1,8 +1,16 @@
-"""Celery tasks for streams: subscription renewals."""
+"""Celery tasks for streams: subscription renewals and the media pipeline's jobs (ffmpeg runs here)."""
+
+import logging
 
 from celery import shared_task
 
+from streams.media import nginx
+from streams.media.tools import MediaToolError
+from streams.models import Stream
+from streams.services import media
 from streams.services.monetization import subscription_renew, subscriptions_due
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -12,3 +20,57 @@ def renew_subscriptions_task() -> dict:
     for subscription_id in subscriptions_due():
         outcome[subscription_renew(subscription_id=subscription_id)] += 1
     return outcome
+
+
+@shared_task(bind=True, acks_late=True, max_retries=media.RECORDING_MAX_ATTEMPTS - 1, default_retry_delay=30)
+def process_recording(self, recording_id: str) -> str:
+    """record_done -> MP4 + probe + thumbnail -> a ready VOD; retried, then marked failed with ffmpeg's words."""
+    try:
+        return media.recording_process(recording_id=recording_id).status
+    except MediaToolError as exc:
+        if self.request.retries >= self.max_retries or self.request.is_eager:
+            media.recording_fail(recording_id=recording_id, error=str(exc))
+            return "failed"
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=15)
+def cut_clip(self, clip_id: str) -> str:
+    try:
+        return media.clip_process(clip_id=clip_id).status
+    except MediaToolError as exc:
+        if self.request.retries >= self.max_retries or self.request.is_eager:
+            media.clip_fail(clip_id=clip_id, error=str(exc))
+            return "failed"
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refresh_live_thumbnails() -> int:
+    """Beat, every minute: each live stream's thumbnail from its newest segment (creators' own ones stay)."""
+    refreshed = 0
+    live = Stream.objects.filter(status=Stream.Status.LIVE).exclude(publisher_client_id="")
+    for stream in live.exclude(thumbnail_source=Stream.ThumbnailSource.CUSTOM):
+        try:
+            refreshed += media.live_thumbnail_refresh(stream=stream)
+        except MediaToolError as exc:  # one bad stream must not stop the others
+            logger.warning("live thumbnail of %s: %s", stream.pk, exc)
+    return refreshed
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def end_dropped_streams() -> int:
+    """Beat (and after each drop): end streams whose encoder has not come back within the grace period."""
+    return media.dropped_streams_end()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def prune_recordings() -> int:
+    """Beat, daily: delete recordings past their creator's retention."""
+    return media.recordings_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def drop_publisher_task(name: str) -> bool:
+    """A stream stopped from the API: disconnect its encoder from nginx-rtmp."""
+    return nginx.drop_publisher(app="live", name=name)

@@ -16,7 +16,7 @@ def stream_detail(request, stream_id):
     stream = stream_get(stream_id=stream_id, user=request.user)
     context = {
         "stream": stream,
-        "hls_url": stream_hls_url(stream),
+        "hls_url": stream_hls_url(stream, request.user),
         "is_owner": request.user.pk == stream.creator_id,
         "rtmp_url": settings.RTMP_INGEST_URL,
     }

@@ -173,6 +173,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "renew-subscriptions": {"task": "streams.tasks.renew_subscriptions_task", "schedule": 15 * 60},
     "run-payouts": {"task": "wallet.tasks.run_payouts", "schedule": 7 * 24 * 60 * 60},
+    "refresh-live-thumbnails": {"task": "streams.tasks.refresh_live_thumbnails", "schedule": 60},
+    "end-dropped-streams": {"task": "streams.tasks.end_dropped_streams", "schedule": 30},
+    "prune-recordings": {"task": "streams.tasks.prune_recordings", "schedule": 24 * 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------
@@ -252,12 +255,42 @@ SPECTACULAR_SETTINGS = {
         "StreamStatusEnum": "streams.models.Stream.Status",
         "ReportStatusEnum": "chat.models.MessageReport.Status",
         "PaymentStatusEnum": "wallet.models.Payment.Status",
+        "MediaJobStatusEnum": "streams.models.Recording.Status",
     },
 }
 
 # --- Media pipeline (RTMP ingest, HLS playback) -----------------------------------
-RTMP_INGEST_URL = os.environ.get("RTMP_INGEST_URL", "rtmp://127.0.0.1:19350/live")
-HLS_BASE_URL = os.environ.get("HLS_BASE_URL", "http://127.0.0.1:8080/hls")
+# `manage.py mediaserver` renders deploy/mediaserver/nginx.conf.template with these and runs nginx-rtmp.
+MEDIA_SERVER_ROOT = Path(os.environ.get("MEDIA_SERVER_ROOT", BASE_DIR / "var" / "mediaserver"))
+MEDIA_BIND = os.environ.get("MEDIA_BIND", "127.0.0.1")
+RTMP_PORT = env_int("RTMP_PORT", 19350)
+MEDIA_HTTP_PORT = env_int("MEDIA_HTTP_PORT", 18080)  # HLS for viewers, /stat and /control for Django
+NGINX_BINARY = os.environ.get("NGINX_BINARY", "nginx")
+NGINX_RTMP_MODULE = os.environ.get("NGINX_RTMP_MODULE", "/usr/lib/nginx/modules/ngx_rtmp_module.so")
+FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "ffmpeg")
+FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
+# What the API hands out (public addresses; behind a CDN or another host, set them).
+RTMP_INGEST_URL = os.environ.get("RTMP_INGEST_URL", f"rtmp://127.0.0.1:{RTMP_PORT}/live")
+HLS_BASE_URL = os.environ.get("HLS_BASE_URL", f"http://127.0.0.1:{MEDIA_HTTP_PORT}/hls")
+# Where nginx reaches Django's hooks (loopback, straight to the app server, never through the public proxy),
+# and where Django reaches nginx's /stat and /control.
+MEDIA_HOOK_BASE_URL = os.environ.get("MEDIA_HOOK_BASE_URL", "http://127.0.0.1:8000/media-hooks")
+MEDIA_CONTROL_URL = os.environ.get("MEDIA_CONTROL_URL", f"http://127.0.0.1:{MEDIA_HTTP_PORT}")
+MEDIA_HOOK_ALLOWED_ADDRS = env_list("MEDIA_HOOK_ALLOWED_ADDRS", ["127.0.0.1", "::1"])
+# The adaptive ladder under the source copy: name, height, video and audio bitrate (never above the source).
+HLS_LADDER = [
+    {"name": "480p", "height": 480, "video_kbps": 1000, "audio_kbps": 96},
+    {"name": "360p", "height": 360, "video_kbps": 600, "audio_kbps": 64},
+]
+HLS_SOURCE_KBPS_ESTIMATE = env_int("HLS_SOURCE_KBPS_ESTIMATE", 3000)  # the master playlist's BANDWIDTH for src
+# Latency presets (as Owncast's levels): HLS fragment seconds per stream setting.
+HLS_LATENCY_FRAGMENTS = {"low": 1, "normal": 2, "high": 4}
+HLS_PLAYLIST_FRAGMENTS = 6  # segments kept in each live playlist
+PLAYBACK_TOKEN_MAX_AGE = env_int("PLAYBACK_TOKEN_MAX_AGE", 6 * 60 * 60)  # premium HLS token lifetime, seconds
+STREAM_RECONNECT_GRACE_SECONDS = env_int("STREAM_RECONNECT_GRACE_SECONDS", 60)  # a dropped encoder may come back
+RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 90)  # default; each creator may set their own
+CLIP_MAX_SECONDS = 60
+MEDIA_TOOL_TIMEOUT = env_int("MEDIA_TOOL_TIMEOUT", 600)  # seconds one ffmpeg/ffprobe job may take
 
 # --- Product rules ------------------------------------------------------------------
 STREAM_MAX_TAGS = 10

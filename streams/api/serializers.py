@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
-from streams.models import Category, ScheduleSlot, Stream
+from streams.models import Category, Clip, Recording, ScheduleSlot, Stream
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 
 
@@ -50,6 +50,7 @@ class StreamSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    thumbnails = serializers.SerializerMethodField()
     rtmp_url = serializers.SerializerMethodField()
     stream_key = serializers.SerializerMethodField()
     has_access = serializers.SerializerMethodField()
@@ -76,8 +77,10 @@ class StreamSerializer(serializers.ModelSerializer):
             "current_viewers",
             "peak_viewers",
             "max_viewers",
+            "latency_mode",
             "hls_url",
             "thumbnail_url",
+            "thumbnails",
             "rtmp_url",
             "stream_key",
             "created_at",
@@ -106,11 +109,17 @@ class StreamSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_hls_url(self, obj):
-        return stream_hls_url(obj)
+        request = self.context.get("request")
+        return stream_hls_url(obj, request.user if request else None)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
+
+    @extend_schema_field(serializers.DictField(child=serializers.URLField()))
+    def get_thumbnails(self, obj):
+        """Every standard size ("1280x720", "640x360", "320x180") of the current thumbnail."""
+        return thumbnail_urls(self.context.get("request"), obj)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_rtmp_url(self, obj):
@@ -119,6 +128,106 @@ class StreamSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_stream_key(self, obj):
         return obj.stream_key
+
+
+def thumbnail_urls(request, stream: Stream) -> dict[str, str]:
+    if not stream.thumbnail:
+        return {}
+    storage = stream.thumbnail.storage
+    urls = {"1280x720": absolute_media_url(request, stream.thumbnail)}
+    for size, name in (stream.thumbnail_variants or {}).items():
+        url = storage.url(name)
+        urls[size] = request.build_absolute_uri(url) if request is not None else url
+    return urls
+
+
+class RecordingSerializer(serializers.ModelSerializer):
+    """A VOD; ``url`` is null for a viewer without access to a premium stream."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Recording
+        fields = [
+            "id",
+            "status",
+            "duration_seconds",
+            "size_bytes",
+            "width",
+            "height",
+            "url",
+            "thumbnail_url",
+            "created_at",
+            "ready_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj):
+        if not self.context.get("has_access", True):
+            return None
+        return absolute_media_url(self.context.get("request"), obj.file)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, obj):
+        return absolute_media_url(self.context.get("request"), obj.thumbnail)
+
+
+class ClipSerializer(serializers.ModelSerializer):
+    created_by = UserSerializer(read_only=True)
+    start = serializers.FloatField(source="start_seconds")
+    duration = serializers.FloatField(source="duration_seconds")
+    recording = serializers.UUIDField(source="recording_id")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clip
+        fields = [
+            "id",
+            "title",
+            "recording",
+            "start",
+            "duration",
+            "status",
+            "url",
+            "size_bytes",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj):
+        if not self.context.get("has_access", True):
+            return None
+        return absolute_media_url(self.context.get("request"), obj.file)
+
+
+class ClipCreateSerializer(serializers.Serializer):
+    start = serializers.FloatField(min_value=0, max_value=7 * 24 * 3600, help_text="Seconds into the recording.")
+    duration = serializers.FloatField(min_value=0.5, max_value=settings.CLIP_MAX_SECONDS)
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    recording = serializers.UUIDField(required=False, help_text="Default: the stream's newest ready recording.")
+
+
+class ThumbnailUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="JPEG, PNG, WebP or GIF, at least 320x180; cropped to 16:9.")
+
+
+class StreamHealthSerializer(serializers.Serializer):
+    publishing = serializers.BooleanField()
+    bitrate_kbps = serializers.IntegerField(required=False)
+    video_kbps = serializers.IntegerField(required=False)
+    audio_kbps = serializers.IntegerField(required=False)
+    width = serializers.IntegerField(required=False, allow_null=True)
+    height = serializers.IntegerField(required=False, allow_null=True)
+    fps = serializers.FloatField(required=False, allow_null=True)
+    video_codec = serializers.CharField(required=False)
+    audio_codec = serializers.CharField(required=False)
+    seconds_live = serializers.FloatField(required=False)
+    keyframe_interval_seconds = serializers.FloatField(required=False, allow_null=True)
+    warnings = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
 
 
 class StreamSummarySerializer(serializers.ModelSerializer):
@@ -160,6 +269,9 @@ class StreamWriteSerializer(serializers.Serializer):
     allow_gifts = serializers.BooleanField(required=False)
     visibility = serializers.ChoiceField(choices=Stream.Visibility.choices, required=False)
     max_viewers = serializers.IntegerField(min_value=1, max_value=10_000_000, required=False, allow_null=True)
+    latency_mode = serializers.ChoiceField(
+        choices=Stream.Latency.choices, required=False, help_text="HLS fragments: low 1 s, normal 2 s, high 4 s."
+    )
 
     def validate_title(self, value: str) -> str:
         if not value.strip():
@@ -209,6 +321,7 @@ class CreatorSerializer(serializers.Serializer):
     schedule = serializers.SerializerMethodField()
     follower_count = serializers.IntegerField()
     subscription_price_coins = serializers.IntegerField(source="profile.subscription_price_coins", allow_null=True)
+    recording_retention_days = serializers.SerializerMethodField()
     is_subscribed = serializers.SerializerMethodField()
     is_following = serializers.SerializerMethodField()
     notifications = serializers.SerializerMethodField()
@@ -224,6 +337,9 @@ class CreatorSerializer(serializers.Serializer):
     @extend_schema_field(serializers.DictField())
     def get_schedule(self, obj):
         return {"timezone": obj.profile.timezone, "slots": ScheduleSlotSerializer(obj.profile.slots, many=True).data}
+
+    def get_recording_retention_days(self, obj) -> int:
+        return obj.profile.recording_retention_days or settings.RECORDING_RETENTION_DAYS
 
     def get_is_subscribed(self, obj) -> bool:
         request = self.context.get("request")
@@ -254,6 +370,9 @@ class CreatorUpdateSerializer(serializers.Serializer):
     timezone = serializers.CharField(max_length=64, required=False)
     subscription_price_coins = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=1_000_000
+    )
+    recording_retention_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=3650, help_text="Empty: the platform's default."
     )
     avatar = serializers.FileField(required=False)
     banner = serializers.FileField(required=False)

@@ -9,24 +9,32 @@ from accounts.selectors import user_get
 from streams.api.permissions import IsStreamOwner
 from streams.api.serializers import (
     CategorySerializer,
+    ClipCreateSerializer,
+    ClipSerializer,
     CreatorSerializer,
     CreatorUpdateSerializer,
     FollowResponseSerializer,
     FollowSerializer,
+    RecordingSerializer,
+    StreamHealthSerializer,
     StreamSerializer,
     StreamStatusSerializer,
     StreamWriteSerializer,
     SubscriptionSerializer,
+    ThumbnailUploadSerializer,
     follow_notifications,
 )
 from streams.models import Stream
 from streams.selectors import (
     category_tree,
+    clip_list,
     creator_get,
+    recording_list,
     stream_get,
     stream_list,
     stream_live_for_creator,
     stream_upcoming_for_creator,
+    stream_viewer_has_access,
 )
 from streams.services import (
     creator_profile_update,
@@ -38,6 +46,7 @@ from streams.services import (
     stream_rotate_key,
     stream_update,
 )
+from streams.services.media import clip_create, stream_health, thumbnail_remove_custom, thumbnail_upload
 from streams.services.monetization import stream_access_buy, subscription_cancel, subscription_start
 
 LIST_PARAMETERS = [
@@ -122,6 +131,70 @@ class StreamViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-key")
     def rotate_key(self, request, pk=None):
         return self._out(stream_rotate_key(stream=self.get_object()))
+
+    @extend_schema(responses=RecordingSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="recordings", permission_classes=[permissions.AllowAny])
+    def recordings(self, request, pk=None):
+        """The stream's ready recordings (VOD), oldest first; ``url`` only for viewers with access."""
+        stream = stream_get(stream_id=pk, user=request.user)
+        context = {"request": request, "has_access": stream_viewer_has_access(stream, request.user)}
+        return Response(RecordingSerializer(recording_list(stream=stream), many=True, context=context).data)
+
+    @extend_schema(
+        methods=["GET"], responses=ClipSerializer(many=True), description="The stream's highlights, newest first."
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ClipCreateSerializer,
+        responses={202: ClipSerializer},
+        description="The creator cuts a highlight (at most 60 s) from a recording; ready when status is ready.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="clips", permission_classes=[permissions.AllowAny])
+    def clips(self, request, pk=None):
+        if request.method == "GET":
+            stream = stream_get(stream_id=pk, user=request.user)
+            context = {"request": request, "has_access": stream_viewer_has_access(stream, request.user)}
+            return Response(ClipSerializer(clip_list(stream=stream), many=True, context=context).data)
+        if not request.user.is_authenticated:
+            self.permission_denied(request)
+        stream = self.get_object()
+        serializer = ClipCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        clip = clip_create(
+            stream=stream,
+            user=request.user,
+            start_seconds=data["start"],
+            duration_seconds=data["duration"],
+            title=data["title"],
+            recording_id=data.get("recording"),
+        )
+        clip.refresh_from_db()
+        return Response(ClipSerializer(clip, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        methods=["PUT"], request={"multipart/form-data": ThumbnailUploadSerializer}, responses=StreamSerializer
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses=StreamSerializer)
+    @action(detail=True, methods=["put", "delete"], url_path="thumbnail")
+    def thumbnail(self, request, pk=None):
+        """The creator's own thumbnail (cropped to 16:9, resized to the standard sizes); DELETE goes back to
+        automatic thumbnails."""
+        stream = self.get_object()
+        if request.method == "DELETE":
+            return self._out(thumbnail_remove_custom(stream=stream))
+        serializer = ThumbnailUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._out(thumbnail_upload(stream=stream, upload=serializer.validated_data["image"]))
+
+    @extend_schema(responses=StreamHealthSerializer)
+    @action(detail=True, methods=["get"], url_path="health", permission_classes=[permissions.IsAuthenticated])
+    def health(self, request, pk=None):
+        """The creator's studio: what the encoder sends (bitrate, fps, resolution, keyframe interval)."""
+        stream = stream_get(stream_id=pk, user=request.user)
+        if stream.creator_id != request.user.pk:
+            self.permission_denied(request, message="Only the stream's creator may see its health.")
+        return Response(StreamHealthSerializer(stream_health(stream=stream)).data)
 
 
 class CategoryListView(APIView):

@@ -107,6 +107,7 @@ def stream_create(
     allow_gifts: bool = True,
     visibility: str = Stream.Visibility.PUBLIC,
     max_viewers: int | None = None,
+    latency_mode: str = Stream.Latency.NORMAL,
 ) -> Stream:
     """Create a scheduled stream with a fresh secret stream key."""
     _check_scheduled_start(scheduled_start_time)
@@ -122,6 +123,7 @@ def stream_create(
         allow_gifts=allow_gifts,
         visibility=visibility,
         max_viewers=max_viewers,
+        latency_mode=latency_mode,
     )
     stream.full_clean(exclude=["thumbnail", "stream_key"])
     tag_rows = tags_get_or_create(names=tags)
@@ -144,7 +146,10 @@ _UPDATABLE = {
     "allow_gifts",
     "visibility",
     "max_viewers",
+    "latency_mode",
 }
+# Fixed while an encoder publishes: they choose the HLS application (and its gate) the ladder writes to.
+_FIXED_WHILE_PUBLISHING = {"is_premium", "latency_mode"}
 
 
 def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True) -> Stream:
@@ -163,6 +168,14 @@ def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True
             if stream.status != Stream.Status.SCHEDULED:
                 raise ValidationError({"scheduled_start_time": ["Only a scheduled stream can be rescheduled."]})
             _check_scheduled_start(data["scheduled_start_time"])
+        if stream.publisher_client_id:
+            changing = sorted(f for f in _FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
+            if changing:
+                raise DomainError(
+                    "Stop the broadcast to change " + " or ".join(changing) + ": it decides how the video is served.",
+                    code="stream_publishing",
+                    status_code=409,
+                )
         room_changes = {}
         for field in _UPDATABLE & set(data):
             value = data[field].strip() if field in {"title", "description"} else data[field]
@@ -200,11 +213,28 @@ def stream_stop(*, stream: Stream) -> Stream:
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status != Stream.Status.LIVE:
             raise InvalidTransition(f"A {stream.status} stream cannot be stopped.")
+        publishing_as = f"{stream.media_app}.{stream.pk}" if stream.publisher_client_id else ""
         stream.status = Stream.Status.ENDED
         stream.ended_at = timezone.now()
         stream.current_viewers = 0
-        stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
+        stream.publisher_client_id = ""
+        stream.publisher_dropped_at = None
+        stream.save(
+            update_fields=[
+                "status",
+                "ended_at",
+                "current_viewers",
+                "publisher_client_id",
+                "publisher_dropped_at",
+                "updated_at",
+            ]
+        )
         room_publish_on_commit(stream.pk, {"type": "stream_status", "status": stream.status})
+        if publishing_as:
+            # The encoder is still connected: have nginx-rtmp drop it (its publish_done then finds no publisher).
+            from streams.tasks import drop_publisher_task
+
+            transaction.on_commit(lambda: drop_publisher_task.delay(publishing_as))
     return stream
 
 
@@ -244,9 +274,28 @@ def viewer_session_end(*, session_id: int) -> None:
 
 
 def stream_rotate_key(*, stream: Stream) -> Stream:
-    """Issue a new secret stream key; the old one stops working at once."""
-    stream.stream_key = new_stream_key()
-    stream.save(update_fields=["stream_key", "updated_at"])
+    """Issue a new secret stream key; the old one stops working at once.
+
+    An encoder publishing with the old key is disconnected (a leaked key is the usual reason to rotate);
+    the stream stays live for the reconnect grace period, for the creator to come back with the new key.
+    """
+    with transaction.atomic():
+        stream = Stream.objects.select_for_update().get(pk=stream.pk)
+        publishing_as = f"{stream.media_app}.{stream.pk}" if stream.publisher_client_id else ""
+        stream.stream_key = new_stream_key()
+        fields = ["stream_key", "updated_at"]
+        if publishing_as:
+            stream.publisher_client_id = ""
+            stream.publisher_dropped_at = timezone.now()
+            fields += ["publisher_client_id", "publisher_dropped_at"]
+        stream.save(update_fields=fields)
+        if publishing_as:
+            from streams.tasks import drop_publisher_task, end_dropped_streams
+
+            transaction.on_commit(lambda: drop_publisher_task.delay(publishing_as))
+            if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+                grace = settings.STREAM_RECONNECT_GRACE_SECONDS
+                transaction.on_commit(lambda: end_dropped_streams.apply_async(countdown=grace + 1))
     return stream
 
 
@@ -303,7 +352,7 @@ def creator_profile_update(
     if "display_name" in data:
         user.display_name = data["display_name"].strip()
         user.save(update_fields=["display_name"])
-    for field in ("bio", "brand_colour", "timezone", "subscription_price_coins"):
+    for field in ("bio", "brand_colour", "timezone", "subscription_price_coins", "recording_retention_days"):
         if field in data:
             setattr(profile, field, data[field])
     if "social_links" in data:

@@ -1,0 +1,117 @@
+"""Render the nginx-rtmp configuration and the ladder script from the templates in deploy/mediaserver/."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.template import Context, Engine
+
+TEMPLATE_DIR = Path(settings.BASE_DIR) / "deploy" / "mediaserver"
+PUBLIC_PREFIX = "hls"
+PREMIUM_PREFIX = "hlsp"
+
+
+def hls_app_name(*, latency_mode: str, premium: bool) -> str:
+    """The nginx-rtmp application a stream's ladder is pushed into: one per latency preset and access rule."""
+    return f"{PREMIUM_PREFIX if premium else PUBLIC_PREFIX}_{latency_mode}"
+
+
+def hls_app_parse(app: str) -> tuple[str, bool] | None:
+    """(latency mode, premium) for an application name, None when it is not one of ours."""
+    prefix, _, mode = app.partition("_")
+    if prefix not in (PUBLIC_PREFIX, PREMIUM_PREFIX) or mode not in settings.HLS_LATENCY_FRAGMENTS:
+        return None
+    return mode, prefix == PREMIUM_PREFIX
+
+
+def hls_dir(*, latency_mode: str, premium: bool) -> Path:
+    return Path(settings.MEDIA_SERVER_ROOT) / "hls" / ("premium" if premium else "public") / latency_mode
+
+
+def recordings_dir() -> Path:
+    return Path(settings.MEDIA_SERVER_ROOT) / "recordings"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    nginx_conf: Path
+    ladder_script: Path
+
+
+def _context() -> dict:
+    root = Path(settings.MEDIA_SERVER_ROOT).resolve()
+    ladder = [
+        {
+            **rung,
+            "maxrate_kbps": int(rung["video_kbps"] * 1.1),
+            "bufsize_kbps": rung["video_kbps"] * 2,
+        }
+        for rung in settings.HLS_LADDER
+    ]
+    variants = [{"name": "src", "bandwidth": settings.HLS_SOURCE_KBPS_ESTIMATE * 1000}] + [
+        {"name": rung["name"], "bandwidth": (rung["video_kbps"] + rung["audio_kbps"]) * 1000} for rung in ladder
+    ]
+    hls_apps = []
+    for premium in (False, True):
+        for mode, fragment in settings.HLS_LATENCY_FRAGMENTS.items():
+            hls_apps.append(
+                {
+                    "name": hls_app_name(latency_mode=mode, premium=premium),
+                    "path": hls_dir(latency_mode=mode, premium=premium).resolve(),
+                    "fragment": fragment,
+                    "playlist_length": fragment * settings.HLS_PLAYLIST_FRAGMENTS,
+                }
+            )
+    return {
+        "root": root,
+        "rtmp_module": settings.NGINX_RTMP_MODULE,
+        # As root, nginx's workers would run as nobody and could not write recordings or segments.
+        "user": getpass.getuser() if os.geteuid() == 0 else "",
+        "bind": settings.MEDIA_BIND,
+        "rtmp_port": settings.RTMP_PORT,
+        "http_port": settings.MEDIA_HTTP_PORT,
+        "hook_url": settings.MEDIA_HOOK_BASE_URL.rstrip("/"),
+        "ladder_script": root / "ladder.sh",
+        "ffmpeg": shutil.which(settings.FFMPEG_BINARY) or settings.FFMPEG_BINARY,
+        "ladder": ladder,
+        "variants": variants,
+        "hls_apps": hls_apps,
+        "presets": "|".join(settings.HLS_LATENCY_FRAGMENTS),
+    }
+
+
+def render() -> Rendered:
+    """Write nginx.conf and ladder.sh under MEDIA_SERVER_ROOT (and the folders they use); return their paths."""
+    context = _context()
+    root: Path = context["root"]
+    for folder in ("logs", "recordings", "tmp", *(str(app["path"]) for app in context["hls_apps"])):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    engine = Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False)
+    nginx_conf = root / "nginx.conf"
+    nginx_conf.write_text(engine.get_template("nginx.conf.template").render(Context(context)))
+    ladder = root / "ladder.sh"
+    ladder.write_text(engine.get_template("ladder.sh.template").render(Context(context)))
+    ladder.chmod(ladder.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return Rendered(nginx_conf=nginx_conf, ladder_script=ladder)
+
+
+def missing_tools() -> list[str]:
+    """What this machine lacks to run the media server (Debian package names), empty when it has it all."""
+    missing = []
+    if not (shutil.which(settings.NGINX_BINARY) or Path("/usr/sbin/nginx").exists()):
+        missing.append("nginx")
+    if not Path(settings.NGINX_RTMP_MODULE).exists():
+        missing.append("libnginx-mod-rtmp")
+    if not (shutil.which(settings.FFMPEG_BINARY) and shutil.which(settings.FFPROBE_BINARY)):
+        missing.append("ffmpeg")
+    return missing
+
+
+def nginx_binary() -> str:
+    return shutil.which(settings.NGINX_BINARY) or "/usr/sbin/nginx"
