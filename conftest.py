@@ -18,6 +18,10 @@ def pytest_runtest_setup(item):
         shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
     ):
         missing.append("Debian's chromium")
+    if item.get_closest_marker("needs_media"):
+        from streams.media.config import missing_tools
+
+        missing += [f"Debian's {package}" for package in missing_tools()]
     if missing:
         if os.environ.get("REQUIRE_SERVICES"):
             pytest.fail(f"{', '.join(missing)} missing, and this test needs it (REQUIRE_SERVICES is on).")
