@@ -1,8 +1,12 @@
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
+
+# The SQLite test database is a file under var/ (settings: DATABASES TEST NAME); a fresh clone has no var/.
+(Path(__file__).resolve().parent / "var").mkdir(exist_ok=True)
 
 SERVICE_MARKERS = {"needs_postgres": "DATABASE_URL", "needs_redis": "REDIS_URL"}
 

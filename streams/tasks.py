@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
 
 from streams.media import nginx
 from streams.media.tools import MediaToolError
@@ -53,7 +54,7 @@ def refresh_live_thumbnails() -> int:
     for stream in live.exclude(thumbnail_source=Stream.ThumbnailSource.CUSTOM):
         try:
             refreshed += media.live_thumbnail_refresh(stream=stream)
-        except MediaToolError as exc:  # one bad stream must not stop the others
+        except (MediaToolError, ValidationError) as exc:  # one bad stream must not stop the others
             logger.warning("live thumbnail of %s: %s", stream.pk, exc)
     return refreshed
 

@@ -128,6 +128,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not shared memory, for tests: live servers and hooks called from nginx write from other
+            # threads, and SQLite's shared-cache tables fail at once ("table is locked") where a file waits.
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "var" / "test-db.sqlite3"))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

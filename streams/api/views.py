@@ -158,6 +158,8 @@ class StreamViewSet(viewsets.GenericViewSet):
         if not request.user.is_authenticated:
             self.permission_denied(request)
         stream = self.get_object()
+        if not IsStreamOwner().has_object_permission(request, self, stream):
+            self.permission_denied(request, message="Only the stream's creator may cut clips.")
         serializer = ClipCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

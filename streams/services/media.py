@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 import tempfile
+import uuid
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_SIZES = [(1280, 720), (640, 360), (320, 180)]
 THUMBNAIL_MIN_UPLOAD = (320, 180)
 KEYFRAME_WARN_SECONDS = 2.0
+NGINX_BANDWIDTH_WINDOW_SECONDS = 15
 RECORDING_MAX_ATTEMPTS = 3
 # "<hls app>.<stream uuid>-<unix time>.flv", as nginx-rtmp names a recording of a renamed stream.
 _RECORDING_NAME = re.compile(r"^(?P<app>[a-z]+_[a-z]+)\.(?P<id>[0-9a-f-]{36})-\d+\.flv$")
@@ -155,6 +157,11 @@ def recording_register(*, path: str) -> Recording | None:
         inside = source.resolve().parent == recordings_dir().resolve()
     except OSError:
         inside = False
+    if match is not None:
+        try:
+            uuid.UUID(match["id"])
+        except ValueError:
+            match = None
     if match is None or not inside or hls_app_parse(match["app"]) is None:
         logger.warning("record_done for a file that is not ours: %s", path)
         return None
@@ -204,6 +211,9 @@ def recording_process(*, recording_id) -> Recording:
         with mp4.open("rb") as video:
             recording.file.save("recording.mp4", File(video), save=False)
         recording.thumbnail.save("thumbnail.webp", thumbnail, save=False)
+        if recording.stream.thumbnail_source != Stream.ThumbnailSource.CUSTOM:  # the ended stream's picture
+            with frame.open("rb") as image:
+                thumbnail_set(stream=recording.stream, image=File(image), source=Stream.ThumbnailSource.AUTO)
     with transaction.atomic():
         Recording.objects.filter(pk=recording.pk).update(
             status=Recording.Status.READY,
@@ -216,10 +226,6 @@ def recording_process(*, recording_id) -> Recording:
             error="",
             ready_at=timezone.now(),
         )
-    stream = recording.stream
-    if stream.thumbnail_source != Stream.ThumbnailSource.CUSTOM:
-        with default_storage.open(recording.thumbnail.name, "rb") as image:
-            thumbnail_set(stream=stream, image=File(image), source=Stream.ThumbnailSource.AUTO)
     source.unlink(missing_ok=True)
     logger.info("recording %s ready: %.1f s, %s bytes", recording.pk, probe.duration_seconds, recording.file.size)
     return Recording.objects.get(pk=recording.pk)
@@ -277,7 +283,9 @@ def thumbnail_set(*, stream: Stream, image, source: str) -> Stream:
     made = {}
     for size in THUMBNAIL_SIZES:
         image.seek(0)
-        made[size] = image_process(image, size=size, crop=True, min_size=THUMBNAIL_MIN_UPLOAD)
+        # A creator's upload must be big enough to look right; a frame of a small encoder is scaled up.
+        minimum = THUMBNAIL_MIN_UPLOAD if source == Stream.ThumbnailSource.CUSTOM else (16, 16)
+        made[size] = image_process(image, size=size, crop=True, min_size=minimum)
     names = {
         f"{w}x{h}": default_storage.save(
             f"thumbnails/{stream.pk}/{source}-{w}x{h}-{secrets.token_hex(6)}.webp", content
@@ -456,7 +464,7 @@ def stream_health(*, stream: Stream) -> dict[str, Any]:
                 "for quick starts and steady quality switching.",
             }
         )
-    if stat.video_kbps == 0:
+    if stat.video_kbps == 0 and stat.seconds_live > NGINX_BANDWIDTH_WINDOW_SECONDS:  # nginx measures over 10 s
         health["warnings"].append({"code": "no_video", "detail": "No video is arriving from the encoder."})
     return health
 

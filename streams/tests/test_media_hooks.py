@@ -341,7 +341,6 @@ def test_record_done_from_another_application_is_ignored(nginx, settings):
     assert not Recording.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a 36-character id that is not a UUID makes record_done answer 500")
 def test_record_done_with_a_malformed_stream_id_is_ignored(nginx, settings):
     path = settings.MEDIA_SERVER_ROOT / "recordings" / f"hls_normal.{'0' * 36}-1.flv"
     nginx.raise_request_exception = False

@@ -501,12 +501,22 @@ def test_one_stream_whose_frame_grab_fails_does_not_stop_the_others():
     assert fine.thumbnail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a live source below 320x180 raises ValidationError out of refresh_live_thumbnails, "
-    "so the streams after it get no thumbnail",
-)
-def test_one_tiny_live_source_does_not_stop_the_others():
+def test_a_frame_that_is_not_an_image_does_not_stop_the_others():
+    broken, fine = live_publishing(), live_publishing()
+    write_live_playlist(broken)
+    write_live_playlist(fine)
+
+    def grab(source, target, at_seconds=0.0):
+        target.write_bytes(b"not a png" if str(broken.pk) in str(source) else png(1280, 720))
+
+    with mock.patch("streams.media.tools.frame_grab", side_effect=grab):
+        assert refresh_live_thumbnails.apply().get() == 1
+    fine.refresh_from_db()
+    broken.refresh_from_db()
+    assert fine.thumbnail and not broken.thumbnail
+
+
+def test_a_tiny_live_source_still_gets_a_thumbnail_and_does_not_stop_the_others():
     tiny, fine = live_publishing(), live_publishing()
     write_live_playlist(tiny)
     write_live_playlist(fine)
@@ -515,9 +525,11 @@ def test_one_tiny_live_source_does_not_stop_the_others():
         target.write_bytes(png(256, 144) if str(tiny.pk) in str(source) else png(1280, 720))
 
     with mock.patch("streams.media.tools.frame_grab", side_effect=grab):
-        assert refresh_live_thumbnails.apply().get() == 1
+        assert refresh_live_thumbnails.apply().get() == 2
     fine.refresh_from_db()
-    assert fine.thumbnail
+    tiny.refresh_from_db()
+    assert fine.thumbnail and tiny.thumbnail  # the 256x144 frame is scaled up to the standard sizes
+    assert set(tiny.thumbnail_variants) == {"640x360", "320x180"}
 
 
 # --- With the real ffmpeg ---------------------------------------------------------------------
@@ -528,7 +540,7 @@ def ffmpeg() -> str:
 
 
 def make_flv(path: Path, *, seconds: int = 2) -> Path:
-    subprocess.run(  # noqa: S603 -- fixed argv
+    subprocess.run(
         [
             ffmpeg(),
             "-nostdin",
@@ -589,7 +601,7 @@ def test_ffmpeg_makes_a_recording_into_a_vod_and_cuts_a_clip_from_it(settings, t
 def test_ffprobe_finds_the_keyframes_of_segments(tmp_path):
     source = make_flv(tmp_path / "a.flv", seconds=3)
     segment = tmp_path / "a.ts"
-    subprocess.run(  # noqa: S603 -- fixed argv
+    subprocess.run(
         [ffmpeg(), "-nostdin", "-loglevel", "error", "-i", str(source), "-c", "copy", str(segment)],
         check=True,
         capture_output=True,
