@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format serve migrate seed bench-http clean system-deps
+.PHONY: run test lint format serve migrate seed bench-http clean system-deps media-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,11 @@ migrate: $(STAMP)
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## Development server on the embedded defaults (SQLite, in-memory channel layer, eager Celery).
-run: seed
+## Development server on the embedded defaults (SQLite, in-memory channel layer, eager Celery), with the
+## media server (nginx-rtmp + ffmpeg) beside it; a Celery worker too when REDIS_URL is set.
+run: seed media-deps
 	@mkdir -p var/static
-	$(BIN)/daphne -b $(HOST) -p $(PORT) livestream.asgi:application
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python deploy/run.py
 
 ## The whole suite, with coverage. Set DATABASE_URL / REDIS_URL to run it on PostgreSQL / Redis.
 test: $(STAMP)
@@ -39,14 +40,25 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## nginx for make serve (and, later, its RTMP module and ffmpeg for the media pipeline).
+## nginx for make serve.
 system-deps:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
 	  else echo "Install nginx (sudo apt-get install nginx) for make serve."; exit 2; fi; }
 
+## The media server's tools (nginx, its RTMP module, ffmpeg): installed when missing and we may (root with
+## apt-get); otherwise make run serves the rest and says what to install.
+MEDIA_PACKAGES := nginx libnginx-mod-rtmp ffmpeg
+media-deps:
+	@if ! { command -v ffmpeg >/dev/null 2>&1 && test -f /usr/lib/nginx/modules/ngx_rtmp_module.so; }; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MEDIA_PACKAGES) >/dev/null \
+	      || echo "Could not install $(MEDIA_PACKAGES); the media server stays off."; \
+	  else echo "The media server needs: sudo apt-get install -y $(MEDIA_PACKAGES)"; fi; \
+	fi
+
 ## Production topology on one machine: needs DATABASE_URL and REDIS_URL.
-serve: $(STAMP) system-deps
+serve: $(STAMP) system-deps media-deps
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make serve needs DATABASE_URL and REDIS_URL (see README)"; exit 2; }
 	@test -n "$$SECRET_KEY" || test -s var/secret_key || { mkdir -p var && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))" > var/secret_key; }
 	SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DJANGO_SETTINGS_MODULE=livestream.settings.production \

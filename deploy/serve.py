@@ -4,7 +4,8 @@ nginx on PORT (default 8000) is the one origin. Plain HTTP goes to gunicorn
 (WEB_WORKERS processes x WEB_THREADS threads, WSGI), WebSocket upgrades to
 WS_PROCESSES ASGI processes (WS_SERVER=uvicorn, the default, or daphne),
 /static/ and /media/ straight from disk. A Celery worker and beat run beside
-them. Everything shares DATABASE_URL and REDIS_URL.
+them, and the media server (nginx-rtmp: RTMP ingest, HLS) when its tools are
+installed. Everything shares DATABASE_URL and REDIS_URL.
 """
 
 import os
@@ -68,6 +69,15 @@ def main() -> int:
         "worker": f"{venv_bin}/celery -A livestream worker --loglevel INFO --concurrency {celery_concurrency}",
         "beat": f"{venv_bin}/celery -A livestream beat --loglevel INFO --schedule {RUN_DIR}/celerybeat-schedule",
     }
+    from streams.media.config import missing_tools
+
+    missing = missing_tools()
+    if missing:
+        print(f"Media server off: install {' '.join(missing)} (apt-get) for RTMP ingest and HLS.", file=sys.stderr)
+    else:
+        # nginx-rtmp's hooks go straight to gunicorn on loopback, never through the public proxy.
+        os.environ.setdefault("MEDIA_HOOK_BASE_URL", f"http://127.0.0.1:{web_port}/media-hooks")
+        procs["media"] = f"{venv_bin}/python manage.py mediaserver"
     ws_server = os.environ.get("WS_SERVER", "uvicorn")  # measured faster for chat fan-out (README)
     for index, ws_port in enumerate(ws_ports, start=1):
         if ws_server == "uvicorn":

@@ -9,6 +9,7 @@ SQLite, the in-memory channel layer, a local-memory cache and eager Celery.
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -279,6 +280,9 @@ HLS_BASE_URL = os.environ.get("HLS_BASE_URL", f"http://127.0.0.1:{MEDIA_HTTP_POR
 # and where Django reaches nginx's /stat and /control.
 MEDIA_HOOK_BASE_URL = os.environ.get("MEDIA_HOOK_BASE_URL", "http://127.0.0.1:8000/media-hooks")
 MEDIA_CONTROL_URL = os.environ.get("MEDIA_CONTROL_URL", f"http://127.0.0.1:{MEDIA_HTTP_PORT}")
+_hook_host = urlparse(MEDIA_HOOK_BASE_URL).hostname
+if _hook_host and "*" not in ALLOWED_HOSTS and _hook_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_hook_host)  # the media server calls the hooks by this name, whatever the public host
 MEDIA_HOOK_ALLOWED_ADDRS = env_list("MEDIA_HOOK_ALLOWED_ADDRS", ["127.0.0.1", "::1"])
 # The adaptive ladder under the source copy: name, height, video and audio bitrate (never above the source).
 HLS_LADDER = [
