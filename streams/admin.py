@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from streams.models import Category, CreatorProfile, Follow, ScheduleSlot, Stream, Tag
+from streams.models import Category, Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, Tag
 from streams.services import creator_verify, stream_rotate_key
+from streams.services.media import recording_retry
 
 
 @admin.register(Category)
@@ -101,6 +102,10 @@ class StreamAdmin(admin.ModelAdmin):
         "ended_at",
         "current_viewers",
         "peak_viewers",
+        "media_app",
+        "publisher_client_id",
+        "publisher_dropped_at",
+        "thumbnail_source",
         "created_at",
         "updated_at",
     )
@@ -112,3 +117,55 @@ class StreamAdmin(admin.ModelAdmin):
         for stream in queryset:
             stream_rotate_key(stream=stream)
         self.message_user(request, f"{queryset.count()} key(s) rotated.", messages.SUCCESS)
+
+
+@admin.register(Recording)
+class RecordingAdmin(admin.ModelAdmin):
+    """VODs made from the media server's recordings; a failed one can be processed again."""
+
+    list_display = ("stream", "status", "duration_seconds", "size_bytes", "attempts", "created_at", "ready_at")
+    list_filter = ("status",)
+    search_fields = ("stream__title", "stream__id", "id")
+    list_select_related = ("stream",)
+    raw_id_fields = ("stream",)
+    readonly_fields = (
+        "id",
+        "stream",
+        "status",
+        "source_path",
+        "file",
+        "thumbnail_preview",
+        "duration_seconds",
+        "size_bytes",
+        "width",
+        "height",
+        "attempts",
+        "error",
+        "created_at",
+        "ready_at",
+    )
+    exclude = ("thumbnail",)
+    date_hierarchy = "created_at"
+    actions = ["process_again"]
+
+    def has_add_permission(self, request):
+        return False  # recordings come from the media server
+
+    @admin.display(description="Thumbnail")
+    def thumbnail_preview(self, obj):
+        return format_html('<img src="{}" width="320">', obj.thumbnail.url) if obj.thumbnail else "—"
+
+    @admin.action(description="Process the selected failed recordings again")
+    def process_again(self, request, queryset):
+        count = sum(recording_retry(recording_id=pk) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} recording(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(Clip)
+class ClipAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "stream", "created_by", "start_seconds", "duration_seconds", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("title", "stream__title", "created_by__username")
+    list_select_related = ("stream", "created_by")
+    raw_id_fields = ("stream", "recording", "created_by")
+    readonly_fields = ("id", "status", "file", "size_bytes", "error", "created_at")

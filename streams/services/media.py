@@ -238,6 +238,24 @@ def recording_fail(*, recording_id, error: str) -> None:
     logger.error("recording %s failed: %s", recording_id, error)
 
 
+def recording_retry(*, recording_id) -> bool:
+    """Queue a failed recording again (staff, from the admin); False when it is not failed or its FLV is gone."""
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().filter(pk=recording_id).first()
+        if recording is None or recording.status != Recording.Status.FAILED:
+            return False
+        if not Path(recording.source_path).exists():
+            return False
+        recording.status = Recording.Status.PROCESSING
+        recording.attempts = 0
+        recording.error = ""
+        recording.save(update_fields=["status", "attempts", "error"])
+        from streams.tasks import process_recording
+
+        transaction.on_commit(lambda: process_recording.delay(str(recording.pk)))
+    return True
+
+
 def recordings_prune(*, now: datetime | None = None) -> int:
     """Delete recordings (files and rows) older than their creator's retention; how many went."""
     now = now or timezone.now()

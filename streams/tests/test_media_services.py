@@ -611,3 +611,36 @@ def test_ffprobe_finds_the_keyframes_of_segments(tmp_path):
     assert times and times == sorted(times)
     with pytest.raises(tools.MediaToolError):
         tools.probe(tmp_path / "missing.flv")
+
+
+# --- Staff: a failed recording processed again from the admin ------------------------------------------
+
+
+def test_staff_process_a_failed_recording_again(settings, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    stream = StreamFactory()
+    failed = Recording.objects.create(
+        stream=stream, status=Recording.Status.FAILED, source_path=str(flv_for(stream, settings)), attempts=3, error="x"
+    )
+    gone = Recording.objects.create(stream=stream, status=Recording.Status.FAILED, source_path="/nowhere/gone.flv")
+    ready = ready_recording(stream)
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert staff.get("/admin/streams/recording/").status_code == 200
+    assert staff.get(f"/admin/streams/recording/{failed.pk}/change/").status_code == 200
+    with (
+        mock.patch("streams.tasks.process_recording.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = staff.post(
+            "/admin/streams/recording/",
+            {"action": "process_again", "_selected_action": [failed.pk, gone.pk, ready.pk]},
+            follow=True,
+        )
+    assert "1 recording(s) queued again." in response.content.decode()
+    delay.assert_called_once_with(str(failed.pk))
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts, failed.error) == (Recording.Status.PROCESSING, 0, "")
+    assert Recording.objects.get(pk=gone.pk).status == Recording.Status.FAILED
+    assert Recording.objects.get(pk=ready.pk).status == Recording.Status.READY

@@ -57,7 +57,7 @@ def staff_client():
     return client
 
 
-@pytest.mark.parametrize("model", ["stream", "category", "tag", "creatorprofile", "follow"])
+@pytest.mark.parametrize("model", ["stream", "category", "tag", "creatorprofile", "follow", "clip"])
 def test_admin_changelists_and_add_forms_load(staff_client, model):
     StreamFactory(category=CategoryFactory(icon="📚", colour="#112233"))
     assert staff_client.get(f"/admin/streams/{model}/").status_code == 200
