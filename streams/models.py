@@ -33,7 +33,8 @@ def upload_to_thumbnail(instance, filename: str) -> str:
 
 
 def upload_to_recording(instance, filename: str) -> str:
-    return f"recordings/{instance.stream_id}/{instance.id}{filename[filename.rfind('.') :]}"
+    # A secret part: the recording's id is public, its file must not be guessable (premium streams' VODs).
+    return f"recordings/{instance.stream_id}/{instance.id}-{secrets.token_urlsafe(16)}{filename[filename.rfind('.') :]}"
 
 
 def upload_to_recording_thumbnail(instance, filename: str) -> str:
@@ -41,7 +42,7 @@ def upload_to_recording_thumbnail(instance, filename: str) -> str:
 
 
 def upload_to_clip(instance, filename: str) -> str:
-    return f"clips/{instance.stream_id}/{instance.id}.mp4"
+    return f"clips/{instance.stream_id}/{instance.id}-{secrets.token_urlsafe(16)}.mp4"
 
 
 class Category(models.Model):

@@ -418,6 +418,15 @@ def test_recordings_of_a_premium_stream_have_no_url_for_viewers_without_access()
     assert client_for(stream.creator).get(url).json()[0]["url"].endswith(".mp4")
 
 
+def test_a_premium_recordings_file_cannot_be_guessed_from_what_everyone_sees():
+    stream = premium_stream(ended=True)
+    recording = ready_recording(stream)
+    public = APIClient().get(f"{detail(stream)}/recordings").content.decode()
+    secret_part = recording.file.name.rsplit("/", 1)[1].removesuffix(".mp4")
+    assert recording.file.name != f"recordings/{stream.pk}/{recording.pk}.mp4"
+    assert str(recording.pk) in public and secret_part not in public
+
+
 def test_recordings_of_a_private_stream_are_hidden():
     stream = StreamFactory(ended=True, visibility="private")
     ready_recording(stream)
