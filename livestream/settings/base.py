@@ -131,7 +131,10 @@ else:
             },
             # A file, not shared memory, for tests: live servers and hooks called from nginx write from other
             # threads, and SQLite's shared-cache tables fail at once ("table is locked") where a file waits.
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "var" / "test-db.sqlite3"))},
+            # One file per test process, so two runs side by side do not share (and destroy) one database.
+            "TEST": {
+                "NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3"))
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
