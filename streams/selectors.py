@@ -134,6 +134,11 @@ def clip_list(*, stream: Stream) -> QuerySet[Clip]:
     return stream.clips.select_related("created_by").order_by("-created_at")
 
 
+def clip_ready_list(*, stream: Stream) -> QuerySet[Clip]:
+    """The stream's playable highlights, newest first (what the stream page lists)."""
+    return stream.clips.filter(status=Clip.Status.READY).order_by("-created_at")
+
+
 def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -> list[Stream]:
     return list(
         _stream_base()

@@ -3,7 +3,16 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from streams.selectors import category_tree, stream_get, stream_hls_url, stream_list
+from streams.models import Stream
+from streams.selectors import (
+    category_tree,
+    clip_ready_list,
+    recording_list,
+    stream_get,
+    stream_hls_url,
+    stream_list,
+    stream_viewer_has_access,
+)
 
 
 def home(request):
@@ -12,12 +21,63 @@ def home(request):
     return render(request, "streams/home.html", {"live": live, "upcoming": upcoming, "categories": category_tree()})
 
 
+def _duration_label(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _stream_replay(stream: Stream, *, has_access: bool) -> tuple[list[dict], list[dict]]:
+    """The ended stream's ready recordings (oldest first) and clips (newest first), as the player lists them.
+
+    A premium stream's files go only to viewers with access; the others see how many there are, no URLs.
+    """
+    poster = stream.thumbnail.url if stream.thumbnail else ""
+    recordings = [
+        {
+            "id": recording.pk,
+            "label": f"Part {number}" if number > 1 else "Full broadcast",
+            "url": recording.file.url if has_access and recording.file else "",
+            "poster": recording.thumbnail.url if recording.thumbnail else poster,
+            "duration": _duration_label(recording.duration_seconds),
+        }
+        for number, recording in enumerate(recording_list(stream=stream), start=1)
+    ]
+    clips = []
+    if has_access:
+        clips = [
+            {
+                "id": clip.pk,
+                "label": clip.title or f"Highlight at {_duration_label(clip.start_seconds) or '0:00'}",
+                "url": clip.file.url,
+                "poster": poster,
+                "duration": _duration_label(clip.duration_seconds),
+            }
+            for clip in clip_ready_list(stream=stream)
+            if clip.file
+        ]
+    return recordings, clips
+
+
 def stream_detail(request, stream_id):
     stream = stream_get(stream_id=stream_id, user=request.user)
+    has_access = stream_viewer_has_access(stream, request.user)
+    is_owner = request.user.pk == stream.creator_id
+    recordings, clips = [], []
+    if stream.status == Stream.Status.ENDED:
+        recordings, clips = _stream_replay(stream, has_access=has_access)
     context = {
         "stream": stream,
         "hls_url": stream_hls_url(stream, request.user),
-        "is_owner": request.user.pk == stream.creator_id,
+        "has_access": has_access,
+        # Premium and not theirs to watch: the page offers access for coins instead of the video.
+        "needs_access": not has_access and not is_owner,
+        "poster_url": stream.thumbnail.url if stream.thumbnail else "",
+        "recordings": recordings,
+        "clips": clips,
+        "is_owner": is_owner,
         "rtmp_url": settings.RTMP_INGEST_URL,
     }
     return render(request, "streams/stream_detail.html", context)

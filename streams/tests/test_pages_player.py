@@ -1,0 +1,201 @@
+"""The stream page's video: live HLS player, replays of an ended stream, the premium prompt, the studio's
+health panel, and only first-party assets (hls.js is vendored, never a CDN)."""
+
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from streams.models import Clip, Recording, Stream
+from streams.services.monetization import stream_access_buy
+from streams.tests.factories import StreamFactory
+from wallet.services import coins_grant
+
+pytestmark = pytest.mark.django_db
+
+HLS = "https://video.example.com/hls"
+HLS_SCRIPT = '<script src="/static/vendor/hls.min.js" defer></script>'
+
+
+@pytest.fixture(autouse=True)
+def _hls_base(settings):
+    settings.HLS_BASE_URL = HLS
+
+
+def page(stream, user=None) -> str:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    response = client.get(f"/streams/{stream.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def recording_of(stream, *, status=Recording.Status.READY, duration=754.0) -> Recording:
+    recording = Recording.objects.create(
+        stream=stream, status=status, source_path=f"/nowhere/{Recording.objects.count()}.flv", duration_seconds=duration
+    )
+    if status == Recording.Status.READY:
+        recording.file.save("recording.mp4", ContentFile(b"mp4"))
+    return recording
+
+
+def clip_of(recording, *, title="The goal", status=Clip.Status.READY) -> Clip:
+    clip = Clip.objects.create(
+        stream=recording.stream,
+        recording=recording,
+        created_by=recording.stream.creator,
+        title=title,
+        start_seconds=30,
+        duration_seconds=15,
+        status=status,
+    )
+    if status == Clip.Status.READY:
+        clip.file.save("clip.mp4", ContentFile(b"clip"))
+    return clip
+
+
+def premium(**extra) -> Stream:
+    return StreamFactory(is_premium=True, price_coins=20, **extra)
+
+
+def buyer_of(stream):
+    fan = UserFactory()
+    coins_grant(user=fan, coins=100, reason="test")
+    stream_access_buy(stream=stream, user=fan)
+    return fan
+
+
+def third_party_urls(html: str) -> list[str]:
+    return re.findall(r'(?:src|href|poster)="((?:https?:)?//[^"]+)"', html)
+
+
+def test_a_live_stream_page_has_the_player_with_its_master_playlist_and_the_vendored_hls_js():
+    stream = StreamFactory(live=True, latency_mode="low")
+    html = page(stream)
+    video = re.search(r"<video id=\"player\"[^>]*>", html).group(0)
+    assert f'data-hls-url="{HLS}/low/{stream.pk}.m3u8"' in video
+    assert 'data-latency="low"' in video
+    assert HLS_SCRIPT in html
+    assert html.index(HLS_SCRIPT) < html.index('<script src="/static/js/player.js" defer></script>')
+    assert '<select id="quality">' in html
+    assert 'id="replay"' not in html
+
+
+def test_the_live_player_uses_the_thumbnail_as_its_poster():
+    stream = StreamFactory(live=True)
+    stream.thumbnail.save("thumb.jpg", ContentFile(b"jpeg"))
+    assert f'poster="{stream.thumbnail.url}"' in page(stream)
+
+
+def test_an_ended_stream_plays_its_first_ready_recording_and_lists_recordings_and_clips():
+    stream = StreamFactory(ended=True)
+    first, second = recording_of(stream), recording_of(stream, duration=3725.0)
+    recording_of(stream, status=Recording.Status.PROCESSING)
+    highlight = clip_of(first)
+    clip_of(first, title="Still cutting", status=Clip.Status.PROCESSING)
+    html = page(stream)
+
+    assert 'id="player"' not in html and "data-hls-url" not in html and HLS_SCRIPT not in html
+    replay = re.search(r"<video id=\"replay\"[^>]*>", html).group(0)
+    assert f'src="{first.file.url}"' in replay and "controls" in replay
+    assert f'href="{first.file.url}"' in html and f'href="{second.file.url}"' in html
+    assert "12:34" in html and "1:02:05" in html  # durations
+    assert f'href="{highlight.file.url}"' in html and "The goal" in html
+    assert "Still cutting" not in html
+    assert html.count("data-replay") == 3  # two recordings, one clip
+
+
+def test_an_ended_streams_replay_poster_is_the_recordings_thumbnail():
+    stream = StreamFactory(ended=True)
+    recording = recording_of(stream)
+    recording.thumbnail.save("vod.jpg", ContentFile(b"jpeg"))
+    replay = re.search(r"<video id=\"replay\"[^>]*>", page(stream)).group(0)
+    assert f'poster="{recording.thumbnail.url}"' in replay
+
+
+def test_an_ended_stream_without_a_ready_recording_says_so():
+    stream = StreamFactory(ended=True)
+    recording_of(stream, status=Recording.Status.FAILED)
+    html = page(stream)
+    assert "This broadcast has ended" in html and "<video" not in html
+
+
+def test_the_replay_page_runs_a_fixed_number_of_queries(django_assert_num_queries):
+    stream = StreamFactory(ended=True)
+    for _ in range(3):
+        clip_of(recording_of(stream))
+    # stream (with the viewer's access), its tags, recordings, clips
+    with django_assert_num_queries(4):
+        Client().get(f"/streams/{stream.pk}/")
+
+
+def test_a_premium_live_stream_asks_a_signed_out_viewer_to_log_in_and_buy_and_hides_the_playlist():
+    stream = premium(live=True)
+    html = page(stream)
+    assert "Premium stream" in html and "20 coins" in html
+    assert f'href="/accounts/login/?next=/streams/{stream.pk}/"' in html
+    assert "data-hls-url" not in html and ".m3u8" not in html and HLS_SCRIPT not in html
+
+
+def test_a_premium_live_stream_offers_a_signed_in_viewer_access_for_coins():
+    stream = premium(live=True)
+    html = page(stream, UserFactory())
+    assert 'id="premium-access"' in html and "Buy access · 20 coins" in html and "data-buy-access" in html
+    assert ".m3u8" not in html
+
+
+@pytest.mark.parametrize("who", ["buyer", "creator"])
+def test_a_premium_live_stream_plays_with_a_playback_token_for_viewers_with_access(who):
+    stream = premium(live=True)
+    viewer = buyer_of(stream) if who == "buyer" else stream.creator
+    html = page(stream, viewer)
+    assert re.search(rf'data-hls-url="{HLS}/p/[^/"]+/normal/{stream.pk}\.m3u8"', html)
+    assert "data-buy-access" not in html and HLS_SCRIPT in html
+
+
+def test_a_premium_recording_is_only_for_viewers_with_access():
+    stream = premium(ended=True)
+    recording = recording_of(stream)
+    clip = clip_of(recording)
+    html = page(stream, UserFactory())
+    assert "Premium recording" in html and "data-buy-access" in html
+    assert recording.file.url not in html and clip.file.url not in html and 'id="replay"' not in html
+
+    html = page(stream, buyer_of(stream))
+    assert f'src="{recording.file.url}"' in html and clip.file.url in html and "data-buy-access" not in html
+
+
+def test_a_scheduled_premium_stream_says_when_and_sells_access_ahead():
+    html = page(premium(), UserFactory())
+    assert "Starting soon" in html and "Buy access · 20 coins" in html
+
+
+def test_an_ended_premium_stream_without_a_recording_sells_nothing():
+    html = page(premium(ended=True), UserFactory())
+    assert "This broadcast has ended" in html and "data-buy-access" not in html
+
+
+def test_the_health_panel_is_for_the_streams_creator_only():
+    stream = StreamFactory(live=True)
+    owners = page(stream, stream.creator)
+    assert 'id="stream-health"' in owners and '<script src="/static/js/health.js" defer></script>' in owners
+    for html in (page(stream), page(stream, UserFactory()), page(stream, UserFactory(is_staff=True))):
+        assert "stream-health" not in html and "health.js" not in html
+
+
+def test_the_health_panel_is_gone_once_the_stream_has_ended():
+    stream = StreamFactory(ended=True)
+    assert "stream-health" not in page(stream, stream.creator)
+
+
+def test_stream_pages_load_no_third_party_assets():
+    live, ended, paid = StreamFactory(live=True), StreamFactory(ended=True), premium(live=True)
+    clip_of(recording_of(ended))
+    for stream, viewer in ((live, None), (live, live.creator), (ended, None), (paid, UserFactory())):
+        html = page(stream, viewer)
+        assert third_party_urls(html) == []
+        scripts = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
+        assert scripts and all(src.startswith("/static/") for src in scripts)
