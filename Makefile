@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format serve migrate seed bench-http clean system-deps media-deps
+.PHONY: run test lint format serve migrate seed bench-http clean system-deps media-deps vendor
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+## hls.js for the stream page's player: the version package-lock.json pins, from the npm registry, copied
+## into static/vendor/ (git-ignored). Needs node and npm (Debian: apt-get install -y nodejs npm).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "The stream page's player needs npm: sudo apt-get install -y nodejs npm"; exit 2; }
+	npm ci --no-audit --no-fund
+static/vendor/hls.min.js: node_modules/.package-lock.json scripts/vendor_frontend.py
+	$(PYTHON) scripts/vendor_frontend.py
+vendor: static/vendor/hls.min.js
+
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
@@ -24,12 +33,12 @@ seed: migrate
 
 ## Development server on the embedded defaults (SQLite, in-memory channel layer, eager Celery), with the
 ## media server (nginx-rtmp + ffmpeg) beside it; a Celery worker too when REDIS_URL is set.
-run: seed media-deps
+run: seed media-deps vendor
 	@mkdir -p var/static
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python deploy/run.py
 
 ## The whole suite, with coverage. Set DATABASE_URL / REDIS_URL to run it on PostgreSQL / Redis.
-test: $(STAMP)
+test: $(STAMP) vendor
 	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -58,7 +67,7 @@ media-deps:
 	fi
 
 ## Production topology on one machine: needs DATABASE_URL and REDIS_URL.
-serve: $(STAMP) system-deps media-deps
+serve: $(STAMP) system-deps media-deps vendor
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make serve needs DATABASE_URL and REDIS_URL (see README)"; exit 2; }
 	@test -n "$$SECRET_KEY" || test -s var/secret_key || { mkdir -p var && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))" > var/secret_key; }
 	SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DJANGO_SETTINGS_MODULE=livestream.settings.production \

@@ -474,12 +474,14 @@ def stream_health(*, stream: Stream) -> dict[str, Any]:
         seconds_live=stat.seconds_live,
         keyframe_interval_seconds=keyframe_interval,
     )
-    if keyframe_interval is not None and keyframe_interval > KEYFRAME_WARN_SECONDS:
+    # Over 2 s, starts and quality switches suffer; the low-latency preset needs one per 1 s fragment.
+    limit = min(KEYFRAME_WARN_SECONDS, settings.HLS_LATENCY_FRAGMENTS.get(stream.latency_mode, KEYFRAME_WARN_SECONDS))
+    if keyframe_interval is not None and keyframe_interval > limit + 0.05:
         health["warnings"].append(
             {
                 "code": "keyframe_interval",
-                "detail": f"Keyframes every {keyframe_interval:.1f} s; set your encoder to 2 s or less "
-                "for quick starts and steady quality switching.",
+                "detail": f"Keyframes every {keyframe_interval:.1f} s; set your encoder to {limit:g} s or less "
+                "for quick starts, steady quality switching and this stream's latency.",
             }
         )
     if stat.video_kbps == 0 and stat.seconds_live > NGINX_BANDWIDTH_WINDOW_SECONDS:  # nginx measures over 10 s

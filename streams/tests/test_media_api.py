@@ -519,3 +519,17 @@ def test_health_does_not_warn_of_missing_video_while_nginx_is_still_measuring():
     ):
         data = health(stream).json()
     assert data["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("latency_mode", "interval", "warned"),
+    [("low", 1.0, False), ("low", 2.0, True), ("normal", 2.0, False), ("high", 2.0, False), ("high", 3.0, True)],
+)
+def test_the_keyframe_warning_follows_the_streams_latency(latency_mode, interval, warned):
+    stream = publishing(latency_mode=latency_mode, media_app=f"hls_{latency_mode}")
+    with (
+        mock.patch("streams.media.nginx.stat", return_value=STAT),
+        mock.patch("streams.media.tools.keyframe_times", return_value=[0.0, interval, 2 * interval]),
+    ):
+        data = health(stream).json()
+    assert ("keyframe_interval" in [w["code"] for w in data["warnings"]]) is warned
