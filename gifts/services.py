@@ -1,10 +1,11 @@
 """Sending gifts: one transaction debits the sender and credits the creator and the platform."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import User
@@ -12,7 +13,6 @@ from accounts.selectors import user_token_valid
 from gifts.models import Gift, SentGift
 from gifts.selectors import sent_gift_payload
 from livestream.api.exceptions import DomainError
-from livestream.redis import redis_enabled, redis_sync
 from livestream.rooms import room_publish
 from streams.models import Stream
 from streams.selectors import stream_visible_q
@@ -29,26 +29,6 @@ class SenderNotAuthenticated(DomainError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Invalid token."
     default_code = "authentication_failed"
-
-
-def _combo(stream_id, sender_id, gift_id) -> int:
-    """How many times in a row (within COMBO_SECONDS) this sender sent this gift here: one round trip."""
-    key = f"gift-combo:{stream_id}:{sender_id}:{gift_id}"
-    if redis_enabled():
-        with redis_sync().pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, COMBO_SECONDS)
-            count, _ = pipe.execute()
-        return int(count)
-    if cache.add(key, 1, timeout=COMBO_SECONDS):
-        return 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 1, timeout=COMBO_SECONDS)
-        return 1
-    cache.touch(key, COMBO_SECONDS)
-    return count
 
 
 def gift_send(
@@ -69,7 +49,9 @@ def gift_send(
     (InsufficientCoins if it cannot pay), the creator's earnings and the
     platform get their shares as appended entries (no lock on the creator),
     the SentGift and the idempotency record are stored. After commit the room
-    hears a ``gift`` event (with a combo count for repeats within 5 s).
+    hears a ``gift`` event. ``combo`` counts this sender's same gift here,
+    each within COMBO_SECONDS of the last; it is counted after the debit, which
+    holds the sender's wallet row, so their concurrent gifts count one by one.
 
     ``token``: the API token the sender authenticated with, when the caller
     looked it up from a cache. Nothing moves unless, at the moment of the
@@ -130,6 +112,7 @@ def gift_send(
             creator_coins=to_creator,
             message=message,
             is_anonymous=is_anonymous,
+            combo=_combo_after(sender_id=sender.pk, stream_id=stream.pk, gift_id=gift.pk),
             ledger_transaction=record,
         )
         if idempotency_key:
@@ -146,9 +129,24 @@ def gift_send(
     return sent
 
 
+def _combo_after(*, sender_id, stream_id, gift_id) -> int:
+    """1, or one more than the sender's previous same gift here within COMBO_SECONDS. Caller holds the debit."""
+    previous = (
+        SentGift.objects.filter(
+            sender_id=sender_id,
+            created_at__gt=timezone.now() - timedelta(seconds=COMBO_SECONDS),
+            stream_id=stream_id,
+            gift_id=gift_id,
+        )
+        .order_by("-combo")  # the latest of the run; within one transaction created_at ties
+        .values_list("combo", flat=True)
+        .first()
+    )
+    return (previous or 0) + 1
+
+
 def _announce(sent: SentGift) -> None:
-    event = sent_gift_payload(sent, combo=_combo(sent.stream_id, sent.sender_id, sent.gift_id))
-    room_publish(sent.stream_id, {"type": "gift", "gift": event})
+    room_publish(sent.stream_id, {"type": "gift", "gift": sent_gift_payload(sent, combo=sent.combo)})
 
 
 _PG_ERRORS = {
@@ -162,9 +160,9 @@ _GIFT_FIELDS = [
 ]  # fmt: skip
 _SENT_FIELDS = [
     "id", "stream_id", "gift_id", "sender_id", "creator_id", "quantity", "total_coins", "creator_coins", "message",
-    "is_anonymous", "created_at",
+    "is_anonymous", "combo", "created_at",
 ]  # fmt: skip
-_PG_CALL = "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_PG_CALL = "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 def _gift_send_postgres(
@@ -179,7 +177,7 @@ def _gift_send_postgres(
     """
     share = Decimal(str(settings.CREATOR_REVENUE_SHARE))
     platform_id = system_account_id(Account.Kind.PLATFORM)
-    params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token]
+    params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token, COMBO_SECONDS]
     try:
         if connection.in_atomic_block:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -217,6 +215,7 @@ def _gift_send_postgres(
         sender_username,
         sender_display_name,
         sender_is_verified,
+        combo,
     ) = row
     if token is not None and (sender_username, sender_display_name, sender_is_verified) != (
         sender.username,
@@ -237,7 +236,7 @@ def _gift_send_postgres(
         (gift_id, name, description, category, rarity, cost, naira, image, animation, sound, True),
     )
     values = (sent_id, stream_id, gift_id, sender.pk, creator_id, quantity, total, to_creator, message, is_anonymous)
-    sent = SentGift.from_db("default", _SENT_FIELDS, (*values, sent_at))
+    sent = SentGift.from_db("default", _SENT_FIELDS, (*values, combo, sent_at))
     sent.gift = gift
     sent.sender = sender
     return sent
