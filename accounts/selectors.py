@@ -64,10 +64,3 @@ def user_payload(user: User, badges: list[str] | None = None) -> dict:
         "is_verified": user.is_verified,
         "badges": badges or [],
     }
-
-
-def user_token_valid(*, user_id, key: str) -> bool:
-    """Whether the API token ``key`` still belongs to the active user ``user_id``."""
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.filter(key=key, user_id=user_id, user__is_active=True).exists()

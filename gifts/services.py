@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import User
-from accounts.selectors import user_token_valid
+from accounts.selectors import user_get_by_token
 from gifts.models import Gift, SentGift
 from gifts.selectors import sent_gift_payload
 from livestream.api.exceptions import DomainError
@@ -75,8 +75,11 @@ def gift_send(
         )
         transaction.on_commit(lambda: _announce(sent))
         return sent
-    if token is not None and not user_token_valid(user_id=sender.pk, key=token):
-        raise SenderNotAuthenticated()
+    if token is not None:
+        current = user_get_by_token(key=token)
+        if current is None or current.pk != sender.pk:
+            raise SenderNotAuthenticated()
+        sender = current  # as they are now, not as the caller remembered them
     gift = Gift.objects.filter(pk=gift_id, is_active=True).first()
     if gift is None:
         raise DomainError("That gift is not available.", code="invalid_gift")

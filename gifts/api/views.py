@@ -191,7 +191,13 @@ def _render(response: Response) -> HttpResponse:
     return rendered
 
 
-_ALLOW = ", ".join(StreamGiftsView().allowed_methods)
+def _allowed_methods() -> str:
+    view = StreamGiftsView()
+    view.setup(None)  # as as_view() does: a view with get also answers HEAD
+    return ", ".join(view.allowed_methods)
+
+
+_ALLOW = _allowed_methods()
 _VARY_ACCEPT = len(api_settings.DEFAULT_RENDERER_CLASSES) > 1  # DRF says Vary: Accept when it could negotiate
 
 
