@@ -108,3 +108,12 @@ def _forget_ledger_account_ids():
 
     ledger._system_ids.clear()
     ledger._earnings_ids.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_tokens():
+    """Token -> user lookups remembered per process would outlive a test's database."""
+    yield
+    from accounts import selectors
+
+    selectors._token_users.clear()

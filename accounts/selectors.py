@@ -1,4 +1,10 @@
+import time
+
 from accounts.models import User
+
+TOKEN_CACHE_SECONDS = 300
+TOKEN_CACHE_SIZE = 50_000
+_token_users: dict[str, tuple[User, float]] = {}
 
 
 def user_get_by_token(*, key: str) -> User | None:
@@ -9,6 +15,33 @@ def user_get_by_token(*, key: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     return token.user
+
+
+def user_get_by_token_cached(*, key: str) -> User | None:
+    """user_get_by_token, remembered in this process for TOKEN_CACHE_SECONDS.
+
+    Only for a caller that has the token checked again where it matters: a
+    revoked token or a deactivated user can be answered from here for that
+    long (gifts.services.gift_send(token=...) re-checks it in the statement
+    that moves the coins). Unknown tokens are not remembered.
+    """
+    now = time.monotonic()
+    found = _token_users.get(key)
+    if found is not None and found[1] > now:
+        return found[0]
+    user = user_get_by_token(key=key)
+    if user is None:
+        _token_users.pop(key, None)
+        return None
+    if len(_token_users) >= TOKEN_CACHE_SIZE:
+        _token_users.clear()
+    _token_users[key] = (user, now + TOKEN_CACHE_SECONDS)
+    return user
+
+
+def user_token_forget(*, key: str) -> None:
+    """Drop a remembered token (its owner was refused: revoked, or deactivated)."""
+    _token_users.pop(key, None)
 
 
 def user_get(*, user_id=None, username: str | None = None) -> User:

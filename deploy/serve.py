@@ -55,10 +55,12 @@ def main() -> int:
 
     web_workers = env_int("WEB_WORKERS", 2)
     web_threads = env_int("WEB_THREADS", 8)
+    web_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
+    max_requests = env_int("WEB_MAX_REQUESTS", 20000)
     web = (
         f"{venv_bin}/gunicorn livestream.wsgi:application --bind 127.0.0.1:{web_port}"
-        f" --workers {web_workers} --threads {web_threads} --worker-class gthread"
-        " --max-requests 20000 --max-requests-jitter 2000 --graceful-timeout 20"
+        f" --workers {web_workers} --threads {web_threads} --worker-class {web_class}"
+        f" --max-requests {max_requests} --max-requests-jitter {max_requests // 10} --graceful-timeout 20"
     )
     if os.environ.get("ACCESS_LOG"):
         web += " --access-logfile -"

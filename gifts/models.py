@@ -56,15 +56,23 @@ class SentGift(models.Model):
     """A gift sent to a live stream: who, what, how many, and the ledger transaction that paid for it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    stream = models.ForeignKey("streams.Stream", on_delete=models.PROTECT, related_name="gifts")
+    # stream, sender and creator lead the composite indexes below; a second index each would only cost writes.
+    stream = models.ForeignKey("streams.Stream", on_delete=models.PROTECT, related_name="gifts", db_index=False)
     gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="sent")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gifts_sent")
-    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gifts_received")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gifts_sent", db_index=False
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gifts_received", db_index=False
+    )
     quantity = models.PositiveSmallIntegerField()
     total_coins = models.PositiveIntegerField()
     creator_coins = models.PositiveIntegerField()
     message = models.CharField(max_length=200, blank=True)
     is_anonymous = models.BooleanField(default=False)
+    combo = models.PositiveIntegerField(
+        default=1, help_text="1, or one more than this sender's previous same gift here if that was within seconds."
+    )
     ledger_transaction = models.OneToOneField("wallet.Transaction", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -76,7 +84,7 @@ class SentGift(models.Model):
         ]
         indexes = [
             models.Index(fields=["stream", "-created_at"], name="gifts_sent_stream_idx"),
-            models.Index(fields=["sender", "-created_at"], name="gifts_sent_sender_idx"),
+            models.Index(fields=["sender", "-created_at"], name="gifts_sent_sender_idx"),  # and the combo lookup
             models.Index(fields=["creator", "-created_at"], name="gifts_sent_creator_idx"),
         ]
 

@@ -1,17 +1,18 @@
 """Sending gifts: one transaction debits the sender and credits the creator and the platform."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import User
+from accounts.selectors import user_get_by_token
 from gifts.models import Gift, SentGift
 from gifts.selectors import sent_gift_payload
 from livestream.api.exceptions import DomainError
-from livestream.redis import redis_enabled, redis_sync
 from livestream.rooms import room_publish
 from streams.models import Stream
 from streams.selectors import stream_visible_q
@@ -22,24 +23,12 @@ from wallet.services import idempotency_store
 COMBO_SECONDS = 5
 
 
-def _combo(stream_id, sender_id, gift_id) -> int:
-    """How many times in a row (within COMBO_SECONDS) this sender sent this gift here: one round trip."""
-    key = f"gift-combo:{stream_id}:{sender_id}:{gift_id}"
-    if redis_enabled():
-        with redis_sync().pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, COMBO_SECONDS)
-            count, _ = pipe.execute()
-        return int(count)
-    if cache.add(key, 1, timeout=COMBO_SECONDS):
-        return 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 1, timeout=COMBO_SECONDS)
-        return 1
-    cache.touch(key, COMBO_SECONDS)
-    return count
+class SenderNotAuthenticated(DomainError):
+    """The token the caller passed no longer belongs to an active sender; nothing was sent."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "Invalid token."
+    default_code = "authentication_failed"
 
 
 def gift_send(
@@ -52,6 +41,7 @@ def gift_send(
     is_anonymous: bool = False,
     idempotency_key: str | None = None,
     fingerprint: str = "",
+    token: str | None = None,
 ) -> SentGift:
     """Send ``quantity`` of a gift to a live stream, paid from the sender's wallet.
 
@@ -59,7 +49,14 @@ def gift_send(
     (InsufficientCoins if it cannot pay), the creator's earnings and the
     platform get their shares as appended entries (no lock on the creator),
     the SentGift and the idempotency record are stored. After commit the room
-    hears a ``gift`` event (with a combo count for repeats within 5 s).
+    hears a ``gift`` event. ``combo`` counts this sender's same gift here,
+    each within COMBO_SECONDS of the last; it is counted after the debit, which
+    holds the sender's wallet row, so their concurrent gifts count one by one.
+
+    ``token``: the API token the sender authenticated with, when the caller
+    looked it up from a cache. Nothing moves unless, at the moment of the
+    debit, it still belongs to the sender and the sender is active
+    (SenderNotAuthenticated otherwise).
     """
     if not 1 <= quantity <= 100:
         raise DomainError("Send between 1 and 100.", code="invalid_quantity")
@@ -74,9 +71,15 @@ def gift_send(
             quantity=quantity,
             message=message,
             is_anonymous=is_anonymous,
+            token=token,
         )
         transaction.on_commit(lambda: _announce(sent))
         return sent
+    if token is not None:
+        current = user_get_by_token(key=token)
+        if current is None or current.pk != sender.pk:
+            raise SenderNotAuthenticated()
+        sender = current  # as they are now, not as the caller remembered them
     gift = Gift.objects.filter(pk=gift_id, is_active=True).first()
     if gift is None:
         raise DomainError("That gift is not available.", code="invalid_gift")
@@ -112,6 +115,7 @@ def gift_send(
             creator_coins=to_creator,
             message=message,
             is_anonymous=is_anonymous,
+            combo=_combo_after(sender_id=sender.pk, stream_id=stream.pk, gift_id=gift.pk),
             ledger_transaction=record,
         )
         if idempotency_key:
@@ -128,9 +132,24 @@ def gift_send(
     return sent
 
 
+def _combo_after(*, sender_id, stream_id, gift_id) -> int:
+    """1, or one more than the sender's previous same gift here within COMBO_SECONDS. Caller holds the debit."""
+    previous = (
+        SentGift.objects.filter(
+            sender_id=sender_id,
+            created_at__gt=timezone.now() - timedelta(seconds=COMBO_SECONDS),
+            stream_id=stream_id,
+            gift_id=gift_id,
+        )
+        .order_by("-combo")  # the latest of the run; within one transaction created_at ties
+        .values_list("combo", flat=True)
+        .first()
+    )
+    return (previous or 0) + 1
+
+
 def _announce(sent: SentGift) -> None:
-    event = sent_gift_payload(sent, combo=_combo(sent.stream_id, sent.sender_id, sent.gift_id))
-    room_publish(sent.stream_id, {"type": "gift", "gift": event})
+    room_publish(sent.stream_id, {"type": "gift", "gift": sent_gift_payload(sent, combo=sent.combo)})
 
 
 _PG_ERRORS = {
@@ -138,25 +157,45 @@ _PG_ERRORS = {
     "invalid_gift": ("That gift is not available.", status.HTTP_400_BAD_REQUEST),
     "gifts_disabled": ("This stream is not taking gifts right now.", status.HTTP_400_BAD_REQUEST),
 }
+_GIFT_FIELDS = [
+    "id", "name", "description", "category", "rarity", "cost_in_coins", "naira_value", "image", "animation", "sound",
+    "is_active",
+]  # fmt: skip
+_SENT_FIELDS = [
+    "id", "stream_id", "gift_id", "sender_id", "creator_id", "quantity", "total_coins", "creator_coins", "message",
+    "is_anonymous", "combo", "created_at",
+]  # fmt: skip
+_PG_CALL = "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 def _gift_send_postgres(
-    *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool
+    *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool, token: str | None
 ) -> SentGift:
-    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0002)."""
+    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0003).
+
+    Outside a transaction the call is one round trip: a single statement in
+    autocommit is its own transaction, and the function does all of the gift
+    or none of it. Inside the caller's transaction it runs in a savepoint, so
+    a refusal leaves the caller's transaction usable.
+    """
     share = Decimal(str(settings.CREATOR_REVENUE_SHARE))
     platform_id = system_account_id(Account.Kind.PLATFORM)
+    params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token, COMBO_SECONDS]
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s)",
-                [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id],
-            )
-            row = cursor.fetchone()
+        if connection.in_atomic_block:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_PG_CALL, params)
+                row = cursor.fetchone()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_PG_CALL, params)
+                row = cursor.fetchone()
     except DatabaseError as exc:
         reason = str(getattr(exc, "__cause__", exc) or exc).split("\n")[0].strip()
         if reason == "insufficient_coins":
             raise InsufficientCoins() from None
+        if reason == "not_authenticated":
+            raise SenderNotAuthenticated() from None
         if reason in _PG_ERRORS:
             detail, code_status = _PG_ERRORS[reason]
             raise DomainError(detail, code=reason, status_code=code_status) from None
@@ -176,32 +215,31 @@ def _gift_send_postgres(
         image,
         animation,
         sound,
+        sender_username,
+        sender_display_name,
+        sender_is_verified,
+        combo,
     ) = row
-    gift = Gift(
-        pk=gift_id,
-        name=name,
-        description=description,
-        category=category,
-        rarity=rarity,
-        cost_in_coins=cost,
-        naira_value=naira,
-        image=image,
-        animation=animation,
-        sound=sound,
+    if token is not None and (sender_username, sender_display_name, sender_is_verified) != (
+        sender.username,
+        sender.display_name,
+        sender.is_verified,
+    ):
+        # The caller's user came from a cache; show the sender as they are now.
+        sender = User(
+            pk=sender.pk,
+            username=sender_username,
+            display_name=sender_display_name,
+            is_verified=sender_is_verified,
+        )
+    # from_db: Django's own quick way to build instances from a row (positional, no per-field defaults).
+    gift = Gift.from_db(
+        "default",
+        _GIFT_FIELDS,
+        (gift_id, name, description, category, rarity, cost, naira, image, animation, sound, True),
     )
-    sent = SentGift(
-        pk=sent_id,
-        stream_id=stream_id,
-        gift=gift,
-        sender=sender,
-        creator_id=creator_id,
-        quantity=quantity,
-        total_coins=total,
-        creator_coins=to_creator,
-        message=message,
-        is_anonymous=is_anonymous,
-        created_at=sent_at,
-    )
-    sent._state.adding = False
-    sent._state.db = "default"
+    values = (sent_id, stream_id, gift_id, sender.pk, creator_id, quantity, total, to_creator, message, is_anonymous)
+    sent = SentGift.from_db("default", _SENT_FIELDS, (*values, combo, sent_at))
+    sent.gift = gift
+    sent.sender = sender
     return sent

@@ -3,17 +3,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+# Django tries patterns in order: the API, and in it gifts (the hottest route, a popular stream's gifts),
+# come first so a gift is not matched against every admin and page pattern. No two of these prefixes overlap.
 api_v1 = [
+    path("", include("gifts.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("streams.api.urls")),
     path("", include("chat.api.urls")),
     path("", include("wallet.api.urls")),
-    path("", include("gifts.api.urls")),
 ]
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),

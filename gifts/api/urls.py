@@ -4,7 +4,7 @@ from gifts.api import views
 
 urlpatterns = [
     path("gifts", views.CatalogueView.as_view(), name="api-gifts"),
-    path("streams/<uuid:stream_id>/gifts", views.StreamGiftsView.as_view(), name="api-stream-gifts"),
+    path("streams/<uuid:stream_id>/gifts", views.stream_gifts, name="api-stream-gifts"),
     path("streams/<uuid:stream_id>/gifts/leaderboard", views.LeaderboardView.as_view(), name="api-gift-leaderboard"),
     path("users/<uuid:user_id>/gifts", views.UserGiftsView.as_view(), name="api-user-gifts"),
 ]

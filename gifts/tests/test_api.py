@@ -174,3 +174,78 @@ def test_leaderboard_ranks_gifters_per_stream_and_creator(stream, gift):
     board = client_for(UserFactory()).get(f"/api/v1/streams/{stream.pk}/gifts/leaderboard").json()
     assert [row["coins"] for row in board["stream"]] == [80, 20]
     assert [row["rank"] for row in board["creator"]] == [1, 2]
+
+
+# --- The lean gift route (gifts.api.views.stream_gifts) answers as DRF would --------------------------------------
+
+
+def token_client(user):
+    from rest_framework.test import APIClient
+
+    from accounts.services import user_token_get_or_create
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {user_token_get_or_create(user=user)}")
+    return client
+
+
+def test_token_clients_send_gifts_and_are_refused_as_drf_refuses(stream, gift):
+    viewer = UserFactory(display_name="Tunde")
+    coins_grant(user=viewer, coins=50, reason="test")
+    client = token_client(viewer)
+    sent = send(client, stream, gift, quantity=2, message="  Bravo ")
+    assert sent.status_code == 201 and sent["Content-Type"] == "application/json"
+    body = sent.json()
+    assert body["sender"]["display_name"] == "Tunde" and body["message"] == "Bravo" and body["total_coins"] == 40
+    assert account_for(user=viewer).balance == 10
+    # The same refusal through the lean path (int quantity) and through DRF ("2" as a string falls back to it).
+    lean, drf = send(client, stream, gift, quantity=2), send(client, stream, gift, quantity="2")
+    assert lean.status_code == drf.status_code == 400
+    assert lean.content == drf.content and lean.json()["code"] == "insufficient_coins"
+    assert lean["Allow"] == drf["Allow"]
+    assert account_for(user=viewer).balance == 10
+
+
+def test_a_remembered_token_moves_nothing_once_revoked_or_its_owner_deactivated(stream, gift):
+    from accounts.services import user_token_revoke
+
+    viewer = UserFactory()
+    coins_grant(user=viewer, coins=100, reason="test")
+    client = token_client(viewer)
+    assert send(client, stream, gift).status_code == 201  # the token is remembered now
+    user_token_revoke(user=viewer)
+    refused = send(client, stream, gift)
+    assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
+    client = token_client(viewer)
+    assert send(client, stream, gift).status_code == 201
+    viewer.is_active = False
+    viewer.save(update_fields=["is_active"])
+    assert send(client, stream, gift).status_code == 401
+    assert account_for(user=viewer).balance == 60 and SentGift.objects.filter(sender=viewer).count() == 2
+
+
+def test_a_renamed_sender_shows_their_new_name_at_once(stream, gift):
+    viewer = UserFactory(display_name="Old name")
+    coins_grant(user=viewer, coins=100, reason="test")
+    client = token_client(viewer)
+    assert send(client, stream, gift).json()["sender"]["display_name"] == "Old name"
+    viewer.display_name = "New name"
+    viewer.save(update_fields=["display_name"])
+    assert send(client, stream, gift).json()["sender"]["display_name"] == "New name"
+
+
+def test_browser_sessions_need_the_csrf_token(stream, gift):
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    viewer = UserFactory()
+    coins_grant(user=viewer, coins=100, reason="test")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(viewer)
+    path, body = f"/api/v1/streams/{stream.pk}/gifts", {"gift_id": str(gift.pk), "quantity": 1}
+    refused = browser.post(path, body, content_type="application/json")
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    csrf = _get_new_csrf_string()
+    browser.cookies["csrftoken"] = csrf
+    assert browser.post(path, body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf).status_code == 201
+    assert account_for(user=viewer).balance == 80
