@@ -17,6 +17,7 @@ import threading
 from collections import deque
 from typing import Any, Protocol
 
+import redis
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
@@ -40,10 +41,17 @@ def event_text(event: dict[str, Any]) -> str:
 
 
 def room_publish(room_id, event: dict[str, Any]) -> None:
-    """Send ``event`` to everyone in the room, in every process. Safe from any thread."""
+    """Send ``event`` to everyone in the room, in every process. Safe from any thread.
+
+    Best effort: it runs after the write it announces has committed, so a Redis outage is logged, never
+    raised (a 500 for a gift that was sent would invite the client to pay again).
+    """
     text = event_text(event)
     if redis_enabled():
-        redis_sync().publish(room_channel(room_id), text)
+        try:
+            redis_sync().publish(room_channel(room_id), text)
+        except redis.RedisError:
+            logger.exception("room %s: could not publish a %s event", room_id, event.get("type"))
         return
     for hub in list(RoomHub.hubs.values()):
         hub.dispatch_threadsafe(str(room_id), text)

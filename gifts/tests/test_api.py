@@ -249,3 +249,20 @@ def test_browser_sessions_need_the_csrf_token(stream, gift):
     browser.cookies["csrftoken"] = csrf
     assert browser.post(path, body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf).status_code == 201
     assert account_for(user=viewer).balance == 80
+
+
+def test_a_gift_sent_while_redis_is_down_is_answered_as_sent(fan, stream, gift, django_capture_on_commit_callbacks):
+    """The coins moved: the client must hear 201 (a 500 would invite a second, paid, retry)."""
+    import redis
+
+    broken = mock.Mock()
+    broken.publish.side_effect = redis.ConnectionError("Connection refused")
+    with (
+        mock.patch("livestream.rooms.redis_enabled", return_value=True),
+        mock.patch("livestream.rooms.redis_sync", return_value=broken),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = send(fan, stream, gift, quantity=2)
+    assert response.status_code == 201
+    assert broken.publish.called
+    assert account_for(user=fan.user).balance == 60
