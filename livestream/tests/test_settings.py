@@ -50,3 +50,29 @@ def test_malformed_settings_fail_loudly(name, value):
 def test_deploy_check_warns_when_paystack_has_no_secret_key():
     result = manage("check", "--deploy", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="live.example", PAYSTACK_SECRET_KEY="")
     assert "PAYSTACK_SECRET_KEY" in result.stdout + result.stderr
+
+
+def test_naming_a_bucket_puts_media_files_on_object_storage():
+    probe = (
+        "from django.core.files.storage import default_storage as s; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.querystring_auth)"
+    )
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        probe,
+        DJANGO_SETTINGS_MODULE="livestream.settings.base",
+        AWS_STORAGE_BUCKET_NAME="gnl-media",
+        AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["S3Storage", "gnl-media", "http://127.0.0.1:9000", "True"]
+    local = manage(
+        "shell",
+        "-c",
+        probe.replace(", s.bucket_name, s.endpoint_url, s.querystring_auth", ""),
+        DJANGO_SETTINGS_MODULE="livestream.settings.base",
+    )
+    assert local.stdout.split() == ["FileSystemStorage"]
