@@ -54,7 +54,7 @@ def test_deploy_check_warns_when_paystack_has_no_secret_key():
 
 def test_naming_a_bucket_puts_media_files_on_object_storage():
     probe = (
-        "from django.core.files.storage import default_storage as s; "
+        'from django.core.files.storage import storages; s = storages["default"]; '
         "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.querystring_auth)"
     )
     result = manage(
@@ -71,6 +71,8 @@ def test_naming_a_bucket_puts_media_files_on_object_storage():
     assert result.stdout.split() == ["S3Storage", "gnl-media", "http://127.0.0.1:9000", "True"]
     local = manage(
         "shell",
+        "-v",
+        "0",
         "-c",
         probe.replace(", s.bucket_name, s.endpoint_url, s.querystring_auth", ""),
         DJANGO_SETTINGS_MODULE="livestream.settings.base",
