@@ -17,7 +17,7 @@ RUN_DIR = ROOT / "var" / "run-dev"
 def main() -> int:
     from django.conf import settings
 
-    from streams.media.config import missing_tools
+    from streams.media.config import missing_tools, ports_in_use
 
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT") or 8000)
@@ -31,6 +31,12 @@ def main() -> int:
             "Media server off: this machine lacks " + ", ".join(missing) + ". Install with\n"
             "    sudo apt-get install -y " + " ".join(missing) + "\n"
             "and run `make run` again (as root, make run installs them itself).",
+            file=sys.stderr,
+        )
+    elif taken := ports_in_use():
+        print(
+            f"Media server off: another process holds {', '.join(taken)}. Stop it, or run e.g.\n"
+            "    RTMP_PORT=19351 MEDIA_HTTP_PORT=18081 make run",
             file=sys.stderr,
         )
     else:

@@ -29,7 +29,9 @@ STREAMS = [
     ("Chinua Achebe reading circle", "literature", ["books", "achebe"], "live"),
     ("Yoruba for beginners", "languages", ["yoruba"], "scheduled"),
     ("Durbar festival preview", "festivals", ["kano", "durbar"], "scheduled"),
+    ("Masterclass: the talking drum (premium)", "music", ["drums", "masterclass"], "scheduled"),
 ]
+PREMIUM_TITLES = {"Masterclass: the talking drum (premium)": 50}  # price in coins
 
 
 def _user(username: str, display_name: str) -> tuple[User, bool]:
@@ -84,6 +86,8 @@ def seed() -> Iterator[str]:
                 category=category,
                 tags=tags,
                 scheduled_start_time=timezone.now() + timedelta(days=index + 1),
+                is_premium=title in PREMIUM_TITLES,
+                price_coins=PREMIUM_TITLES.get(title),
             )
             if status == "live":
                 stream_start(stream=stream)

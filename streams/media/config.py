@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
+import socket
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,3 +116,16 @@ def missing_tools() -> list[str]:
 
 def nginx_binary() -> str:
     return shutil.which(settings.NGINX_BINARY) or "/usr/sbin/nginx"
+
+
+def ports_in_use() -> list[str]:
+    """The media server's ports another process holds already, as "NAME=port" (empty when both are free)."""
+    taken = []
+    for name, port in (("RTMP_PORT", settings.RTMP_PORT), ("MEDIA_HTTP_PORT", settings.MEDIA_HTTP_PORT)):
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.MEDIA_BIND, port))
+            except OSError:
+                taken.append(f"{name}={port}")
+    return taken

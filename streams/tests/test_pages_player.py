@@ -199,3 +199,12 @@ def test_stream_pages_load_no_third_party_assets():
         assert third_party_urls(html) == []
         scripts = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
         assert scripts and all(src.startswith("/static/") for src in scripts)
+
+
+def test_an_ended_streams_chat_is_closed_rather_than_offering_a_send_box(client):
+    stream = StreamFactory(ended=True)
+    client.force_login(UserFactory())
+    html = client.get(f"/streams/{stream.pk}/").content.decode()
+    assert "its chat is closed" in html and 'id="chat-input"' not in html
+    live = StreamFactory(live=True)
+    assert 'id="chat-input"' in client.get(f"/streams/{live.pk}/").content.decode()

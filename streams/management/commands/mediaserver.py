@@ -5,7 +5,7 @@ import subprocess
 
 from django.core.management.base import BaseCommand, CommandError
 
-from streams.media.config import missing_tools, nginx_binary, render
+from streams.media.config import missing_tools, nginx_binary, ports_in_use, render
 
 
 class Command(BaseCommand):
@@ -32,6 +32,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Media server configuration OK: {rendered.nginx_conf}")
         if check:
             return
+        taken = ports_in_use()
+        if taken:
+            raise CommandError(
+                f"Another process holds {', '.join(taken)} (a media server already running?). "
+                "Stop it, or choose free ports with the RTMP_PORT and MEDIA_HTTP_PORT environment variables."
+            )
         self.stdout.write("Starting nginx-rtmp in the foreground.")
         self.stdout.flush()
         os.execv(base[0], base)  # noqa: S606 -- nginx becomes this process: signals from the process manager reach it

@@ -1,0 +1,43 @@
+import socket
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from chat.tests.servers import free_port
+from streams.media.config import ports_in_use
+
+
+@pytest.fixture
+def media_settings(settings, tmp_path):
+    settings.MEDIA_SERVER_ROOT = tmp_path / "mediaserver"
+    settings.RTMP_PORT, settings.MEDIA_HTTP_PORT = free_port(), free_port()
+    settings.MEDIA_HOOK_BASE_URL = "http://127.0.0.1:8123/media-hooks"
+    return settings
+
+
+def test_ports_in_use_names_the_setting_to_change(media_settings):
+    assert ports_in_use() == []
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", media_settings.MEDIA_HTTP_PORT))
+        holder.listen()
+        assert ports_in_use() == [f"MEDIA_HTTP_PORT={media_settings.MEDIA_HTTP_PORT}"]
+
+
+@pytest.mark.needs_media
+def test_check_renders_a_configuration_nginx_accepts(media_settings):
+    call_command("mediaserver", "--check")
+    conf = (media_settings.MEDIA_SERVER_ROOT / "nginx.conf").read_text()
+    assert f"listen 127.0.0.1:{media_settings.RTMP_PORT};" in conf
+    assert "on_publish http://127.0.0.1:8123/media-hooks/publish;" in conf
+    assert conf.count("hls_variant _") == 3 * 6  # src + 2 rungs in each of the 6 HLS applications
+    ladder = (media_settings.MEDIA_SERVER_ROOT / "ladder.sh").read_text()
+    assert "min(480,ih)" in ladder and "min(360,ih)" in ladder  # never above the source
+
+
+@pytest.mark.needs_media
+def test_a_taken_port_is_refused_with_what_to_set(media_settings):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", media_settings.RTMP_PORT))
+        holder.listen()
+        with pytest.raises(CommandError, match="RTMP_PORT"):
+            call_command("mediaserver")
