@@ -3,7 +3,6 @@
 from datetime import timedelta
 from decimal import Decimal
 
-import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -169,20 +168,6 @@ _SENT_FIELDS = [
 _PG_CALL = "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
-def _pg_call(params: list):
-    """One row from livestream_gift_send, as a prepared statement on this connection.
-
-    Django's cursors bind parameters client-side, which cannot be prepared: the
-    server would parse and plan the call on every gift. A plain psycopg cursor on
-    the same (pooled) connection binds server-side and, with prepare=True, sends
-    only the parameters after the first call. Errors are wrapped as Django's own.
-    """
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_PG_CALL, params, prepare=True)
-        return cursor.fetchone()
-
-
 def _gift_send_postgres(
     *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool, token: str | None
 ) -> SentGift:
@@ -198,10 +183,13 @@ def _gift_send_postgres(
     params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token, COMBO_SECONDS]
     try:
         if connection.in_atomic_block:
-            with transaction.atomic():
-                row = _pg_call(params)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_PG_CALL, params)
+                row = cursor.fetchone()
         else:
-            row = _pg_call(params)
+            with connection.cursor() as cursor:
+                cursor.execute(_PG_CALL, params)
+                row = cursor.fetchone()
     except DatabaseError as exc:
         reason = str(getattr(exc, "__cause__", exc) or exc).split("\n")[0].strip()
         if reason == "insufficient_coins":
