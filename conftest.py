@@ -117,3 +117,13 @@ def _forget_cached_tokens():
     from accounts import selectors
 
     selectors._token_users.clear()
+
+
+@pytest.fixture(autouse=True)
+def _flush_room_events():
+    """Room events queued by a test are published (to whatever Redis it mocked) before the next test begins."""
+    yield
+    from livestream import rooms
+
+    if rooms._publisher is not None:
+        rooms._publisher.flush()

@@ -11,8 +11,11 @@ The Channels layer stays for what it is good at: messages to one user.
 """
 
 import asyncio
+import atexit
 import json
 import logging
+import os
+import queue
 import threading
 from collections import deque
 from typing import Any, Protocol
@@ -44,17 +47,132 @@ def room_publish(room_id, event: dict[str, Any]) -> None:
     """Send ``event`` to everyone in the room, in every process. Safe from any thread.
 
     Best effort: it runs after the write it announces has committed, so a Redis outage is logged, never
-    raised (a 500 for a gift that was sent would invite the client to pay again).
+    raised (a 500 for a gift that was sent would invite the client to pay again). With Redis the event
+    is handed to this process's RoomPublisher and published moments later, in order; without Redis it
+    reaches this process's hubs before this returns.
     """
     text = event_text(event)
     if redis_enabled():
-        try:
-            redis_sync().publish(room_channel(room_id), text)
-        except redis.RedisError:
-            logger.exception("room %s: could not publish a %s event", room_id, event.get("type"))
+        room_publisher().put(room_id, event.get("type"), text)
         return
     for hub in list(RoomHub.hubs.values()):
         hub.dispatch_threadsafe(str(room_id), text)
+
+
+class RoomPublisher:
+    """Publishes room events to Redis from one daemon thread, in pipelines, so no request waits on Redis.
+
+    ``put`` only queues: a hot room's gifts cost the request thread no Redis round trip. The thread takes
+    whatever is queued and sends it as one pipeline (one write, one read), in the order it was queued, so
+    a room hears its events in the order this process published them. The queue is bounded by ``limit``:
+    when Redis is down or slow, further events are dropped and logged (they are best effort; the writes
+    they announce have committed), not held until memory runs out.
+    """
+
+    def __init__(self, *, limit: int = 10_000):
+        self.limit = limit
+        self.pid = os.getpid()
+        self.dropped = 0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def put(self, room_id, event_type: str | None, text: str) -> None:
+        if self._queue.qsize() >= self.limit:
+            with self._lock:
+                self.dropped += 1
+                if self.dropped == 1:  # once per outage; the publisher thread reports the total when it recovers
+                    logger.error(
+                        "room publisher: %s events wait on Redis; dropping new ones (the first a %s event)",
+                        self.limit,
+                        event_type,
+                    )
+            return
+        self._queue.put((room_channel(room_id), event_type, text))
+        if self._thread is None:
+            self._start()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued before this call has been published (or failed). False on timeout."""
+        if self._thread is None:
+            return True
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="room-publisher", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        get, get_nowait = self._queue.get, self._queue.get_nowait
+        while True:
+            batch = [get()]
+            try:
+                while len(batch) < 1000:
+                    batch.append(get_nowait())
+            except queue.Empty:
+                pass
+            self._send(batch)
+
+    def _send(self, batch: list) -> None:
+        events = [item for item in batch if type(item) is tuple]
+        try:
+            if events:
+                pipe = redis_sync().pipeline(transaction=False)
+                for channel, _event_type, text in events:
+                    pipe.publish(channel, text)
+                pipe.execute()
+                if self.dropped:
+                    with self._lock:
+                        dropped, self.dropped = self.dropped, 0
+                    logger.error("room publisher: Redis is back; %s events were dropped", dropped)
+        except redis.RedisError:
+            channel, event_type, _text = events[0]
+            logger.exception(
+                "room publisher: could not publish %s events (the first a %s event to %s)",
+                len(events),
+                event_type,
+                channel,
+            )
+        except Exception:  # the thread must outlive any one batch
+            logger.exception("room publisher: publishing %s events failed", len(events))
+        finally:
+            for item in batch:
+                if type(item) is not tuple:
+                    item.set()
+
+
+_publisher: RoomPublisher | None = None
+_publisher_lock = threading.Lock()
+
+
+def room_publisher() -> RoomPublisher:
+    """This process's publisher, started on first use (a forked child starts its own: see _forget_publisher)."""
+    global _publisher
+    if _publisher is None:
+        with _publisher_lock:
+            if _publisher is None:
+                _publisher = RoomPublisher()
+    return _publisher
+
+
+def _forget_publisher() -> None:
+    """After fork (gunicorn, Celery prefork): the parent's thread does not exist in the child, nor do its events."""
+    global _publisher, _publisher_lock
+    _publisher = None
+    _publisher_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_publisher)
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    if _publisher is not None and _publisher.pid == os.getpid():
+        _publisher.flush(timeout=1.0)
 
 
 def room_publish_on_commit(room_id, event: dict[str, Any]) -> None:

@@ -1,0 +1,135 @@
+"""The per-process publisher of room events: order, pipelines, the bound, Redis errors, fork."""
+
+import logging
+import os
+import threading
+from unittest import mock
+
+import pytest
+import redis
+
+from livestream import rooms
+from livestream.rooms import RoomPublisher, room_channel
+
+
+class FakeRedis:
+    """Records each pipeline's PUBLISHes; ``hold`` keeps the first execute waiting, like a slow Redis."""
+
+    def __init__(self, *, hold: bool = False, error: Exception | None = None):
+        self.pipelines: list[list[tuple[str, str]]] = []
+        self.error = error
+        self.busy = threading.Event()  # the publisher thread is inside a (held) execute
+        self.release = threading.Event()
+        if not hold:
+            self.release.set()
+
+    def pipeline(self, transaction=True):
+        assert transaction is False  # PUBLISHes need no MULTI
+        return FakePipeline(self)
+
+
+class FakePipeline:
+    def __init__(self, redis_client: FakeRedis):
+        self.redis = redis_client
+        self.commands: list[tuple[str, str]] = []
+
+    def publish(self, channel, text):
+        self.commands.append((channel, text))
+
+    def execute(self):
+        self.redis.busy.set()
+        assert self.redis.release.wait(5)
+        if self.redis.error is not None:
+            raise self.redis.error
+        self.redis.pipelines.append(self.commands)
+
+
+def published(fake: FakeRedis) -> list[tuple[str, str]]:
+    return [command for pipeline in fake.pipelines for command in pipeline]
+
+
+def test_events_are_published_in_order_and_what_queued_meanwhile_goes_in_one_pipeline():
+    fake = FakeRedis(hold=True)
+    publisher = RoomPublisher()
+    with mock.patch("livestream.rooms.redis_sync", return_value=fake):
+        publisher.put("a", "gift", "1")
+        assert fake.busy.wait(5)  # the thread took "1" and waits on Redis; the rest queue up behind it
+        for n in range(2, 8):
+            publisher.put("a" if n % 2 else "b", "gift", str(n))
+        fake.release.set()
+        assert publisher.flush()
+    assert [len(pipeline) for pipeline in fake.pipelines] == [1, 6]
+    assert published(fake) == [(room_channel("a" if n % 2 else "b"), str(n)) for n in range(1, 8)]
+
+
+def test_the_queue_is_bounded_and_a_stuck_redis_costs_events_not_memory(caplog):
+    fake = FakeRedis(hold=True)
+    publisher = RoomPublisher(limit=3)
+    with mock.patch("livestream.rooms.redis_sync", return_value=fake), caplog.at_level(logging.ERROR):
+        publisher.put("a", "gift", "taken")
+        assert fake.busy.wait(5)
+        for n in range(5):
+            publisher.put("a", "gift", str(n))
+        assert publisher.dropped == 2
+        assert sum("dropping" in record.getMessage() for record in caplog.records) == 1  # once, not per event
+        fake.release.set()
+        assert publisher.flush()
+    assert [text for _channel, text in published(fake)] == ["taken", "0", "1", "2"]
+    assert publisher.dropped == 0 and "2 events were dropped" in caplog.text
+
+
+def test_a_redis_error_is_logged_and_the_publisher_goes_on(caplog):
+    fake = FakeRedis(error=redis.ConnectionError("Connection refused"))
+    publisher = RoomPublisher()
+    with mock.patch("livestream.rooms.redis_sync", return_value=fake), caplog.at_level(logging.ERROR):
+        publisher.put("a", "gift", "lost")
+        assert publisher.flush()
+        assert "could not publish 1 events (the first a gift event to room:a)" in caplog.text
+        fake.error = None
+        publisher.put("a", "gift", "kept")
+        assert publisher.flush()
+    assert published(fake) == [(room_channel("a"), "kept")]
+
+
+def test_without_redis_room_publish_reaches_local_hubs_before_it_returns():
+    hub = mock.Mock()
+    with (
+        mock.patch("livestream.rooms.redis_enabled", return_value=False),
+        mock.patch.dict(rooms.RoomHub.hubs, {"loop": hub}, clear=True),
+        mock.patch("livestream.rooms.room_publisher") as publisher,
+    ):
+        rooms.room_publish("r", {"type": "gift"})
+    hub.dispatch_threadsafe.assert_called_once_with("r", '{"type":"gift"}')
+    publisher.assert_not_called()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_publisher():
+    """gunicorn and Celery fork workers: the parent's thread is not in the child, so the child needs its own."""
+    fake = FakeRedis()
+    with (
+        mock.patch("livestream.rooms.redis_enabled", return_value=True),
+        mock.patch("livestream.rooms.redis_sync", return_value=fake),
+    ):
+        rooms.room_publish("a", {"type": "gift", "n": 1})
+        parent = rooms.room_publisher()
+        assert parent.flush()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report and leave without running pytest's teardown
+            ok = False
+            try:
+                rooms.room_publish("a", {"type": "gift", "n": 2})
+                child = rooms.room_publisher()
+                ok = child is not parent and child.pid == os.getpid() and child.flush(timeout=5)
+                ok = ok and published(fake)[-1] == (room_channel("a"), '{"type":"gift","n":2}')
+            finally:
+                os.write(write_end, b"1" if ok else b"0")
+                os._exit(0)
+        os.close(write_end)
+        answer = os.read(read_end, 1)
+        os.waitpid(pid, 0)
+        os.close(read_end)
+        assert rooms.room_publisher() is parent  # the parent keeps its own
+    assert answer == b"1"
+    assert published(fake) == [(room_channel("a"), '{"type":"gift","n":1}')]  # the child's went through its copy
