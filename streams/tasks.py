@@ -61,7 +61,9 @@ def refresh_live_thumbnails() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def end_dropped_streams() -> int:
-    """Beat (and after each drop): end streams whose encoder has not come back within the grace period."""
+    """Beat (and after each drop): end streams whose encoder has not come back within the grace period;
+    first, mark those whose encoder vanished from nginx-rtmp without a publish_done (a crash or restart)."""
+    media.vanished_publishers_mark()
     return media.dropped_streams_end()
 
 

@@ -63,13 +63,34 @@ def parse_stat(xml: str, *, app: str, name: str) -> PublisherStat | None:
     return None
 
 
-def stat(*, app: str, name: str) -> PublisherStat | None:
+def parse_publishing(xml: str, *, app: str) -> set[str]:
+    """Names of the streams of application ``app`` that have a publisher, in a /stat document."""
+    root = ET.fromstring(xml)  # noqa: S314 -- our own nginx on loopback, not user input
+    return {
+        stream.findtext("name") or ""
+        for application in root.iter("application")
+        if application.findtext("name") == app
+        for stream in application.iter("stream")
+        if stream.find("publishing") is not None
+    }
+
+
+def _stat_document() -> str:
     try:
         response = requests.get(f"{settings.MEDIA_CONTROL_URL.rstrip('/')}/stat", timeout=3)
         response.raise_for_status()
     except requests.RequestException as exc:
         raise MediaServerUnavailable(str(exc)) from exc
-    return parse_stat(response.text, app=app, name=name)
+    return response.text
+
+
+def stat(*, app: str, name: str) -> PublisherStat | None:
+    return parse_stat(_stat_document(), app=app, name=name)
+
+
+def publishing(*, app: str) -> set[str]:
+    """Who publishes in ``app`` now, as nginx-rtmp sees it."""
+    return parse_publishing(_stat_document(), app=app)
 
 
 def drop_publisher(*, app: str, name: str) -> bool:

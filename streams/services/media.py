@@ -39,6 +39,7 @@ THUMBNAIL_SIZES = [(1280, 720), (640, 360), (320, 180)]
 THUMBNAIL_MIN_UPLOAD = (320, 180)
 KEYFRAME_WARN_SECONDS = 2.0
 NGINX_BANDWIDTH_WINDOW_SECONDS = 15
+VANISHED_AFTER_SECONDS = 30
 RECORDING_MAX_ATTEMPTS = 3
 # "<hls app>.<stream uuid>-<unix time>.flv", as nginx-rtmp names a recording of a renamed stream.
 _RECORDING_NAME = re.compile(r"^(?P<app>[a-z]+_[a-z]+)\.(?P<id>[0-9a-f-]{36})-\d+\.flv$")
@@ -130,6 +131,36 @@ def _reconnect_grace() -> int:
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         return 0
     return max(settings.STREAM_RECONNECT_GRACE_SECONDS, 0)
+
+
+def vanished_publishers_mark(*, now: datetime | None = None) -> int:
+    """Live streams whose encoder nginx-rtmp no longer has (it died or restarted without a publish_done)
+    are marked dropped, so the grace period and then dropped_streams_end apply; how many were marked.
+
+    A stream saved in the last VANISHED_AFTER_SECONDS is left for the next round: nginx lists a publisher
+    only once the publish hook has answered.
+    """
+    now = now or timezone.now()
+    candidates = list(
+        Stream.objects.filter(status=Stream.Status.LIVE, updated_at__lt=now - timedelta(seconds=VANISHED_AFTER_SECONDS))
+        .exclude(publisher_client_id="")
+        .only("pk", "media_app", "publisher_client_id")
+    )
+    if not candidates:
+        return 0
+    try:
+        present = nginx.publishing(app="live")
+    except nginx.MediaServerUnavailable:
+        return 0  # cannot tell: keep them as they are
+    marked = 0
+    for stream in candidates:
+        if publish_name(stream) in present:
+            continue
+        marked += Stream.objects.filter(pk=stream.pk, publisher_client_id=stream.publisher_client_id).update(
+            publisher_client_id="", publisher_dropped_at=now
+        )
+        logger.warning("stream %s: its encoder is gone from the media server; marked dropped", stream.pk)
+    return marked
 
 
 def dropped_streams_end(*, now: datetime | None = None) -> int:

@@ -644,3 +644,38 @@ def test_staff_process_a_failed_recording_again(settings, django_capture_on_comm
     assert (failed.status, failed.attempts, failed.error) == (Recording.Status.PROCESSING, 0, "")
     assert Recording.objects.get(pk=gone.pk).status == Recording.Status.FAILED
     assert Recording.objects.get(pk=ready.pk).status == Recording.Status.READY
+
+
+# --- An encoder that vanished without a publish_done (nginx crashed or restarted) ---------------------
+
+
+def test_parse_publishing_lists_the_live_applications_publishers_only():
+    assert nginx.parse_publishing(STAT_XML, app="live") == {f"hls_normal.{STREAM_ID}"}
+    assert f"{STREAM_ID}_src" in nginx.parse_publishing(STAT_XML, app="hls_normal")
+    assert nginx.parse_publishing(STAT_XML, app="hls_high") == set()
+
+
+def test_a_vanished_encoder_is_marked_dropped_then_ended_after_the_grace(settings, django_capture_on_commit_callbacks):
+    settings.STREAM_RECONNECT_GRACE_SECONDS = 60
+    later = timezone.now() + timedelta(minutes=5)
+    present = StreamFactory(live=True, media_app="hls_normal", publisher_client_id="7")
+    gone = StreamFactory(live=True, media_app="hls_low", publisher_client_id="8")
+    fresh = StreamFactory(live=True, media_app="hls_low", publisher_client_id="9")
+    Stream.objects.filter(pk__in=[present.pk, gone.pk]).update(updated_at=timezone.now() - timedelta(minutes=1))
+    with mock.patch("streams.media.nginx.publishing", return_value={f"hls_normal.{present.pk}"}):
+        assert media.vanished_publishers_mark() == 1  # `fresh` was saved just now: nginx may not list it yet
+    gone.refresh_from_db()
+    assert gone.publisher_client_id == "" and gone.publisher_dropped_at is not None
+    assert Stream.objects.get(pk=fresh.pk).publisher_client_id == "9"
+    with django_capture_on_commit_callbacks(execute=True), mock.patch("streams.tasks.drop_publisher_task.delay"):
+        assert media.dropped_streams_end(now=later) == 1
+    assert Stream.objects.get(pk=gone.pk).status == Stream.Status.ENDED
+    assert Stream.objects.get(pk=present.pk).status == Stream.Status.LIVE
+
+
+def test_with_the_media_server_unreachable_nobody_is_marked_dropped():
+    stream = StreamFactory(live=True, media_app="hls_normal", publisher_client_id="7")
+    Stream.objects.filter(pk=stream.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
+    with mock.patch("streams.media.nginx.publishing", side_effect=nginx.MediaServerUnavailable("down")):
+        assert media.vanished_publishers_mark() == 0
+    assert Stream.objects.get(pk=stream.pk).publisher_client_id == "7"
