@@ -208,33 +208,20 @@ def stream_start(*, stream: Stream) -> Stream:
 
 
 def stream_stop(*, stream: Stream) -> Stream:
-    """live -> ended; anything else is an InvalidTransition (409). Viewers are zeroed."""
+    """live -> ended; anything else is an InvalidTransition (409). Viewers are zeroed; a connected encoder is
+    dropped (its publish_done then finds no publisher)."""
+    from streams.services.media import publisher_release
+
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status != Stream.Status.LIVE:
             raise InvalidTransition(f"A {stream.status} stream cannot be stopped.")
-        publishing_as = f"{stream.media_app}.{stream.pk}" if stream.publisher_client_id else ""
         stream.status = Stream.Status.ENDED
         stream.ended_at = timezone.now()
         stream.current_viewers = 0
-        stream.publisher_client_id = ""
-        stream.publisher_dropped_at = None
-        stream.save(
-            update_fields=[
-                "status",
-                "ended_at",
-                "current_viewers",
-                "publisher_client_id",
-                "publisher_dropped_at",
-                "updated_at",
-            ]
-        )
+        stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
+        publisher_release(stream=stream, drop=True)
         room_publish_on_commit(stream.pk, {"type": "stream_status", "status": stream.status})
-        if publishing_as:
-            # The encoder is still connected: have nginx-rtmp drop it (its publish_done then finds no publisher).
-            from streams.tasks import drop_publisher_task
-
-            transaction.on_commit(lambda: drop_publisher_task.delay(publishing_as))
     return stream
 
 
@@ -279,23 +266,13 @@ def stream_rotate_key(*, stream: Stream) -> Stream:
     An encoder publishing with the old key is disconnected (a leaked key is the usual reason to rotate);
     the stream stays live for the reconnect grace period, for the creator to come back with the new key.
     """
+    from streams.services.media import publisher_release
+
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
-        publishing_as = f"{stream.media_app}.{stream.pk}" if stream.publisher_client_id else ""
         stream.stream_key = new_stream_key()
-        fields = ["stream_key", "updated_at"]
-        if publishing_as:
-            stream.publisher_client_id = ""
-            stream.publisher_dropped_at = timezone.now()
-            fields += ["publisher_client_id", "publisher_dropped_at"]
-        stream.save(update_fields=fields)
-        if publishing_as:
-            from streams.tasks import drop_publisher_task, end_dropped_streams
-
-            transaction.on_commit(lambda: drop_publisher_task.delay(publishing_as))
-            if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-                grace = settings.STREAM_RECONNECT_GRACE_SECONDS
-                transaction.on_commit(lambda: end_dropped_streams.apply_async(countdown=grace + 1))
+        stream.save(update_fields=["stream_key", "updated_at"])
+        publisher_release(stream=stream, drop=True)
     return stream
 
 

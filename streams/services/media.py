@@ -63,18 +63,24 @@ def publish_begin(*, key: str, client_id: str) -> str:
     Refused: an unknown key, an ended stream, or a stream another encoder is publishing now. A stream whose
     encoder dropped comes back within the grace period as the same stream.
     """
+    known = (
+        Stream.objects.filter(stream_key=key).only("pk", "media_app", "publisher_client_id").first() if key else None
+    )
+    if known is None:
+        raise PublishRefused("unknown stream key")
+    # Another client on record: ask nginx whether it is really there - before the transaction, not under its lock.
+    presumed_gone = ""
+    if known.publisher_client_id and known.publisher_client_id != client_id:
+        if _still_publishing(known):
+            raise PublishRefused(f"stream {known.pk} is already being published")
+        presumed_gone = known.publisher_client_id
+        logger.warning("stream %s: publisher %s had gone without a publish_done", known.pk, presumed_gone)
     with transaction.atomic():
-        stream = Stream.objects.select_for_update().filter(stream_key=key).first() if key else None
-        if stream is None:
-            raise PublishRefused("unknown stream key")
+        stream = Stream.objects.select_for_update().get(pk=known.pk)
         if stream.status == Stream.Status.ENDED:
             raise PublishRefused(f"stream {stream.pk} has ended")
-        if stream.publisher_client_id and stream.publisher_client_id != client_id:
-            if _still_publishing(stream):
-                raise PublishRefused(f"stream {stream.pk} is already being published")
-            logger.warning(
-                "stream %s: publisher %s had gone without a publish_done", stream.pk, stream.publisher_client_id
-            )
+        if stream.publisher_client_id not in ("", client_id, presumed_gone):
+            raise PublishRefused(f"stream {stream.pk} is already being published")  # taken meanwhile
         now = timezone.now()
         was_scheduled = stream.status == Stream.Status.SCHEDULED
         stream.status = Stream.Status.LIVE
@@ -114,16 +120,33 @@ def publish_end(*, key: str, client_id: str) -> None:
         stream = Stream.objects.select_for_update().filter(stream_key=key).first() if key else None
         if stream is None or stream.publisher_client_id != client_id:
             return  # refused, already stopped from the API, or an older connection's late goodbye
-        stream.publisher_client_id = ""
-        stream.publisher_dropped_at = timezone.now()
-        stream.save(update_fields=["publisher_client_id", "publisher_dropped_at", "updated_at"])
-        grace = _reconnect_grace()
-        if stream.status == Stream.Status.LIVE and grace:
-            from streams.tasks import end_dropped_streams
-
-            transaction.on_commit(lambda: end_dropped_streams.apply_async(countdown=grace + 1))
-    if stream.status == Stream.Status.LIVE and not grace:
+        waits = publisher_release(stream=stream, drop=False)
+    if stream.status == Stream.Status.LIVE and not waits:
         stream_stop(stream=stream)
+
+
+def publisher_release(*, stream: Stream, drop: bool) -> bool:
+    """Forget the stream's encoder: the one step for publish_done, a key rotation and a stop.
+
+    The caller holds the stream's row lock in a transaction and has set the status. ``drop`` has nginx-rtmp
+    disconnect the encoder after commit (it is still connected). A stream left live starts its reconnect
+    grace period; returns whether it did (False where no worker waits: eager Celery, or a grace of 0).
+    """
+    if not stream.publisher_client_id:
+        return False
+    name = publish_name(stream)
+    live = stream.status == Stream.Status.LIVE
+    grace = _reconnect_grace() if live else 0
+    stream.publisher_client_id = ""
+    stream.publisher_dropped_at = timezone.now() if live else None
+    stream.save(update_fields=["publisher_client_id", "publisher_dropped_at", "updated_at"])
+    from streams.tasks import drop_publisher_task, end_dropped_streams
+
+    if drop:
+        transaction.on_commit(lambda: drop_publisher_task.delay(name))
+    if grace:
+        transaction.on_commit(lambda: end_dropped_streams.apply_async(countdown=grace + 1))
+    return bool(grace)
 
 
 def _reconnect_grace() -> int:

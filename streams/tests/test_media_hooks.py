@@ -121,6 +121,20 @@ def test_a_publisher_that_vanished_without_a_goodbye_is_replaced(nginx):
     assert fresh(stream).publisher_client_id == "2"
 
 
+def test_nginx_is_asked_before_the_row_lock_and_a_publisher_that_arrived_meanwhile_wins(nginx):
+    """The /stat call is a network call: it runs before the transaction, so the row is checked again after."""
+    stream = StreamFactory()
+    publish(nginx, stream.stream_key, client_id="1")
+
+    def ask_while_a_third_encoder_takes_the_stream(known):
+        Stream.objects.filter(pk=stream.pk).update(publisher_client_id="3")
+        return False  # client 1 is gone
+
+    with mock.patch("streams.services.media._still_publishing", side_effect=ask_while_a_third_encoder_takes_the_stream):
+        assert publish(nginx, stream.stream_key, client_id="2").status_code == 403
+    assert fresh(stream).publisher_client_id == "3"
+
+
 def test_when_the_media_server_cannot_say_the_known_publisher_is_kept(nginx):
     stream = StreamFactory()
     publish(nginx, stream.stream_key, client_id="1")
