@@ -13,9 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
-from streams.models import Stream
-from streams.selectors import playback_token_stream, stream_viewer_has_access
+from streams.selectors import playback_token_allows
 from streams.services import media
 
 logger = logging.getLogger(__name__)
@@ -78,11 +76,6 @@ def on_record_done(request: HttpRequest) -> HttpResponse:
 def playback_auth(request: HttpRequest) -> HttpResponse:
     """nginx's auth_request for premium HLS: 204 when the URL's token is valid for that stream, else 403."""
     match = _PREMIUM_URI.match(request.headers.get("X-Original-URI", ""))
-    holder = playback_token_stream(match["token"]) if match else None
-    if holder is None or holder[0] != match["sid"]:
-        return HttpResponseForbidden()
-    stream = Stream.objects.filter(pk=holder[0]).only("pk", "is_premium", "creator_id").first()
-    user = User.objects.filter(pk=holder[1], is_active=True).first()
-    if stream is None or user is None or not stream_viewer_has_access(stream, user):
+    if match is None or not playback_token_allows(token=match["token"], stream_id=match["sid"]):
         return HttpResponseForbidden()
     return HttpResponse(status=204)

@@ -126,6 +126,17 @@ def playback_token_stream(token: str) -> tuple[str, str] | None:
     return str(payload["s"]), str(payload["u"])
 
 
+def playback_token_allows(*, token: str, stream_id: str) -> bool:
+    """Whether ``token`` opens stream ``stream_id``'s premium HLS: signed, unexpired, for that stream, and its
+    viewer (still active) still has access."""
+    holder = playback_token_stream(token)
+    if holder is None or holder[0] != stream_id:
+        return False
+    stream = Stream.objects.filter(pk=stream_id).only("pk", "is_premium", "creator_id").first()
+    viewer = User.objects.filter(pk=holder[1], is_active=True).first()
+    return stream is not None and viewer is not None and stream_viewer_has_access(stream, viewer)
+
+
 def recording_list(*, stream: Stream) -> QuerySet[Recording]:
     return stream.recordings.filter(status=Recording.Status.READY).order_by("created_at")
 

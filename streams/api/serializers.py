@@ -141,7 +141,17 @@ def thumbnail_urls(request, stream: Stream) -> dict[str, str]:
     return urls
 
 
-class RecordingSerializer(serializers.ModelSerializer):
+class GatedFileMixin:
+    """``url`` of the object's file, null for a viewer without access (the view puts has_access in context)."""
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj):
+        if not self.context.get("has_access", True):
+            return None
+        return absolute_media_url(self.context.get("request"), obj.file)
+
+
+class RecordingSerializer(GatedFileMixin, serializers.ModelSerializer):
     """A VOD; ``url`` is null for a viewer without access to a premium stream."""
 
     url = serializers.SerializerMethodField()
@@ -164,17 +174,11 @@ class RecordingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj):
-        if not self.context.get("has_access", True):
-            return None
-        return absolute_media_url(self.context.get("request"), obj.file)
-
-    @extend_schema_field(OpenApiTypes.URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
 
 
-class ClipSerializer(serializers.ModelSerializer):
+class ClipSerializer(GatedFileMixin, serializers.ModelSerializer):
     created_by = UserSerializer(read_only=True)
     start = serializers.FloatField(source="start_seconds")
     duration = serializers.FloatField(source="duration_seconds")
@@ -196,12 +200,6 @@ class ClipSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj):
-        if not self.context.get("has_access", True):
-            return None
-        return absolute_media_url(self.context.get("request"), obj.file)
 
 
 class ClipCreateSerializer(serializers.Serializer):

@@ -29,6 +29,11 @@ def _run(args: list[str], *, timeout: int | None = None) -> str:
     return result.stdout
 
 
+def _ffmpeg() -> list[str]:
+    """ffmpeg quiet, non-interactive, overwriting its output (always a file of ours in a temp folder)."""
+    return [settings.FFMPEG_BINARY, "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+
+
 @dataclass(frozen=True)
 class Probe:
     duration_seconds: float
@@ -73,12 +78,7 @@ def remux_to_mp4(source: Path, target: Path) -> None:
     """Copy the streams of an FLV recording into an MP4 with the index up front (plays before it downloads)."""
     _run(
         [
-            settings.FFMPEG_BINARY,
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
+            *_ffmpeg(),
             "-i",
             str(source),
             "-map",
@@ -98,12 +98,7 @@ def frame_grab(source: str | Path, target: Path, *, at_seconds: float = 0.0) -> 
     """One video frame of ``source`` as a PNG (seeking first, so a long file is not decoded from the start)."""
     _run(
         [
-            settings.FFMPEG_BINARY,
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
+            *_ffmpeg(),
             "-ss",
             f"{max(at_seconds, 0.0):.3f}",
             "-i",
@@ -124,12 +119,7 @@ def clip_cut(source: Path, target: Path, *, start: float, duration: float) -> No
     """Cut [start, start + duration) of ``source`` into an MP4, re-encoded so the cut is frame accurate."""
     _run(
         [
-            settings.FFMPEG_BINARY,
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
+            *_ffmpeg(),
             "-ss",
             f"{start:.3f}",
             "-i",

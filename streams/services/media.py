@@ -10,7 +10,6 @@ import logging
 import re
 import secrets
 import tempfile
-import uuid
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -42,7 +41,9 @@ NGINX_BANDWIDTH_WINDOW_SECONDS = 15
 VANISHED_AFTER_SECONDS = 30
 RECORDING_MAX_ATTEMPTS = 3
 # "<hls app>.<stream uuid>-<unix time>.flv", as nginx-rtmp names a recording of a renamed stream.
-_RECORDING_NAME = re.compile(r"^(?P<app>[a-z]+_[a-z]+)\.(?P<id>[0-9a-f-]{36})-\d+\.flv$")
+_RECORDING_NAME = re.compile(
+    r"^(?P<app>[a-z]+_[a-z]+)\.(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-\d+\.flv$"
+)
 
 
 class PublishRefused(Exception):
@@ -211,11 +212,6 @@ def recording_register(*, path: str) -> Recording | None:
         inside = source.resolve().parent == recordings_dir().resolve()
     except OSError:
         inside = False
-    if match is not None:
-        try:
-            uuid.UUID(match["id"])
-        except ValueError:
-            match = None
     if match is None or not inside or hls_app_parse(match["app"]) is None:
         logger.warning("record_done for a file that is not ours: %s", path)
         return None
