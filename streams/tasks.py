@@ -23,27 +23,36 @@ def renew_subscriptions_task() -> dict:
     return outcome
 
 
+def _ffmpeg_job(task, work, fail) -> str:
+    """Run ``work`` (returns the job's status); on an ffmpeg failure retry, and after the last try ``fail``
+    with ffmpeg's words (an eager task does not retry)."""
+    try:
+        return work()
+    except MediaToolError as exc:
+        if task.request.retries >= task.max_retries or task.request.is_eager:
+            fail(str(exc))
+            return "failed"
+        raise task.retry(exc=exc) from exc
+
+
 @shared_task(bind=True, acks_late=True, max_retries=media.RECORDING_MAX_ATTEMPTS - 1, default_retry_delay=30)
 def process_recording(self, recording_id: str) -> str:
     """record_done -> MP4 + probe + thumbnail -> a ready VOD; retried, then marked failed with ffmpeg's words."""
-    try:
-        return media.recording_process(recording_id=recording_id).status
-    except MediaToolError as exc:
-        if self.request.retries >= self.max_retries or self.request.is_eager:
-            media.recording_fail(recording_id=recording_id, error=str(exc))
-            return "failed"
-        raise self.retry(exc=exc) from exc
+    return _ffmpeg_job(
+        self,
+        lambda: media.recording_process(recording_id=recording_id).status,
+        lambda error: media.recording_fail(recording_id=recording_id, error=error),
+    )
 
 
 @shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=15)
 def cut_clip(self, clip_id: str) -> str:
-    try:
-        return media.clip_process(clip_id=clip_id).status
-    except MediaToolError as exc:
-        if self.request.retries >= self.max_retries or self.request.is_eager:
-            media.clip_fail(clip_id=clip_id, error=str(exc))
-            return "failed"
-        raise self.retry(exc=exc) from exc
+    """A creator's highlight cut from a recording; retried, then marked failed with ffmpeg's words."""
+    return _ffmpeg_job(
+        self,
+        lambda: media.clip_process(clip_id=clip_id).status,
+        lambda error: media.clip_fail(clip_id=clip_id, error=error),
+    )
 
 
 @shared_task(acks_late=True, ignore_result=True)
