@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -168,6 +169,20 @@ _SENT_FIELDS = [
 _PG_CALL = "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
+def _gift_send_prepared(params: list):
+    """The call as a prepared statement on this connection: parsed and planned once per connection, not per gift.
+
+    Django's cursors bind parameters on the client (the statement text differs on every call, so PostgreSQL
+    parses and plans it each time); a server-binding psycopg cursor with ``prepare=True`` sends only the
+    values. Errors go through Django's wrapper, so they arrive as Django's DatabaseError and a broken
+    connection is noticed as with any other query.
+    """
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_PG_CALL, params, prepare=True)
+        return cursor.fetchone()
+
+
 def _gift_send_postgres(
     *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool, token: str | None
 ) -> SentGift:
@@ -186,10 +201,12 @@ def _gift_send_postgres(
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(_PG_CALL, params)
                 row = cursor.fetchone()
-        else:
-            with connection.cursor() as cursor:
+        elif connection.queries_logged or connection.execute_wrappers:
+            with connection.cursor() as cursor:  # DEBUG, assertNumQueries, a wrapper: let them see the call
                 cursor.execute(_PG_CALL, params)
                 row = cursor.fetchone()
+        else:
+            row = _gift_send_prepared(params)
     except DatabaseError as exc:
         reason = str(getattr(exc, "__cause__", exc) or exc).split("\n")[0].strip()
         if reason == "insufficient_coins":

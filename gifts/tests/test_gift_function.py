@@ -60,3 +60,41 @@ def test_combo_lookup_reads_the_senders_recent_gifts_not_every_gift_of_its_kind(
         assert sent.combo == expected_combo
     assert _index_scans(index) == before
     assert SentGift.objects.filter(sender=sender).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_call_is_prepared_once_and_refusals_keep_their_codes():
+    """The hot path: autocommit, a server-side prepared statement, the function's refusals as DomainErrors."""
+    from rest_framework.authtoken.models import Token
+
+    from gifts.services import SenderNotAuthenticated
+    from livestream.api.exceptions import DomainError
+    from wallet.ledger import InsufficientCoins
+
+    stream = StreamFactory(live=True)
+    gift = GiftFactory(cost_in_coins=5)
+    sender = UserFactory()
+    coins_grant(user=sender, coins=7, reason="test")
+    token = Token.objects.create(user=sender)
+
+    def send(**overrides):
+        kwargs = {"stream_id": stream.pk, "sender": sender, "gift_id": gift.pk, "quantity": 1, "token": token.key}
+        return gift_send(**{**kwargs, **overrides})
+
+    assert send().combo == 1
+    with pytest.raises(InsufficientCoins):
+        send()
+    import uuid
+
+    with pytest.raises(DomainError) as refused:
+        send(stream_id=uuid.uuid4())
+    assert refused.value.get_codes() == "not_found"
+    with pytest.raises(DomainError) as refused:
+        send(gift_id=uuid.uuid4())
+    assert refused.value.get_codes() == "invalid_gift"
+    with pytest.raises(SenderNotAuthenticated):
+        send(token="not-a-token")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%livestream_gift_send%%'")
+        assert cursor.fetchone()[0] == 1
+    assert SentGift.objects.filter(sender=sender).count() == 1

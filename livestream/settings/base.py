@@ -117,6 +117,11 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_MAX", 10),
             "timeout": 10,
         }
+        # Django turns psycopg's prepared statements off (they break transaction-pooling PgBouncer before
+        # 1.21). Its own queries bind on the client and are never prepared either way; this lets the hot
+        # gift call (gifts.services._gift_send_prepared) be parsed and planned once per connection.
+        # DATABASE_PREPARED_STATEMENTS=0 behind such a pooler.
+        _db["OPTIONS"]["prepare_threshold"] = 100 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
     DATABASES = {"default": _db}
 else:
     DATABASES = {

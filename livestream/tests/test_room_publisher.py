@@ -133,3 +133,14 @@ def test_a_forked_child_starts_its_own_publisher():
         assert rooms.room_publisher() is parent  # the parent keeps its own
     assert answer == b"1"
     assert published(fake) == [(room_channel("a"), '{"type":"gift","n":1}')]  # the child's went through its copy
+
+
+def test_a_burst_of_events_waits_out_the_linger_and_goes_as_one_pipeline():
+    """A hot room's events come hundreds a second: one round trip for a burst, not one per event."""
+    fake = FakeRedis()
+    publisher = RoomPublisher(linger=0.5)  # long enough that the burst is surely all queued when it ends
+    with mock.patch("livestream.rooms.redis_sync", return_value=fake):
+        for n in range(50):
+            publisher.put("a", "gift", str(n))
+        assert publisher.flush()
+    assert fake.pipelines == [[(room_channel("a"), str(n)) for n in range(50)]]
