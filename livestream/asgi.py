@@ -4,6 +4,7 @@ WebSocket users come from the session cookie or, for non-browser clients,
 ``?token=<api token>`` (accounts.middleware.TokenAuthMiddleware).
 """
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -23,3 +24,5 @@ application = ProtocolTypeRouter(
         "websocket": BrowserOriginValidator(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+gc.freeze()  # as in wsgi.py: what is loaded by now stays, and full collections need not walk it
