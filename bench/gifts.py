@@ -13,6 +13,7 @@ directly from PROCESSES x THREADS workers for SECONDS and prints gifts a second;
 
 import argparse
 import asyncio
+import gc
 import multiprocessing as mp
 import os
 import random
@@ -124,6 +125,7 @@ def service_worker(stream_id, gift_id, sender_ids, threads, seconds, ready, resu
     from gifts.services import gift_send
 
     senders = list(User.objects.filter(pk__in=sender_ids))
+    gc.freeze()  # as the servers' entry points do (livestream/wsgi.py)
     counts = [0] * threads
     latencies: list[float] = []
     ready.wait()  # every process set up (Django, connections) before any gift is timed

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from rest_framework import status
 
@@ -169,7 +169,7 @@ _SENT_FIELDS = [
 _PG_CALL = "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
-def _gift_send_prepared(params: list):
+def _gift_send_prepared(db, params: list):
     """The call as a prepared statement on this connection: parsed and planned once per connection, not per gift.
 
     Django's cursors bind parameters on the client (the statement text differs on every call, so PostgreSQL
@@ -177,8 +177,8 @@ def _gift_send_prepared(params: list):
     values. Errors go through Django's wrapper, so they arrive as Django's DatabaseError and a broken
     connection is noticed as with any other query.
     """
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(_PG_CALL, params, prepare=True)
         return cursor.fetchone()
 
@@ -197,16 +197,17 @@ def _gift_send_postgres(
     platform_id = system_account_id(Account.Kind.PLATFORM)
     params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token, COMBO_SECONDS]
     try:
-        if connection.in_atomic_block:
-            with transaction.atomic(), connection.cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` looks up this thread's connection again
+        if db.in_atomic_block:
+            with transaction.atomic(), db.cursor() as cursor:
                 cursor.execute(_PG_CALL, params)
                 row = cursor.fetchone()
-        elif connection.queries_logged or connection.execute_wrappers:
-            with connection.cursor() as cursor:  # DEBUG, assertNumQueries, a wrapper: let them see the call
+        elif db.queries_logged or db.execute_wrappers:
+            with db.cursor() as cursor:  # DEBUG, assertNumQueries, a wrapper: let them see the call
                 cursor.execute(_PG_CALL, params)
                 row = cursor.fetchone()
         else:
-            row = _gift_send_prepared(params)
+            row = _gift_send_prepared(db, params)
     except DatabaseError as exc:
         reason = str(getattr(exc, "__cause__", exc) or exc).split("\n")[0].strip()
         if reason == "insufficient_coins":
