@@ -1,4 +1,4 @@
-"""The gift function's combo lookup no longer depends on the planner's statistics, and its plans are kept.
+"""The gift function: a combo lookup that does not depend on statistics, kept plans, time-ordered ids.
 
 The combo lookup (this sender's recent same gifts here) filtered on sender,
 time, stream and gift at once, and where statistics were missing or stale
@@ -13,10 +13,33 @@ planner cannot flatten, and filters those.
 a keyed lookup or insert whose best plan does not depend on the values, but
 plpgsql re-planned several of them on every call (custom plans cost no more
 than the generic one, so the plan cache kept choosing them): about 15 % of
-PostgreSQL's time per gift under load. Everything else is 0003.
+PostgreSQL's time per gift under load.
+
+Time-ordered ids (UUID version 7, RFC 9562: 48 bits of Unix milliseconds,
+then random bits) for the ledger transaction and the sent gift: random
+version-4 ids land on a random leaf of each of four indexes (two primary
+keys, the sent gift's transaction, the entries' transaction), and after every
+checkpoint each such leaf is first written to the WAL whole. With ids that
+grow, inserts go to the right-hand leaves: 2.6 KB of WAL per gift instead of
+7 KB in the 15 s after a checkpoint (pgbench calling this function). Python's
+uuid4 ids elsewhere mix with them freely. Everything else is 0003.
 """
 
 from django.db import migrations
+
+UUID7 = r"""
+CREATE OR REPLACE FUNCTION livestream_uuid7() RETURNS uuid LANGUAGE sql VOLATILE AS $$
+    -- gen_random_uuid()'s 16 random bytes (version 4), the first 6 replaced by the Unix time in milliseconds
+    -- (big-endian), and the version nibble turned from 0100 to 0111 by setting its two low bits.
+    SELECT encode(
+        set_bit(set_bit(
+            overlay(uuid_send(gen_random_uuid())
+                    PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+                    FROM 1 FOR 6),
+            52, 1), 53, 1),
+        'hex')::uuid
+$$;
+"""
 
 CREATE = r"""
 CREATE OR REPLACE FUNCTION livestream_gift_send(
@@ -41,8 +64,8 @@ DECLARE
     v_wallet uuid;
     v_balance bigint;
     v_earnings uuid;
-    v_txn uuid := gen_random_uuid();
-    v_sent uuid := gen_random_uuid();
+    v_txn uuid := livestream_uuid7();
+    v_sent uuid := livestream_uuid7();
     v_now timestamptz := now();
 BEGIN
     IF p_token IS NOT NULL THEN
@@ -111,6 +134,7 @@ SIGNATURE = "livestream_gift_send(uuid, uuid, uuid, integer, text, boolean, nume
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(UUID7)
         schema_editor.execute(CREATE)
 
 
@@ -120,6 +144,7 @@ def restore_0003(apps, schema_editor):
 
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {SIGNATURE};")
         schema_editor.execute(import_module("gifts.migrations.0003_gift_send_token_and_combo").CREATE)
+        schema_editor.execute("DROP FUNCTION IF EXISTS livestream_uuid7();")
 
 
 class Migration(migrations.Migration):

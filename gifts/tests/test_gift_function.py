@@ -98,3 +98,19 @@ def test_outside_a_transaction_the_call_is_prepared_once_and_refusals_keep_their
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%livestream_gift_send%%'")
         assert cursor.fetchone()[0] == 1
     assert SentGift.objects.filter(sender=sender).count() == 1
+
+
+def test_the_ledger_transaction_and_the_sent_gift_get_time_ordered_ids():
+    """UUID version 7: inserts land on the right-hand leaves of their indexes, not a random leaf each."""
+    import time
+
+    stream = StreamFactory(live=True)
+    gift = GiftFactory(cost_in_coins=1)
+    sender = UserFactory()
+    coins_grant(user=sender, coins=5, reason="test")
+    before_ms = int(time.time() * 1000)
+    sent = gift_send(stream_id=stream.pk, sender=sender, gift_id=gift.pk, quantity=1)
+    stored = SentGift.objects.get(pk=sent.pk)
+    for value in (stored.pk, stored.ledger_transaction_id):
+        assert value.version == 7
+        assert before_ms - 1000 <= value.int >> 80 <= int(time.time() * 1000) + 1000  # its first 48 bits: ms
