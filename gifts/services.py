@@ -81,20 +81,21 @@ def gift_send(
         if current is None or current.pk != sender.pk:
             raise SenderNotAuthenticated()
         sender = current  # as they are now, not as the caller remembered them
-    gift = Gift.objects.filter(pk=gift_id, is_active=True).first()
-    if gift is None:
-        raise DomainError("That gift is not available.", code="invalid_gift")
+    # The same checks in the same order as livestream_gift_send, so both paths refuse alike.
     stream = (
         Stream.objects.filter(stream_visible_q(sender), pk=stream_id)
         .only("id", "creator_id", "status", "allow_gifts")
         .first()
     )
     if stream is None:
-        raise DomainError("No such stream.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        raise _refusal("not_found")
+    gift = Gift.objects.filter(pk=gift_id, is_active=True).first()
+    if gift is None:
+        raise _refusal("invalid_gift")
     if stream.creator_id == sender.pk:
-        raise DomainError("You cannot send gifts to your own stream.", code="invalid_gift")
+        raise _refusal("own_stream")
     if stream.status != Stream.Status.LIVE or not stream.allow_gifts:
-        raise DomainError("This stream is not taking gifts right now.", code="gifts_disabled")
+        raise _refusal("gifts_disabled")
     total = gift.cost_in_coins * quantity
     to_creator = creator_share(total)
     with transaction.atomic():
@@ -153,11 +154,21 @@ def _announce(sent: SentGift) -> None:
     room_publish(sent.stream_id, {"type": "gift", "gift": sent_gift_payload(sent, combo=sent.combo)})
 
 
-_PG_ERRORS = {
-    "not_found": ("No such stream.", status.HTTP_404_NOT_FOUND),
-    "invalid_gift": ("That gift is not available.", status.HTTP_400_BAD_REQUEST),
-    "gifts_disabled": ("This stream is not taking gifts right now.", status.HTTP_400_BAD_REQUEST),
+# Why a gift is refused before any coin moves: reason -> (code, detail, status). The reasons are also what
+# livestream_gift_send raises, so both paths answer with the same words.
+_REFUSALS = {
+    "not_found": ("not_found", "No such stream.", status.HTTP_404_NOT_FOUND),
+    "invalid_gift": ("invalid_gift", "That gift is not available.", status.HTTP_400_BAD_REQUEST),
+    "own_stream": ("invalid_gift", "You cannot send gifts to your own stream.", status.HTTP_400_BAD_REQUEST),
+    "gifts_disabled": ("gifts_disabled", "This stream is not taking gifts right now.", status.HTTP_400_BAD_REQUEST),
 }
+
+
+def _refusal(reason: str) -> DomainError:
+    code, detail, status_code = _REFUSALS[reason]
+    return DomainError(detail, code=code, status_code=status_code)
+
+
 _GIFT_FIELDS = [
     "id", "name", "description", "category", "rarity", "cost_in_coins", "naira_value", "image", "animation", "sound",
     "is_active",
@@ -186,7 +197,7 @@ def _gift_send_prepared(db, params: list):
 def _gift_send_postgres(
     *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool, token: str | None
 ) -> SentGift:
-    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0003).
+    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0005).
 
     Outside a transaction the call is one round trip: a single statement in
     autocommit is its own transaction, and the function does all of the gift
@@ -214,9 +225,8 @@ def _gift_send_postgres(
             raise InsufficientCoins() from None
         if reason == "not_authenticated":
             raise SenderNotAuthenticated() from None
-        if reason in _PG_ERRORS:
-            detail, code_status = _PG_ERRORS[reason]
-            raise DomainError(detail, code=reason, status_code=code_status) from None
+        if reason in _REFUSALS:
+            raise _refusal(reason) from None
         raise
     (
         sent_id,

@@ -22,7 +22,12 @@ keys, the sent gift's transaction, the entries' transaction), and after every
 checkpoint each such leaf is first written to the WAL whole. With ids that
 grow, inserts go to the right-hand leaves: 2.6 KB of WAL per gift instead of
 7 KB in the 15 s after a checkpoint (pgbench calling this function). Python's
-uuid4 ids elsewhere mix with them freely. Everything else is 0003.
+uuid4 ids elsewhere mix with them freely.
+
+Refusals in the ORM path's order and words: a stream the sender may not see
+(public, unlisted or their own, as streams.selectors.stream_visible_q), then
+the gift, then their own stream (``own_stream``: its own message, same code).
+Everything else is 0003.
 """
 
 from django.db import migrations
@@ -76,13 +81,17 @@ BEGIN
             RAISE EXCEPTION 'not_authenticated' USING ERRCODE = 'P0401';
         END IF;
     END IF;
+    -- The checks of gifts.services.gift_send's ORM path, in its order (streams.selectors.stream_visible_q).
     SELECT id, creator_id, status, allow_gifts, visibility INTO s FROM streams_stream WHERE id = p_stream;
-    IF NOT FOUND OR (s.visibility = 'private' AND s.creator_id <> p_sender) THEN
+    IF NOT FOUND OR NOT (s.visibility IN ('public', 'unlisted') OR s.creator_id = p_sender) THEN
         RAISE EXCEPTION 'not_found' USING ERRCODE = 'P0404';
     END IF;
     SELECT * INTO g FROM gifts_gift WHERE id = p_gift AND is_active;
-    IF NOT FOUND OR s.creator_id = p_sender THEN
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'invalid_gift' USING ERRCODE = 'P0400';
+    END IF;
+    IF s.creator_id = p_sender THEN
+        RAISE EXCEPTION 'own_stream' USING ERRCODE = 'P0400';
     END IF;
     IF s.status <> 'live' OR NOT s.allow_gifts THEN
         RAISE EXCEPTION 'gifts_disabled' USING ERRCODE = 'P0400';
