@@ -1,10 +1,8 @@
 """Sending gifts: one transaction debits the sender and credits the creator and the platform."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import psycopg
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from rest_framework import status
@@ -17,7 +15,7 @@ from livestream.api.exceptions import DomainError
 from livestream.rooms import room_publish
 from streams.models import Stream
 from streams.selectors import stream_visible_q
-from wallet.ledger import InsufficientCoins, creator_share, pay_creator, system_account_id
+from wallet.ledger import InsufficientCoins, creator_share, creator_share_rate, pay_creator, system_account_id
 from wallet.models import Account, Transaction
 from wallet.services import idempotency_store
 
@@ -204,7 +202,7 @@ def _gift_send_postgres(
     or none of it. Inside the caller's transaction it runs in a savepoint, so
     a refusal leaves the caller's transaction usable.
     """
-    share = Decimal(str(settings.CREATOR_REVENUE_SHARE))
+    share = creator_share_rate()
     platform_id = system_account_id(Account.Kind.PLATFORM)
     params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token, COMBO_SECONDS]
     try:

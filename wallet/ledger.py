@@ -63,13 +63,17 @@ _system_ids: dict[str, object] = {}
 _earnings_ids: dict[object, object] = {}
 
 
+def _remember(cache: dict, key, account_id) -> None:
+    """Keep ``account_id`` once it is surely committed: now, or when the caller's transaction commits."""
+    transaction.on_commit(lambda: cache.__setitem__(key, account_id))  # runs at once outside a transaction
+
+
 def system_account_id(kind: str):
     """The platform or mint account's id, remembered per process (it never changes)."""
     if kind in _system_ids:
         return _system_ids[kind]
     account_id = system_account(kind).pk
-    if not connection.in_atomic_block:  # remember only what is surely committed
-        _system_ids[kind] = account_id
+    _remember(_system_ids, kind, account_id)
     return account_id
 
 
@@ -78,8 +82,7 @@ def earnings_account_id(user_id):
     if user_id in _earnings_ids:
         return _earnings_ids[user_id]
     account_id = account_for(user=User(pk=user_id), kind=Account.Kind.EARNINGS).pk
-    if not connection.in_atomic_block:  # remember only what is surely committed
-        _earnings_ids[user_id] = account_id
+    _remember(_earnings_ids, user_id, account_id)
     return account_id
 
 
@@ -118,10 +121,14 @@ def ledger_post_debit(
     return record
 
 
+def creator_share_rate() -> Decimal:
+    """CREATOR_REVENUE_SHARE as an exact Decimal (the gift function takes it as a parameter)."""
+    return Decimal(str(settings.CREATOR_REVENUE_SHARE))
+
+
 def creator_share(total: int) -> int:
     """The creator's coins of a payment of ``total``: CREATOR_REVENUE_SHARE, rounded down."""
-    share = Decimal(str(settings.CREATOR_REVENUE_SHARE))
-    return int((Decimal(total) * share).to_integral_value(rounding=ROUND_FLOOR))
+    return int((Decimal(total) * creator_share_rate()).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def pay_creator(
