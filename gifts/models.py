@@ -52,6 +52,11 @@ class Gift(models.Model):
         return f"{self.name} ({self.cost_in_coins} coins)"
 
 
+# One gift request's bounds: the serializer, the lean route, the service and the table all read these.
+GIFT_QUANTITY_MAX = 100
+GIFT_MESSAGE_MAX = 200
+
+
 class SentGift(models.Model):
     """A gift sent to a live stream: who, what, how many, and the ledger transaction that paid for it."""
 
@@ -68,7 +73,7 @@ class SentGift(models.Model):
     quantity = models.PositiveSmallIntegerField()
     total_coins = models.PositiveIntegerField()
     creator_coins = models.PositiveIntegerField()
-    message = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=GIFT_MESSAGE_MAX, blank=True)
     is_anonymous = models.BooleanField(default=False)
     combo = models.PositiveIntegerField(
         default=1, help_text="1, or one more than this sender's previous same gift here if that was within seconds."
@@ -79,7 +84,9 @@ class SentGift(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gte=1, quantity__lte=100), name="gifts_sent_quantity"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=GIFT_QUANTITY_MAX), name="gifts_sent_quantity"
+            ),
             models.CheckConstraint(condition=~models.Q(sender=models.F("creator")), name="gifts_sent_not_to_self"),
         ]
         indexes = [

@@ -9,7 +9,7 @@ from rest_framework import status
 
 from accounts.models import User
 from accounts.selectors import user_get_by_token
-from gifts.models import Gift, SentGift
+from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift, SentGift
 from gifts.selectors import sent_gift_payload
 from livestream.api.exceptions import DomainError
 from livestream.rooms import room_publish
@@ -57,11 +57,11 @@ def gift_send(
     debit, it still belongs to the sender and the sender is active
     (SenderNotAuthenticated otherwise).
     """
-    if not 1 <= quantity <= 100:
-        raise DomainError("Send between 1 and 100.", code="invalid_quantity")
+    if not 1 <= quantity <= GIFT_QUANTITY_MAX:
+        raise DomainError(f"Send between 1 and {GIFT_QUANTITY_MAX}.", code="invalid_quantity")
     message = (message or "").strip()
-    if len(message) > 200:
-        raise DomainError("The message is at most 200 characters.", code="invalid_message")
+    if len(message) > GIFT_MESSAGE_MAX:
+        raise DomainError(f"The message is at most {GIFT_MESSAGE_MAX} characters.", code="invalid_message")
     if connection.vendor == "postgresql" and not idempotency_key:
         sent = _gift_send_postgres(
             stream_id=stream_id,

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from gifts.models import Gift
+from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift
 
 
 class GiftSerializer(serializers.Serializer):
@@ -32,8 +32,8 @@ class SentGiftSerializer(serializers.Serializer):
 
 class SendGiftSerializer(serializers.Serializer):
     gift_id = serializers.UUIDField()
-    quantity = serializers.IntegerField(min_value=1, max_value=100)
-    message = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=GIFT_QUANTITY_MAX)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=GIFT_MESSAGE_MAX, default="")
     is_anonymous = serializers.BooleanField(required=False, default=False)
 
 

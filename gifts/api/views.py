@@ -24,6 +24,7 @@ from gifts.api.serializers import (
     SendGiftSerializer,
     SentGiftSerializer,
 )
+from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX
 from gifts.selectors import (
     gift_catalogue,
     gift_leaderboard,
@@ -259,7 +260,12 @@ def _gift_input(request):
     except ValueError:
         return None
     message = message.strip()
-    if not 1 <= quantity <= 100 or len(message) > 200 or "\x00" in message or _SURROGATES.search(message):
+    if (
+        not 1 <= quantity <= GIFT_QUANTITY_MAX
+        or len(message) > GIFT_MESSAGE_MAX
+        or "\x00" in message
+        or _SURROGATES.search(message)
+    ):
         return None
     return gift_id, quantity, message, is_anonymous
 
