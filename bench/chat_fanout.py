@@ -28,6 +28,8 @@ from array import array
 from pathlib import Path
 from urllib.parse import urlparse
 
+from benchlib import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "bench|"
 BASELINE_CHANNEL = "bench-baseline-room"
@@ -185,10 +187,9 @@ def run_load(name: str, viewer_urls: list[str], sender_urls: list[str], args) ->
         latencies.extend(chunk)
     for process in workers:
         process.join(timeout=10)
-    ordered = sorted(latencies)
 
     def pct(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000 if ordered else float("nan")
+        return percentile(latencies, q) * 1000
 
     expected = sent * args.viewers
     return {

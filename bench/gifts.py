@@ -21,20 +21,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, percentile, setup_django
+
 GRANT = 10_000_000
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livestream.settings.base")
-    os.environ.setdefault("DEBUG", "0")  # DEBUG keeps every query's SQL in memory: not what production runs
-    import django
-
-    django.setup()
 
 
 def prepare(senders: int) -> tuple[str, str, list[str], list[str]]:
@@ -81,10 +72,6 @@ def prepare(senders: int) -> tuple[str, str, list[str], list[str]]:
     return str(stream.pk), str(gift.pk), ids, tokens
 
 
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000 if ordered else float("nan")
-
-
 async def http_load(url: str, stream_id: str, gift_id: str, tokens: list[str], concurrency: int, seconds: float):
     import aiohttp
 
@@ -115,17 +102,18 @@ async def http_load(url: str, stream_id: str, gift_id: str, tokens: list[str], c
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
     latencies.sort()
-    return len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99), errors
+    return len(latencies) / elapsed, percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000, errors
 
 
-def service_worker(stream_id, gift_id, sender_ids, threads, seconds, ready, results) -> None:
+def service_worker(stream_id, gift_id, sender_ids, tokens, threads, seconds, ready, results) -> None:
     setup_django()
     from django.db import connections
 
     from accounts.models import User
     from gifts.services import gift_send
 
-    senders = list(User.objects.filter(pk__in=sender_ids))
+    by_id = User.objects.in_bulk(sender_ids)
+    senders = [(by_id[pk], token) for pk, token in zip(sender_ids, tokens, strict=True)]  # as the route passes them
     gc.freeze()  # as the servers' entry points do (livestream/wsgi.py)
     counts = [0] * threads
     latencies: list[float] = []
@@ -136,7 +124,8 @@ def service_worker(stream_id, gift_id, sender_ids, threads, seconds, ready, resu
     def run(index: int):
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            gift_send(stream_id=stream_id, sender=random.choice(senders), gift_id=gift_id, quantity=1)
+            sender, token = random.choice(senders)
+            gift_send(stream_id=stream_id, sender=sender, gift_id=gift_id, quantity=1, token=token)
             latencies.append(time.perf_counter() - started)
             counts[index] += 1
         connections.close_all()
@@ -181,7 +170,7 @@ def main() -> int:
         ctx = mp.get_context("spawn")  # fresh processes: no pooled connection shared across a fork
         results = ctx.Queue()
         ready = ctx.Barrier(args.processes)
-        worker_args = (stream_id, gift_id, sender_ids, args.threads, args.seconds, ready, results)
+        worker_args = (stream_id, gift_id, sender_ids, tokens, args.threads, args.seconds, ready, results)
         procs = [ctx.Process(target=service_worker, args=worker_args) for _ in range(args.processes)]
         for proc in procs:
             proc.start()
@@ -198,7 +187,7 @@ def main() -> int:
         latencies.sort()
         print(
             f"service  {args.processes} x {args.threads} threads: {total / elapsed:,.0f} gifts/s,"
-            f" p50 {percentile(latencies, 50):.1f} ms, p99 {percentile(latencies, 99):.1f} ms"
+            f" p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms"
         )
     audit = subprocess.run([sys.executable, str(ROOT / "manage.py"), "audit_ledger"], capture_output=True, text=True)
     print("audit_ledger:", (audit.stdout.strip().splitlines() or [""])[-1], audit.stderr.strip())

@@ -16,13 +16,7 @@ import time
 from urllib.parse import urlparse
 
 import aiohttp
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+from benchlib import percentile
 
 
 async def run(url: str, concurrency: int, seconds: float) -> dict:

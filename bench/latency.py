@@ -64,8 +64,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
+from benchlib import ROOT, percentile, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
 PRESETS = {"low": 1, "normal": 2, "high": 4}
 FPS = 30
 BITS = 24  # frame numbers up to 2**24 / 30 s: 155 hours
@@ -77,22 +77,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livestream.settings.base")
-    os.environ.setdefault("DEBUG", "0")
-    import django
-
-    django.setup()
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 # --- processes ----------------------------------------------------------------------------
