@@ -112,7 +112,7 @@ def service_worker(stream_id, gift_id, sender_ids, tokens, threads, seconds, rea
     from accounts.models import User
     from gifts.services import gift_send
 
-    by_id = User.objects.in_bulk(sender_ids)
+    by_id = {str(pk): user for pk, user in User.objects.in_bulk(sender_ids).items()}
     senders = [(by_id[pk], token) for pk, token in zip(sender_ids, tokens, strict=True)]  # as the route passes them
     gc.freeze()  # as the servers' entry points do (livestream/wsgi.py)
     counts = [0] * threads
