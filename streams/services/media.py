@@ -364,15 +364,15 @@ def thumbnail_set(*, stream: Stream, image, source: str) -> Stream:
     with transaction.atomic():
         locked = Stream.objects.select_for_update().get(pk=stream.pk)
         if source == Stream.ThumbnailSource.AUTO and locked.thumbnail_source == Stream.ThumbnailSource.CUSTOM:
-            for name in names.values():
-                default_storage.delete(name)
-            return locked
-        old = [locked.thumbnail.name, *locked.thumbnail_variants.values()] if locked.thumbnail else []
-        locked.thumbnail.name = names.pop(largest)
-        locked.thumbnail_variants = names
-        locked.thumbnail_source = source
-        locked.save(update_fields=["thumbnail", "thumbnail_variants", "thumbnail_source", "updated_at"])
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in old if name])
+            unused = list(names.values())  # the creator's own wins; deleted below, not while the row is locked
+        else:
+            unused = [locked.thumbnail.name, *locked.thumbnail_variants.values()] if locked.thumbnail else []
+            locked.thumbnail.name = names.pop(largest)
+            locked.thumbnail_variants = names
+            locked.thumbnail_source = source
+            locked.save(update_fields=["thumbnail", "thumbnail_variants", "thumbnail_source", "updated_at"])
+        # Storage may be S3: network calls, made once the row lock is released and the new names committed.
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in unused if name])
     return locked
 
 
