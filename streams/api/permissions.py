@@ -7,6 +7,7 @@ class IsStreamOwner(BasePermission):
     message = "Only the stream's creator may do that."
 
     def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in SAFE_METHODS and getattr(view, "action", None) in {"retrieve", "list"}:
+        public = getattr(view, "public_read_actions", {"retrieve", "list"})  # what anyone who sees it may read
+        if request.method in SAFE_METHODS and getattr(view, "action", None) in public:
             return True
         return request.user.is_authenticated and obj.creator_id == request.user.pk

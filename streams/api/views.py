@@ -66,6 +66,7 @@ class StreamViewSet(viewsets.GenericViewSet):
 
     serializer_class = StreamSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsStreamOwner]
+    public_read_actions = {"retrieve", "list", "recordings", "clips"}  # IsStreamOwner: the rest is the creator's
     lookup_value_regex = "[0-9a-fA-F-]{36}"
 
     def get_queryset(self) -> QuerySet[Stream]:  # for the schema generator only
@@ -133,10 +134,10 @@ class StreamViewSet(viewsets.GenericViewSet):
         return self._out(stream_rotate_key(stream=self.get_object()))
 
     @extend_schema(responses=RecordingSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="recordings", permission_classes=[permissions.AllowAny])
+    @action(detail=True, methods=["get"], url_path="recordings")
     def recordings(self, request, pk=None):
         """The stream's ready recordings (VOD), oldest first; ``url`` only for viewers with access."""
-        stream = stream_get(stream_id=pk, user=request.user)
+        stream = self.get_object()
         context = {"request": request, "has_access": stream_viewer_has_access(stream, request.user)}
         return Response(RecordingSerializer(recording_list(stream=stream), many=True, context=context).data)
 
@@ -149,17 +150,12 @@ class StreamViewSet(viewsets.GenericViewSet):
         responses={202: ClipSerializer},
         description="The creator cuts a highlight (at most 60 s) from a recording; ready when status is ready.",
     )
-    @action(detail=True, methods=["get", "post"], url_path="clips", permission_classes=[permissions.AllowAny])
+    @action(detail=True, methods=["get", "post"], url_path="clips")
     def clips(self, request, pk=None):
+        stream = self.get_object()  # GET: anyone who may see the stream; POST: its creator (IsStreamOwner)
         if request.method == "GET":
-            stream = stream_get(stream_id=pk, user=request.user)
             context = {"request": request, "has_access": stream_viewer_has_access(stream, request.user)}
             return Response(ClipSerializer(clip_list(stream=stream), many=True, context=context).data)
-        if not request.user.is_authenticated:
-            self.permission_denied(request)
-        stream = self.get_object()
-        if not IsStreamOwner().has_object_permission(request, self, stream):
-            self.permission_denied(request, message="Only the stream's creator may cut clips.")
         serializer = ClipCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -190,12 +186,10 @@ class StreamViewSet(viewsets.GenericViewSet):
         return self._out(thumbnail_upload(stream=stream, upload=serializer.validated_data["image"]))
 
     @extend_schema(responses=StreamHealthSerializer)
-    @action(detail=True, methods=["get"], url_path="health", permission_classes=[permissions.IsAuthenticated])
+    @action(detail=True, methods=["get"], url_path="health")
     def health(self, request, pk=None):
         """The creator's studio: what the encoder sends (bitrate, fps, resolution, keyframe interval)."""
-        stream = stream_get(stream_id=pk, user=request.user)
-        if stream.creator_id != request.user.pk:
-            self.permission_denied(request, message="Only the stream's creator may see its health.")
+        stream = self.get_object()  # not a public read: the creator's only (IsStreamOwner)
         return Response(StreamHealthSerializer(stream_health(stream=stream)).data)
 
 
