@@ -168,4 +168,12 @@ class ClipAdmin(admin.ModelAdmin):
     search_fields = ("title", "stream__title", "created_by__username")
     list_select_related = ("stream", "created_by")
     raw_id_fields = ("stream", "recording", "created_by")
-    readonly_fields = ("id", "status", "file", "size_bytes", "error", "created_at")
+    # A clip is cut by clips' service and task (POST /streams/{id}/clips): made or re-timed here, nothing would
+    # cut it. Staff may retitle or delete one.
+    readonly_fields = (
+        "id", "stream", "recording", "created_by", "start_seconds", "duration_seconds", "status", "file",
+        "size_bytes", "error", "created_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False

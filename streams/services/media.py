@@ -317,10 +317,12 @@ def recordings_prune(*, now: datetime | None = None) -> int:
         )
     }
     oldest_default = now - timedelta(days=settings.RECORDING_RETENTION_DAYS)
-    candidates = Recording.objects.select_related("stream").filter(
-        Q(created_at__lt=oldest_default) | Q(stream__creator_id__in=list(retention))
+    candidates = (
+        Recording.objects.select_related("stream")
+        .prefetch_related("clips")  # their files go too: not one query per recording
+        .filter(Q(created_at__lt=oldest_default) | Q(stream__creator_id__in=list(retention)))
     )
-    for recording in candidates.iterator():
+    for recording in candidates.iterator(chunk_size=200):
         days = retention.get(recording.stream.creator_id, settings.RECORDING_RETENTION_DAYS)
         if recording.created_at >= now - timedelta(days=days):
             continue

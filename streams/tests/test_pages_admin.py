@@ -57,7 +57,7 @@ def staff_client():
     return client
 
 
-@pytest.mark.parametrize("model", ["stream", "category", "tag", "creatorprofile", "follow", "clip"])
+@pytest.mark.parametrize("model", ["stream", "category", "tag", "creatorprofile", "follow"])
 def test_admin_changelists_and_add_forms_load(staff_client, model):
     StreamFactory(category=CategoryFactory(icon="📚", colour="#112233"))
     assert staff_client.get(f"/admin/streams/{model}/").status_code == 200
@@ -99,3 +99,19 @@ def test_admin_category_cannot_sit_under_its_descendant(staff_client):
     assert response.status_code == 200 and "cannot sit under itself" in response.content.decode()
     parent.refresh_from_db()
     assert parent.parent_id is None
+
+
+def test_admin_shows_clips_but_only_their_service_makes_or_cuts_them(staff_client):
+    """A clip added or re-timed in admin would never be cut: staff may retitle or delete, not make or move one."""
+    from streams.models import Clip, Recording
+
+    stream = StreamFactory(ended=True)
+    recording = Recording.objects.create(stream=stream, source_path="/nowhere/a.flv", duration_seconds=60)
+    clip = Clip.objects.create(
+        stream=stream, recording=recording, created_by=stream.creator, start_seconds=5, duration_seconds=10
+    )
+    assert staff_client.get("/admin/streams/clip/").status_code == 200
+    assert staff_client.get("/admin/streams/clip/add/").status_code == 403
+    page = staff_client.get(f"/admin/streams/clip/{clip.pk}/change/").content.decode()
+    assert 'name="title"' in page
+    assert 'name="start_seconds"' not in page and 'name="duration_seconds"' not in page
