@@ -372,6 +372,9 @@ class Recording(models.Model):
         return f"Recording of {self.stream_id} ({self.status})"
 
 
+CLIP_MIN_SECONDS = 0.5  # the API, the service and the table; the longest is settings.CLIP_MAX_SECONDS
+
+
 class Clip(models.Model):
     """A highlight (up to CLIP_MAX_SECONDS) cut from a recording by a Celery task."""
 
@@ -386,7 +389,9 @@ class Clip(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clips")
     title = models.CharField(max_length=120, blank=True)
     start_seconds = models.FloatField(validators=[MinValueValidator(0)])
-    duration_seconds = models.FloatField(validators=[MinValueValidator(0.5), MaxValueValidator(60)])
+    duration_seconds = models.FloatField(
+        validators=[MinValueValidator(CLIP_MIN_SECONDS), MaxValueValidator(settings.CLIP_MAX_SECONDS)]
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     file = models.FileField(upload_to=upload_to_clip, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
-from streams.models import Category, Clip, Recording, ScheduleSlot, Stream
+from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 
 
@@ -142,11 +142,11 @@ def thumbnail_urls(request, stream: Stream) -> dict[str, str]:
 
 
 class GatedFileMixin:
-    """``url`` of the object's file, null for a viewer without access (the view puts has_access in context)."""
+    """``url`` of the object's file, null unless the view says the viewer has access (``has_access`` in context)."""
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj):
-        if not self.context.get("has_access", True):
+        if not self.context.get("has_access", False):  # a caller that forgets to say gets no premium file
             return None
         return absolute_media_url(self.context.get("request"), obj.file)
 
@@ -204,7 +204,7 @@ class ClipSerializer(GatedFileMixin, serializers.ModelSerializer):
 
 class ClipCreateSerializer(serializers.Serializer):
     start = serializers.FloatField(min_value=0, max_value=7 * 24 * 3600, help_text="Seconds into the recording.")
-    duration = serializers.FloatField(min_value=0.5, max_value=settings.CLIP_MAX_SECONDS)
+    duration = serializers.FloatField(min_value=CLIP_MIN_SECONDS, max_value=settings.CLIP_MAX_SECONDS)
     title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     recording = serializers.UUIDField(required=False, help_text="Default: the stream's newest ready recording.")
 

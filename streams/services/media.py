@@ -29,7 +29,7 @@ from livestream.images import image_process
 from livestream.rooms import room_publish_on_commit
 from streams.media import nginx, tools
 from streams.media.config import hls_app_name, hls_app_parse, hls_dir, recordings_dir
-from streams.models import Clip, CreatorProfile, Recording, Stream
+from streams.models import CLIP_MIN_SECONDS, Clip, CreatorProfile, Recording, Stream
 
 logger = logging.getLogger(__name__)
 
@@ -452,8 +452,8 @@ def clip_create(
             code="recording_not_ready",
             status_code=409,
         )
-    if not 0 < duration_seconds <= settings.CLIP_MAX_SECONDS:
-        raise ValidationError({"duration": [f"A clip lasts more than 0 and at most {settings.CLIP_MAX_SECONDS} s."]})
+    if not CLIP_MIN_SECONDS <= duration_seconds <= settings.CLIP_MAX_SECONDS:
+        raise ValidationError({"duration": [f"A clip lasts {CLIP_MIN_SECONDS} to {settings.CLIP_MAX_SECONDS} s."]})
     if start_seconds < 0 or start_seconds + duration_seconds > (recording.duration_seconds or 0) + 0.5:
         raise ValidationError(
             {"start": [f"The clip must lie within the recording (0 to {recording.duration_seconds:.1f} s)."]}

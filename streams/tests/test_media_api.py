@@ -533,3 +533,23 @@ def test_the_keyframe_warning_follows_the_streams_latency(latency_mode, interval
     ):
         data = health(stream).json()
     assert ("keyframe_interval" in [w["code"] for w in data["warnings"]]) is warned
+
+
+def test_a_recordings_file_url_is_withheld_unless_the_caller_says_the_viewer_has_access():
+    """Fail closed: a new caller that forgets ``has_access`` must not hand out a premium stream's file."""
+    from streams.api.serializers import RecordingSerializer
+
+    recording = ready_recording(StreamFactory(ended=True, is_premium=True, price_coins=5))
+    assert RecordingSerializer(recording, context={"request": None}).data["url"] is None
+    shown = RecordingSerializer(recording, context={"request": None, "has_access": True}).data["url"]
+    assert shown and shown.endswith(".mp4")
+
+
+@pytest.mark.parametrize("duration", [0.2, 61])
+def test_clip_lengths_outside_the_bounds_are_refused_by_the_service_too(duration):
+    from django.core.exceptions import ValidationError
+
+    stream = StreamFactory(ended=True)
+    ready_recording(stream)
+    with pytest.raises(ValidationError):
+        media.clip_create(stream=stream, user=stream.creator, start_seconds=0, duration_seconds=duration)
