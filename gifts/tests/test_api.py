@@ -278,3 +278,29 @@ def test_a_gift_sent_while_redis_is_down_is_answered_as_sent(fan, stream, gift, 
     assert response.status_code == 201
     assert broken.pipeline.return_value.publish.called and broken.pipeline.return_value.execute.called
     assert account_for(user=fan.user).balance == 60
+
+
+def test_the_lean_route_answers_byte_for_byte_as_the_drf_view(stream, gift):
+    """The hot route's 201 and each refusal, against DRF's own answer ("2" as a string falls back to DRF)."""
+    import re
+
+    viewer = UserFactory()
+    coins_grant(user=viewer, coins=200, reason="test")
+    client = token_client(viewer)
+
+    def masked(response):  # what differs between two gifts by nature: their ids, times and combo
+        text = re.sub(rb'"(id|created_at)":"[^"]*"', b'"\\1":"-"', response.content)
+        return response.status_code, response["Content-Type"], response["Allow"], text
+
+    cases = [
+        (stream, gift),  # 201
+        (stream, GiftFactory(is_active=False)),  # invalid_gift
+        (StreamFactory(live=True, creator=viewer), gift),  # own stream
+        (StreamFactory(live=True, allow_gifts=False), gift),  # gifts_disabled
+        (StreamFactory(live=True, visibility="private"), gift),  # not_found
+    ]
+    for to, what in cases:
+        lean = masked(send(client, to, what, quantity=2, message="hi"))
+        drf = masked(send(client, to, what, quantity="2", message="hi"))
+        assert lean == drf, (to, what)
+    assert send(client, stream, gift, quantity=200).json() == send(client, stream, gift, quantity="200").json()
