@@ -282,6 +282,9 @@ def stream_delete(*, stream: Stream) -> None:
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status == Stream.Status.LIVE:
             raise InvalidTransition("Stop the live stream before deleting it.")
+        from streams.services.media import stream_files_delete_on_commit  # media imports this module
+
+        stream_files_delete_on_commit(stream)
         stream.delete()
 
 

@@ -326,19 +326,41 @@ def recordings_prune(*, now: datetime | None = None) -> int:
         days = retention.get(recording.stream.creator_id, settings.RECORDING_RETENTION_DAYS)
         if recording.created_at >= now - timedelta(days=days):
             continue
-        for clip in recording.clips.all():
-            _delete_file(clip.file)
-        _delete_file(recording.file)
-        _delete_file(recording.thumbnail)
-        Path(recording.source_path).unlink(missing_ok=True)
+        _recording_files_delete(recording)
         recording.delete()
         pruned += 1
     return pruned
 
 
+def _recording_files_delete(recording: Recording) -> None:
+    """A recording's MP4, thumbnail and FLV, and its clips' files (the rows go with the recording)."""
+    for clip in recording.clips.all():
+        _delete_file(clip.file)
+    _delete_file(recording.file)
+    _delete_file(recording.thumbnail)
+    Path(recording.source_path).unlink(missing_ok=True)
+
+
 def _delete_file(field) -> None:
     if field:
         field.storage.delete(field.name)
+
+
+def stream_files_delete_on_commit(stream: Stream) -> None:
+    """Once the caller's transaction deleting ``stream`` commits, delete its files: thumbnails, recordings, clips.
+
+    The rows cascade in the database; storage (possibly S3) is not a transaction, so the files go after commit.
+    """
+    recordings = list(stream.recordings.prefetch_related("clips"))
+    thumbnails = [stream.thumbnail.name, *stream.thumbnail_variants.values()] if stream.thumbnail else []
+
+    def delete() -> None:
+        for recording in recordings:
+            _recording_files_delete(recording)
+        for name in thumbnails:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)
 
 
 # --- Thumbnails --------------------------------------------------------------------

@@ -688,3 +688,30 @@ def test_with_the_media_server_unreachable_nobody_is_marked_dropped():
     with mock.patch("streams.media.nginx.publishing", side_effect=nginx.MediaServerUnavailable("down")):
         assert media.vanished_publishers_mark() == 0
     assert Stream.objects.get(pk=stream.pk).publisher_client_id == "7"
+
+
+def test_deleting_a_stream_deletes_its_files_after_commit(django_capture_on_commit_callbacks, tmp_path):
+    """The rows cascade; the MP4s, thumbnails, clips and FLVs must not stay behind in storage."""
+    from streams.services import stream_delete
+
+    stream = StreamFactory(ended=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        media.thumbnail_set(stream=stream, image=ContentFile(png(1280, 720)), source="auto")
+    stream.refresh_from_db()
+    flv = tmp_path / "source.flv"
+    flv.write_bytes(b"flv")
+    recording = Recording.objects.create(stream=stream, source_path=str(flv), duration_seconds=60)
+    recording.file.save("recording.mp4", ContentFile(b"mp4"))
+    clip = Clip.objects.create(
+        stream=stream, recording=recording, created_by=stream.creator, start_seconds=0, duration_seconds=5
+    )
+    clip.file.save("clip.mp4", ContentFile(b"mp4"))
+    names = [stream.thumbnail.name, *stream.thumbnail_variants.values(), recording.file.name, clip.file.name]
+    assert all(default_storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks() as after_commit:
+        stream_delete(stream=stream)
+    assert all(default_storage.exists(name) for name in names)  # nothing deleted before the rows are gone
+    for callback in after_commit:
+        callback()
+    assert not any(default_storage.exists(name) for name in names)
+    assert not flv.exists()
