@@ -304,3 +304,20 @@ def test_the_lean_route_answers_byte_for_byte_as_the_drf_view(stream, gift):
         drf = masked(send(client, to, what, quantity="2", message="hi"))
         assert lean == drf, (to, what)
     assert send(client, stream, gift, quantity=200).json() == send(client, stream, gift, quantity="200").json()
+
+
+def test_the_lean_route_steps_aside_when_the_drf_views_policy_changes(stream, gift, monkeypatch):
+    """A throttle (or authenticator, or permission) added to StreamGiftsView must apply to every gift."""
+    from rest_framework.throttling import UserRateThrottle
+
+    from gifts.api import views
+
+    class OneGift(UserRateThrottle):
+        rate = "1/min"
+
+    viewer = UserFactory()
+    coins_grant(user=viewer, coins=100, reason="test")
+    client = token_client(viewer)
+    monkeypatch.setattr(views.StreamGiftsView, "throttle_classes", [OneGift])
+    assert send(client, stream, gift).status_code == 201
+    assert send(client, stream, gift).status_code == 429
