@@ -11,6 +11,16 @@ import redis
 from livestream import rooms
 from livestream.rooms import RoomPublisher, room_channel
 
+_fakes: list["FakeRedis"] = []
+
+
+@pytest.fixture(autouse=True)
+def _fake_redis_calls_checked():
+    _fakes.clear()
+    yield
+    for fake in _fakes:
+        fake.check_calls()
+
 
 class FakeRedis:
     """Records each pipeline's PUBLISHes; ``hold`` keeps the first execute waiting, like a slow Redis."""
@@ -18,14 +28,23 @@ class FakeRedis:
     def __init__(self, *, hold: bool = False, error: Exception | None = None):
         self.pipelines: list[list[tuple[str, str]]] = []
         self.error = error
+        # What the publisher thread did, checked by the test's own thread (an assert on the publisher thread
+        # would be logged and swallowed by its catch-all, not fail the test).
+        self.transactional: list[bool] = []
+        self.released_in_time: list[bool] = []
+        _fakes.append(self)
         self.busy = threading.Event()  # the publisher thread is inside a (held) execute
         self.release = threading.Event()
         if not hold:
             self.release.set()
 
     def pipeline(self, transaction=True):
-        assert transaction is False  # PUBLISHes need no MULTI
+        self.transactional.append(transaction)  # PUBLISHes need no MULTI: checked in check_calls()
         return FakePipeline(self)
+
+    def check_calls(self) -> None:
+        assert not any(self.transactional)
+        assert all(self.released_in_time)
 
 
 class FakePipeline:
@@ -38,7 +57,7 @@ class FakePipeline:
 
     def execute(self):
         self.redis.busy.set()
-        assert self.redis.release.wait(5)
+        self.redis.released_in_time.append(self.redis.release.wait(5))
         if self.redis.error is not None:
             raise self.redis.error
         self.redis.pipelines.append(self.commands)
