@@ -3,11 +3,9 @@
 import logging
 
 from celery import shared_task
-from django.core.exceptions import ValidationError
 
 from streams.media import nginx
 from streams.media.tools import MediaToolError
-from streams.models import Stream
 from streams.services import media
 from streams.services.monetization import subscription_renew, subscriptions_due
 
@@ -58,14 +56,7 @@ def cut_clip(self, clip_id: str) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def refresh_live_thumbnails() -> int:
     """Beat, every minute: each live stream's thumbnail from its newest segment (creators' own ones stay)."""
-    refreshed = 0
-    live = Stream.objects.filter(status=Stream.Status.LIVE).exclude(publisher_client_id="")
-    for stream in live.exclude(thumbnail_source=Stream.ThumbnailSource.CUSTOM):
-        try:
-            refreshed += media.live_thumbnail_refresh(stream=stream)
-        except (MediaToolError, ValidationError) as exc:  # one bad stream must not stop the others
-            logger.warning("live thumbnail of %s: %s", stream.pk, exc)
-    return refreshed
+    return media.live_thumbnails_refresh()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -203,10 +203,17 @@ class ClipSerializer(GatedFileMixin, serializers.ModelSerializer):
 
 
 class ClipCreateSerializer(serializers.Serializer):
-    start = serializers.FloatField(min_value=0, max_value=7 * 24 * 3600, help_text="Seconds into the recording.")
-    duration = serializers.FloatField(min_value=CLIP_MIN_SECONDS, max_value=settings.CLIP_MAX_SECONDS)
+    # source=: the service's own keyword names, so the view passes validated_data as it is.
+    start = serializers.FloatField(
+        source="start_seconds", min_value=0, max_value=7 * 24 * 3600, help_text="Seconds into the recording."
+    )
+    duration = serializers.FloatField(
+        source="duration_seconds", min_value=CLIP_MIN_SECONDS, max_value=settings.CLIP_MAX_SECONDS
+    )
     title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    recording = serializers.UUIDField(required=False, help_text="Default: the stream's newest ready recording.")
+    recording = serializers.UUIDField(
+        source="recording_id", required=False, help_text="Default: the stream's newest ready recording."
+    )
 
 
 class ThumbnailUploadSerializer(serializers.Serializer):

@@ -158,15 +158,7 @@ class StreamViewSet(viewsets.GenericViewSet):
             return Response(ClipSerializer(clip_list(stream=stream), many=True, context=context).data)
         serializer = ClipCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        clip = clip_create(
-            stream=stream,
-            user=request.user,
-            start_seconds=data["start"],
-            duration_seconds=data["duration"],
-            title=data["title"],
-            recording_id=data.get("recording"),
-        )
+        clip = clip_create(stream=stream, user=request.user, **serializer.validated_data)
         clip.refresh_from_db()
         context = {"request": request, "has_access": True}  # the creator, checked by get_object
         return Response(ClipSerializer(clip, context=context).data, status=status.HTTP_202_ACCEPTED)

@@ -436,6 +436,21 @@ def live_segments(stream: Stream, *, rendition: str = "src", count: int = 1) -> 
     return [segment for segment in segments if segment.exists()]
 
 
+def live_thumbnails_refresh() -> int:
+    """Every publishing stream's automatic thumbnail from its newest segment; how many were refreshed.
+
+    One stream's bad segment or frame is logged and skipped, never stops the others.
+    """
+    refreshed = 0
+    live = Stream.objects.filter(status=Stream.Status.LIVE).exclude(publisher_client_id="")
+    for stream in live.exclude(thumbnail_source=Stream.ThumbnailSource.CUSTOM):
+        try:
+            refreshed += live_thumbnail_refresh(stream=stream)
+        except (tools.MediaToolError, ValidationError) as exc:
+            logger.warning("live thumbnail of %s: %s", stream.pk, exc)
+    return refreshed
+
+
 def live_thumbnail_refresh(*, stream: Stream) -> bool:
     """Take the stream's thumbnail from its newest segment (unless the creator set their own)."""
     if stream.thumbnail_source == Stream.ThumbnailSource.CUSTOM:
