@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from chat.selectors import chat_room_open
-from chat.services import ChatError, chat_message_send
+from chat.services import chat_error_event, chat_message_send
+from livestream.errors import DomainError
 from livestream.rooms import Outbox, RoomHub, event_text
 from streams.presence import PresenceTracker
 from streams.services import viewer_session_end, viewer_session_start
@@ -124,8 +125,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 message_type=data.get("message_type") or "text",
                 mentions=data.get("mentions") or [],
             )
-        except ChatError as exc:
-            self.deliver(event_text(exc.event()))
+        except DomainError as exc:
+            self.deliver(event_text(chat_error_event(exc)))
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
             detail = " ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())

@@ -5,12 +5,11 @@ slow mode) is checked here, so a message sent over the socket and one POSTed
 over REST meet exactly the same rules. Broadcasts run after commit.
 """
 
-import math
 import re
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,7 +19,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.models import User
 from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
@@ -33,7 +31,7 @@ from chat.selectors import (
     chat_settings_of,
     chat_settings_payload,
 )
-from livestream.api.exceptions import DomainError
+from livestream import errors
 from livestream.rooms import room_publish_on_commit
 from streams.models import Follow, Stream
 from streams.selectors import stream_viewer_has_access, subscription_active
@@ -47,31 +45,9 @@ LINK_PATTERN = re.compile(
 )
 
 
-class ChatError(DomainError):
-    """A chat rule said no. ``wait`` (seconds) becomes Retry-After; ``until`` ends a ban."""
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        code: str,
-        status_code: int = status.HTTP_400_BAD_REQUEST,
-        wait: float | None = None,
-        until: datetime | None = None,
-    ):
-        super().__init__(detail, code=code, status_code=status_code)
-        # Whole seconds, rounded up: DRF writes Retry-After with %d, and 0 would invite an instant retry.
-        self.wait = max(1, math.ceil(wait)) if wait is not None else None
-        self.until = until
-
-    def event(self) -> dict[str, Any]:
-        """The `error` event a WebSocket client gets for this refusal."""
-        event: dict[str, Any] = {"type": "error", "code": self.get_codes(), "detail": str(self.detail)}
-        if self.wait is not None:
-            event["retry_after"] = self.wait
-        if self.until is not None:
-            event["until"] = self.until.isoformat().replace("+00:00", "Z")
-        return event
+def chat_error_event(exc: errors.DomainError) -> dict[str, Any]:
+    """The `error` event a WebSocket client gets for a refusal."""
+    return {"type": "error", **exc.as_dict()}
 
 
 def _badges(role: str | None) -> list[str]:
@@ -99,11 +75,8 @@ def _check_rate(*, stream_id, user_id) -> None:
         return
     if count > limit:
         wait = window - (time.time() % window)
-        raise ChatError(
-            f"You are sending messages too fast; wait {max(1, round(wait))} s.",
-            code="rate_limited",
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            wait=wait,
+        raise errors.RateLimited(
+            f"You are sending messages too fast; wait {max(1, round(wait))} s.", code="rate_limited", retry_after=wait
         )
 
 
@@ -119,12 +92,7 @@ def _check_slow_mode(*, stream_id, user_id, seconds: int) -> None:
     if wait <= 0:
         cache.set(key, now, timeout=seconds)
         return
-    raise ChatError(
-        f"Slow mode is on: one message every {seconds} s.",
-        code="slow_mode",
-        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-        wait=wait,
-    )
+    raise errors.RateLimited(f"Slow mode is on: one message every {seconds} s.", code="slow_mode", retry_after=wait)
 
 
 def _clean_mentions(mentions: Iterable[Any]) -> list[str]:
@@ -156,11 +124,11 @@ def chat_message_send(
 ) -> ChatMessage:
     """Store a chat message and, after commit, send it to the whole room.
 
-    Raises ChatError (with a contract ``code``) when a rule refuses it and
+    Raises a DomainError (with a contract ``code``) when a rule refuses it and
     ValidationError for malformed input; nothing is stored then.
     """
     if user is None or not user.is_authenticated:
-        raise ChatError("Sign in to chat.", code="not_authenticated", status_code=status.HTTP_401_UNAUTHORIZED)
+        raise errors.NotAuthenticated("Sign in to chat.")
     if not isinstance(content, str):
         raise ValidationError({"content": ["Send the message as text."]})
     content = content.strip()
@@ -175,25 +143,22 @@ def chat_message_send(
 
     stream = Stream.objects.select_related("chat_settings").filter(pk=stream_id).first()
     if stream is None:
-        raise ChatError("No such stream.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        raise errors.NotFound("No such stream.")
     if not stream.allow_chat:
-        raise ChatError("Chat is turned off for this stream.", code="chat_disabled", status_code=403)
+        raise errors.PermissionDenied("Chat is turned off for this stream.", code="chat_disabled")
     if stream.status == Stream.Status.ENDED:
-        raise ChatError("This stream has ended; its chat is closed.", code="chat_disabled", status_code=403)
+        raise errors.PermissionDenied("This stream has ended; its chat is closed.", code="chat_disabled")
     rules = chat_settings_of(stream)
     role = chat_role(stream=stream, user=user)
     subscribed = subscription_active(subscriber=user, creator_id=stream.creator_id)
     if role is None and stream.is_premium and not subscribed and not stream_viewer_has_access(stream, user):
-        raise ChatError(
-            "Chat on a premium stream is for viewers with access.", code="premium_required", status_code=403
-        )
+        raise errors.PermissionDenied("Chat on a premium stream is for viewers with access.", code="premium_required")
     if role is None:
         ban = chat_active_ban(stream=stream, user=user)
         if ban is not None:
-            raise ChatError(
+            raise errors.PermissionDenied(
                 "You are banned from this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
                 code="banned",
-                status_code=status.HTTP_403_FORBIDDEN,
                 until=ban.expires_at,
             )
         if rules.followers_only:
@@ -203,15 +168,15 @@ def chat_message_send(
                 detail = "Only followers can chat" + (
                     f" once they have followed for {minutes} min." if minutes else "."
                 )
-                raise ChatError(detail, code="followers_only", status_code=status.HTTP_403_FORBIDDEN)
+                raise errors.PermissionDenied(detail, code="followers_only")
         if rules.emote_only and message_type != ChatMessage.Type.EMOTE:
-            raise ChatError("Emote-only mode is on.", code="emote_only", status_code=status.HTTP_400_BAD_REQUEST)
+            raise errors.DomainError("Emote-only mode is on.", code="emote_only")
         folded = content.casefold()
         for pattern in (_terms_pattern(chat_global_blocked_terms()), _terms_pattern(rules.blocked_terms)):
             if pattern is not None and pattern.search(folded):
-                raise ChatError("Your message contains a blocked term.", code="message_blocked")
+                raise errors.DomainError("Your message contains a blocked term.", code="message_blocked")
         if rules.block_links and LINK_PATTERN.search(content):
-            raise ChatError("Links are not allowed in this chat.", code="message_blocked")
+            raise errors.DomainError("Links are not allowed in this chat.", code="message_blocked")
         _check_rate(stream_id=stream.pk, user_id=user.pk)
     mention_ids = _clean_mentions(mentions)
     if role is None:
@@ -231,9 +196,7 @@ def chat_message_send(
 def _require_moderator(*, stream: Stream, actor: User) -> str:
     role = chat_role(stream=stream, user=actor)
     if role is None:
-        raise ChatError(
-            "Only the creator, moderators and staff can do that.", code="permission_denied", status_code=403
-        )
+        raise errors.PermissionDenied("Only the creator, moderators and staff can do that.")
     return role
 
 
@@ -245,16 +208,16 @@ def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
             deleted_at=timezone.now(), deleted_by=actor
         )
         if not updated:
-            raise ChatError("No such message.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+            raise errors.NotFound("No such message.")
         room_publish_on_commit(stream.pk, {"type": "message_deleted", "message_id": str(message_id)})
 
 
 def chat_moderator_add(*, stream: Stream, actor: User, user: User) -> tuple[ChatModerator, bool]:
     """The creator (or staff) appoints a moderator; returns (moderator, created)."""
     if actor.pk != stream.creator_id and not actor.is_staff:
-        raise ChatError("Only the creator appoints moderators.", code="permission_denied", status_code=403)
+        raise errors.PermissionDenied("Only the creator appoints moderators.")
     if user.pk == stream.creator_id:
-        raise ChatError("The creator already moderates their stream.", code="invalid_moderator")
+        raise errors.DomainError("The creator already moderates their stream.", code="invalid_moderator")
     try:
         with transaction.atomic():
             moderator, created = ChatModerator.objects.get_or_create(
@@ -269,9 +232,9 @@ def chat_moderator_add(*, stream: Stream, actor: User, user: User) -> tuple[Chat
 
 def chat_moderator_remove(*, stream: Stream, actor: User, user: User) -> None:
     if actor.pk != stream.creator_id and not actor.is_staff:
-        raise ChatError("Only the creator removes moderators.", code="permission_denied", status_code=403)
+        raise errors.PermissionDenied("Only the creator removes moderators.")
     if not ChatModerator.objects.filter(stream=stream, user=user).delete()[0]:
-        raise ChatError("That user is not a moderator here.", code="not_found", status_code=404)
+        raise errors.NotFound("That user is not a moderator here.")
 
 
 def _send_to_user(user_id, event: dict[str, Any]) -> None:
@@ -286,9 +249,9 @@ def chat_ban_create(
     """Ban (no duration) or time out a user; they hear it at once on every socket they have."""
     _require_moderator(stream=stream, actor=actor)
     if user.pk == actor.pk:
-        raise ChatError("You cannot ban yourself.", code="invalid_ban")
+        raise errors.DomainError("You cannot ban yourself.", code="invalid_ban")
     if chat_role(stream=stream, user=user) is not None:
-        raise ChatError("The creator, moderators and staff cannot be banned.", code="invalid_ban", status_code=403)
+        raise errors.PermissionDenied("The creator, moderators and staff cannot be banned.", code="invalid_ban")
     if duration_seconds is not None and not 1 <= duration_seconds <= 60 * 60 * 24 * 365:
         raise ValidationError({"duration_seconds": ["Between 1 second and a year."]})
     expires_at = timezone.now() + timedelta(seconds=duration_seconds) if duration_seconds else None
@@ -297,11 +260,13 @@ def chat_ban_create(
             stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
         )
         kind = "timed out" if expires_at else "banned"
-        event = ChatError(
-            f"You have been {kind} in this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
-            code="banned",
-            until=expires_at,
-        ).event()
+        event = chat_error_event(
+            errors.PermissionDenied(
+                f"You have been {kind} in this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
+                code="banned",
+                until=expires_at,
+            )
+        )
         event["stream_id"] = str(stream.pk)
         transaction.on_commit(lambda: _send_to_user(user.pk, event))
     return ban
@@ -310,7 +275,7 @@ def chat_ban_create(
 def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
     _require_moderator(stream=stream, actor=actor)
     if not ChatBan.objects.filter(stream=stream, user=user).delete()[0]:
-        raise ChatError("That user is not banned here.", code="not_found", status_code=404)
+        raise errors.NotFound("That user is not banned here.")
 
 
 SETTINGS_FIELDS = {
@@ -354,7 +319,7 @@ def message_report_create(*, message: ChatMessage, reporter: User, reason: str, 
     if reason not in MessageReport.Reason.values:
         raise ValidationError({"reason": [f"Use one of {', '.join(MessageReport.Reason.values)}."]})
     if message.user_id == reporter.pk:
-        raise ChatError("You cannot report your own message.", code="invalid_report")
+        raise errors.DomainError("You cannot report your own message.", code="invalid_report")
     try:
         with transaction.atomic():
             report, _ = MessageReport.objects.get_or_create(

@@ -5,13 +5,13 @@ from datetime import timedelta
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.models import User
 from accounts.selectors import user_get_by_token
 from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift, SentGift
 from gifts.selectors import sent_gift_payload
-from livestream.api.exceptions import DomainError
+from livestream import errors
+from livestream.errors import DomainError
 from livestream.rooms import room_publish
 from streams.models import Stream
 from streams.selectors import stream_visible_q
@@ -22,10 +22,9 @@ from wallet.services import idempotency_store
 COMBO_SECONDS = 5
 
 
-class SenderNotAuthenticated(DomainError):
+class SenderNotAuthenticated(errors.NotAuthenticated):
     """The token the caller passed no longer belongs to an active sender; nothing was sent."""
 
-    status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Invalid token."
     default_code = "authentication_failed"
 
@@ -152,19 +151,19 @@ def _announce(sent: SentGift) -> None:
     room_publish(sent.stream_id, {"type": "gift", "gift": sent_gift_payload(sent, combo=sent.combo)})
 
 
-# Why a gift is refused before any coin moves: reason -> (code, detail, status). The reasons are also what
+# Why a gift is refused before any coin moves: reason -> (kind, code, detail). The reasons are also what
 # livestream_gift_send raises, so both paths answer with the same words.
 _REFUSALS = {
-    "not_found": ("not_found", "No such stream.", status.HTTP_404_NOT_FOUND),
-    "invalid_gift": ("invalid_gift", "That gift is not available.", status.HTTP_400_BAD_REQUEST),
-    "own_stream": ("invalid_gift", "You cannot send gifts to your own stream.", status.HTTP_400_BAD_REQUEST),
-    "gifts_disabled": ("gifts_disabled", "This stream is not taking gifts right now.", status.HTTP_400_BAD_REQUEST),
+    "not_found": (errors.NotFound, "not_found", "No such stream."),
+    "invalid_gift": (DomainError, "invalid_gift", "That gift is not available."),
+    "own_stream": (DomainError, "invalid_gift", "You cannot send gifts to your own stream."),
+    "gifts_disabled": (DomainError, "gifts_disabled", "This stream is not taking gifts right now."),
 }
 
 
 def _refusal(reason: str) -> DomainError:
-    code, detail, status_code = _REFUSALS[reason]
-    return DomainError(detail, code=code, status_code=status_code)
+    kind, code, detail = _REFUSALS[reason]
+    return kind(detail, code=code)
 
 
 _GIFT_FIELDS = [

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from livestream.admin import ReadOnlyAdmin
-from livestream.api.exceptions import DomainError
+from livestream.errors import DomainError
 from wallet.ledger import account_balance
 from wallet.models import (
     Account,

@@ -16,15 +16,13 @@ from decimal import ROUND_FLOOR, Decimal
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
-from rest_framework import status
 
 from accounts.models import User
-from livestream.api.exceptions import DomainError
+from livestream.errors import DomainError
 from wallet.models import Account, Entry, Transaction
 
 
 class InsufficientCoins(DomainError):
-    status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "You do not have enough coins."
     default_code = "insufficient_coins"
 

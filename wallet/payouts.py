@@ -21,7 +21,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.api.exceptions import DomainError
+from livestream.errors import DomainError, InvalidTransition
 from wallet.ledger import Line, account_for, ledger_post, system_account
 from wallet.models import Account, Entry, Payout, PayoutDestination, Transaction
 from wallet.providers import payment_provider
@@ -142,7 +142,7 @@ def payout_retry(*, payout_id) -> Payout:
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout_id)
         if payout.status != Payout.Status.FAILED:
-            raise DomainError("Only a failed payout can be retried.", code="invalid_transition", status_code=409)
+            raise InvalidTransition("Only a failed payout can be retried.")
         earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
         Account.objects.select_for_update().get(pk=earnings.pk)
         balance = Entry.objects.filter(account=earnings).aggregate(total=Sum("amount"))["total"] or 0

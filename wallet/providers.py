@@ -14,15 +14,13 @@ from typing import Protocol
 import requests
 from django.conf import settings
 from django.urls import reverse
-from rest_framework import status
 
-from livestream.api.exceptions import DomainError
+from livestream.errors import UpstreamError
 
 logger = logging.getLogger(__name__)
 
 
-class ProviderError(DomainError):
-    status_code = status.HTTP_502_BAD_GATEWAY
+class ProviderError(UpstreamError):
     default_detail = "The payment provider could not be reached; nothing was charged. Try again."
     default_code = "payment_provider_error"
 

@@ -3,6 +3,7 @@
 from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
 
 from accounts.models import User
+from livestream.errors import NotFound
 from wallet.ledger import account_balance
 from wallet.models import Account, CoinPackage, Entry, Payment, Transaction
 
@@ -60,9 +61,7 @@ def statement(*, user: User, kind: str | None = None) -> QuerySet[Entry]:
 
 
 def payment_get(*, reference: str, user: User | None = None, provider: str | None = None) -> Payment:
-    """A payment by reference (the buyer's own when ``user`` is given); DomainError 404 otherwise."""
-    from livestream.api.exceptions import DomainError
-
+    """A payment by reference (the buyer's own when ``user`` is given); NotFound otherwise."""
     payments = Payment.objects.filter(reference=reference)
     if user is not None:
         payments = payments.filter(user=user)
@@ -70,5 +69,5 @@ def payment_get(*, reference: str, user: User | None = None, provider: str | Non
         payments = payments.filter(provider=provider)
     payment = payments.first()
     if payment is None:
-        raise DomainError("No such payment.", code="not_found", status_code=404)
+        raise NotFound("No such payment.")
     return payment

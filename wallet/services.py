@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.api.exceptions import DomainError
+from livestream.errors import DomainError, NotFound, Unprocessable
 from wallet.ledger import Line, account_for, ledger_post, system_account
 from wallet.models import Account, CoinPackage, IdempotencyRecord, Payment, Transaction
 from wallet.providers import Verification, payment_provider
@@ -41,9 +41,7 @@ def idempotency_replay(*, user: User, scope: str, key: str, fingerprint: str) ->
     """The stored first answer for this key, or None. A key reused for another request is refused."""
     record = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
     if record is not None and record.fingerprint != fingerprint:
-        raise DomainError(
-            "This Idempotency-Key was used for a different request.", code="idempotency_key_reused", status_code=422
-        )
+        raise Unprocessable("This Idempotency-Key was used for a different request.", code="idempotency_key_reused")
     return record
 
 
@@ -108,7 +106,7 @@ def payment_confirm(*, verification: Verification, source: str) -> Payment:
         payment = Payment.objects.select_for_update().filter(reference=verification.reference).first()
         if payment is None:
             logger.warning("payment %s from %s: unknown reference", verification.reference, source)
-            raise DomainError("No such payment.", code="not_found", status_code=404)
+            raise NotFound("No such payment.")
         if payment.status != Payment.Status.PENDING:
             return payment  # already settled: nothing moves twice
         if verification.status == "pending":
@@ -154,7 +152,7 @@ def payment_verify(*, reference: str) -> Payment:
     """Ask the gateway about a payment (outside any lock) and apply the answer."""
     payment = Payment.objects.filter(reference=reference).first()
     if payment is None:
-        raise DomainError("No such payment.", code="not_found", status_code=404)
+        raise NotFound("No such payment.")
     if payment.status != Payment.Status.PENDING:
         return payment
     return payment_confirm(verification=payment_provider().verify(reference=reference), source="verify")

@@ -14,7 +14,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.services import user_create, user_token_get_or_create, user_token_revoke, user_update
-from livestream.api.exceptions import DomainError
+from livestream.errors import DomainError
 
 
 class RegisterView(APIView):

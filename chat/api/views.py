@@ -26,7 +26,6 @@ from chat.selectors import (
     chat_settings_payload,
 )
 from chat.services import (
-    ChatError,
     chat_ban_create,
     chat_ban_lift,
     chat_message_delete,
@@ -36,6 +35,7 @@ from chat.services import (
     chat_settings_update,
     message_report_create,
 )
+from livestream import errors
 from streams.selectors import stream_get
 
 
@@ -51,9 +51,7 @@ class StreamScopedView(APIView):
 
     def require_moderator(self, request, stream) -> None:
         if chat_role(stream=stream, user=request.user) is None:
-            raise ChatError(
-                "Only the creator, moderators and staff can do that.", code="permission_denied", status_code=403
-            )
+            raise errors.PermissionDenied("Only the creator, moderators and staff can do that.")
 
 
 class ChatMessagesView(StreamScopedView):

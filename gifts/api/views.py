@@ -34,7 +34,8 @@ from gifts.selectors import (
     user_gift_history,
 )
 from gifts.services import SenderNotAuthenticated, gift_send
-from livestream.api.exceptions import exception_handler
+from livestream.api.exceptions import domain_error_response
+from livestream.errors import DomainError
 from streams.selectors import stream_get
 from wallet.services import idempotency_replay, request_fingerprint
 
@@ -177,8 +178,8 @@ def stream_gifts(request, stream_id):
     except SenderNotAuthenticated:  # revoked or deactivated since we remembered it: nothing was sent
         user_token_forget(key=token)
         return _stream_gifts_drf(request, stream_id=stream_id)
-    except exceptions.APIException as exc:
-        return _render(exception_handler(exc, {"request": request}))
+    except DomainError as exc:
+        return _render(domain_error_response(exc))
     return _render(Response(sent_gift_payload(sent, viewer=sender, request=request), status=status.HTTP_201_CREATED))
 
 

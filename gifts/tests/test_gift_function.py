@@ -68,7 +68,7 @@ def test_outside_a_transaction_the_call_is_prepared_once_and_refusals_keep_their
     from rest_framework.authtoken.models import Token
 
     from gifts.services import SenderNotAuthenticated
-    from livestream.api.exceptions import DomainError
+    from livestream.errors import DomainError
     from wallet.ledger import InsufficientCoins
 
     stream = StreamFactory(live=True)
@@ -88,10 +88,10 @@ def test_outside_a_transaction_the_call_is_prepared_once_and_refusals_keep_their
 
     with pytest.raises(DomainError) as refused:
         send(stream_id=uuid.uuid4())
-    assert refused.value.get_codes() == "not_found"
+    assert refused.value.code == "not_found"
     with pytest.raises(DomainError) as refused:
         send(gift_id=uuid.uuid4())
-    assert refused.value.get_codes() == "invalid_gift"
+    assert refused.value.code == "invalid_gift"
     with pytest.raises(SenderNotAuthenticated):
         send(token="not-a-token")
     with connection.cursor() as cursor:

@@ -1,38 +1,57 @@
-"""API errors: DRF's shape plus a stable ``code`` clients can branch on."""
+"""The API edge of errors: DRF's shape plus a stable ``code`` clients can branch on.
+
+Services raise ``livestream.errors.DomainError`` and its kinds, which know nothing of HTTP; this module alone
+maps each kind to a status (``DOMAIN_STATUS``) and a body (``{"detail", "code"}``, plus ``retry_after`` /
+``until`` where they apply, and a ``Retry-After`` header).
+"""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from livestream import errors
 
-class DomainError(exceptions.APIException):
-    """A rule of the product was broken; ``code`` says which one."""
+# Most specific first: the first kind an error is an instance of gives its status.
+DOMAIN_STATUS: list[tuple[type[errors.DomainError], int]] = [
+    (errors.NotAuthenticated, status.HTTP_401_UNAUTHORIZED),
+    (errors.PermissionDenied, status.HTTP_403_FORBIDDEN),
+    (errors.NotFound, status.HTTP_404_NOT_FOUND),
+    (errors.Conflict, status.HTTP_409_CONFLICT),
+    (errors.Unprocessable, status.HTTP_422_UNPROCESSABLE_ENTITY),
+    (errors.RateLimited, status.HTTP_429_TOO_MANY_REQUESTS),
+    (errors.UpstreamError, status.HTTP_502_BAD_GATEWAY),
+    (errors.DomainError, status.HTTP_400_BAD_REQUEST),
+]
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request breaks a rule of the platform."
-    default_code = "invalid"
 
-    def __init__(self, detail: str | None = None, code: str | None = None, status_code: int | None = None):
-        super().__init__(detail=detail, code=code)
-        if status_code is not None:
-            self.status_code = status_code
+def domain_status(exc: errors.DomainError) -> int:
+    """The HTTP status a domain error answers with."""
+    for kind, code in DOMAIN_STATUS:
+        if isinstance(exc, kind):
+            return code
+    return status.HTTP_400_BAD_REQUEST  # pragma: no cover - DomainError is the last row
 
 
-class InvalidTransition(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "This change of state is not allowed."
-    default_code = "invalid_transition"
+def domain_error_response(exc: errors.DomainError) -> Response:
+    """The response for a domain error (also used by views outside DRF's dispatch, such as the lean gift route)."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    if isinstance(exc, errors.NotAuthenticated):
+        headers = {**(headers or {}), "WWW-Authenticate": "Token"}
+    return Response(exc.as_dict(), status=domain_status(exc), headers=headers)
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, errors.DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        # Services raise Django's ValidationError; clients get DRF's 400 shape.
+        # Services raise Django's ValidationError for malformed input; clients get DRF's 400 shape.
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     response = drf_exception_handler(exc, context)
     if response is None:

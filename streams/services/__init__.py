@@ -17,7 +17,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.api.exceptions import DomainError, InvalidTransition
+from livestream.errors import Conflict, DomainError, InvalidTransition
 from livestream.images import image_process
 from livestream.rooms import room_publish_on_commit
 from streams.models import (
@@ -171,10 +171,9 @@ def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True
         if stream.publisher_client_id:
             changing = sorted(f for f in _FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
             if changing:
-                raise DomainError(
+                raise Conflict(
                     "Stop the broadcast to change " + " or ".join(changing) + ": it decides how the video is served.",
                     code="stream_publishing",
-                    status_code=409,
                 )
         room_changes = {}
         for field in _UPDATABLE & set(data):

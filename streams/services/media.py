@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.api.exceptions import DomainError
+from livestream.errors import Conflict, DomainError
 from livestream.images import image_process
 from livestream.rooms import room_publish_on_commit
 from streams.media import nginx, tools
@@ -484,10 +484,9 @@ def clip_create(
         recordings.filter(pk=recording_id).first() if recording_id else recordings.order_by("-created_at").first()
     )
     if recording is None:
-        raise DomainError(
+        raise Conflict(
             "That recording is not ready." if recording_id else "This stream has no ready recording yet.",
             code="recording_not_ready",
-            status_code=409,
         )
     if not CLIP_MIN_SECONDS <= duration_seconds <= settings.CLIP_MAX_SECONDS:
         raise ValidationError({"duration": [f"A clip lasts {CLIP_MIN_SECONDS} to {settings.CLIP_MAX_SECONDS} s."]})

@@ -6,10 +6,9 @@ from datetime import timedelta
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.models import User
-from livestream.api.exceptions import DomainError
+from livestream.errors import DomainError, NotFound
 from streams.models import CreatorProfile, Stream, StreamAccess, Subscription
 from wallet.ledger import InsufficientCoins, pay_creator
 from wallet.models import Transaction
@@ -89,7 +88,7 @@ def subscription_cancel(*, subscriber: User, creator: User) -> Subscription:
     """Stop renewing; what was paid for runs to the end of its period."""
     subscription = Subscription.objects.filter(subscriber=subscriber, creator=creator).first()
     if subscription is None or subscription.status == Subscription.Status.LAPSED:
-        raise DomainError("You are not subscribed.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        raise NotFound("You are not subscribed.")
     subscription.renews = False
     subscription.status = Subscription.Status.CANCELLED
     subscription.save(update_fields=["renews", "status", "updated_at"])

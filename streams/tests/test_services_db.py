@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, connections
 
 from accounts.tests.factories import UserFactory
-from livestream.api.exceptions import InvalidTransition
+from livestream.errors import InvalidTransition
 from streams.models import Follow, Stream
 from streams.services import follow_create, stream_start
 from streams.tests.factories import StreamFactory

@@ -9,7 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestream.api.exceptions import DomainError
+from livestream.errors import DomainError, NotFound
 from wallet.api.serializers import (
     BalanceSerializer,
     CoinPackageSerializer,
@@ -119,7 +119,7 @@ class SandboxPayView(APIView):
     @extend_schema(request=SandboxPaySerializer, responses=PaymentSerializer)
     def post(self, request, reference):
         if settings.PAYMENT_PROVIDER != "sandbox":
-            raise DomainError("Not found.", code="not_found", status_code=404)
+            raise NotFound()
         serializer = SandboxPaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         payment = payment_get(reference=reference, provider="sandbox")
