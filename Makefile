@@ -41,9 +41,11 @@ run: seed media-deps vendor
 test: $(STAMP) vendor
 	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
+## ruff, then the layering as import contracts (.importlinter: which package may import which).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

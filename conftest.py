@@ -123,7 +123,20 @@ def _forget_cached_tokens():
 def _flush_room_events():
     """Room events queued by a test are published (to whatever Redis it mocked) before the next test begins."""
     yield
-    from livestream import rooms
+    from livestream import events
 
-    if rooms._publisher is not None:
-        rooms._publisher.flush()
+    if events._publisher is not None:
+        events._publisher.flush()
+
+
+@pytest.fixture
+def room_events():
+    """Room events as they leave this process after commit: (room id, event) pairs, in order."""
+    import json
+    from unittest import mock
+
+    sent: list[tuple[str, dict]] = []
+    with mock.patch(
+        "livestream.events.room_publish", side_effect=lambda room, text, *_: sent.append((room, json.loads(text)))
+    ):
+        yield sent

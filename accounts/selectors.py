@@ -1,6 +1,7 @@
 import time
 
 from accounts.models import User
+from accounts.tokens import Token
 
 TOKEN_CACHE_SECONDS = 300
 TOKEN_CACHE_SIZE = 50_000
@@ -9,8 +10,6 @@ _token_users: dict[str, tuple[User, float]] = {}
 
 def user_get_by_token(*, key: str) -> User | None:
     """The active user owning an API token, or None."""
-    from rest_framework.authtoken.models import Token
-
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:
         return None

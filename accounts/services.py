@@ -4,13 +4,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.tokens import Token
 
 
 def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create an active user with a validated password and their creator profile.
+    """Create an active user with a validated password.
 
     Usernames and e-mail addresses are unique regardless of case; a clash
     raises ``ValidationError`` keyed by the field, never an IntegrityError.
@@ -30,13 +30,11 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     if errors:
         raise ValidationError(errors)
     user.set_password(password)
-    # Imported here: streams depends on accounts, not the other way round at import time.
-    from streams.services import creator_profile_ensure
-
+    # No creator profile here: accounts depends on no other app, and streams creates the profile on first
+    # need (a stream, a profile edit); a creator page without one shows the defaults.
     try:
         with transaction.atomic():
             user.save()
-            creator_profile_ensure(user=user)
     except IntegrityError as exc:  # a concurrent registration won the race for the name
         raise ValidationError({"username": ["A user with that username or e-mail already exists."]}) from exc
     return user

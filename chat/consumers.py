@@ -16,10 +16,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from chat.rooms import Outbox, RoomHub
 from chat.selectors import chat_room_open
 from chat.services import chat_error_event, chat_message_send
 from livestream.errors import DomainError
-from livestream.rooms import Outbox, RoomHub, event_text
+from livestream.events import event_text, user_group
 from streams.presence import PresenceTracker
 from streams.services import viewer_session_end, viewer_session_start
 
@@ -57,7 +58,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.hub = RoomHub.current()
         await self.hub.join(self.stream_id, self)
         if self.user is not None and self.user.is_authenticated:
-            await self.channel_layer.group_add(f"user_{self.user.pk}", self.channel_name)
+            await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined = True
         self.deliver(event_text({"type": "chat_settings", **room["settings"]}))
         self.deliver(event_text({"type": "stream_status", "status": room["status"]}))
@@ -73,7 +74,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.hub.leave(self.stream_id, self)
         self.outbox.close()
         if self.user is not None and self.user.is_authenticated:
-            await self.channel_layer.group_discard(f"user_{self.user.pk}", self.channel_name)
+            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
         try:
             await self.presence.leave(self.stream_id, self.connection_id)
         finally:
@@ -96,10 +97,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event_text(event))
 
     async def user_event(self, message: dict) -> None:
-        """A Channels-layer event for this user (e.g. they were banned)."""
-        event = message["event"]
-        if event.get("stream_id") in (None, self.stream_id):
-            self.deliver(event_text(event))
+        """An event for this user's sockets (e.g. they were banned), already serialised by send_event_on_commit."""
+        if message.get("stream_id") in (None, self.stream_id):
+            self.deliver(message["text"])
 
     # --- in: messages from the viewer -------------------------------------------------
 

@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -32,7 +30,7 @@ from chat.selectors import (
     chat_settings_payload,
 )
 from livestream import errors
-from livestream.rooms import room_publish_on_commit
+from livestream.events import send_event_on_commit
 from streams.models import Follow, Stream
 from streams.selectors import stream_viewer_has_access, subscription_active
 from streams.services import stream_update
@@ -187,8 +185,8 @@ def chat_message_send(
             stream=stream, user=user, content=content, message_type=message_type, mentions=mention_ids
         )
         message.badges = _badges(role) + (["subscriber"] if subscribed else [])
-        room_publish_on_commit(
-            stream.pk, {"type": "chat_message", "message": chat_message_payload(message, message.badges)}
+        send_event_on_commit(
+            {"type": "chat_message", "message": chat_message_payload(message, message.badges)}, room=stream.pk
         )
     return message
 
@@ -209,7 +207,7 @@ def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
         )
         if not updated:
             raise errors.NotFound("No such message.")
-        room_publish_on_commit(stream.pk, {"type": "message_deleted", "message_id": str(message_id)})
+        send_event_on_commit({"type": "message_deleted", "message_id": str(message_id)}, room=stream.pk)
 
 
 def chat_moderator_add(*, stream: Stream, actor: User, user: User) -> tuple[ChatModerator, bool]:
@@ -237,12 +235,6 @@ def chat_moderator_remove(*, stream: Stream, actor: User, user: User) -> None:
         raise errors.NotFound("That user is not a moderator here.")
 
 
-def _send_to_user(user_id, event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(f"user_{user_id}", {"type": "user.event", "event": event})
-
-
 def chat_ban_create(
     *, stream: Stream, actor: User, user: User, duration_seconds: int | None = None, reason: str = ""
 ) -> ChatBan:
@@ -268,7 +260,7 @@ def chat_ban_create(
             )
         )
         event["stream_id"] = str(stream.pk)
-        transaction.on_commit(lambda: _send_to_user(user.pk, event))
+        send_event_on_commit(event, users=[user.pk])
     return ban
 
 
@@ -310,7 +302,7 @@ def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -
                 setattr(rules, field, value)
         rules.full_clean(exclude=["stream"])
         rules.save()
-        room_publish_on_commit(stream.pk, {"type": "chat_settings", **chat_settings_payload(stream, rules)})
+        send_event_on_commit({"type": "chat_settings", **chat_settings_payload(stream, rules)}, room=stream.pk)
     return rules
 
 

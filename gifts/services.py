@@ -12,7 +12,7 @@ from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift, SentGift
 from gifts.selectors import sent_gift_payload
 from livestream import errors
 from livestream.errors import DomainError
-from livestream.rooms import room_publish
+from livestream.events import send_event_on_commit
 from streams.models import Stream
 from streams.selectors import stream_visible_q
 from wallet.ledger import InsufficientCoins, creator_share, creator_share_rate, pay_creator, system_account_id
@@ -71,7 +71,7 @@ def gift_send(
             is_anonymous=is_anonymous,
             token=token,
         )
-        transaction.on_commit(lambda: _announce(sent))
+        _announce(sent)
         return sent
     if token is not None:
         current = user_get_by_token(key=token)
@@ -127,7 +127,7 @@ def gift_send(
                 body=sent_gift_payload(sent, viewer=sender),
             )
 
-        transaction.on_commit(lambda: _announce(sent))
+        _announce(sent)
     return sent
 
 
@@ -148,7 +148,7 @@ def _combo_after(*, sender_id, stream_id, gift_id) -> int:
 
 
 def _announce(sent: SentGift) -> None:
-    room_publish(sent.stream_id, {"type": "gift", "gift": sent_gift_payload(sent, combo=sent.combo)})
+    send_event_on_commit({"type": "gift", "gift": sent_gift_payload(sent, combo=sent.combo)}, room=sent.stream_id)
 
 
 # Why a gift is refused before any coin moves: reason -> (kind, code, detail). The reasons are also what

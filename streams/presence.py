@@ -16,8 +16,8 @@ import time
 
 from asgiref.sync import sync_to_async
 
+from livestream.events import send_event_on_commit
 from livestream.redis import redis_async, redis_enabled
-from livestream.rooms import room_publish
 
 logger = logging.getLogger(__name__)
 
@@ -131,4 +131,4 @@ def _store_and_announce(stream_id: str, count: int) -> None:
     from streams.services import stream_viewers_update
 
     stream_viewers_update(stream_id=stream_id, count=count)
-    room_publish(stream_id, {"type": "viewer_count", "count": count})
+    send_event_on_commit({"type": "viewer_count", "count": count}, room=stream_id)

@@ -28,8 +28,9 @@ def test_register_returns_user_and_a_working_token(api_client):
     me = client.get(ME)
     assert me.status_code == 200
     assert me.json()["username"] == "chioma"
-    # every new user gets a creator profile to fill in
-    assert User.objects.get(username="chioma").creator_profile is not None
+    # a new user has a creator page at once (streams makes the profile on first need, not accounts)
+    page = client.get("/api/v1/creators/chioma")
+    assert page.status_code == 200 and page.json()["display_name"] == "Chioma A."
 
 
 def test_register_rejects_a_taken_username_whatever_its_case(api_client):

@@ -1,6 +1,7 @@
 """The chat socket, on the real ASGI application: every event and every moderation rule."""
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
@@ -156,6 +157,19 @@ async def test_ban_reaches_the_offender_live_and_holds(live_stream, viewer, crea
     assert not await db(ChatMessage.objects.exists)()
 
 
+async def test_a_ban_is_heard_only_on_the_stream_it_is_for(live_stream, viewer, creator, sockets):
+    other_stream = await db(StreamFactory)(creator=creator, live=True)
+    here, elsewhere = await sockets(live_stream, viewer), await sockets(other_stream, viewer)
+    await here.expect("stream_status")
+    await elsewhere.expect("stream_status")
+    await db(chat_ban_create)(stream=live_stream, actor=creator, user=viewer)
+    assert (await here.expect("error", code="banned"))["stream_id"] == str(live_stream.pk)
+    await asyncio.sleep(0.3)  # what the other socket heard, read without a receive timeout (it would cancel it)
+    queue = elsewhere.communicator.output_queue
+    heard = [json.loads(queue.get_nowait()["text"]) for _ in range(queue.qsize())]
+    assert [event for event in heard if event["type"] == "error"] == []
+
+
 async def test_expired_timeout_lets_the_user_talk_again(live_stream, viewer, creator, sockets):
     await db(ChatBan.objects.create)(stream=live_stream, user=viewer, expires_at=timezone.now() - timedelta(seconds=1))
     socket = await sockets(live_stream, viewer)
@@ -241,7 +255,8 @@ async def test_a_message_posted_over_rest_reaches_sockets_the_same_way(live_stre
 
 async def test_a_laggard_is_dropped_and_the_room_goes_on(live_stream, viewer, sockets, settings):
     settings.CHAT_OUTBOX_LIMIT = 5
-    from livestream.rooms import RoomHub, event_text
+    from chat.rooms import RoomHub
+    from livestream.events import event_text
 
     hub = RoomHub.current()
     first = await sockets(live_stream)

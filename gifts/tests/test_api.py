@@ -64,10 +64,11 @@ def test_catalogue_filters(api_client):
     assert api_client.get("/api/v1/gifts?category=cheap").status_code == 400
 
 
-def test_send_debits_the_sender_and_pays_creator_and_platform(fan, stream, gift, django_capture_on_commit_callbacks):
-    with mock.patch("gifts.services.room_publish") as publish:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = send(fan, stream, gift, quantity=3, message="Well done!")
+def test_send_debits_the_sender_and_pays_creator_and_platform(
+    fan, stream, gift, django_capture_on_commit_callbacks, room_events
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(fan, stream, gift, quantity=3, message="Well done!")
     assert response.status_code == 201
     body = response.json()
     assert body["total_coins"] == 60 and body["quantity"] == 3 and body["message"] == "Well done!"
@@ -75,19 +76,16 @@ def test_send_debits_the_sender_and_pays_creator_and_platform(fan, stream, gift,
     assert account_for(user=fan.user).balance == 40
     assert account_balance(account_for(user=stream.creator, kind="earnings")) == 30  # CREATOR_REVENUE_SHARE 0.5
     assert account_balance(system_account("platform")) == 30
-    room, event = publish.call_args.args
-    assert room == stream.pk and event["type"] == "gift" and event["gift"]["combo"] == 1
+    ((room, event),) = room_events
+    assert room == str(stream.pk) and event["type"] == "gift" and event["gift"]["combo"] == 1
     assert event["gift"]["gift"]["animation"] == gift.animation
 
 
-def test_repeats_within_seconds_count_as_a_combo(fan, stream, gift, django_capture_on_commit_callbacks):
-    combos = []
-    with mock.patch("gifts.services.room_publish") as publish:
-        for _ in range(3):
-            with django_capture_on_commit_callbacks(execute=True):
-                send(fan, stream, gift)
-            combos.append(publish.call_args.args[1]["gift"]["combo"])
-    assert combos == [1, 2, 3]
+def test_repeats_within_seconds_count_as_a_combo(fan, stream, gift, django_capture_on_commit_callbacks, room_events):
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            send(fan, stream, gift)
+    assert [event["gift"]["combo"] for _room, event in room_events] == [1, 2, 3]
 
 
 def test_creator_sees_earnings_as_earn(fan, stream, gift):
@@ -150,12 +148,13 @@ def test_idempotency_key_sends_once(fan, stream, gift):
     assert send(fan, stream, gift, quantity=3, key="tap-1").status_code == 422
 
 
-def test_anonymity_holds_in_listings_history_and_leaderboards(fan, stream, gift, django_capture_on_commit_callbacks):
-    with mock.patch("gifts.services.room_publish") as publish:
-        with django_capture_on_commit_callbacks(execute=True):
-            own_view = send(fan, stream, gift, is_anonymous=True).json()
+def test_anonymity_holds_in_listings_history_and_leaderboards(
+    fan, stream, gift, django_capture_on_commit_callbacks, room_events
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        own_view = send(fan, stream, gift, is_anonymous=True).json()
     assert own_view["sender"]["username"] == fan.user.username  # the sender sees themselves
-    assert publish.call_args.args[1]["gift"]["sender"] is None
+    assert room_events[-1][1]["gift"]["sender"] is None
     other = client_for(UserFactory())
     listed = other.get(f"/api/v1/streams/{stream.pk}/gifts").json()["results"]
     assert listed[0]["sender"] is None and listed[0]["is_anonymous"] is True
@@ -264,13 +263,13 @@ def test_a_gift_sent_while_redis_is_down_is_answered_as_sent(fan, stream, gift, 
     """The coins moved: the client must hear 201 (a 500 would invite a second, paid, retry)."""
     import redis
 
-    from livestream.rooms import room_publisher
+    from livestream.events import room_publisher
 
     broken = mock.Mock()
     broken.pipeline.return_value.execute.side_effect = redis.ConnectionError("Connection refused")
     with (
-        mock.patch("livestream.rooms.redis_enabled", return_value=True),
-        mock.patch("livestream.rooms.redis_sync", return_value=broken),
+        mock.patch("livestream.events.redis_enabled", return_value=True),
+        mock.patch("livestream.events.redis_sync", return_value=broken),
     ):
         with django_capture_on_commit_callbacks(execute=True):
             response = send(fan, stream, gift, quantity=2)

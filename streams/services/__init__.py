@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import Conflict, DomainError, InvalidTransition
+from livestream.events import send_event_on_commit
 from livestream.images import image_process
-from livestream.rooms import room_publish_on_commit
 from streams.models import (
     Category,
     CreatorProfile,
@@ -189,7 +189,7 @@ def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True
             stream.tags.set(tags_get_or_create(names=data["tags"]))
         if announce and room_changes and stream.status == Stream.Status.LIVE:
             # Viewers merge chat_settings keys into what they have (chat sends the full set).
-            room_publish_on_commit(stream.pk, {"type": "chat_settings", **room_changes})
+            send_event_on_commit({"type": "chat_settings", **room_changes}, room=stream.pk)
     return stream
 
 
@@ -202,7 +202,7 @@ def stream_start(*, stream: Stream) -> Stream:
         stream.status = Stream.Status.LIVE
         stream.started_at = timezone.now()
         stream.save(update_fields=["status", "started_at", "updated_at"])
-        room_publish_on_commit(stream.pk, {"type": "stream_status", "status": stream.status})
+        send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
     return stream
 
 
@@ -220,7 +220,7 @@ def stream_stop(*, stream: Stream) -> Stream:
         stream.current_viewers = 0
         stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
         publisher_release(stream=stream, drop=True)
-        room_publish_on_commit(stream.pk, {"type": "stream_status", "status": stream.status})
+        send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
     return stream
 
 

@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import Conflict, DomainError
+from livestream.events import send_event_on_commit
 from livestream.images import image_process
-from livestream.rooms import room_publish_on_commit
 from streams.media import nginx, tools
 from streams.media.config import hls_app_name, hls_app_parse, hls_dir, recordings_dir
 from streams.models import CLIP_MIN_SECONDS, Clip, CreatorProfile, Recording, Stream
@@ -100,7 +100,7 @@ def publish_begin(*, key: str, client_id: str) -> str:
             ]
         )
         if was_scheduled:
-            room_publish_on_commit(stream.pk, {"type": "stream_status", "status": stream.status})
+            send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
     logger.info("stream %s: publishing as client %s into %s", stream.pk, client_id, stream.media_app)
     return publish_name(stream)
 

@@ -1,5 +1,4 @@
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -195,26 +194,24 @@ def test_rescheduling_into_the_past_is_rejected(auth_client):
     assert auth_client.patch(detail(stream), {"scheduled_start_time": past}, format="json").status_code == 400
 
 
-def test_turning_chat_off_on_a_live_stream_tells_the_room(auth_client, django_capture_on_commit_callbacks):
+def test_turning_chat_off_on_a_live_stream_tells_the_room(auth_client, django_capture_on_commit_callbacks, room_events):
     stream = StreamFactory(creator=auth_client.user, live=True)
-    with mock.patch("livestream.rooms.room_publish") as publish:
-        with django_capture_on_commit_callbacks(execute=True):
-            auth_client.patch(detail(stream), {"allow_chat": False}, format="json")
-    publish.assert_called_once_with(stream.pk, {"type": "chat_settings", "chat_enabled": False})
+    with django_capture_on_commit_callbacks(execute=True):
+        auth_client.patch(detail(stream), {"allow_chat": False}, format="json")
+    assert room_events == [(str(stream.pk), {"type": "chat_settings", "chat_enabled": False})]
 
 
 # --- lifecycle ------------------------------------------------------------------------
 
 
-def test_start_then_stop(auth_client, django_capture_on_commit_callbacks):
+def test_start_then_stop(auth_client, django_capture_on_commit_callbacks, room_events):
     stream = StreamFactory(creator=auth_client.user)
-    with mock.patch("livestream.rooms.room_publish") as publish:
-        with django_capture_on_commit_callbacks(execute=True):
-            started = auth_client.post(f"{detail(stream)}/status", {"action": "start"}, format="json")
-        assert started.status_code == 200
-        assert started.json()["status"] == "live" and started.json()["started_at"]
-        publish.assert_called_once_with(stream.pk, {"type": "stream_status", "status": "live"})
-        stopped = auth_client.post(f"{detail(stream)}/status", {"action": "stop"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        started = auth_client.post(f"{detail(stream)}/status", {"action": "start"}, format="json")
+    assert started.status_code == 200
+    assert started.json()["status"] == "live" and started.json()["started_at"]
+    assert room_events == [(str(stream.pk), {"type": "stream_status", "status": "live"})]
+    stopped = auth_client.post(f"{detail(stream)}/status", {"action": "stop"}, format="json")
     assert stopped.status_code == 200
     assert stopped.json()["status"] == "ended" and stopped.json()["ended_at"]
     assert stopped.json()["current_viewers"] == 0

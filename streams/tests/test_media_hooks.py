@@ -54,9 +54,11 @@ def fresh(stream: Stream) -> Stream:
 # --- on_publish ---------------------------------------------------------------------
 
 
-def test_publish_with_a_good_key_goes_live_and_renames_the_stream_to_its_id(nginx, django_capture_on_commit_callbacks):
+def test_publish_with_a_good_key_goes_live_and_renames_the_stream_to_its_id(
+    nginx, django_capture_on_commit_callbacks, room_events
+):
     stream = StreamFactory()
-    with mock.patch("streams.services.media.room_publish_on_commit") as announce:
+    with django_capture_on_commit_callbacks(execute=True):
         response = publish(nginx, stream.stream_key, client_id="7")
     assert response.status_code == 302
     assert response["Location"] == f"hls_normal.{stream.pk}"
@@ -66,7 +68,7 @@ def test_publish_with_a_good_key_goes_live_and_renames_the_stream_to_its_id(ngin
     assert stream.started_at is not None
     assert stream.publisher_client_id == "7"
     assert stream.media_app == "hls_normal"
-    announce.assert_called_once_with(stream.pk, {"type": "stream_status", "status": "live"})
+    assert room_events == [(str(stream.pk), {"type": "stream_status", "status": "live"})]
 
 
 @pytest.mark.parametrize(

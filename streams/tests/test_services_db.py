@@ -82,7 +82,8 @@ def test_channel_layer_is_redis_and_delivers_to_a_user_group():
 @pytest.mark.needs_redis
 def test_room_events_go_through_redis_to_every_hub():
     """Two hubs (as in two processes) subscribed to one room both get a sync publish."""
-    from livestream.rooms import RoomHub, room_publish
+    from chat.rooms import RoomHub
+    from livestream.events import event_text, room_publish
 
     class Member:
         def __init__(self):
@@ -96,7 +97,8 @@ def test_room_events_go_through_redis_to_every_hub():
         a, b = Member(), Member()
         await hub_a.join("room-test", a)
         await hub_b.join("room-test", b)
-        await asyncio.to_thread(room_publish, "room-test", {"type": "chat_message", "message": {"content": "ẹ n lẹ"}})
+        text = event_text({"type": "chat_message", "message": {"content": "ẹ n lẹ"}})
+        await asyncio.to_thread(room_publish, "room-test", text, "chat_message")
         for _ in range(100):
             if a.got and b.got:
                 break

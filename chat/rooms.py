@@ -1,190 +1,29 @@
-"""Rooms: fan-out of a stream's events to the WebSocket viewers in every process.
+"""The room hub: a stream's viewers on this process, and the one Redis subscription that feeds them.
 
-Every process keeps one RoomHub per event loop: the room's local members in a
-set and, with Redis, one pub/sub subscription per room that has a local
-member. An event is serialised once, published once (Redis PUBLISH, or a
-direct hand-off without Redis), and the same text is given to every local
-member's ``deliver`` - a non-blocking call that queues it on the member's own
-bounded outbox, so a slow viewer never holds up the room.
+Every WebSocket process keeps one RoomHub per event loop: the room's local members in a set and, with Redis,
+one pub/sub subscription per room that has a local member. An event arrives once as text (from Redis, or
+without Redis straight from ``livestream.events``) and the same text is given to every local member's
+``deliver`` - a non-blocking call that queues it on the member's own bounded ``Outbox``, so a slow viewer
+never holds up the room.
 
-The Channels layer stays for what it is good at: messages to one user.
+chat owns this because the chat consumer is its only member; writers never see it. They publish with
+``livestream.events.send_event_on_commit`` (streams and gifts cannot import chat: chat imports streams).
 """
 
 import asyncio
-import atexit
-import json
 import logging
-import os
-import queue
 import threading
-import time
 from collections import deque
-from typing import Any, Protocol
+from typing import Protocol
 
-import redis
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-
-from livestream.redis import redis_async, redis_enabled, redis_sync
+from livestream.events import CHANNEL_PREFIX, room_channel
+from livestream.redis import redis_async, redis_enabled
 
 logger = logging.getLogger(__name__)
-
-CHANNEL_PREFIX = "room:"
 
 
 class RoomMember(Protocol):
     def deliver(self, text: str) -> None: ...
-
-
-def room_channel(room_id) -> str:
-    return f"{CHANNEL_PREFIX}{room_id}"
-
-
-def event_text(event: dict[str, Any]) -> str:
-    return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
-
-
-def room_publish(room_id, event: dict[str, Any]) -> None:
-    """Send ``event`` to everyone in the room, in every process. Safe from any thread.
-
-    Best effort: it runs after the write it announces has committed, so a Redis outage is logged, never
-    raised (a 500 for a gift that was sent would invite the client to pay again). With Redis the event
-    is handed to this process's RoomPublisher and published moments later, in order; without Redis it
-    reaches this process's hubs before this returns.
-    """
-    text = event_text(event)
-    if redis_enabled():
-        room_publisher().put(room_id, event.get("type"), text)
-        return
-    for hub in list(RoomHub.hubs.values()):
-        hub.dispatch_threadsafe(str(room_id), text)
-
-
-class RoomPublisher:
-    """Publishes room events to Redis from one daemon thread, in pipelines, so no request waits on Redis.
-
-    ``put`` only queues: a hot room's gifts cost the request thread no Redis round trip. The thread waits
-    ``linger`` seconds after the first event (5 ms: nothing a viewer notices), then takes whatever is queued
-    and sends it as one pipeline (one write, one read), in the order it was queued, so a room hears its
-    events in the order this process published them. The queue is bounded by ``limit``:
-    when Redis is down or slow, further events are dropped and logged (they are best effort; the writes
-    they announce have committed), not held until memory runs out.
-    """
-
-    def __init__(self, *, limit: int = 10_000, linger: float = 0.005):
-        self.limit = limit
-        self.linger = linger
-        self.pid = os.getpid()
-        self.dropped = 0
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def put(self, room_id, event_type: str | None, text: str) -> None:
-        if self._queue.qsize() >= self.limit:
-            with self._lock:
-                self.dropped += 1
-                if self.dropped == 1:  # once per outage; the publisher thread reports the total when it recovers
-                    logger.error(
-                        "room publisher: %s events wait on Redis; dropping new ones (the first a %s event)",
-                        self.limit,
-                        event_type,
-                    )
-            return
-        self._queue.put((room_channel(room_id), event_type, text))
-        if self._thread is None:
-            self._start()
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until everything queued before this call has been published (or failed). False on timeout."""
-        if self._thread is None:
-            return True
-        done = threading.Event()
-        self._queue.put(done)
-        return done.wait(timeout)
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="room-publisher", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        get, get_nowait = self._queue.get, self._queue.get_nowait
-        while True:
-            batch = [get()]
-            if self.linger:
-                # A busy room's events arrive hundreds a second: waiting a few ms gathers them into one
-                # pipeline instead of one round trip each (the Redis client's per-call cost dominated).
-                time.sleep(self.linger)
-            try:
-                while len(batch) < 1000:
-                    batch.append(get_nowait())
-            except queue.Empty:
-                pass
-            self._send(batch)
-
-    def _send(self, batch: list) -> None:
-        events = [item for item in batch if type(item) is tuple]
-        try:
-            if events:
-                pipe = redis_sync().pipeline(transaction=False)
-                for channel, _event_type, text in events:
-                    pipe.publish(channel, text)
-                pipe.execute()
-                if self.dropped:
-                    with self._lock:
-                        dropped, self.dropped = self.dropped, 0
-                    logger.error("room publisher: Redis is back; %s events were dropped", dropped)
-        except redis.RedisError:
-            channel, event_type, _text = events[0]
-            logger.exception(
-                "room publisher: could not publish %s events (the first a %s event to %s)",
-                len(events),
-                event_type,
-                channel,
-            )
-        except Exception:  # the thread must outlive any one batch
-            logger.exception("room publisher: publishing %s events failed", len(events))
-        finally:
-            for item in batch:
-                if type(item) is not tuple:
-                    item.set()
-
-
-_publisher: RoomPublisher | None = None
-_publisher_lock = threading.Lock()
-
-
-def room_publisher() -> RoomPublisher:
-    """This process's publisher, started on first use (a forked child starts its own: see _forget_publisher)."""
-    global _publisher
-    if _publisher is None:
-        with _publisher_lock:
-            if _publisher is None:
-                _publisher = RoomPublisher()
-    return _publisher
-
-
-def _forget_publisher() -> None:
-    """After fork (gunicorn, Celery prefork): the parent's thread does not exist in the child, nor do its events."""
-    global _publisher, _publisher_lock
-    _publisher = None
-    _publisher_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_publisher)
-
-
-@atexit.register
-def _flush_at_exit() -> None:
-    if _publisher is not None and _publisher.pid == os.getpid():
-        _publisher.flush(timeout=1.0)
-
-
-def room_publish_on_commit(room_id, event: dict[str, Any]) -> None:
-    """Publish once the current transaction commits (immediately outside one)."""
-    transaction.on_commit(lambda: room_publish(room_id, event))
 
 
 class RoomHub:
@@ -199,6 +38,16 @@ class RoomHub:
         self._pubsub = None
         self._reader: asyncio.Task | None = None
         self._subscribe_lock = asyncio.Lock()
+
+    @classmethod
+    def dispatch_everywhere(cls, room_id: str, text: str) -> None:
+        """Every hub of this process (one per event loop) hands ``text`` to the room's local members.
+
+        Without Redis this is how a room event reaches the sockets (``livestream.events.room_listener_add``,
+        registered in ``ChatConfig.ready``); with Redis each hub reads its own subscription instead.
+        """
+        for hub in list(cls.hubs.values()):
+            hub.dispatch_threadsafe(room_id, text)
 
     @classmethod
     def current(cls) -> "RoomHub":

@@ -2,7 +2,8 @@ import asyncio
 
 import pytest
 
-from livestream.rooms import Outbox, RoomHub, event_text
+from chat.rooms import Outbox, RoomHub
+from livestream.events import event_text
 
 pytestmark = pytest.mark.asyncio
 
