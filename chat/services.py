@@ -314,20 +314,29 @@ def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -
     return rules
 
 
-def message_report_create(*, message: ChatMessage, reporter: User, reason: str, details: str = "") -> MessageReport:
-    """Queue a message for staff review; reporting the same message twice changes nothing."""
+def message_report_create(
+    *, message: ChatMessage, reporter: User, reason: str, details: str = ""
+) -> tuple[MessageReport, bool]:
+    """Queue a message for staff review; returns (report, created).
+
+    One report per reporter and message: the same report sent again (same reason) returns the first one
+    unchanged; another reason is a Conflict (``already_reported``), never merged silently.
+    """
     if reason not in MessageReport.Reason.values:
         raise ValidationError({"reason": [f"Use one of {', '.join(MessageReport.Reason.values)}."]})
     if message.user_id == reporter.pk:
         raise errors.DomainError("You cannot report your own message.", code="invalid_report")
-    try:
-        with transaction.atomic():
-            report, _ = MessageReport.objects.get_or_create(
-                message=message, reporter=reporter, defaults={"reason": reason, "details": details.strip()}
-            )
-    except IntegrityError:
-        report = MessageReport.objects.get(message=message, reporter=reporter)
-    return report
+    with transaction.atomic(durable=True):
+        # get_or_create survives a concurrent duplicate (its create runs in a savepoint, then it reads).
+        report, created = MessageReport.objects.get_or_create(
+            message=message, reporter=reporter, defaults={"reason": reason, "details": details.strip()}
+        )
+    if not created and report.reason != reason:
+        raise errors.Conflict(
+            f"You already reported this message (as {report.reason}); a report cannot be changed.",
+            code="already_reported",
+        )
+    return report, created
 
 
 def message_report_resolve(

@@ -209,9 +209,15 @@ def test_reports_go_to_the_queue_once(stream, user, other_user):
     message = say(stream, user, "rude")
     url = chat_url(stream, f"/{message.pk}/report")
     reporter = client_for(other_user)
-    assert reporter.post(url, {"reason": "harassment", "details": "insult"}, format="json").status_code == 201
-    assert reporter.post(url, {"reason": "spam"}, format="json").status_code == 201
-    assert MessageReport.objects.count() == 1
+    first = reporter.post(url, {"reason": "harassment", "details": "insult"}, format="json")
+    assert first.status_code == 201 and first.json()["status"] == "open"
+    again = reporter.post(url, {"reason": "harassment"}, format="json")  # a retry: the same report
+    assert again.status_code == 200 and again.json() == first.json()
+    other_reason = reporter.post(url, {"reason": "spam"}, format="json")  # not merged silently
+    assert other_reason.status_code == 409 and other_reason.json()["code"] == "already_reported"
+    assert "harassment" in other_reason.json()["detail"]
+    report = MessageReport.objects.get()
+    assert (report.reason, report.details) == ("harassment", "insult")
     assert reporter.post(url, {"reason": "because"}, format="json").status_code == 400
     assert client_for(user).post(url, {"reason": "spam"}, format="json").json()["code"] == "invalid_report"
     assert (
