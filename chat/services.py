@@ -5,6 +5,7 @@ slow mode) is checked here, so a message sent over the socket and one POSTed
 over REST meet exactly the same rules. Broadcasts run after commit.
 """
 
+import math
 import re
 import time
 import uuid
@@ -48,6 +49,35 @@ LINK_PATTERN = re.compile(
 def chat_error_event(exc: errors.DomainError) -> dict[str, Any]:
     """The `error` event a WebSocket client gets for a refusal."""
     return {"type": "error", **exc.as_dict()}
+
+
+def _duration(seconds: float) -> str:
+    """A wait in words, rounded up: "45 s", "10 min", "3 h", "2 days"."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if (minutes := math.ceil(seconds / 60)) < 60:
+        return f"{minutes} min"
+    if (hours := math.ceil(seconds / 3600)) < 24:
+        return f"{hours} h"
+    days = math.ceil(seconds / 86400)
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def chat_ban_error(ban: ChatBan, *, just_now: bool = False) -> errors.PermissionDenied:
+    """What a ban tells its user: ``banned`` (for good), or ``timed_out`` with ``until`` and ``retry_after``.
+
+    ``just_now``: the words for the moment it is imposed (the event on the user's sockets).
+    """
+    reason = f" Reason: {ban.reason}" if ban.reason else ""
+    if ban.expires_at is None:
+        words = "You have been banned from this chat." if just_now else "You are banned from this chat."
+        return errors.PermissionDenied(words + reason, code="banned")
+    remaining = (ban.expires_at - timezone.now()).total_seconds()
+    words = "You have been timed out in this chat" if just_now else "You are timed out in this chat"
+    return errors.PermissionDenied(
+        f"{words} for {_duration(remaining)}.{reason}", code="timed_out", until=ban.expires_at, retry_after=remaining
+    )
 
 
 def _badges(role: str | None) -> list[str]:
@@ -156,11 +186,7 @@ def chat_message_send(
     if role is None:
         ban = chat_active_ban(stream=stream, user=user)
         if ban is not None:
-            raise errors.PermissionDenied(
-                "You are banned from this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
-                code="banned",
-                until=ban.expires_at,
-            )
+            raise chat_ban_error(ban)
         if rules.followers_only:
             cutoff = timezone.now() - timedelta(minutes=rules.followers_min_minutes)
             if not Follow.objects.filter(follower=user, creator_id=stream.creator_id, created_at__lte=cutoff).exists():
@@ -259,14 +285,7 @@ def chat_ban_create(
         ban, _ = ChatBan.objects.update_or_create(
             stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
         )
-        kind = "timed out" if expires_at else "banned"
-        event = chat_error_event(
-            errors.PermissionDenied(
-                f"You have been {kind} in this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
-                code="banned",
-                until=expires_at,
-            )
-        )
+        event = chat_error_event(chat_ban_error(ban, just_now=True))
         event["stream_id"] = str(stream.pk)
         transaction.on_commit(lambda: _send_to_user(user.pk, event))
     return ban

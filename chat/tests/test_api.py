@@ -161,9 +161,18 @@ def test_bans_and_timeouts(stream, owner, user, other_user):
     url = f"/api/v1/streams/{stream.pk}/bans"
     timeout = owner.post(url, {"user_id": str(user.pk), "duration_seconds": 300, "reason": "spam"}, format="json")
     assert timeout.status_code == 201 and timeout.json()["expires_at"] and timeout.json()["reason"] == "spam"
-    assert client_for(user).post(chat_url(stream), {"content": "hi"}, format="json").json()["code"] == "banned"
+    timed_out = client_for(user).post(chat_url(stream), {"content": "hi"}, format="json")
+    assert timed_out.status_code == 403 and timed_out.json()["code"] == "timed_out"
+    until = timezone.datetime.fromisoformat(timed_out.json()["until"])
+    assert until == ChatBan.objects.get().expires_at
+    assert 290 <= int(timed_out["Retry-After"]) <= 300 and timed_out.json()["retry_after"] == int(
+        timed_out["Retry-After"]
+    )
     ban = owner.post(url, {"username": user.username}, format="json")  # upgrades the timeout to a ban
     assert ban.json()["expires_at"] is None and ChatBan.objects.count() == 1
+    banned = client_for(user).post(chat_url(stream), {"content": "hi"}, format="json")
+    assert banned.status_code == 403 and banned.json()["code"] == "banned"
+    assert "until" not in banned.json() and "Retry-After" not in banned
     assert [b["user"]["username"] for b in owner.get(url).json()["results"]] == [user.username]
     assert client_for(other_user).post(url, {"user_id": str(user.pk)}, format="json").status_code == 403
     assert client_for(other_user).delete(f"{url}/{user.pk}").status_code == 403

@@ -196,11 +196,19 @@ async def test_ban_reaches_the_offender_live_and_holds(live_stream, viewer, crea
     socket = await sockets(live_stream, viewer)
     await socket.expect("stream_status")
     await db(chat_ban_create)(stream=live_stream, actor=creator, user=viewer, duration_seconds=600, reason="spam")
+    error = await socket.expect("error", code="timed_out")
+    expires_at = (await db(ChatBan.objects.get)()).expires_at
+    assert "spam" in error["detail"] and error["until"] == expires_at.isoformat().replace("+00:00", "Z")
+    assert error["retry_after"] == 600
+    await socket.send("let me talk")
+    refused = await socket.expect("error", code="timed_out")
+    assert refused["until"] == error["until"] and 590 <= refused["retry_after"] <= 600
+    await db(chat_ban_create)(stream=live_stream, actor=creator, user=viewer)  # now for good
     error = await socket.expect("error", code="banned")
-    assert "spam" in error["detail"] and error["until"]
+    assert "until" not in error and "retry_after" not in error
     await socket.send("let me talk")
     refused = await socket.expect("error", code="banned")
-    assert refused["until"]
+    assert "until" not in refused and "retry_after" not in refused
     assert not await db(ChatMessage.objects.exists)()
 
 
