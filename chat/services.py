@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from chat.emotes import is_emotes_only
 from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from chat.selectors import (
     GLOBAL_TERMS_CACHE_KEY,
@@ -195,8 +196,8 @@ def chat_message_send(
                     f" once they have followed for {minutes} min." if minutes else "."
                 )
                 raise errors.PermissionDenied(detail, code="followers_only")
-        if rules.emote_only and message_type != ChatMessage.Type.EMOTE:
-            raise errors.DomainError("Emote-only mode is on.", code="emote_only")
+        if rules.emote_only and not is_emotes_only(content):
+            raise errors.DomainError("Emote-only mode is on: send emoji and emotes only.", code="emote_only")
         folded = content.casefold()
         for pattern in (_terms_pattern(chat_global_blocked_terms()), _terms_pattern(rules.blocked_terms)):
             if pattern is not None and pattern.search(folded):

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from chat.models import ChatBan, ChatMessage, ChatModerator, MessageReport
+from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from conftest import client_for
 from streams.tests.factories import StreamFactory
 
@@ -284,3 +284,24 @@ def test_turning_chat_off_from_chat_settings_tells_the_room_once(stream, owner, 
     events = [call.args[1] for call in publish.call_args_list]
     assert len(events) == 1
     assert events[0]["type"] == "chat_settings" and events[0]["chat_enabled"] is False and events[0]["slow_mode"] == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "message_type", "accepted"),
+    [
+        ("buy cheap gold now", "emote", False),  # the bypass: any text sent as an "emote"
+        ("buy cheap gold now", "text", False),
+        ("🎉 :fire:", "emote", True),
+        ("🎉 :fire:", "text", True),  # emotes are emotes whatever the client calls them
+        ("gg 🎉", "emote", False),
+        (":free_coins_at_evil:", "emote", False),  # not an emote code of the platform
+    ],
+)
+def test_emote_only_checks_the_content_whatever_the_message_type(auth_client, stream, content, message_type, accepted):
+    ChatSettings.objects.create(stream=stream, emote_only=True)
+    response = auth_client.post(chat_url(stream), {"content": content, "message_type": message_type}, format="json")
+    if accepted:
+        assert response.status_code == 201 and response.json()["message_type"] == message_type
+    else:
+        assert response.status_code == 400 and response.json()["code"] == "emote_only"
+        assert not ChatMessage.objects.exists()

@@ -254,6 +254,8 @@ async def test_emote_only(live_stream, viewer, sockets):
     socket = await sockets(live_stream, viewer)
     await socket.send("words")
     assert (await socket.expect("error"))["code"] == "emote_only"
+    await socket.send("words in disguise", message_type="emote")
+    assert (await socket.expect("error"))["code"] == "emote_only"
     await socket.send("🎉🎉", message_type="emote")
     assert (await socket.expect("chat_message"))["message"]["message_type"] == "emote"
 
