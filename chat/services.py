@@ -42,8 +42,23 @@ from streams.services import stream_update
 MAX_LENGTH = 500
 MAX_MENTIONS = 20
 MAX_TERMS = 200
+
+# What block_links refuses: anything a browser or a reader could take for an address. A host is labels
+# separated by dots (browsers read the ideographic and full-width stops as dots too) ending in an
+# alphabetic top-level label of 2+ letters (or an IDN's xn--); "e.g.", "3.14" and "end. Next" are not.
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_DOT = r"[.\u3002\uff0e\uff61]"
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 LINK_PATTERN = re.compile(
-    r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ng|io|co|ly|gg|tv|me|xyz|info|app|link|biz)\b"
+    "|".join(
+        [
+            r"\b[a-z][a-z0-9+.-]{0,31}://",  # any scheme
+            r"\bwww\.",
+            rf"(?<![\w.-]){_LABEL}(?:{_DOT}{_LABEL})*{_DOT}(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})(?![\w-])",
+            rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\d)",  # an IPv4 address
+        ]
+    ),
+    re.IGNORECASE,
 )
 
 
