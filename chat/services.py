@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -242,33 +242,40 @@ def _require_moderator(*, stream: Stream, actor: User) -> str:
     return role
 
 
+def _message_delete(*, stream_id, message_id, actor: User) -> bool:
+    """Soft-delete a message and tell the room after commit; False if it was gone. Caller holds the transaction."""
+    updated = ChatMessage.objects.filter(pk=message_id, stream_id=stream_id, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), deleted_by=actor
+    )
+    if updated:
+        room_publish_on_commit(stream_id, {"type": "message_deleted", "message_id": str(message_id)})
+    return bool(updated)
+
+
 def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
     """Soft-delete a message (creator, moderators, staff) and tell the room."""
     _require_moderator(stream=stream, actor=actor)
-    with transaction.atomic():
-        updated = ChatMessage.objects.filter(pk=message_id, stream=stream, deleted_at__isnull=True).update(
-            deleted_at=timezone.now(), deleted_by=actor
-        )
-        if not updated:
+    with transaction.atomic(durable=True):
+        if not _message_delete(stream_id=stream.pk, message_id=message_id, actor=actor):
             raise errors.NotFound("No such message.")
-        room_publish_on_commit(stream.pk, {"type": "message_deleted", "message_id": str(message_id)})
 
 
 def chat_moderator_add(*, stream: Stream, actor: User, user: User) -> tuple[ChatModerator, bool]:
-    """The creator (or staff) appoints a moderator; returns (moderator, created)."""
+    """The creator (or staff) appoints a moderator; returns (moderator, created).
+
+    A new moderator's ban here is lifted in the same transaction: never a moderator who is still banned.
+    """
     if actor.pk != stream.creator_id and not actor.is_staff:
         raise errors.PermissionDenied("Only the creator appoints moderators.")
     if user.pk == stream.creator_id:
         raise errors.DomainError("The creator already moderates their stream.", code="invalid_moderator")
-    try:
-        with transaction.atomic():
-            moderator, created = ChatModerator.objects.get_or_create(
-                stream=stream, user=user, defaults={"appointed_by": actor}
-            )
-    except IntegrityError:
-        return ChatModerator.objects.get(stream=stream, user=user), False
-    if created:
-        ChatBan.objects.filter(stream=stream, user=user).delete()
+    with transaction.atomic(durable=True):
+        # get_or_create survives a concurrent appointment (its create runs in a savepoint, then it reads).
+        moderator, created = ChatModerator.objects.get_or_create(
+            stream=stream, user=user, defaults={"appointed_by": actor}
+        )
+        if created:
+            ChatBan.objects.filter(stream=stream, user=user).delete()
     return moderator, created
 
 
@@ -285,6 +292,17 @@ def _send_to_user(user_id, event: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(f"user_{user_id}", {"type": "user.event", "event": event})
 
 
+def _ban_write(*, stream: Stream, actor: User, user: User, expires_at, reason: str) -> ChatBan:
+    """Store the ban (or timeout) and, after commit, tell its user on every socket. Caller holds the transaction."""
+    ban, _ = ChatBan.objects.update_or_create(
+        stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
+    )
+    event = chat_error_event(chat_ban_error(ban, just_now=True))
+    event["stream_id"] = str(stream.pk)
+    transaction.on_commit(lambda: _send_to_user(user.pk, event))
+    return ban
+
+
 def chat_ban_create(
     *, stream: Stream, actor: User, user: User, duration_seconds: int | None = None, reason: str = ""
 ) -> ChatBan:
@@ -297,14 +315,8 @@ def chat_ban_create(
     if duration_seconds is not None and not 1 <= duration_seconds <= 60 * 60 * 24 * 365:
         raise ValidationError({"duration_seconds": ["Between 1 second and a year."]})
     expires_at = timezone.now() + timedelta(seconds=duration_seconds) if duration_seconds else None
-    with transaction.atomic():
-        ban, _ = ChatBan.objects.update_or_create(
-            stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
-        )
-        event = chat_error_event(chat_ban_error(ban, just_now=True))
-        event["stream_id"] = str(stream.pk)
-        transaction.on_commit(lambda: _send_to_user(user.pk, event))
-    return ban
+    with transaction.atomic(durable=True):
+        return _ban_write(stream=stream, actor=actor, user=user, expires_at=expires_at, reason=reason)
 
 
 def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
@@ -313,6 +325,7 @@ def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
         raise errors.NotFound("That user is not banned here.")
 
 
+STREAM_SETTINGS = {"chat_enabled": "allow_chat", "gifts_enabled": "allow_gifts"}
 SETTINGS_FIELDS = {
     "slow_mode": "slow_mode_seconds",
     "followers_only": "followers_only",
@@ -323,27 +336,48 @@ SETTINGS_FIELDS = {
 }
 
 
+def _settings_values(*, rules: ChatSettings, data: dict[str, Any]) -> dict[str, Any]:
+    """The model fields ``data`` changes, validated against ``rules`` (left unchanged); ValidationError names
+    the API's fields."""
+    values: dict[str, Any] = {}
+    for name, field in SETTINGS_FIELDS.items():
+        if name in data:
+            value = data[name]
+            if name == "blocked_terms":
+                if not isinstance(value, list | tuple):
+                    raise ValidationError({"blocked_terms": ["Send a list of terms."]})
+                value = sorted({str(term).strip().casefold() for term in value if str(term).strip()})
+                if len(value) > MAX_TERMS:
+                    raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
+            values[field] = value
+    candidate = ChatSettings(**{f.attname: getattr(rules, f.attname) for f in ChatSettings._meta.concrete_fields})
+    for field, value in values.items():
+        setattr(candidate, field, value)
+    try:
+        candidate.full_clean(exclude=["stream"], validate_unique=False)
+    except ValidationError as exc:
+        api_name = {field: name for name, field in SETTINGS_FIELDS.items()}
+        raise ValidationError(
+            {api_name.get(key, key): messages for key, messages in exc.message_dict.items()}
+        ) from None
+    return values
+
+
 def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -> ChatSettings:
-    """Change the chat rules (creator, moderators, staff) and tell the room the whole new set."""
+    """Change the chat rules (creator, moderators, staff) and tell the room the whole new set, once.
+
+    All or nothing: every value is checked before anything is written, and the stream's switches (chat and
+    gifts on or off) and the rules commit in one transaction.
+    """
     _require_moderator(stream=stream, actor=actor)
-    if "chat_enabled" in data or "gifts_enabled" in data:
-        changes = {}
-        if "chat_enabled" in data:
-            changes["allow_chat"] = data["chat_enabled"]
-        if "gifts_enabled" in data:
-            changes["allow_gifts"] = data["gifts_enabled"]
-        stream = stream_update(stream=stream, data=changes, announce=False)  # one event, below
-    with transaction.atomic():
+    values = _settings_values(rules=chat_settings_of(stream), data=data)
+    stream_changes = {field: data[name] for name, field in STREAM_SETTINGS.items() if name in data}
+    with transaction.atomic(durable=True):
+        if stream_changes:
+            stream = stream_update(stream=stream, data=stream_changes, announce=False)  # one event, below
         rules, _ = ChatSettings.objects.select_for_update().get_or_create(stream=stream)
-        for name, field in SETTINGS_FIELDS.items():
-            if name in data:
-                value = data[name]
-                if name == "blocked_terms":
-                    value = sorted({str(term).strip().casefold() for term in value if str(term).strip()})
-                    if len(value) > MAX_TERMS:
-                        raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
-                setattr(rules, field, value)
-        rules.full_clean(exclude=["stream"])
+        for field, value in values.items():
+            setattr(rules, field, value)
         rules.save()
         room_publish_on_commit(stream.pk, {"type": "chat_settings", **chat_settings_payload(stream, rules)})
     return rules
@@ -374,26 +408,53 @@ def message_report_create(
     return report, created
 
 
+def _reports_close(*, message_ids: list, reviewer: User, status: str) -> None:
+    """Close the open reports of these messages. Caller holds the transaction."""
+    MessageReport.objects.filter(message_id__in=message_ids, status=MessageReport.Status.OPEN).update(
+        status=status, reviewed_by=reviewer, reviewed_at=timezone.now()
+    )
+
+
 def message_report_resolve(
     *, reports: Iterable[MessageReport], reviewer: User, delete_message: bool = False, ban_author: bool = False
 ) -> int:
-    """Staff act on reports: delete the messages, ban their authors, and close the reports."""
-    count = 0
-    for report in reports:
-        message = report.message
-        stream = message.stream
-        if delete_message and message.deleted_at is None:
-            chat_message_delete(stream=stream, message_id=message.pk, actor=reviewer)
-        if ban_author and chat_role(stream=stream, user=message.user) is None:
-            chat_ban_create(stream=stream, actor=reviewer, user=message.user, reason=f"Reported: {report.reason}")
-        actioned = delete_message or ban_author
-        MessageReport.objects.filter(message=message, status=MessageReport.Status.OPEN).update(
-            status=MessageReport.Status.ACTIONED if actioned else MessageReport.Status.DISMISSED,
-            reviewed_by=reviewer,
-            reviewed_at=timezone.now(),
+    """Staff act on reports: delete the messages, ban their authors, and close every open report of them.
+
+    All or nothing, in one transaction: a failure at any step (any report) leaves every message, ban and
+    report as it was, and nobody is told anything. Several reports of one message act on it once; an author
+    is banned once per stream; the creator, moderators and staff are never banned. Returns how many reports
+    were selected.
+    """
+    if not reviewer.is_staff:
+        raise errors.PermissionDenied("Only staff resolve reports.")
+    report_ids = [report.pk for report in reports]
+    status = MessageReport.Status.ACTIONED if delete_message or ban_author else MessageReport.Status.DISMISSED
+    with transaction.atomic(durable=True):
+        reasons: dict[Any, set[str]] = {}
+        for message_id, reason in MessageReport.objects.filter(pk__in=report_ids).values_list("message_id", "reason"):
+            reasons.setdefault(message_id, set()).add(reason)
+        messages = list(
+            ChatMessage.objects.filter(pk__in=list(reasons))
+            .select_related("stream", "user")
+            .select_for_update(of=("self",))
+            .order_by("pk")
         )
-        count += 1
-    return count
+        banned: set[tuple] = set()
+        for message in messages:
+            if delete_message:
+                _message_delete(stream_id=message.stream_id, message_id=message.pk, actor=reviewer)
+            key = (message.stream_id, message.user_id)
+            if ban_author and key not in banned and chat_role(stream=message.stream, user=message.user) is None:
+                banned.add(key)
+                _ban_write(
+                    stream=message.stream,
+                    actor=reviewer,
+                    user=message.user,
+                    expires_at=None,
+                    reason=f"Reported: {', '.join(sorted(reasons[message.pk]))}",
+                )
+        _reports_close(message_ids=[message.pk for message in messages], reviewer=reviewer, status=status)
+    return len(report_ids)
 
 
 def blocked_terms_changed() -> None:

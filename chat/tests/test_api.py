@@ -305,3 +305,23 @@ def test_emote_only_checks_the_content_whatever_the_message_type(auth_client, st
     else:
         assert response.status_code == 400 and response.json()["code"] == "emote_only"
         assert not ChatMessage.objects.exists()
+
+
+def test_admin_resolves_two_reports_of_one_message_at_once(stream, user, other_user):
+    message = say(stream, user, "rude")
+    reports = [
+        MessageReport.objects.create(message=message, reporter=reporter, reason=reason)
+        for reporter, reason in ((other_user, "spam"), (UserFactory(), "hate"))
+    ]
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = staff.post(
+        "/admin/chat/messagereport/",
+        {"action": "delete_message_and_ban_author", "_selected_action": [report.pk for report in reports]},
+        follow=True,
+    )
+    assert response.status_code == 200 and "2 report(s) actioned" in response.content.decode()
+    message.refresh_from_db()
+    assert message.deleted_at is not None
+    assert list(MessageReport.objects.values_list("status", flat=True)) == ["actioned", "actioned"]
+    assert ChatBan.objects.get(stream=stream, user=user).reason == "Reported: hate, spam"

@@ -1,10 +1,14 @@
 """Chat services on their own: the rules of a message, and all-or-nothing writes."""
 
+from unittest import mock
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 
 from accounts.tests.factories import UserFactory
-from chat.models import ChatMessage, ChatSettings
-from chat.services import chat_message_send
+from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
+from chat.services import chat_message_send, chat_moderator_add, chat_settings_update, message_report_resolve
 from livestream import errors
 from streams.tests.factories import StreamFactory
 
@@ -59,3 +63,124 @@ def test_block_links_catches_any_host_and_no_sentence(content, blocked):
         assert chat_message_send(stream_id=stream.pk, user=viewer, content=content).content == content
     ChatSettings.objects.filter(stream=stream).update(block_links=False)
     assert chat_message_send(stream_id=stream.pk, user=UserFactory(), content=content).content == content
+
+
+# --- all or nothing: a service that changes several things fails whole --------------------------------
+
+
+@pytest.fixture
+def stream():
+    return StreamFactory(live=True)
+
+
+def test_chat_settings_are_validated_before_the_stream_changes(stream, django_capture_on_commit_callbacks):
+    with mock.patch("livestream.rooms.room_publish") as publish:
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as refused:
+            chat_settings_update(
+                stream=stream,
+                actor=stream.creator,
+                data={"chat_enabled": False, "gifts_enabled": False, "slow_mode": 10, "followers_min_minutes": -1},
+            )
+    assert "followers_min_minutes" in refused.value.message_dict
+    stream.refresh_from_db()
+    assert stream.allow_chat is True and stream.allow_gifts is True  # chat was left switched off
+    assert not ChatSettings.objects.exists()
+    publish.assert_not_called()
+
+
+def test_chat_settings_write_all_or_nothing(stream, django_capture_on_commit_callbacks):
+    ChatSettings.objects.create(stream=stream, slow_mode_seconds=5)
+    with (
+        mock.patch("livestream.rooms.room_publish") as publish,
+        mock.patch.object(ChatSettings, "save", side_effect=DatabaseError("disk full")),
+    ):
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(DatabaseError):
+            chat_settings_update(stream=stream, actor=stream.creator, data={"chat_enabled": False, "slow_mode": 30})
+    stream.refresh_from_db()
+    assert stream.allow_chat is True
+    assert ChatSettings.objects.get().slow_mode_seconds == 5
+    publish.assert_not_called()
+
+
+def test_a_moderator_is_not_appointed_when_their_ban_cannot_be_lifted(stream):
+    user = UserFactory()
+    ChatBan.objects.create(stream=stream, user=user, reason="spam")
+    with (
+        mock.patch.object(ChatBan.objects, "filter", side_effect=DatabaseError("lost connection")),
+        pytest.raises(DatabaseError),
+    ):
+        chat_moderator_add(stream=stream, actor=stream.creator, user=user)
+    assert not ChatModerator.objects.exists()  # a moderator who is still banned
+    assert ChatBan.objects.filter(stream=stream, user=user).exists()
+    _, created = chat_moderator_add(stream=stream, actor=stream.creator, user=user)
+    assert created and not ChatBan.objects.exists()
+
+
+def fail_on_call(n: int, original):
+    """A stand-in for ``original`` whose ``n``-th call raises a DatabaseError."""
+    calls = []
+
+    def call(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == n:
+            raise DatabaseError("deadlock")
+        return original(*args, **kwargs)
+
+    return call
+
+
+def reported(stream, author, *reasons):
+    message = ChatMessage.objects.create(stream=stream, user=author, content="rude")
+    for reason in reasons:
+        MessageReport.objects.create(message=message, reporter=UserFactory(), reason=reason)
+    return message
+
+
+def test_resolving_two_reports_of_one_message_acts_once(stream, django_capture_on_commit_callbacks):
+    author = UserFactory()
+    message = reported(stream, author, "spam", "harassment")
+    staff = UserFactory(is_staff=True)
+    with mock.patch("livestream.rooms.room_publish") as publish, mock.patch("chat.services._send_to_user") as notice:
+        with django_capture_on_commit_callbacks(execute=True):
+            count = message_report_resolve(
+                reports=MessageReport.objects.all(), reviewer=staff, delete_message=True, ban_author=True
+            )
+    assert count == 2
+    message.refresh_from_db()
+    assert message.deleted_at is not None and message.deleted_by == staff
+    assert set(MessageReport.objects.values_list("status", flat=True)) == {"actioned"}
+    assert ChatBan.objects.get().user == author
+    assert [call.args[1]["type"] for call in publish.call_args_list] == ["message_deleted"]
+    assert notice.call_count == 1
+
+
+@pytest.mark.parametrize("failing", ["ban", "reports"])
+def test_report_resolution_is_all_or_nothing(stream, failing, django_capture_on_commit_callbacks):
+    first = reported(stream, UserFactory(), "spam")
+    second = reported(stream, UserFactory(), "hate")
+    staff = UserFactory(is_staff=True)
+    if failing == "ban":  # the second author's ban, after the first message was deleted and its author banned
+        target = mock.patch.object(
+            ChatBan.objects, "update_or_create", side_effect=fail_on_call(2, ChatBan.objects.update_or_create)
+        )
+    else:  # the last step: closing the reports
+        target = mock.patch("chat.services._reports_close", side_effect=DatabaseError("deadlock"))
+    with mock.patch("livestream.rooms.room_publish") as publish, mock.patch("chat.services._send_to_user") as notice:
+        with django_capture_on_commit_callbacks(execute=True), target, pytest.raises(DatabaseError):
+            message_report_resolve(
+                reports=MessageReport.objects.order_by("pk"), reviewer=staff, delete_message=True, ban_author=True
+            )
+    for message in (first, second):
+        message.refresh_from_db()
+        assert message.deleted_at is None
+    assert set(MessageReport.objects.values_list("status", flat=True)) == {"open"}
+    assert not ChatBan.objects.exists()
+    publish.assert_not_called()
+    notice.assert_not_called()
+
+
+def test_only_staff_resolve_reports(stream):
+    reported(stream, UserFactory(), "spam")
+    with pytest.raises(errors.PermissionDenied):
+        message_report_resolve(reports=MessageReport.objects.all(), reviewer=stream.creator, delete_message=True)
+    assert MessageReport.objects.get().status == "open"
