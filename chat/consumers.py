@@ -41,8 +41,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         room = await database_sync_to_async(chat_room_open)(stream_id=self.stream_id, user=self.user)
         if room is None:
-            await self.close(code=CLOSE_NOT_FOUND)
+            # Accept, then close: a close before accept is an HTTP 403 at the handshake, and a browser
+            # sees only 1006 there (and retries forever); 4404 tells it to stop.
+            await self.accept()
+            await self.close(code=CLOSE_NOT_FOUND, reason="No such stream.")
             return
+        self.stream_id = room["stream_id"]
         self.connection_id = uuid.uuid4().hex
         self.presence = PresenceTracker.current()
         limit = room["max_viewers"]

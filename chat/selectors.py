@@ -1,5 +1,6 @@
 """Reads for chat: history, who may moderate, the rules in force."""
 
+import uuid
 from datetime import UTC, datetime
 
 from django.core.cache import cache
@@ -113,13 +114,22 @@ def chat_message_payload(message: ChatMessage, badges: list[str] | None = None) 
 
 
 def chat_room_open(*, stream_id, user) -> dict | None:
-    """What a socket needs to join a stream's room, or None if the user may not see it."""
+    """What a socket needs to join a stream's room, or None if there is no such stream the user may see.
+
+    ``stream_id`` is as the client spelt it (any text); ``stream_id`` in the answer is the canonical
+    spelling, the room's name.
+    """
     from streams.selectors import stream_visible_q
 
+    try:
+        stream_id = uuid.UUID(str(stream_id))
+    except ValueError:
+        return None
     stream = Stream.objects.select_related("chat_settings").filter(stream_visible_q(user), pk=stream_id).first()
     if stream is None:
         return None
     return {
+        "stream_id": str(stream.pk),
         "status": stream.status,
         "max_viewers": stream.max_viewers,
         "role": chat_role(stream=stream, user=user),

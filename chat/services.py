@@ -5,6 +5,7 @@ slow mode) is checked here, so a message sent over the socket and one POSTed
 over REST meet exactly the same rules. Broadcasts run after commit.
 """
 
+import math
 import re
 import time
 import uuid
@@ -15,10 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from chat.emotes import is_emotes_only
 from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from chat.selectors import (
     GLOBAL_TERMS_CACHE_KEY,
@@ -38,14 +40,58 @@ from streams.services import stream_update
 MAX_LENGTH = 500
 MAX_MENTIONS = 20
 MAX_TERMS = 200
+
+# What block_links refuses: anything a browser or a reader could take for an address. A host is labels
+# separated by dots (browsers read the ideographic and full-width stops as dots too) ending in an
+# alphabetic top-level label of 2+ letters (or an IDN's xn--); "e.g.", "3.14" and "end. Next" are not.
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_DOT = r"[.\u3002\uff0e\uff61]"
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 LINK_PATTERN = re.compile(
-    r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ng|io|co|ly|gg|tv|me|xyz|info|app|link|biz)\b"
+    "|".join(
+        [
+            r"\b[a-z][a-z0-9+.-]{0,31}://",  # any scheme
+            r"\bwww\.",
+            rf"(?<![\w.-]){_LABEL}(?:{_DOT}{_LABEL})*{_DOT}(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})(?![\w-])",
+            rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\d)",  # an IPv4 address
+        ]
+    ),
+    re.IGNORECASE,
 )
 
 
 def chat_error_event(exc: errors.DomainError) -> dict[str, Any]:
     """The `error` event a WebSocket client gets for a refusal."""
     return {"type": "error", **exc.as_dict()}
+
+
+def _duration(seconds: float) -> str:
+    """A wait in words, rounded up: "45 s", "10 min", "3 h", "2 days"."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if (minutes := math.ceil(seconds / 60)) < 60:
+        return f"{minutes} min"
+    if (hours := math.ceil(seconds / 3600)) < 24:
+        return f"{hours} h"
+    days = math.ceil(seconds / 86400)
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def chat_ban_error(ban: ChatBan, *, just_now: bool = False) -> errors.PermissionDenied:
+    """What a ban tells its user: ``banned`` (for good), or ``timed_out`` with ``until`` and ``retry_after``.
+
+    ``just_now``: the words for the moment it is imposed (the event on the user's sockets).
+    """
+    reason = f" Reason: {ban.reason}" if ban.reason else ""
+    if ban.expires_at is None:
+        words = "You have been banned from this chat." if just_now else "You are banned from this chat."
+        return errors.PermissionDenied(words + reason, code="banned")
+    remaining = (ban.expires_at - timezone.now()).total_seconds()
+    words = "You have been timed out in this chat" if just_now else "You are timed out in this chat"
+    return errors.PermissionDenied(
+        f"{words} for {_duration(remaining)}.{reason}", code="timed_out", until=ban.expires_at, retry_after=remaining
+    )
 
 
 def _badges(role: str | None) -> list[str]:
@@ -154,11 +200,7 @@ def chat_message_send(
     if role is None:
         ban = chat_active_ban(stream=stream, user=user)
         if ban is not None:
-            raise errors.PermissionDenied(
-                "You are banned from this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
-                code="banned",
-                until=ban.expires_at,
-            )
+            raise chat_ban_error(ban)
         if rules.followers_only:
             cutoff = timezone.now() - timedelta(minutes=rules.followers_min_minutes)
             if not Follow.objects.filter(follower=user, creator_id=stream.creator_id, created_at__lte=cutoff).exists():
@@ -167,8 +209,8 @@ def chat_message_send(
                     f" once they have followed for {minutes} min." if minutes else "."
                 )
                 raise errors.PermissionDenied(detail, code="followers_only")
-        if rules.emote_only and message_type != ChatMessage.Type.EMOTE:
-            raise errors.DomainError("Emote-only mode is on.", code="emote_only")
+        if rules.emote_only and not is_emotes_only(content):
+            raise errors.DomainError("Emote-only mode is on: send emoji and emotes only.", code="emote_only")
         folded = content.casefold()
         for pattern in (_terms_pattern(chat_global_blocked_terms()), _terms_pattern(rules.blocked_terms)):
             if pattern is not None and pattern.search(folded):
@@ -198,33 +240,40 @@ def _require_moderator(*, stream: Stream, actor: User) -> str:
     return role
 
 
+def _message_delete(*, stream_id, message_id, actor: User) -> bool:
+    """Soft-delete a message and tell the room after commit; False if it was gone. Caller holds the transaction."""
+    updated = ChatMessage.objects.filter(pk=message_id, stream_id=stream_id, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), deleted_by=actor
+    )
+    if updated:
+        send_event_on_commit({"type": "message_deleted", "message_id": str(message_id)}, room=stream_id)
+    return bool(updated)
+
+
 def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
     """Soft-delete a message (creator, moderators, staff) and tell the room."""
     _require_moderator(stream=stream, actor=actor)
-    with transaction.atomic():
-        updated = ChatMessage.objects.filter(pk=message_id, stream=stream, deleted_at__isnull=True).update(
-            deleted_at=timezone.now(), deleted_by=actor
-        )
-        if not updated:
+    with transaction.atomic(durable=True):
+        if not _message_delete(stream_id=stream.pk, message_id=message_id, actor=actor):
             raise errors.NotFound("No such message.")
-        send_event_on_commit({"type": "message_deleted", "message_id": str(message_id)}, room=stream.pk)
 
 
 def chat_moderator_add(*, stream: Stream, actor: User, user: User) -> tuple[ChatModerator, bool]:
-    """The creator (or staff) appoints a moderator; returns (moderator, created)."""
+    """The creator (or staff) appoints a moderator; returns (moderator, created).
+
+    A new moderator's ban here is lifted in the same transaction: never a moderator who is still banned.
+    """
     if actor.pk != stream.creator_id and not actor.is_staff:
         raise errors.PermissionDenied("Only the creator appoints moderators.")
     if user.pk == stream.creator_id:
         raise errors.DomainError("The creator already moderates their stream.", code="invalid_moderator")
-    try:
-        with transaction.atomic():
-            moderator, created = ChatModerator.objects.get_or_create(
-                stream=stream, user=user, defaults={"appointed_by": actor}
-            )
-    except IntegrityError:
-        return ChatModerator.objects.get(stream=stream, user=user), False
-    if created:
-        ChatBan.objects.filter(stream=stream, user=user).delete()
+    with transaction.atomic(durable=True):
+        # get_or_create survives a concurrent appointment (its create runs in a savepoint, then it reads).
+        moderator, created = ChatModerator.objects.get_or_create(
+            stream=stream, user=user, defaults={"appointed_by": actor}
+        )
+        if created:
+            ChatBan.objects.filter(stream=stream, user=user).delete()
     return moderator, created
 
 
@@ -233,6 +282,17 @@ def chat_moderator_remove(*, stream: Stream, actor: User, user: User) -> None:
         raise errors.PermissionDenied("Only the creator removes moderators.")
     if not ChatModerator.objects.filter(stream=stream, user=user).delete()[0]:
         raise errors.NotFound("That user is not a moderator here.")
+
+
+def _ban_write(*, stream: Stream, actor: User, user: User, expires_at, reason: str) -> ChatBan:
+    """Store the ban (or timeout) and, after commit, tell its user on every socket. Caller holds the transaction."""
+    ban, _ = ChatBan.objects.update_or_create(
+        stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
+    )
+    event = chat_error_event(chat_ban_error(ban, just_now=True))
+    event["stream_id"] = str(stream.pk)
+    send_event_on_commit(event, users=[user.pk])
+    return ban
 
 
 def chat_ban_create(
@@ -247,21 +307,8 @@ def chat_ban_create(
     if duration_seconds is not None and not 1 <= duration_seconds <= 60 * 60 * 24 * 365:
         raise ValidationError({"duration_seconds": ["Between 1 second and a year."]})
     expires_at = timezone.now() + timedelta(seconds=duration_seconds) if duration_seconds else None
-    with transaction.atomic():
-        ban, _ = ChatBan.objects.update_or_create(
-            stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
-        )
-        kind = "timed out" if expires_at else "banned"
-        event = chat_error_event(
-            errors.PermissionDenied(
-                f"You have been {kind} in this chat." + (f" Reason: {ban.reason}" if ban.reason else ""),
-                code="banned",
-                until=expires_at,
-            )
-        )
-        event["stream_id"] = str(stream.pk)
-        send_event_on_commit(event, users=[user.pk])
-    return ban
+    with transaction.atomic(durable=True):
+        return _ban_write(stream=stream, actor=actor, user=user, expires_at=expires_at, reason=reason)
 
 
 def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
@@ -270,6 +317,7 @@ def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
         raise errors.NotFound("That user is not banned here.")
 
 
+STREAM_SETTINGS = {"chat_enabled": "allow_chat", "gifts_enabled": "allow_gifts"}
 SETTINGS_FIELDS = {
     "slow_mode": "slow_mode_seconds",
     "followers_only": "followers_only",
@@ -280,68 +328,125 @@ SETTINGS_FIELDS = {
 }
 
 
+def _settings_values(*, rules: ChatSettings, data: dict[str, Any]) -> dict[str, Any]:
+    """The model fields ``data`` changes, validated against ``rules`` (left unchanged); ValidationError names
+    the API's fields."""
+    values: dict[str, Any] = {}
+    for name, field in SETTINGS_FIELDS.items():
+        if name in data:
+            value = data[name]
+            if name == "blocked_terms":
+                if not isinstance(value, list | tuple):
+                    raise ValidationError({"blocked_terms": ["Send a list of terms."]})
+                value = sorted({str(term).strip().casefold() for term in value if str(term).strip()})
+                if len(value) > MAX_TERMS:
+                    raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
+            values[field] = value
+    candidate = ChatSettings(**{f.attname: getattr(rules, f.attname) for f in ChatSettings._meta.concrete_fields})
+    for field, value in values.items():
+        setattr(candidate, field, value)
+    try:
+        candidate.full_clean(exclude=["stream"], validate_unique=False)
+    except ValidationError as exc:
+        api_name = {field: name for name, field in SETTINGS_FIELDS.items()}
+        raise ValidationError(
+            {api_name.get(key, key): messages for key, messages in exc.message_dict.items()}
+        ) from None
+    return values
+
+
 def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -> ChatSettings:
-    """Change the chat rules (creator, moderators, staff) and tell the room the whole new set."""
+    """Change the chat rules (creator, moderators, staff) and tell the room the whole new set, once.
+
+    All or nothing: every value is checked before anything is written, and the stream's switches (chat and
+    gifts on or off) and the rules commit in one transaction.
+    """
     _require_moderator(stream=stream, actor=actor)
-    if "chat_enabled" in data or "gifts_enabled" in data:
-        changes = {}
-        if "chat_enabled" in data:
-            changes["allow_chat"] = data["chat_enabled"]
-        if "gifts_enabled" in data:
-            changes["allow_gifts"] = data["gifts_enabled"]
-        stream = stream_update(stream=stream, data=changes, announce=False)  # one event, below
-    with transaction.atomic():
+    values = _settings_values(rules=chat_settings_of(stream), data=data)
+    stream_changes = {field: data[name] for name, field in STREAM_SETTINGS.items() if name in data}
+    with transaction.atomic(durable=True):
+        if stream_changes:
+            stream = stream_update(stream=stream, data=stream_changes, announce=False)  # one event, below
         rules, _ = ChatSettings.objects.select_for_update().get_or_create(stream=stream)
-        for name, field in SETTINGS_FIELDS.items():
-            if name in data:
-                value = data[name]
-                if name == "blocked_terms":
-                    value = sorted({str(term).strip().casefold() for term in value if str(term).strip()})
-                    if len(value) > MAX_TERMS:
-                        raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
-                setattr(rules, field, value)
-        rules.full_clean(exclude=["stream"])
+        for field, value in values.items():
+            setattr(rules, field, value)
         rules.save()
         send_event_on_commit({"type": "chat_settings", **chat_settings_payload(stream, rules)}, room=stream.pk)
     return rules
 
 
-def message_report_create(*, message: ChatMessage, reporter: User, reason: str, details: str = "") -> MessageReport:
-    """Queue a message for staff review; reporting the same message twice changes nothing."""
+def message_report_create(
+    *, message: ChatMessage, reporter: User, reason: str, details: str = ""
+) -> tuple[MessageReport, bool]:
+    """Queue a message for staff review; returns (report, created).
+
+    One report per reporter and message: the same report sent again (same reason) returns the first one
+    unchanged; another reason is a Conflict (``already_reported``), never merged silently.
+    """
     if reason not in MessageReport.Reason.values:
         raise ValidationError({"reason": [f"Use one of {', '.join(MessageReport.Reason.values)}."]})
     if message.user_id == reporter.pk:
         raise errors.DomainError("You cannot report your own message.", code="invalid_report")
-    try:
-        with transaction.atomic():
-            report, _ = MessageReport.objects.get_or_create(
-                message=message, reporter=reporter, defaults={"reason": reason, "details": details.strip()}
-            )
-    except IntegrityError:
-        report = MessageReport.objects.get(message=message, reporter=reporter)
-    return report
+    with transaction.atomic(durable=True):
+        # get_or_create survives a concurrent duplicate (its create runs in a savepoint, then it reads).
+        report, created = MessageReport.objects.get_or_create(
+            message=message, reporter=reporter, defaults={"reason": reason, "details": details.strip()}
+        )
+    if not created and report.reason != reason:
+        raise errors.Conflict(
+            f"You already reported this message (as {report.reason}); a report cannot be changed.",
+            code="already_reported",
+        )
+    return report, created
+
+
+def _reports_close(*, message_ids: list, reviewer: User, status: str) -> None:
+    """Close the open reports of these messages. Caller holds the transaction."""
+    MessageReport.objects.filter(message_id__in=message_ids, status=MessageReport.Status.OPEN).update(
+        status=status, reviewed_by=reviewer, reviewed_at=timezone.now()
+    )
 
 
 def message_report_resolve(
     *, reports: Iterable[MessageReport], reviewer: User, delete_message: bool = False, ban_author: bool = False
 ) -> int:
-    """Staff act on reports: delete the messages, ban their authors, and close the reports."""
-    count = 0
-    for report in reports:
-        message = report.message
-        stream = message.stream
-        if delete_message and message.deleted_at is None:
-            chat_message_delete(stream=stream, message_id=message.pk, actor=reviewer)
-        if ban_author and chat_role(stream=stream, user=message.user) is None:
-            chat_ban_create(stream=stream, actor=reviewer, user=message.user, reason=f"Reported: {report.reason}")
-        actioned = delete_message or ban_author
-        MessageReport.objects.filter(message=message, status=MessageReport.Status.OPEN).update(
-            status=MessageReport.Status.ACTIONED if actioned else MessageReport.Status.DISMISSED,
-            reviewed_by=reviewer,
-            reviewed_at=timezone.now(),
+    """Staff act on reports: delete the messages, ban their authors, and close every open report of them.
+
+    All or nothing, in one transaction: a failure at any step (any report) leaves every message, ban and
+    report as it was, and nobody is told anything. Several reports of one message act on it once; an author
+    is banned once per stream; the creator, moderators and staff are never banned. Returns how many reports
+    were selected.
+    """
+    if not reviewer.is_staff:
+        raise errors.PermissionDenied("Only staff resolve reports.")
+    report_ids = [report.pk for report in reports]
+    status = MessageReport.Status.ACTIONED if delete_message or ban_author else MessageReport.Status.DISMISSED
+    with transaction.atomic(durable=True):
+        reasons: dict[Any, set[str]] = {}
+        for message_id, reason in MessageReport.objects.filter(pk__in=report_ids).values_list("message_id", "reason"):
+            reasons.setdefault(message_id, set()).add(reason)
+        messages = list(
+            ChatMessage.objects.filter(pk__in=list(reasons))
+            .select_related("stream", "user")
+            .select_for_update(of=("self",))
+            .order_by("pk")
         )
-        count += 1
-    return count
+        banned: set[tuple] = set()
+        for message in messages:
+            if delete_message:
+                _message_delete(stream_id=message.stream_id, message_id=message.pk, actor=reviewer)
+            key = (message.stream_id, message.user_id)
+            if ban_author and key not in banned and chat_role(stream=message.stream, user=message.user) is None:
+                banned.add(key)
+                _ban_write(
+                    stream=message.stream,
+                    actor=reviewer,
+                    user=message.user,
+                    expires_at=None,
+                    reason=f"Reported: {', '.join(sorted(reasons[message.pk]))}",
+                )
+        _reports_close(message_ids=[message.pk for message in messages], reviewer=reviewer, status=status)
+    return len(report_ids)
 
 
 def blocked_terms_changed() -> None:

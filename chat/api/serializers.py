@@ -99,3 +99,11 @@ class ChatSettingsSerializer(serializers.Serializer):
 class ReportInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=MessageReport.Reason.choices)
     details = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class ReportSerializer(serializers.Serializer):
+    """A report as its reporter sees it."""
+
+    id = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=MessageReport.Reason.choices)
+    status = serializers.ChoiceField(choices=MessageReport.Status.choices)

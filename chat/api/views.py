@@ -14,6 +14,7 @@ from chat.api.serializers import (
     HistoryQuerySerializer,
     ModeratorSerializer,
     ReportInputSerializer,
+    ReportSerializer,
     UserRefSerializer,
 )
 from chat.selectors import (
@@ -92,14 +93,16 @@ class ChatMessageView(StreamScopedView):
 class ChatReportView(StreamScopedView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ReportInputSerializer, responses={201: None})
+    @extend_schema(request=ReportInputSerializer, responses={201: ReportSerializer, 200: ReportSerializer})
     def post(self, request, stream_id, message_id):
         stream = self.stream(request, stream_id)
         message = chat_message_get(stream=stream, message_id=message_id)
         serializer = ReportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = message_report_create(message=message, reporter=request.user, **serializer.validated_data)
-        return Response({"id": report.pk, "status": report.status}, status=status.HTTP_201_CREATED)
+        report, created = message_report_create(message=message, reporter=request.user, **serializer.validated_data)
+        return Response(
+            ReportSerializer(report).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class ChatSettingsView(StreamScopedView):

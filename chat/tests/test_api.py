@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from chat.models import ChatBan, ChatMessage, ChatModerator, MessageReport
+from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from conftest import client_for
 from streams.tests.factories import StreamFactory
 
@@ -159,9 +159,18 @@ def test_bans_and_timeouts(stream, owner, user, other_user):
     url = f"/api/v1/streams/{stream.pk}/bans"
     timeout = owner.post(url, {"user_id": str(user.pk), "duration_seconds": 300, "reason": "spam"}, format="json")
     assert timeout.status_code == 201 and timeout.json()["expires_at"] and timeout.json()["reason"] == "spam"
-    assert client_for(user).post(chat_url(stream), {"content": "hi"}, format="json").json()["code"] == "banned"
+    timed_out = client_for(user).post(chat_url(stream), {"content": "hi"}, format="json")
+    assert timed_out.status_code == 403 and timed_out.json()["code"] == "timed_out"
+    until = timezone.datetime.fromisoformat(timed_out.json()["until"])
+    assert until == ChatBan.objects.get().expires_at
+    assert 290 <= int(timed_out["Retry-After"]) <= 300 and timed_out.json()["retry_after"] == int(
+        timed_out["Retry-After"]
+    )
     ban = owner.post(url, {"username": user.username}, format="json")  # upgrades the timeout to a ban
     assert ban.json()["expires_at"] is None and ChatBan.objects.count() == 1
+    banned = client_for(user).post(chat_url(stream), {"content": "hi"}, format="json")
+    assert banned.status_code == 403 and banned.json()["code"] == "banned"
+    assert "until" not in banned.json() and "Retry-After" not in banned
     assert [b["user"]["username"] for b in owner.get(url).json()["results"]] == [user.username]
     assert client_for(other_user).post(url, {"user_id": str(user.pk)}, format="json").status_code == 403
     assert client_for(other_user).delete(f"{url}/{user.pk}").status_code == 403
@@ -207,9 +216,15 @@ def test_reports_go_to_the_queue_once(stream, user, other_user):
     message = say(stream, user, "rude")
     url = chat_url(stream, f"/{message.pk}/report")
     reporter = client_for(other_user)
-    assert reporter.post(url, {"reason": "harassment", "details": "insult"}, format="json").status_code == 201
-    assert reporter.post(url, {"reason": "spam"}, format="json").status_code == 201
-    assert MessageReport.objects.count() == 1
+    first = reporter.post(url, {"reason": "harassment", "details": "insult"}, format="json")
+    assert first.status_code == 201 and first.json()["status"] == "open"
+    again = reporter.post(url, {"reason": "harassment"}, format="json")  # a retry: the same report
+    assert again.status_code == 200 and again.json() == first.json()
+    other_reason = reporter.post(url, {"reason": "spam"}, format="json")  # not merged silently
+    assert other_reason.status_code == 409 and other_reason.json()["code"] == "already_reported"
+    assert "harassment" in other_reason.json()["detail"]
+    report = MessageReport.objects.get()
+    assert (report.reason, report.details) == ("harassment", "insult")
     assert reporter.post(url, {"reason": "because"}, format="json").status_code == 400
     assert client_for(user).post(url, {"reason": "spam"}, format="json").json()["code"] == "invalid_report"
     assert (
@@ -266,3 +281,44 @@ def test_turning_chat_off_from_chat_settings_tells_the_room_once(
     events = [event for _room, event in room_events]
     assert len(events) == 1
     assert events[0]["type"] == "chat_settings" and events[0]["chat_enabled"] is False and events[0]["slow_mode"] == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "message_type", "accepted"),
+    [
+        ("buy cheap gold now", "emote", False),  # the bypass: any text sent as an "emote"
+        ("buy cheap gold now", "text", False),
+        ("🎉 :fire:", "emote", True),
+        ("🎉 :fire:", "text", True),  # emotes are emotes whatever the client calls them
+        ("gg 🎉", "emote", False),
+        (":free_coins_at_evil:", "emote", False),  # not an emote code of the platform
+    ],
+)
+def test_emote_only_checks_the_content_whatever_the_message_type(auth_client, stream, content, message_type, accepted):
+    ChatSettings.objects.create(stream=stream, emote_only=True)
+    response = auth_client.post(chat_url(stream), {"content": content, "message_type": message_type}, format="json")
+    if accepted:
+        assert response.status_code == 201 and response.json()["message_type"] == message_type
+    else:
+        assert response.status_code == 400 and response.json()["code"] == "emote_only"
+        assert not ChatMessage.objects.exists()
+
+
+def test_admin_resolves_two_reports_of_one_message_at_once(stream, user, other_user):
+    message = say(stream, user, "rude")
+    reports = [
+        MessageReport.objects.create(message=message, reporter=reporter, reason=reason)
+        for reporter, reason in ((other_user, "spam"), (UserFactory(), "hate"))
+    ]
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = staff.post(
+        "/admin/chat/messagereport/",
+        {"action": "delete_message_and_ban_author", "_selected_action": [report.pk for report in reports]},
+        follow=True,
+    )
+    assert response.status_code == 200 and "2 report(s) actioned" in response.content.decode()
+    message.refresh_from_db()
+    assert message.deleted_at is not None
+    assert list(MessageReport.objects.values_list("status", flat=True)) == ["actioned", "actioned"]
+    assert ChatBan.objects.get(stream=stream, user=user).reason == "Reported: hate, spam"

@@ -66,3 +66,30 @@ def test_a_message_crosses_processes_and_a_delete_reaches_both(two_daphnes):  # 
                 await ws.close()
 
     asyncio.run(scenario())
+
+
+def test_a_real_server_closes_a_socket_to_an_unknown_or_private_stream_with_4404(two_daphnes):  # noqa: F811
+    """Over a real ASGI server: the handshake succeeds (not an HTTP 403) and the close code is 4404."""
+    creator = UserFactory()
+    private = StreamFactory(creator=creator, live=True, visibility="private")
+    token = Token.objects.create(user=creator).key
+    server = two_daphnes[0]
+
+    async def close_code(path: str) -> int:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(f"ws://{server}{path}")  # raises WSServerHandshakeError on a 403
+            message = await ws.receive(timeout=10)
+            assert message.type == aiohttp.WSMsgType.CLOSE, message
+            await ws.close()
+            return message.data  # daphne drops the close reason; uvicorn sends it
+
+    async def scenario():
+        for stream_id in ("00000000-0000-0000-0000-000000000000", "not-a-uuid", private.pk):
+            assert await close_code(f"/api/v1/streams/{stream_id}/chat") == 4404, stream_id
+        owner = f"/api/v1/streams/{private.pk}/chat?token={token}"
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(f"ws://{server}{owner}")
+            assert (await next_event(ws, "stream_status"))["status"] == "live"
+            await ws.close()
+
+    asyncio.run(scenario())

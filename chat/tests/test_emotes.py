@@ -1,0 +1,62 @@
+"""What emote-only mode lets through: emoji and known :name: codes, nothing else."""
+
+import pytest
+
+from chat.emotes import emote_codes, is_emotes_only
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "🎉",
+        "🎉🎉 🔥",
+        "👍🏽",  # skin tone
+        "👩🏾‍💻",  # ZWJ sequence with a skin tone
+        "👨‍👩‍👧‍👦",
+        "❤️",  # text-default symbol with the emoji selector
+        "❤️‍🔥",
+        "🇳🇬",  # flag
+        "🏴󠁧󠁢󠁳󠁣󠁴󠁿",  # tag sequence (Scotland)
+        "1️⃣ #️⃣",  # keycaps
+        "☀ ⭐ ✅",
+        "🫶",
+        ":fire:",
+        ":FIRE: :+1: :100:",
+        " :clap: 👏 \n🙌 ",
+    ],
+)
+def test_emotes_only(content):
+    assert is_emotes_only(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "   ",
+        "buy gold at evil.example",
+        "hi 👋",
+        "👋 hi",
+        "🎉!",
+        ":notanemote:",
+        ":fire: and more",
+        "::",
+        ":fire",
+        "1",
+        "#",
+        "🇳",  # a lone regional indicator spells a letter
+        "🇭 🇮",
+        "❶❷❸",  # digits in disguise
+        "ⓗⓘ",  # letters in disguise
+        "Ẹ kú",
+        "😀\u200b",  # an invisible character is still not an emote
+    ],
+)
+def test_not_emotes_only(content):
+    assert not is_emotes_only(content)
+
+
+def test_the_emote_set_is_one_extensible_place(monkeypatch):
+    assert "fire" in emote_codes()
+    monkeypatch.setattr("chat.emotes.emote_codes", lambda: frozenset({"jollof"}))
+    assert is_emotes_only(":jollof:") and not is_emotes_only(":fire:")
