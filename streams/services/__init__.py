@@ -92,6 +92,28 @@ def _check_scheduled_start(value: datetime | None) -> None:
         raise ValidationError({"scheduled_start_time": ["The scheduled start must be in the future."]})
 
 
+def _check_price(*, is_premium: bool, price_coins: int | None, price_sent: bool) -> None:
+    """A premium stream has a price of at least one coin; a free one has none (say so before the database does)."""
+    if is_premium and (price_coins is None or price_coins < 1):
+        raise ValidationError(
+            {
+                "price_coins": ValidationError(
+                    "A premium stream needs a price: set price_coins to what a viewer pays, at least 1 coin.",
+                    code="price_required",
+                )
+            }
+        )
+    if not is_premium and price_sent and price_coins is not None:
+        raise ValidationError(
+            {
+                "price_coins": ValidationError(
+                    "Only a premium stream has a price: set is_premium to true as well, or leave price_coins out.",
+                    code="price_without_premium",
+                )
+            }
+        )
+
+
 @transaction.atomic
 def stream_create(
     *,
@@ -111,6 +133,7 @@ def stream_create(
 ) -> Stream:
     """Create a scheduled stream with a fresh secret stream key."""
     _check_scheduled_start(scheduled_start_time)
+    _check_price(is_premium=is_premium, price_coins=price_coins, price_sent=True)
     stream = Stream(
         creator=creator,
         title=title.strip(),
@@ -135,6 +158,8 @@ def stream_create(
 
 # Stream fields a live room is told about, under their chat_settings names.
 ROOM_SETTINGS = {"allow_chat": "chat_enabled", "allow_gifts": "gifts_enabled"}
+# Stream fields viewers see; a change is announced to the room as a stream_updated event.
+ROOM_STREAM_FIELDS = ("title", "description", "category", "visibility", "is_premium", "price_coins", "latency_mode")
 
 _UPDATABLE = {
     "title",
@@ -152,35 +177,53 @@ _UPDATABLE = {
 _FIXED_WHILE_PUBLISHING = {"is_premium", "latency_mode"}
 
 
-def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True) -> Stream:
-    """Change a stream's metadata; ``category`` is a slug and ``tags`` a list of names.
+def stream_update_validate(*, stream: Stream, data: dict[str, Any]) -> None:
+    """Refuse a change ``stream_update`` would refuse for the stream as it is now; writes nothing.
 
-    Settings a live room cares about (chat and gifts switched on or off) are
-    announced to it after commit, unless the caller (chat's own settings
-    service) announces the whole set itself.
+    The admin's change form asks this to show a refusal beside its field; ``stream_update`` asks it again
+    under the row lock. Raises ValidationError (by field) or Conflict.
     """
     unknown = set(data) - _UPDATABLE - {"category", "tags"}
     if unknown:
         raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    if "scheduled_start_time" in data and data["scheduled_start_time"] != stream.scheduled_start_time:
+        if stream.status != Stream.Status.SCHEDULED:
+            raise ValidationError({"scheduled_start_time": ["Only a scheduled stream can be rescheduled."]})
+        _check_scheduled_start(data["scheduled_start_time"])
+    if stream.publisher_client_id:
+        changing = sorted(f for f in _FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
+        if changing:
+            raise Conflict(
+                "Stop the broadcast to change " + " or ".join(changing) + ": it decides how the video is served.",
+                code="stream_publishing",
+            )
+    _check_price(
+        is_premium=data.get("is_premium", stream.is_premium),
+        price_coins=data["price_coins"] if "price_coins" in data else stream.price_coins,
+        price_sent="price_coins" in data,
+    )
+
+
+def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True) -> Stream:
+    """Change a stream's metadata; ``category`` is a slug and ``tags`` a list of names.
+
+    All or nothing, under the stream's row lock. A free stream keeps no price. The room hears what its
+    viewers see change (``stream_updated``: title, visibility, premium and price, ...) after commit, and
+    the settings it cares about (chat and gifts switched on or off, ``chat_settings``) unless the caller
+    (chat's own settings service) announces the whole set itself.
+    """
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
-        if "scheduled_start_time" in data and data["scheduled_start_time"] != stream.scheduled_start_time:
-            if stream.status != Stream.Status.SCHEDULED:
-                raise ValidationError({"scheduled_start_time": ["Only a scheduled stream can be rescheduled."]})
-            _check_scheduled_start(data["scheduled_start_time"])
-        if stream.publisher_client_id:
-            changing = sorted(f for f in _FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
-            if changing:
-                raise Conflict(
-                    "Stop the broadcast to change " + " or ".join(changing) + ": it decides how the video is served.",
-                    code="stream_publishing",
-                )
+        stream_update_validate(stream=stream, data=data)
+        before = {field: _room_value(stream, field) for field in ROOM_STREAM_FIELDS}
         room_changes = {}
         for field in _UPDATABLE & set(data):
             value = data[field].strip() if field in {"title", "description"} else data[field]
             if field in ROOM_SETTINGS and getattr(stream, field) != value:
                 room_changes[ROOM_SETTINGS[field]] = value
             setattr(stream, field, value)
+        if not stream.is_premium:
+            stream.price_coins = None
         if "category" in data:
             stream.category = _category_by_slug(data["category"])
         stream.full_clean(exclude=["thumbnail", "stream_key"])
@@ -190,7 +233,16 @@ def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True
         if announce and room_changes and stream.status == Stream.Status.LIVE:
             # Viewers merge chat_settings keys into what they have (chat sends the full set).
             room_publish_on_commit(stream.pk, {"type": "chat_settings", **room_changes})
+        seen = {field: _room_value(stream, field) for field in ROOM_STREAM_FIELDS}
+        changed = {field: value for field, value in seen.items() if value != before[field]}
+        if changed and stream.status != Stream.Status.ENDED:
+            # E.g. a live stream made private: its viewers learn why the picture is about to go.
+            room_publish_on_commit(stream.pk, {"type": "stream_updated", **changed})
     return stream
+
+
+def _room_value(stream: Stream, field: str) -> Any:
+    return stream.category.slug if field == "category" and stream.category_id else getattr(stream, field)
 
 
 def stream_start(*, stream: Stream) -> Stream:
