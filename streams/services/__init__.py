@@ -389,8 +389,10 @@ def creator_profile_update(
     if "social_links" in data:
         profile.social_links = _clean_social_links(data["social_links"])
     # Process images before the transaction: Pillow work holds no locks.
-    avatar_file = image_process(avatar, size=AVATAR_SIZE, crop=True) if avatar else None
-    banner_file = image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100)) if banner else None
+    avatar_file = image_process(avatar, size=AVATAR_SIZE, crop=True, field="avatar") if avatar else None
+    banner_file = (
+        image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100), field="banner") if banner else None
+    )
     profile.full_clean(exclude=["user", "avatar", "banner"])
     old_files = []
     # Files first (object storage is a network call), then the rows in one short transaction.
