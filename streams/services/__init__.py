@@ -20,6 +20,7 @@ from accounts.models import User
 from livestream.errors import Conflict, DomainError, InvalidTransition
 from livestream.images import image_process
 from livestream.rooms import room_publish_on_commit
+from livestream.text import with_article
 from streams.models import (
     Category,
     CreatorProfile,
@@ -250,7 +251,7 @@ def stream_start(*, stream: Stream) -> Stream:
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status != Stream.Status.SCHEDULED:
-            raise InvalidTransition(f"A {stream.status} stream cannot be started.")
+            raise InvalidTransition(f"{with_article(stream.status).capitalize()} stream cannot be started.")
         stream.status = Stream.Status.LIVE
         stream.started_at = timezone.now()
         stream.save(update_fields=["status", "started_at", "updated_at"])
@@ -266,7 +267,7 @@ def stream_stop(*, stream: Stream) -> Stream:
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status != Stream.Status.LIVE:
-            raise InvalidTransition(f"A {stream.status} stream cannot be stopped.")
+            raise InvalidTransition(f"{with_article(stream.status).capitalize()} stream cannot be stopped.")
         stream.status = Stream.Status.ENDED
         stream.ended_at = timezone.now()
         stream.current_viewers = 0

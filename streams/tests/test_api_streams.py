@@ -331,3 +331,18 @@ def test_a_live_stream_made_private_tells_the_room(auth_client, django_capture_o
         with django_capture_on_commit_callbacks(execute=True):
             auth_client.patch(detail(stream), {"visibility": "private", "title": "Maths"}, format="json")
     publish.assert_called_once_with(stream.pk, {"type": "stream_updated", "visibility": "private"})
+
+
+@pytest.mark.parametrize(
+    ("traits", "action", "detail_text"),
+    [
+        ({"ended": True}, "stop", "An ended stream cannot be stopped."),
+        ({"ended": True}, "start", "An ended stream cannot be started."),
+        ({"live": True}, "start", "A live stream cannot be started."),
+        ({}, "stop", "A scheduled stream cannot be stopped."),
+    ],
+)
+def test_a_refused_move_names_the_status_in_good_english(auth_client, traits, action, detail_text):
+    stream = StreamFactory(creator=auth_client.user, **traits)
+    response = auth_client.post(f"{detail(stream)}/status", {"action": action}, format="json")
+    assert response.json()["detail"] == detail_text
