@@ -367,6 +367,9 @@ def _clean_social_links(links: Any) -> dict[str, str]:
     return cleaned
 
 
+_PROFILE_FIELDS = ("bio", "brand_colour", "timezone", "subscription_price_coins", "recording_retention_days")
+
+
 def creator_profile_update(
     *,
     user: User,
@@ -375,61 +378,79 @@ def creator_profile_update(
     banner=None,
     schedule: list[dict[str, Any]] | None = None,
 ) -> CreatorProfile:
-    """Update the caller's own creator profile.
+    """Update the caller's own creator profile: all of it, or nothing.
 
-    ``display_name`` is kept on the user; images are validated, resized and
-    re-encoded; ``schedule`` (when given) replaces the weekly slots whole.
+    ``display_name`` is kept on the user; images are validated, resized and re-encoded; ``schedule`` (when
+    given) replaces the weekly slots whole. Everything is checked before anything is written; the user's
+    name, the profile and the slots are then written in one transaction. New image files are stored first
+    (object storage is a network call, made holding no lock) and removed again if the transaction rolls
+    back; the files they replace are removed once it commits.
     """
-    profile = creator_profile_ensure(user=user)
-    if "display_name" in data:
-        user.display_name = data["display_name"].strip()
-        user.save(update_fields=["display_name"])
-    for field in ("bio", "brand_colour", "timezone", "subscription_price_coins", "recording_retention_days"):
-        if field in data:
-            setattr(profile, field, data[field])
+    changes: dict[str, Any] = {field: data[field] for field in _PROFILE_FIELDS if field in data}
     if "social_links" in data:
-        profile.social_links = _clean_social_links(data["social_links"])
-    # Process images before the transaction: Pillow work holds no locks.
-    avatar_file = image_process(avatar, size=AVATAR_SIZE, crop=True, field="avatar") if avatar else None
-    banner_file = (
-        image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100), field="banner") if banner else None
-    )
-    profile.full_clean(exclude=["user", "avatar", "banner"])
-    old_files = []
-    # Files first (object storage is a network call), then the rows in one short transaction.
-    if avatar_file:
-        old_files.append(profile.avatar.name)
-        profile.avatar.save("avatar.webp", avatar_file, save=False)
-    if banner_file:
-        old_files.append(profile.banner.name)
-        profile.banner.save("banner.webp", banner_file, save=False)
-    with transaction.atomic():
-        profile.save()
-        if schedule is not None:
-            _schedule_replace(profile=profile, slots=schedule)
+        changes["social_links"] = _clean_social_links(data["social_links"])
+    display_name = data["display_name"].strip() if "display_name" in data else None
+    # Checked on a copy of the profile as it is now; the rows are locked and written below.
+    draft = CreatorProfile.objects.filter(user=user).first() or CreatorProfile(user=user)
+    for field, value in changes.items():
+        setattr(draft, field, value)
+    draft.full_clean(exclude=["user", "avatar", "banner"])
+    slot_rows = _schedule_rows(slots=schedule) if schedule is not None else None
+    # Pillow work and storage writes before the transaction: they hold no locks.
+    images = {}
+    if avatar:
+        images["avatar"] = image_process(avatar, size=AVATAR_SIZE, crop=True, field="avatar")
+    if banner:
+        images["banner"] = image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100), field="banner")
     storage = CreatorProfile._meta.get_field("avatar").storage
-    for name in filter(None, old_files):
-        transaction.on_commit(lambda name=name: storage.delete(name))
+    new_files = {}
+    try:
+        for field, content in images.items():
+            upload_to = CreatorProfile._meta.get_field(field).upload_to
+            new_files[field] = storage.save(upload_to(draft, f"{field}.webp"), content)
+        with transaction.atomic(durable=True):
+            if display_name is not None:
+                User.objects.filter(pk=user.pk).update(display_name=display_name)
+            creator_profile_ensure(user=user)
+            profile = CreatorProfile.objects.select_for_update().get(user=user)
+            replaced = [getattr(profile, field).name for field in new_files]
+            for field, value in {**changes, **new_files}.items():
+                setattr(profile, field, value)
+            profile.save()
+            if slot_rows is not None:
+                ScheduleSlot.objects.filter(profile=profile).delete()
+                for row in slot_rows:
+                    row.profile = profile
+                ScheduleSlot.objects.bulk_create(slot_rows)
+            for name in filter(None, replaced):
+                transaction.on_commit(lambda name=name: storage.delete(name))
+    except BaseException:
+        for name in new_files.values():
+            storage.delete(name)
+        raise
+    if display_name is not None:
+        user.display_name = display_name
     return profile
 
 
-def _schedule_replace(*, profile: CreatorProfile, slots: list[dict[str, Any]]) -> None:
-    """Replace the weekly schedule. Caller holds the transaction."""
+def _schedule_rows(*, slots: list[dict[str, Any]]) -> list[ScheduleSlot]:
+    """The weekly slots to store, each checked (the profile is set by the caller)."""
     if len(slots) > 50:
         raise ValidationError({"schedule": ["At most 50 weekly slots."]})
     rows = []
     for slot in slots:
         row = ScheduleSlot(
-            profile=profile,
             weekday=slot["weekday"],
             start_time=slot["start_time"],
             duration_minutes=slot["duration_minutes"],
             title=slot.get("title", ""),
         )
-        row.full_clean(exclude=["profile"])
+        try:
+            row.full_clean(exclude=["profile"])
+        except ValidationError as exc:
+            raise ValidationError({"schedule": exc.messages}) from exc
         rows.append(row)
-    ScheduleSlot.objects.filter(profile=profile).delete()
-    ScheduleSlot.objects.bulk_create(rows)
+    return rows
 
 
 def creator_verify(*, users: Iterable[User], verified: bool = True) -> int:
@@ -458,15 +479,16 @@ def follow_create(*, follower: User, creator: User, notifications: Iterable[str]
         if unknown:
             raise ValidationError({"notifications": [f"Unknown notification {sorted(unknown)[0]!r}."]})
         prefs = {"notify_go_live": "go_live" in notifications, "notify_scheduled": "scheduled" in notifications}
-    try:
-        with transaction.atomic():
-            follow, created = Follow.objects.get_or_create(follower=follower, creator=creator, defaults=prefs or {})
-    except IntegrityError:  # a concurrent follow won the race
-        follow, created = Follow.objects.get(follower=follower, creator=creator), False
-    if not created and prefs is not None:
-        for field, value in prefs.items():
-            setattr(follow, field, value)
-        follow.save(update_fields=list(prefs))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: the race below must not spoil the outer transaction
+                follow, created = Follow.objects.get_or_create(follower=follower, creator=creator, defaults=prefs or {})
+        except IntegrityError:  # a concurrent follow won the race
+            follow, created = Follow.objects.get(follower=follower, creator=creator), False
+        if not created and prefs is not None:
+            for field, value in prefs.items():
+                setattr(follow, field, value)
+            follow.save(update_fields=list(prefs))
     return follow, created
 
 

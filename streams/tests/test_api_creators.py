@@ -1,5 +1,7 @@
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -253,3 +255,45 @@ def test_the_schema_documents_one_schedule_shape_for_reading_and_writing(client)
     for name in (written, read):
         shape = components[name]["properties"]
         assert set(shape) == {"timezone", "slots"} and shape["slots"]["type"] == "array"
+
+
+# --- a profile update is all or nothing ----------------------------------------------------
+
+
+def test_a_refused_profile_update_leaves_the_display_name_too(auth_client):
+    user = auth_client.user
+    before = user.display_name
+    body = {"display_name": "Ada the Great", "social_links": {"myspace": "https://myspace.com/ada"}}
+    response = auth_client.patch(url(user), body, format="json")
+    assert response.status_code == 400 and "social_links" in response.json()
+    user.refresh_from_db()
+    assert user.display_name == before
+
+
+def test_a_profile_update_that_fails_late_writes_nothing(auth_client, settings):
+    """The schedule is the last step written: make it fail, and the user, profile and files stay as they were."""
+    from django.db import DatabaseError
+
+    from streams.services import creator_profile_update
+
+    user = auth_client.user
+    slot = {"day": "monday", "start_time": "18:00", "duration_minutes": 90, "title": "Algebra"}
+    auth_client.patch(url(user), {"bio": "Old bio", "schedule": {"slots": [slot]}}, format="json")
+    user.refresh_from_db()
+    before_name = user.display_name
+    with (
+        mock.patch("streams.models.ScheduleSlot.objects.bulk_create", side_effect=DatabaseError("disk full")),
+        pytest.raises(DatabaseError),
+    ):
+        creator_profile_update(
+            user=user,
+            data={"display_name": "New name", "bio": "New bio"},
+            avatar=png(),
+            schedule=[{"weekday": 4, "start_time": "09:00", "duration_minutes": 30}],
+        )
+    user.refresh_from_db()
+    profile = CreatorProfile.objects.get(user=user)
+    assert user.display_name == before_name and profile.bio == "Old bio" and not profile.avatar
+    assert [(s.weekday, s.title) for s in profile.schedule.all()] == [(0, "Algebra")]
+    avatars = Path(settings.MEDIA_ROOT) / "avatars"
+    assert not avatars.exists() or not any(avatars.rglob("*.webp"))  # the new file went with the transaction
