@@ -52,17 +52,24 @@ def user_token_revoke(*, user: User) -> None:
 
 
 def user_update(*, user: User, display_name: str | None = None, email: str | None = None) -> User:
-    """Change the caller's own display name or e-mail (unique regardless of case)."""
-    fields = []
+    """Change the caller's own display name or e-mail (unique regardless of case): both or neither.
+
+    An address taken by someone else, even in a race with this change, is a field error, never an
+    IntegrityError; ``user`` is changed in memory only once the row is.
+    """
+    changes: dict[str, str] = {}
     if display_name is not None:
-        user.display_name = display_name.strip()
-        fields.append("display_name")
+        changes["display_name"] = display_name.strip()
     if email is not None:
-        email = email.strip().lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        changes["email"] = email.strip().lower()
+        if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
             raise ValidationError({"email": ["A user with that e-mail address already exists."]})
-        user.email = email
-        fields.append("email")
-    if fields:
-        user.save(update_fields=fields)
+    if changes:
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(**changes)
+        except IntegrityError as exc:  # a concurrent change took the address after the check above
+            raise ValidationError({"email": ["A user with that e-mail address already exists."]}) from exc
+        for field, value in changes.items():
+            setattr(user, field, value)
     return user

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
 from gifts.models import Gift
+from livestream.text import with_article
 
 CATALOGUE = [
     # name, category, rarity, coins, naira, animation, colours
@@ -47,7 +48,7 @@ def seed() -> Iterator[str]:
                 "naira_value": Decimal(naira),
                 "animation": animation,
                 "sort_order": order,
-                "description": f"A {rarity} {category} gift.",
+                "description": f"{with_article(rarity).capitalize()} {category} gift.",
             },
         )
         if created or not gift.image:

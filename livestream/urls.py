@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),
     path("media-hooks/", include("streams.hook_urls")),
+    path("", include("wallet.urls")),
     path("", include("streams.urls")),
 ]
 

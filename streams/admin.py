@@ -1,8 +1,19 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
+from livestream.errors import DomainError
 from streams.models import Category, Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, Tag
-from streams.services import creator_verify, stream_rotate_key
+from streams.services import (
+    creator_verify,
+    stream_apply_action,
+    stream_create,
+    stream_rotate_key,
+    stream_update,
+    stream_update_validate,
+)
 from streams.services.media import recording_retry
 
 
@@ -78,8 +89,71 @@ class FollowAdmin(admin.ModelAdmin):
     list_select_related = ("follower", "creator")
 
 
+# What staff may change on a stream, each through the stream services (the same rules as the API).
+STREAM_SERVICE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "tags",
+    "scheduled_start_time",
+    "is_premium",
+    "price_coins",
+    "allow_chat",
+    "allow_gifts",
+    "visibility",
+    "max_viewers",
+    "latency_mode",
+)
+
+
+class StreamAdminForm(forms.ModelForm):
+    """Checks a change with the rules stream_update applies (premium needs a price, no premium or latency change
+    while an encoder publishes, only a scheduled stream is rescheduled), so a refusal shows beside the form."""
+
+    class Meta:
+        model = Stream
+        fields = ("creator", *STREAM_SERVICE_FIELDS)
+
+    def service_data(self) -> dict:
+        """The form's values as stream_create / stream_update take them (category by slug, tags by name)."""
+        names = [name for name in STREAM_SERVICE_FIELDS if name in self.cleaned_data]
+        if self.instance._state.adding is False:
+            names = [name for name in names if name in self.changed_data]
+        data = {name: self.cleaned_data[name] for name in names}
+        if "category" in data:
+            data["category"] = data["category"].slug if data["category"] else None
+        if "tags" in data:
+            data["tags"] = [tag.name for tag in data["tags"]]
+        return data
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        # self.instance is still the stream as stored (the form's values are put on it after clean).
+        stream = self.instance if not self.instance._state.adding else Stream()
+        try:
+            stream_update_validate(stream=stream, data=self.service_data())
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+            else:
+                self.add_error(None, exc)
+        except DomainError as exc:
+            self.add_error(None, ValidationError(exc.detail, code=exc.code))
+        return cleaned
+
+
 @admin.register(Stream)
 class StreamAdmin(admin.ModelAdmin):
+    """Staff change streams through the services the API calls: the same rules, the same room events.
+
+    The lifecycle (status) moves only by the Start / Stop actions (stream_start / stream_stop); the thumbnail
+    only through its service (the API's upload, the automatic ones).
+    """
+
+    form = StreamAdminForm
     list_display = (
         "title",
         "creator",
@@ -97,6 +171,7 @@ class StreamAdmin(admin.ModelAdmin):
     autocomplete_fields = ("tags", "category")
     readonly_fields = (
         "id",
+        "status",
         "stream_key",
         "started_at",
         "ended_at",
@@ -105,12 +180,60 @@ class StreamAdmin(admin.ModelAdmin):
         "media_app",
         "publisher_client_id",
         "publisher_dropped_at",
+        "thumbnail",
         "thumbnail_source",
         "created_at",
         "updated_at",
     )
     date_hierarchy = "created_at"
-    actions = ["rotate_keys"]
+    actions = ["start_streams", "stop_streams", "rotate_keys"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "creator") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        data = form.service_data()
+        if change:
+            stream_update(stream=obj, data=data)
+        else:
+            created = stream_create(creator=form.cleaned_data["creator"], **data)
+            obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # Tags were set by the service; only inline formsets (none today) are saved here.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError) as exc:
+            # The service refused under the row lock what the form's check allowed (the stream changed meanwhile,
+            # e.g. an encoder connected); the admin's transaction rolled everything back.
+            detail = exc.detail if isinstance(exc, DomainError) else " ".join(exc.messages)
+            self.message_user(request, f"Nothing was saved: {detail}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _lifecycle(self, request, queryset, action: str, done: str):
+        moved = 0
+        for stream in queryset:
+            try:
+                stream_apply_action(stream=stream, action=action)
+            except DomainError as exc:
+                self.message_user(request, f"{stream}: {exc.detail}", messages.ERROR)
+            else:
+                moved += 1
+        if moved:
+            self.message_user(request, f"{moved} stream(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Start the selected streams (scheduled -> live)")
+    def start_streams(self, request, queryset):
+        self._lifecycle(request, queryset, "start", "started")
+
+    @admin.action(description="Stop the selected streams (live -> ended; drops their encoders)")
+    def stop_streams(self, request, queryset):
+        self._lifecycle(request, queryset, "stop", "stopped")
 
     @admin.action(description="Rotate the stream keys")
     def rotate_keys(self, request, queryset):

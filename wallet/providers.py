@@ -46,12 +46,13 @@ class PaymentProvider(Protocol):
 
 
 class SandboxProvider:
-    """Development and tests only: a POST to the authorization URL plays the gateway."""
+    """Development and tests only: the authorization URL is a checkout page (Pay / Fail / Cancel) that returns
+    the browser to the callback URL; a JSON POST to it plays the gateway for API clients."""
 
     name = "sandbox"
 
     def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str, request) -> str:
-        path = reverse("api-sandbox-pay", kwargs={"reference": reference})
+        path = reverse("sandbox-checkout", kwargs={"reference": reference})
         return request.build_absolute_uri(path)
 
     def verify(self, *, reference: str) -> Verification:

@@ -121,3 +121,17 @@ def test_revoking_the_token_logs_rest_clients_out(api_client, user):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api_client.delete("/api/v1/auth/token/revoke").status_code == 204
     assert api_client.get(ME).status_code == 401
+
+
+def test_an_email_taken_between_the_check_and_the_write_is_a_field_error_not_a_500(auth_client):
+    """A concurrent change of e-mail wins the race: the loser is told as if the check had seen it."""
+    from unittest import mock
+
+    from accounts.tests.factories import UserFactory
+
+    UserFactory(email="taken@example.com")
+    with mock.patch("django.db.models.QuerySet.exists", return_value=False):  # the check misses the winner
+        response = auth_client.patch(ME, {"display_name": "Ada", "email": "Taken@example.com"}, format="json")
+    assert response.status_code == 400 and "email" in response.json()
+    auth_client.user.refresh_from_db()
+    assert auth_client.user.display_name != "Ada" and auth_client.user.email != "taken@example.com"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -51,8 +52,15 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        # Services raise Django's ValidationError for malformed input; clients get DRF's 400 shape.
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+        # Services raise Django's ValidationError for malformed input; clients get DRF's 400 shape, and a field
+        # error given for one reason (one code, e.g. invalid_image) names it: {"avatar": ["..."], "code": "..."}.
+        detail = get_error_detail(exc)  # keeps each message's code
+        exc = exceptions.ValidationError(detail if isinstance(detail, dict) else {"detail": detail})
+        response = drf_exception_handler(exc, context)
+        code = _single_code(exc.get_codes())
+        if code and "code" not in response.data:
+            response.data["code"] = code
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -63,3 +71,18 @@ def exception_handler(exc, context):
         elif isinstance(codes, dict) and isinstance(codes.get("detail"), str):
             response.data["code"] = codes["detail"]
     return response
+
+
+def _single_code(codes) -> str | None:
+    """The one code every message of a service's ValidationError shares, unless it is Django's default."""
+    found: set[str] = set()
+    stack = [codes]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            found.add(str(item))
+    return found.pop() if len(found) == 1 and found != {"invalid"} else None

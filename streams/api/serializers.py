@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
-from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream
+from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream, validate_timezone
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 
 
@@ -311,6 +311,22 @@ class ScheduleSlotSerializer(serializers.Serializer):
         return value
 
 
+class CreatorScheduleSerializer(serializers.Serializer):
+    """A creator's weekly schedule, read and written in this one shape.
+
+    Written: ``timezone`` changes the profile's time zone; ``slots``, when sent, replaces the slots whole
+    (``[]`` clears them); either may be left out.
+    """
+
+    timezone = serializers.CharField(
+        max_length=64, required=False, validators=[validate_timezone], help_text="IANA name, e.g. Africa/Lagos."
+    )
+    slots = ScheduleSlotSerializer(many=True, required=False, max_length=50)
+
+    def to_representation(self, instance):
+        return {"timezone": instance.timezone, "slots": ScheduleSlotSerializer(instance.slots, many=True).data}
+
+
 class CreatorSerializer(serializers.Serializer):
     """A creator's public page: profile, schedule, followers and streams to come."""
 
@@ -339,9 +355,9 @@ class CreatorSerializer(serializers.Serializer):
     def get_banner_url(self, obj) -> str | None:
         return absolute_media_url(self.context.get("request"), obj.profile.banner)
 
-    @extend_schema_field(serializers.DictField())
+    @extend_schema_field(CreatorScheduleSerializer)
     def get_schedule(self, obj):
-        return {"timezone": obj.profile.timezone, "slots": ScheduleSlotSerializer(obj.profile.slots, many=True).data}
+        return CreatorScheduleSerializer(obj.profile).data
 
     def get_recording_retention_days(self, obj) -> int:
         return obj.profile.recording_retention_days or settings.RECORDING_RETENTION_DAYS
@@ -372,7 +388,12 @@ class CreatorUpdateSerializer(serializers.Serializer):
     bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     brand_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
     social_links = serializers.DictField(child=serializers.CharField(max_length=300, allow_blank=True), required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        validators=[validate_timezone],
+        help_text="The schedule's time zone; the same as schedule.timezone.",
+    )
     subscription_price_coins = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=1_000_000
     )
@@ -381,7 +402,15 @@ class CreatorUpdateSerializer(serializers.Serializer):
     )
     avatar = serializers.FileField(required=False)
     banner = serializers.FileField(required=False)
-    schedule = ScheduleSlotSerializer(many=True, required=False)
+    schedule = CreatorScheduleSerializer(required=False, help_text="The shape GET answers: {timezone, slots}.")
+
+    def validate(self, attrs):
+        schedule = attrs.get("schedule") or {}
+        if "timezone" in schedule and "timezone" in attrs and schedule["timezone"] != attrs["timezone"]:
+            raise serializers.ValidationError(
+                {"timezone": ["Send the time zone once: timezone and schedule.timezone differ."]}
+            )
+        return attrs
 
 
 def follow_notifications(follow) -> list[str]:

@@ -218,12 +218,15 @@ class CreatorView(APIView):
         serializer = CreatorUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        schedule = data.pop("schedule", {})
+        if "timezone" in schedule:
+            data["timezone"] = schedule["timezone"]
         creator_profile_update(
             user=request.user,
             data=data,
             avatar=data.pop("avatar", None),
             banner=data.pop("banner", None),
-            schedule=data.pop("schedule", None),
+            schedule=schedule.get("slots"),
         )
         return self._out(request, username)
 

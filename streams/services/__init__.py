@@ -20,6 +20,7 @@ from accounts.models import User
 from livestream.errors import Conflict, DomainError, InvalidTransition
 from livestream.events import send_event_on_commit
 from livestream.images import image_process
+from livestream.text import with_article
 from streams.models import (
     Category,
     CreatorProfile,
@@ -92,6 +93,28 @@ def _check_scheduled_start(value: datetime | None) -> None:
         raise ValidationError({"scheduled_start_time": ["The scheduled start must be in the future."]})
 
 
+def _check_price(*, is_premium: bool, price_coins: int | None, price_sent: bool) -> None:
+    """A premium stream has a price of at least one coin; a free one has none (say so before the database does)."""
+    if is_premium and (price_coins is None or price_coins < 1):
+        raise ValidationError(
+            {
+                "price_coins": ValidationError(
+                    "A premium stream needs a price: set price_coins to what a viewer pays, at least 1 coin.",
+                    code="price_required",
+                )
+            }
+        )
+    if not is_premium and price_sent and price_coins is not None:
+        raise ValidationError(
+            {
+                "price_coins": ValidationError(
+                    "Only a premium stream has a price: set is_premium to true as well, or leave price_coins out.",
+                    code="price_without_premium",
+                )
+            }
+        )
+
+
 @transaction.atomic
 def stream_create(
     *,
@@ -111,6 +134,7 @@ def stream_create(
 ) -> Stream:
     """Create a scheduled stream with a fresh secret stream key."""
     _check_scheduled_start(scheduled_start_time)
+    _check_price(is_premium=is_premium, price_coins=price_coins, price_sent=True)
     stream = Stream(
         creator=creator,
         title=title.strip(),
@@ -135,6 +159,8 @@ def stream_create(
 
 # Stream fields a live room is told about, under their chat_settings names.
 ROOM_SETTINGS = {"allow_chat": "chat_enabled", "allow_gifts": "gifts_enabled"}
+# Stream fields viewers see; a change is announced to the room as a stream_updated event.
+ROOM_STREAM_FIELDS = ("title", "description", "category", "visibility", "is_premium", "price_coins", "latency_mode")
 
 _UPDATABLE = {
     "title",
@@ -152,35 +178,53 @@ _UPDATABLE = {
 _FIXED_WHILE_PUBLISHING = {"is_premium", "latency_mode"}
 
 
-def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True) -> Stream:
-    """Change a stream's metadata; ``category`` is a slug and ``tags`` a list of names.
+def stream_update_validate(*, stream: Stream, data: dict[str, Any]) -> None:
+    """Refuse a change ``stream_update`` would refuse for the stream as it is now; writes nothing.
 
-    Settings a live room cares about (chat and gifts switched on or off) are
-    announced to it after commit, unless the caller (chat's own settings
-    service) announces the whole set itself.
+    The admin's change form asks this to show a refusal beside its field; ``stream_update`` asks it again
+    under the row lock. Raises ValidationError (by field) or Conflict.
     """
     unknown = set(data) - _UPDATABLE - {"category", "tags"}
     if unknown:
         raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    if "scheduled_start_time" in data and data["scheduled_start_time"] != stream.scheduled_start_time:
+        if stream.status != Stream.Status.SCHEDULED:
+            raise ValidationError({"scheduled_start_time": ["Only a scheduled stream can be rescheduled."]})
+        _check_scheduled_start(data["scheduled_start_time"])
+    if stream.publisher_client_id:
+        changing = sorted(f for f in _FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
+        if changing:
+            raise Conflict(
+                "Stop the broadcast to change " + " or ".join(changing) + ": it decides how the video is served.",
+                code="stream_publishing",
+            )
+    _check_price(
+        is_premium=data.get("is_premium", stream.is_premium),
+        price_coins=data["price_coins"] if "price_coins" in data else stream.price_coins,
+        price_sent="price_coins" in data,
+    )
+
+
+def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True) -> Stream:
+    """Change a stream's metadata; ``category`` is a slug and ``tags`` a list of names.
+
+    All or nothing, under the stream's row lock. A free stream keeps no price. The room hears what its
+    viewers see change (``stream_updated``: title, visibility, premium and price, ...) after commit, and
+    the settings it cares about (chat and gifts switched on or off, ``chat_settings``) unless the caller
+    (chat's own settings service) announces the whole set itself.
+    """
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
-        if "scheduled_start_time" in data and data["scheduled_start_time"] != stream.scheduled_start_time:
-            if stream.status != Stream.Status.SCHEDULED:
-                raise ValidationError({"scheduled_start_time": ["Only a scheduled stream can be rescheduled."]})
-            _check_scheduled_start(data["scheduled_start_time"])
-        if stream.publisher_client_id:
-            changing = sorted(f for f in _FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
-            if changing:
-                raise Conflict(
-                    "Stop the broadcast to change " + " or ".join(changing) + ": it decides how the video is served.",
-                    code="stream_publishing",
-                )
+        stream_update_validate(stream=stream, data=data)
+        before = {field: _room_value(stream, field) for field in ROOM_STREAM_FIELDS}
         room_changes = {}
         for field in _UPDATABLE & set(data):
             value = data[field].strip() if field in {"title", "description"} else data[field]
             if field in ROOM_SETTINGS and getattr(stream, field) != value:
                 room_changes[ROOM_SETTINGS[field]] = value
             setattr(stream, field, value)
+        if not stream.is_premium:
+            stream.price_coins = None
         if "category" in data:
             stream.category = _category_by_slug(data["category"])
         stream.full_clean(exclude=["thumbnail", "stream_key"])
@@ -190,7 +234,16 @@ def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True
         if announce and room_changes and stream.status == Stream.Status.LIVE:
             # Viewers merge chat_settings keys into what they have (chat sends the full set).
             send_event_on_commit({"type": "chat_settings", **room_changes}, room=stream.pk)
+        seen = {field: _room_value(stream, field) for field in ROOM_STREAM_FIELDS}
+        changed = {field: value for field, value in seen.items() if value != before[field]}
+        if changed and stream.status != Stream.Status.ENDED:
+            # E.g. a live stream made private: its viewers learn why the picture is about to go.
+            send_event_on_commit({"type": "stream_updated", **changed}, room=stream.pk)
     return stream
+
+
+def _room_value(stream: Stream, field: str) -> Any:
+    return stream.category.slug if field == "category" and stream.category_id else getattr(stream, field)
 
 
 def stream_start(*, stream: Stream) -> Stream:
@@ -198,7 +251,7 @@ def stream_start(*, stream: Stream) -> Stream:
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status != Stream.Status.SCHEDULED:
-            raise InvalidTransition(f"A {stream.status} stream cannot be started.")
+            raise InvalidTransition(f"{with_article(stream.status).capitalize()} stream cannot be started.")
         stream.status = Stream.Status.LIVE
         stream.started_at = timezone.now()
         stream.save(update_fields=["status", "started_at", "updated_at"])
@@ -214,7 +267,7 @@ def stream_stop(*, stream: Stream) -> Stream:
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status != Stream.Status.LIVE:
-            raise InvalidTransition(f"A {stream.status} stream cannot be stopped.")
+            raise InvalidTransition(f"{with_article(stream.status).capitalize()} stream cannot be stopped.")
         stream.status = Stream.Status.ENDED
         stream.ended_at = timezone.now()
         stream.current_viewers = 0
@@ -314,6 +367,9 @@ def _clean_social_links(links: Any) -> dict[str, str]:
     return cleaned
 
 
+_PROFILE_FIELDS = ("bio", "brand_colour", "timezone", "subscription_price_coins", "recording_retention_days")
+
+
 def creator_profile_update(
     *,
     user: User,
@@ -322,59 +378,79 @@ def creator_profile_update(
     banner=None,
     schedule: list[dict[str, Any]] | None = None,
 ) -> CreatorProfile:
-    """Update the caller's own creator profile.
+    """Update the caller's own creator profile: all of it, or nothing.
 
-    ``display_name`` is kept on the user; images are validated, resized and
-    re-encoded; ``schedule`` (when given) replaces the weekly slots whole.
+    ``display_name`` is kept on the user; images are validated, resized and re-encoded; ``schedule`` (when
+    given) replaces the weekly slots whole. Everything is checked before anything is written; the user's
+    name, the profile and the slots are then written in one transaction. New image files are stored first
+    (object storage is a network call, made holding no lock) and removed again if the transaction rolls
+    back; the files they replace are removed once it commits.
     """
-    profile = creator_profile_ensure(user=user)
-    if "display_name" in data:
-        user.display_name = data["display_name"].strip()
-        user.save(update_fields=["display_name"])
-    for field in ("bio", "brand_colour", "timezone", "subscription_price_coins", "recording_retention_days"):
-        if field in data:
-            setattr(profile, field, data[field])
+    changes: dict[str, Any] = {field: data[field] for field in _PROFILE_FIELDS if field in data}
     if "social_links" in data:
-        profile.social_links = _clean_social_links(data["social_links"])
-    # Process images before the transaction: Pillow work holds no locks.
-    avatar_file = image_process(avatar, size=AVATAR_SIZE, crop=True) if avatar else None
-    banner_file = image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100)) if banner else None
-    profile.full_clean(exclude=["user", "avatar", "banner"])
-    old_files = []
-    # Files first (object storage is a network call), then the rows in one short transaction.
-    if avatar_file:
-        old_files.append(profile.avatar.name)
-        profile.avatar.save("avatar.webp", avatar_file, save=False)
-    if banner_file:
-        old_files.append(profile.banner.name)
-        profile.banner.save("banner.webp", banner_file, save=False)
-    with transaction.atomic():
-        profile.save()
-        if schedule is not None:
-            _schedule_replace(profile=profile, slots=schedule)
+        changes["social_links"] = _clean_social_links(data["social_links"])
+    display_name = data["display_name"].strip() if "display_name" in data else None
+    # Checked on a copy of the profile as it is now; the rows are locked and written below.
+    draft = CreatorProfile.objects.filter(user=user).first() or CreatorProfile(user=user)
+    for field, value in changes.items():
+        setattr(draft, field, value)
+    draft.full_clean(exclude=["user", "avatar", "banner"])
+    slot_rows = _schedule_rows(slots=schedule) if schedule is not None else None
+    # Pillow work and storage writes before the transaction: they hold no locks.
+    images = {}
+    if avatar:
+        images["avatar"] = image_process(avatar, size=AVATAR_SIZE, crop=True, field="avatar")
+    if banner:
+        images["banner"] = image_process(banner, size=BANNER_SIZE, crop=True, min_size=(300, 100), field="banner")
     storage = CreatorProfile._meta.get_field("avatar").storage
-    for name in filter(None, old_files):
-        transaction.on_commit(lambda name=name: storage.delete(name))
+    new_files = {}
+    try:
+        for field, content in images.items():
+            upload_to = CreatorProfile._meta.get_field(field).upload_to
+            new_files[field] = storage.save(upload_to(draft, f"{field}.webp"), content)
+        with transaction.atomic(durable=True):
+            if display_name is not None:
+                User.objects.filter(pk=user.pk).update(display_name=display_name)
+            creator_profile_ensure(user=user)
+            profile = CreatorProfile.objects.select_for_update().get(user=user)
+            replaced = [getattr(profile, field).name for field in new_files]
+            for field, value in {**changes, **new_files}.items():
+                setattr(profile, field, value)
+            profile.save()
+            if slot_rows is not None:
+                ScheduleSlot.objects.filter(profile=profile).delete()
+                for row in slot_rows:
+                    row.profile = profile
+                ScheduleSlot.objects.bulk_create(slot_rows)
+            for name in filter(None, replaced):
+                transaction.on_commit(lambda name=name: storage.delete(name))
+    except BaseException:
+        for name in new_files.values():
+            storage.delete(name)
+        raise
+    if display_name is not None:
+        user.display_name = display_name
     return profile
 
 
-def _schedule_replace(*, profile: CreatorProfile, slots: list[dict[str, Any]]) -> None:
-    """Replace the weekly schedule. Caller holds the transaction."""
+def _schedule_rows(*, slots: list[dict[str, Any]]) -> list[ScheduleSlot]:
+    """The weekly slots to store, each checked (the profile is set by the caller)."""
     if len(slots) > 50:
         raise ValidationError({"schedule": ["At most 50 weekly slots."]})
     rows = []
     for slot in slots:
         row = ScheduleSlot(
-            profile=profile,
             weekday=slot["weekday"],
             start_time=slot["start_time"],
             duration_minutes=slot["duration_minutes"],
             title=slot.get("title", ""),
         )
-        row.full_clean(exclude=["profile"])
+        try:
+            row.full_clean(exclude=["profile"])
+        except ValidationError as exc:
+            raise ValidationError({"schedule": exc.messages}) from exc
         rows.append(row)
-    ScheduleSlot.objects.filter(profile=profile).delete()
-    ScheduleSlot.objects.bulk_create(rows)
+    return rows
 
 
 def creator_verify(*, users: Iterable[User], verified: bool = True) -> int:
@@ -403,15 +479,16 @@ def follow_create(*, follower: User, creator: User, notifications: Iterable[str]
         if unknown:
             raise ValidationError({"notifications": [f"Unknown notification {sorted(unknown)[0]!r}."]})
         prefs = {"notify_go_live": "go_live" in notifications, "notify_scheduled": "scheduled" in notifications}
-    try:
-        with transaction.atomic():
-            follow, created = Follow.objects.get_or_create(follower=follower, creator=creator, defaults=prefs or {})
-    except IntegrityError:  # a concurrent follow won the race
-        follow, created = Follow.objects.get(follower=follower, creator=creator), False
-    if not created and prefs is not None:
-        for field, value in prefs.items():
-            setattr(follow, field, value)
-        follow.save(update_fields=list(prefs))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: the race below must not spoil the outer transaction
+                follow, created = Follow.objects.get_or_create(follower=follower, creator=creator, defaults=prefs or {})
+        except IntegrityError:  # a concurrent follow won the race
+            follow, created = Follow.objects.get(follower=follower, creator=creator), False
+        if not created and prefs is not None:
+            for field, value in prefs.items():
+                setattr(follow, field, value)
+            follow.save(update_fields=list(prefs))
     return follow, created
 
 

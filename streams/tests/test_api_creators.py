@@ -1,5 +1,7 @@
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -59,11 +61,13 @@ def test_creator_edits_profile_schedule_and_images(auth_client):
         "bio": "Maths teacher",
         "brand_colour": "#123abc",
         "social_links": {"x": "https://x.com/ada", "website": "https://ada.example"},
-        "timezone": "Africa/Lagos",
-        "schedule": [
-            {"day": "monday", "start_time": "18:00", "duration_minutes": 90, "title": "Algebra"},
-            {"day": "saturday", "start_time": "10:30", "duration_minutes": 60},
-        ],
+        "schedule": {
+            "timezone": "Africa/Lagos",
+            "slots": [
+                {"day": "monday", "start_time": "18:00", "duration_minutes": 90, "title": "Algebra"},
+                {"day": "saturday", "start_time": "10:30", "duration_minutes": 60},
+            ],
+        },
     }
     response = auth_client.patch(url(auth_client.user), body, format="json")
     assert response.status_code == 200, response.json()
@@ -88,8 +92,10 @@ def test_creator_edits_profile_schedule_and_images(auth_client):
 
 def test_schedule_is_replaced_whole(auth_client):
     slot = {"day": "monday", "start_time": "18:00", "duration_minutes": 90}
-    auth_client.patch(url(auth_client.user), {"schedule": [slot, slot | {"day": "friday"}]}, format="json")
-    response = auth_client.patch(url(auth_client.user), {"schedule": [slot | {"day": "sunday"}]}, format="json")
+    auth_client.patch(url(auth_client.user), {"schedule": {"slots": [slot, slot | {"day": "friday"}]}}, format="json")
+    response = auth_client.patch(
+        url(auth_client.user), {"schedule": {"slots": [slot | {"day": "sunday"}]}}, format="json"
+    )
     assert [s["day"] for s in response.json()["schedule"]["slots"]] == ["sunday"]
 
 
@@ -100,9 +106,10 @@ def test_schedule_is_replaced_whole(auth_client):
         ({"brand_colour": "green"}, "brand_colour"),
         ({"social_links": {"myspace": "https://myspace.com/x"}}, "social_links"),
         ({"social_links": {"x": "javascript:alert(1)"}}, "social_links"),
-        ({"schedule": [{"day": "someday", "start_time": "18:00", "duration_minutes": 60}]}, "schedule"),
-        ({"schedule": [{"day": "monday", "start_time": "25:00", "duration_minutes": 60}]}, "schedule"),
-        ({"schedule": [{"day": "monday", "start_time": "18:00", "duration_minutes": 0}]}, "schedule"),
+        ({"schedule": {"slots": [{"day": "someday", "start_time": "18:00", "duration_minutes": 60}]}}, "schedule"),
+        ({"schedule": {"slots": [{"day": "monday", "start_time": "25:00", "duration_minutes": 60}]}}, "schedule"),
+        ({"schedule": {"slots": [{"day": "monday", "start_time": "18:00", "duration_minutes": 0}]}}, "schedule"),
+        ({"timezone": "Africa/Lagos", "schedule": {"timezone": "Europe/Paris"}}, "timezone"),
         ({"bio": "x" * 1001}, "bio"),
     ],
 )
@@ -188,3 +195,105 @@ def test_follow_between_two_other_users_is_counted_once_each():
     client.post(url(creator, "/follow"))
     client.post(url(creator, "/follow"))
     assert Follow.objects.filter(creator=creator).count() == 1
+
+
+# --- the schedule is written in the shape it is read --------------------------------------
+
+
+def test_the_schedule_read_can_be_written_back_as_it_is(auth_client):
+    schedule = {
+        "timezone": "Europe/London",
+        "slots": [
+            {"day": "tuesday", "start_time": "09:15", "duration_minutes": 45, "title": "Phonics"},
+            {"day": "friday", "start_time": "18:00", "duration_minutes": 90, "title": ""},
+        ],
+    }
+    response = auth_client.patch(url(auth_client.user), {"schedule": schedule}, format="json")
+    assert response.status_code == 200, response.json()
+    read = auth_client.get(url(auth_client.user)).json()["schedule"]
+    assert read == schedule
+    again = auth_client.patch(url(auth_client.user), {"schedule": read}, format="json")
+    assert again.status_code == 200 and again.json()["schedule"] == schedule
+
+
+def test_a_schedule_without_slots_changes_only_its_time_zone(auth_client):
+    slot = {"day": "monday", "start_time": "18:00", "duration_minutes": 90, "title": "Algebra"}
+    auth_client.patch(url(auth_client.user), {"schedule": {"slots": [slot]}}, format="json")
+    response = auth_client.patch(url(auth_client.user), {"schedule": {"timezone": "Africa/Accra"}}, format="json")
+    assert response.json()["schedule"] == {"timezone": "Africa/Accra", "slots": [slot]}
+    cleared = auth_client.patch(url(auth_client.user), {"schedule": {"slots": []}}, format="json")
+    assert cleared.json()["schedule"] == {"timezone": "Africa/Accra", "slots": []}
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        [{"day": "monday", "start_time": "18:00", "duration_minutes": 90}],  # the old, list-only shape
+        {"timezone": "Mars/Olympus", "slots": []},
+        {"slots": [{"day": "someday", "start_time": "18:00", "duration_minutes": 60}]},
+        "weekly",
+    ],
+    ids=["list", "unknown-zone", "unknown-day", "string"],
+)
+def test_a_schedule_in_another_shape_is_a_field_error(auth_client, schedule):
+    response = auth_client.patch(url(auth_client.user), {"schedule": schedule}, format="json")
+    assert response.status_code == 400 and "schedule" in response.json()
+    assert creator_profile_ensure(user=auth_client.user).timezone == "Africa/Lagos"
+
+
+def test_the_schema_documents_one_schedule_shape_for_reading_and_writing(client):
+    schema = client.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+
+    def component(prop) -> str:
+        ref = prop.get("$ref") or prop["allOf"][0]["$ref"]
+        return ref.rsplit("/", 1)[-1]
+
+    written = component(components["PatchedCreatorUpdateRequest"]["properties"]["schedule"])
+    read = component(components["Creator"]["properties"]["schedule"])
+    assert written.startswith("CreatorSchedule") and read.startswith("CreatorSchedule")
+    for name in (written, read):
+        shape = components[name]["properties"]
+        assert set(shape) == {"timezone", "slots"} and shape["slots"]["type"] == "array"
+
+
+# --- a profile update is all or nothing ----------------------------------------------------
+
+
+def test_a_refused_profile_update_leaves_the_display_name_too(auth_client):
+    user = auth_client.user
+    before = user.display_name
+    body = {"display_name": "Ada the Great", "social_links": {"myspace": "https://myspace.com/ada"}}
+    response = auth_client.patch(url(user), body, format="json")
+    assert response.status_code == 400 and "social_links" in response.json()
+    user.refresh_from_db()
+    assert user.display_name == before
+
+
+def test_a_profile_update_that_fails_late_writes_nothing(auth_client, settings):
+    """The schedule is the last step written: make it fail, and the user, profile and files stay as they were."""
+    from django.db import DatabaseError
+
+    from streams.services import creator_profile_update
+
+    user = auth_client.user
+    slot = {"day": "monday", "start_time": "18:00", "duration_minutes": 90, "title": "Algebra"}
+    auth_client.patch(url(user), {"bio": "Old bio", "schedule": {"slots": [slot]}}, format="json")
+    user.refresh_from_db()
+    before_name = user.display_name
+    with (
+        mock.patch("streams.models.ScheduleSlot.objects.bulk_create", side_effect=DatabaseError("disk full")),
+        pytest.raises(DatabaseError),
+    ):
+        creator_profile_update(
+            user=user,
+            data={"display_name": "New name", "bio": "New bio"},
+            avatar=png(),
+            schedule=[{"weekday": 4, "start_time": "09:00", "duration_minutes": 30}],
+        )
+    user.refresh_from_db()
+    profile = CreatorProfile.objects.get(user=user)
+    assert user.display_name == before_name and profile.bio == "Old bio" and not profile.avatar
+    assert [(s.weekday, s.title) for s in profile.schedule.all()] == [(0, "Algebra")]
+    avatars = Path(settings.MEDIA_ROOT) / "avatars"
+    assert not avatars.exists() or not any(avatars.rglob("*.webp"))  # the new file went with the transaction

@@ -265,3 +265,80 @@ def test_delete_a_scheduled_stream_but_not_a_live_one(auth_client):
     assert auth_client.delete(detail(live)).status_code == 409
     assert auth_client.delete(detail(StreamFactory())).status_code == 403
     assert list(Stream.objects.filter(creator=auth_client.user)) == [live]
+
+
+# --- premium and price ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"title": "ok", "is_premium": True}, "price_required"),
+        ({"title": "ok", "is_premium": True, "price_coins": None}, "price_required"),
+        ({"title": "ok", "price_coins": 50}, "price_without_premium"),
+        ({"title": "ok", "is_premium": False, "price_coins": 50}, "price_without_premium"),
+    ],
+)
+def test_premium_and_price_must_agree_on_create(auth_client, body, code):
+    response = auth_client.post(LIST, body, format="json")
+    assert response.status_code == 400
+    data = response.json()
+    assert "__all__" not in data and "price_coins" in data
+    assert "premium" in data["price_coins"][0].lower() and "violated" not in data["price_coins"][0]
+    assert data["code"] == code
+    assert not Stream.objects.exists()
+
+
+def test_a_premium_stream_with_a_price_is_created(auth_client):
+    response = auth_client.post(LIST, {"title": "ok", "is_premium": True, "price_coins": 50}, format="json")
+    assert response.status_code == 201 and response.json()["price_coins"] == 50
+
+
+@pytest.mark.parametrize(
+    ("premium", "body", "code"),
+    [
+        (False, {"is_premium": True}, "price_required"),
+        (True, {"price_coins": None}, "price_required"),
+        (False, {"price_coins": 10}, "price_without_premium"),
+        (True, {"is_premium": False, "price_coins": 10}, "price_without_premium"),
+    ],
+)
+def test_premium_and_price_must_agree_on_update(auth_client, premium, body, code):
+    stream = StreamFactory(creator=auth_client.user, is_premium=premium, price_coins=25 if premium else None)
+    for method in (auth_client.patch, auth_client.put):
+        response = method(detail(stream), {"title": stream.title, **body}, format="json")
+        assert response.status_code == 400, response.json()
+        assert list(response.json()) == ["price_coins", "code"] and response.json()["code"] == code
+    stream.refresh_from_db()
+    assert stream.is_premium is premium and stream.price_coins == (25 if premium else None)
+
+
+def test_a_stream_made_free_drops_its_price(auth_client):
+    stream = StreamFactory(creator=auth_client.user, is_premium=True, price_coins=25)
+    response = auth_client.patch(detail(stream), {"is_premium": False}, format="json")
+    assert response.status_code == 200
+    assert response.json()["is_premium"] is False and response.json()["price_coins"] is None
+    response = auth_client.patch(detail(stream), {"is_premium": True, "price_coins": 40}, format="json")
+    assert response.status_code == 200 and response.json()["price_coins"] == 40
+
+
+def test_a_live_stream_made_private_tells_the_room(auth_client, django_capture_on_commit_callbacks, room_events):
+    stream = StreamFactory(creator=auth_client.user, live=True, title="Maths")
+    with django_capture_on_commit_callbacks(execute=True):
+        auth_client.patch(detail(stream), {"visibility": "private", "title": "Maths"}, format="json")
+    assert room_events == [(str(stream.pk), {"type": "stream_updated", "visibility": "private"})]
+
+
+@pytest.mark.parametrize(
+    ("traits", "action", "detail_text"),
+    [
+        ({"ended": True}, "stop", "An ended stream cannot be stopped."),
+        ({"ended": True}, "start", "An ended stream cannot be started."),
+        ({"live": True}, "start", "A live stream cannot be started."),
+        ({}, "stop", "A scheduled stream cannot be stopped."),
+    ],
+)
+def test_a_refused_move_names_the_status_in_good_english(auth_client, traits, action, detail_text):
+    stream = StreamFactory(creator=auth_client.user, **traits)
+    response = auth_client.post(f"{detail(stream)}/status", {"action": action}, format="json")
+    assert response.json()["detail"] == detail_text

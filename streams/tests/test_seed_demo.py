@@ -17,3 +17,11 @@ def test_seed_demo_is_idempotent_and_prints_the_demo_logins(capsys):
     assert Category.objects.filter(parent__isnull=False).exists()
     assert Stream.objects.filter(status="live").exists() and Stream.objects.filter(status="scheduled").exists()
     assert User.objects.get(username="ada_teaches").check_password(first.split("ada_teaches / ")[1].split()[0])
+
+
+def test_seeded_gift_descriptions_use_the_right_article():
+    from gifts.models import Gift
+
+    call_command("seed_demo")
+    descriptions = dict(Gift.objects.values_list("rarity", "description").order_by("rarity"))
+    assert descriptions["epic"].startswith("An epic ") and descriptions["common"].startswith("A common ")

@@ -1,0 +1,121 @@
+"""The sandbox gateway's checkout page: what a buyer's browser opens at a purchase's authorization_url."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from conftest import client_for
+from wallet.models import Payment
+from wallet.tests.factories import CoinPackageFactory
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "https://shop.example/coins/done?from=checkout"
+
+
+@pytest.fixture
+def purchase(user):
+    """A pending sandbox purchase by ``user`` that returns to SHOP; the API's body."""
+    package = CoinPackageFactory(coins=100, bonus_coins=10)
+    body = {"package_id": str(package.pk), "payment_method": "card", "callback_url": SHOP}
+    response = client_for(user).post("/api/v1/currency/purchase", body, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def browser() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+def open_checkout(client: Client, url: str) -> str:
+    """GET the page as a browser does; returns the form's CSRF token."""
+    response = client.get(url)
+    assert response.status_code == 200
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def balance(user) -> int:
+    return client_for(user).get("/api/v1/currency/balance").json()["balance"]
+
+
+def test_the_authorization_url_opens_a_checkout_page(purchase):
+    response = browser().get(purchase["authorization_url"])
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "₦500.00" in html and purchase["reference"] in html and "110 coins" in html
+    for label in ("Pay ₦500.00", "Fail", "Cancel"):
+        assert label in html
+    assert 'method="post"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert html.count("<h1") == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "coins"),
+    [("pay", "success", 110), ("fail", "failed", 0), ("cancel", "pending", 0)],
+)
+def test_a_button_settles_the_payment_and_returns_to_the_callback_url(user, purchase, action, status, coins):
+    client = browser()
+    token = open_checkout(client, purchase["authorization_url"])
+    response = client.post(purchase["authorization_url"], {"action": action, "csrfmiddlewaretoken": token})
+    assert response.status_code == 303
+    back = urlsplit(response["Location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == "https://shop.example/coins/done"
+    assert parse_qs(back.query) == {
+        "from": ["checkout"],
+        "reference": [purchase["reference"]],
+        "trxref": [purchase["reference"]],
+    }
+    assert Payment.objects.get(reference=purchase["reference"]).status == status
+    assert balance(user) == coins
+
+
+def test_paying_twice_credits_once(user, purchase):
+    client = browser()
+    token = open_checkout(client, purchase["authorization_url"])
+    for _ in range(2):
+        client.post(purchase["authorization_url"], {"action": "pay", "csrfmiddlewaretoken": token})
+    assert balance(user) == 110
+    page = client.get(purchase["authorization_url"]).content.decode()
+    assert "already paid" in page and 'value="pay"' not in page  # a settled payment offers no buttons
+
+
+def test_a_form_post_without_the_csrf_token_settles_nothing(user, purchase):
+    response = browser().post(purchase["authorization_url"], {"action": "pay"})
+    assert response.status_code == 403
+    assert Payment.objects.get(reference=purchase["reference"]).status == "pending" and balance(user) == 0
+
+
+def test_an_unknown_action_is_refused(purchase):
+    client = browser()
+    token = open_checkout(client, purchase["authorization_url"])
+    response = client.post(purchase["authorization_url"], {"action": "steal", "csrfmiddlewaretoken": token})
+    assert response.status_code == 400
+    assert Payment.objects.get(reference=purchase["reference"]).status == "pending"
+
+
+def test_api_clients_still_post_json_to_the_authorization_url(user, purchase):
+    paid = APIClient().post(purchase["authorization_url"], {"status": "success"}, format="json")
+    assert paid.status_code == 200 and paid.json()["status"] == "success"
+    assert paid.json()["reference"] == purchase["reference"] and balance(user) == 110
+    bad = APIClient().post(purchase["authorization_url"], {"status": "maybe"}, format="json")
+    assert bad.status_code == 400 and "status" in bad.json()
+
+
+def test_without_a_callback_url_the_page_shows_the_outcome(user):
+    package = CoinPackageFactory(coins=100, bonus_coins=10)
+    body = {"package_id": str(package.pk), "payment_method": "card"}
+    url = client_for(user).post("/api/v1/currency/purchase", body, format="json").json()["authorization_url"]
+    client = browser()
+    token = open_checkout(client, url)
+    response = client.post(url, {"action": "pay", "csrfmiddlewaretoken": token})
+    assert response.status_code == 200 and "Payment successful" in response.content.decode()
+
+
+def test_the_checkout_is_404_for_unknown_references_and_outside_sandbox_mode(purchase, settings):
+    assert browser().get(purchase["authorization_url"].replace(purchase["reference"], "nope")).status_code == 404
+    settings.PAYMENT_PROVIDER = "paystack"
+    assert browser().get(purchase["authorization_url"]).status_code == 404
+    assert APIClient().post(purchase["authorization_url"], {"status": "success"}, format="json").status_code == 404
