@@ -3,7 +3,7 @@ from django.utils.html import format_html
 
 from streams.models import Category, Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, Tag
 from streams.services import creator_verify, stream_rotate_key
-from streams.services.media import recording_retry
+from streams.services.media.recordings import recording_retry
 
 
 @admin.register(Category)

@@ -6,13 +6,12 @@ from django.shortcuts import render
 from streams.models import Stream
 from streams.selectors import (
     category_tree,
-    clip_ready_list,
-    recording_list,
     stream_get,
     stream_hls_url,
     stream_list,
     stream_viewer_has_access,
 )
+from streams.selectors.media import clip_ready_list, recording_list
 
 
 def home(request):

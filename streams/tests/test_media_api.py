@@ -177,7 +177,7 @@ def test_rotating_the_key_while_publishing_drops_the_encoder(settings, django_ca
     assert response.status_code == 200
     assert response.json()["stream_key"] != old_key
     drop.assert_called_once_with(f"hls_low.{stream.pk}")
-    later.assert_called_once_with(countdown=61)
+    later.assert_called_once_with(args=(), countdown=61)
     stream.refresh_from_db()
     assert stream.status == Stream.Status.LIVE  # for the grace period, to come back with the new key
     assert stream.publisher_client_id == "" and stream.publisher_dropped_at is not None

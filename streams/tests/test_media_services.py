@@ -21,6 +21,7 @@ from PIL import Image
 
 from accounts.tests.factories import UserFactory
 from streams.media import nginx, tools
+from streams.media.config import hls_dir
 from streams.media.nginx import PublisherStat, parse_stat
 from streams.models import Clip, Recording, Stream
 from streams.services import creator_profile_ensure, media
@@ -452,7 +453,7 @@ def test_a_new_thumbnail_replaces_the_old_files(django_capture_on_commit_callbac
 
 
 def write_live_playlist(stream, segments=("seg-1.ts", "seg-2.ts")) -> list[Path]:
-    folder = media.hls_dir(latency_mode=stream.latency_mode, premium=stream.is_premium)
+    folder = hls_dir(latency_mode=stream.latency_mode, premium=stream.is_premium)
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2"]
     paths = []
