@@ -186,6 +186,25 @@ def test_rotating_the_key_while_publishing_drops_the_encoder(settings, django_ca
     assert media.publish_begin(key=stream.stream_key, client_id="12") == f"hls_low.{stream.pk}"
 
 
+def test_rotating_the_key_while_publishing_without_a_worker_ends_the_stream(
+    settings, django_capture_on_commit_callbacks
+):
+    """make run: eager Celery, so no worker waits out a grace period - the stream must not stay live forever."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    stream = publishing()
+    old_key = stream.stream_key
+    with mock.patch("streams.media.nginx.drop_publisher", return_value=True) as drop:  # the real (eager) task
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(stream.creator).post(f"{detail(stream)}/rotate-key")
+    assert response.status_code == 200 and response.json()["status"] == "ended"
+    drop.assert_called_once_with(app="live", name=f"hls_normal.{stream.pk}")
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED and stream.ended_at is not None
+    assert stream.publisher_client_id == "" and stream.publisher_dropped_at is None
+    media.publish_end(key=old_key, client_id="11")  # nginx's goodbye for the dropped encoder changes nothing
+    assert Stream.objects.get(pk=stream.pk).ended_at == stream.ended_at
+
+
 def test_rotating_the_key_while_offline_drops_nobody(django_capture_on_commit_callbacks):
     stream = StreamFactory()
     with mock.patch("streams.tasks.drop_publisher_task.delay") as drop:

@@ -83,9 +83,7 @@ def publish_end(*, key: str, client_id: str) -> None:
         stream = Stream.objects.select_for_update().filter(stream_key=key).first() if key else None
         if stream is None or stream.publisher_client_id != client_id:
             return  # refused, already stopped from the API, or an older connection's late goodbye
-        waits = publisher_release(stream=stream, drop=False)
-        if stream.status == Stream.Status.LIVE and not waits:
-            live_stream_end(stream=stream)
+        publisher_release(stream=stream, drop=False)
 
 
 def live_stream_end(*, stream: Stream) -> Stream:
@@ -103,26 +101,27 @@ def live_stream_end(*, stream: Stream) -> Stream:
     return stream
 
 
-def publisher_release(*, stream: Stream, drop: bool) -> bool:
+def publisher_release(*, stream: Stream, drop: bool) -> None:
     """Forget the stream's encoder: the one step for publish_done, a key rotation and a stop.
 
-    The caller holds the stream's row lock in a transaction and has set the status. ``drop`` has nginx-rtmp
-    disconnect the encoder after commit (it is still connected). A stream left live starts its reconnect
-    grace period; returns whether it did (False where no worker waits: eager Celery, or a grace of 0).
+    The caller holds the stream's row lock in a transaction. ``drop`` has nginx-rtmp disconnect the encoder
+    after commit (it is still connected). A stream left live waits the reconnect grace period for its encoder
+    when a worker can wait to end it; where none can (eager Celery: ``make run`` without Redis, or a grace of
+    0) it ends now - otherwise nothing would ever end it.
     """
     if not stream.publisher_client_id:
-        return False
-    name = publish_name(stream)
+        return
+    if drop:
+        task_on_commit("streams.tasks.drop_publisher_task", publish_name(stream))
     live = stream.status == Stream.Status.LIVE
     grace = _reconnect_grace() if live else 0
     stream.publisher_client_id = ""
-    stream.publisher_dropped_at = timezone.now() if live else None
+    stream.publisher_dropped_at = timezone.now() if grace else None
     stream.save(update_fields=["publisher_client_id", "publisher_dropped_at", "updated_at"])
-    if drop:
-        task_on_commit("streams.tasks.drop_publisher_task", name)
     if grace:
         task_on_commit("streams.tasks.end_dropped_streams", countdown=grace + 1)
-    return bool(grace)
+    elif live:
+        live_stream_end(stream=stream)
 
 
 def _reconnect_grace() -> int:
