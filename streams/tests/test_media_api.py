@@ -322,6 +322,60 @@ def test_removing_an_automatic_thumbnail_keeps_it():
     assert response.status_code == 200 and set(response.json()["thumbnails"]) == {"1280x720", "640x360", "320x180"}
 
 
+def test_removing_the_creators_thumbnail_on_an_ended_stream_falls_back_to_its_recordings(
+    django_capture_on_commit_callbacks,
+):
+    stream = StreamFactory(ended=True)
+    older, newest = ready_recording(stream), ready_recording(stream)
+    Recording.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    red = BytesIO()
+    Image.new("RGB", (1280, 720), (200, 0, 0)).save(red, format="PNG")
+    older.thumbnail.save("thumbnail.webp", ContentFile(red.getvalue()))
+    newest.thumbnail.save("thumbnail.webp", ContentFile(png(1280, 720)))
+    processing = ready_recording(stream, status=Recording.Status.PROCESSING)
+    processing.thumbnail.save("thumbnail.webp", ContentFile(red.getvalue()))
+    owner = client_for(stream.creator)
+    custom = put_thumbnail(owner, stream, png(1280, 720)).json()["thumbnails"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = owner.delete(f"{detail(stream)}/thumbnail")
+    assert removed.status_code == 200
+    data = removed.json()
+    assert set(data["thumbnails"]) == {"1280x720", "640x360", "320x180"} and data["thumbnails"] != custom
+    assert data["thumbnail_url"] == data["thumbnails"]["1280x720"]
+    assert image_size(data["thumbnail_url"]) == (1280, 720)
+    stream.refresh_from_db()
+    assert stream.thumbnail_source == Stream.ThumbnailSource.AUTO
+    with default_storage.open(stream.thumbnail.name, "rb") as handle, Image.open(handle) as image:
+        red, _green, blue = image.convert("RGB").getpixel((10, 10))
+    assert blue > 150 and red < 60  # the newest ready recording's picture (the others are red)
+    assert not any(default_storage.exists(url.split("/media/", 1)[1]) for url in custom.values())
+
+
+def test_removing_the_creators_thumbnail_while_publishing_falls_back_to_a_live_frame(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    stream = publishing()
+    folder = tmp_path / "mediaserver" / "hls" / "public" / "normal"
+    folder.mkdir(parents=True)
+    (folder / f"{stream.pk}_src-1.ts").write_bytes(b"ts")
+    (folder / f"{stream.pk}_src.m3u8").write_text(f"#EXTM3U\n#EXTINF:2.000,\n{stream.pk}_src-1.ts\n")
+    owner = client_for(stream.creator)
+    put_thumbnail(owner, stream, png(1280, 720))
+
+    def grab(source, target, at_seconds=0.0):
+        target.write_bytes(png(1280, 720))
+
+    with (
+        mock.patch("streams.media.tools.frame_grab", side_effect=grab) as grabbed,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        removed = owner.delete(f"{detail(stream)}/thumbnail")
+    assert removed.status_code == 200 and removed.json()["thumbnail_url"]
+    assert grabbed.call_args.args[0] == folder / f"{stream.pk}_src-1.ts"
+    assert Stream.objects.get(pk=stream.pk).thumbnail_source == Stream.ThumbnailSource.AUTO
+
+
 # --- Clips -----------------------------------------------------------------------------------------
 
 
