@@ -1,6 +1,7 @@
 """The media pipeline through the API: hls_url (premium tokens), the publishing lock on premium/latency,
 rotate-key and stop dropping the encoder, thumbnails, clips, recordings and the studio's health."""
 
+import uuid
 from datetime import timedelta
 from io import BytesIO
 from unittest import mock
@@ -402,13 +403,25 @@ def test_the_creator_cuts_a_clip_from_the_newest_ready_recording(django_capture_
 
 def test_a_clip_needs_a_ready_recording():
     stream = StreamFactory(ended=True)
-    ready_recording(stream, status=Recording.Status.PROCESSING)
+    processing = ready_recording(stream, status=Recording.Status.PROCESSING)
     response = client_for(stream.creator).post(clips(stream), {"start": 0, "duration": 10}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "recording_not_ready"
-    other = ready_recording(StreamFactory(ended=True))  # another stream's recording is not this one's
-    body = {"start": 0, "duration": 10, "recording": str(other.pk)}
+    body = {"start": 0, "duration": 10, "recording": str(processing.pk)}
     response = client_for(stream.creator).post(clips(stream), body, format="json")
     assert response.status_code == 409 and response.json()["code"] == "recording_not_ready"
+    assert not Clip.objects.exists()
+
+
+@pytest.mark.parametrize("whose", ["another stream's", "nobody's"])
+def test_a_clip_naming_a_recording_this_stream_does_not_have_is_a_field_error(whose):
+    """Not "not ready yet" (409): no wait makes another stream's recording this one's. 400 on the field."""
+    stream = StreamFactory(ended=True)
+    ready_recording(stream)
+    other = ready_recording(StreamFactory(ended=True)).pk if whose == "another stream's" else uuid.uuid4()
+    body = {"start": 0, "duration": 10, "recording": str(other)}
+    response = client_for(stream.creator).post(clips(stream), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"recording": ["No such recording of this stream."]}
     assert not Clip.objects.exists()
 
 

@@ -26,16 +26,22 @@ def clip_create(
     title: str = "",
     recording_id=None,
 ) -> Clip:
-    """Queue a highlight cut from one of the stream's ready recordings (the newest, unless one is named)."""
-    recordings = stream.recordings.filter(status=Recording.Status.READY)
-    recording = (
-        recordings.filter(pk=recording_id).first() if recording_id else recordings.order_by("-created_at").first()
-    )
-    if recording is None:
-        raise Conflict(
-            "That recording is not ready." if recording_id else "This stream has no ready recording yet.",
-            code="recording_not_ready",
-        )
+    """Queue a highlight cut from one of the stream's ready recordings (the newest, unless one is named).
+
+    A named recording the stream does not have (another stream's, or none) is a ValidationError on
+    ``recording`` (400): no wait would make it this stream's. One of its own still processing is a Conflict
+    (409 ``recording_not_ready``), as is a stream with no ready recording yet.
+    """
+    if recording_id:
+        recording = stream.recordings.filter(pk=recording_id).first()
+        if recording is None:
+            raise ValidationError({"recording": ["No such recording of this stream."]})
+        if recording.status != Recording.Status.READY:
+            raise Conflict("That recording is not ready.", code="recording_not_ready")
+    else:
+        recording = stream.recordings.filter(status=Recording.Status.READY).order_by("-created_at").first()
+        if recording is None:
+            raise Conflict("This stream has no ready recording yet.", code="recording_not_ready")
     if not CLIP_MIN_SECONDS <= duration_seconds <= settings.CLIP_MAX_SECONDS:
         raise ValidationError({"duration": [f"A clip lasts {CLIP_MIN_SECONDS} to {settings.CLIP_MAX_SECONDS} s."]})
     if start_seconds < 0 or start_seconds + duration_seconds > (recording.duration_seconds or 0) + 0.5:
