@@ -9,13 +9,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 
+from accounts.models import User
+from livestream import protected_media
 from streams.media import nginx, tools
 from streams.media.config import hls_app_parse, hls_dir
 from streams.models import Clip, Recording, Stream
+from streams.selectors import stream_get, stream_viewer_has_access
 
 KEYFRAME_WARN_SECONDS = 2.0
 NGINX_BANDWIDTH_WINDOW_SECONDS = 15
+MEDIA_FILE_ROUTE = "stream-media-file"
 
 
 # --- Publishing ---------------------------------------------------------------------
@@ -70,6 +75,43 @@ def clip_list(*, stream: Stream) -> QuerySet[Clip]:
 def clip_ready_list(*, stream: Stream) -> QuerySet[Clip]:
     """The stream's playable highlights, newest first (what the stream page lists)."""
     return stream.clips.filter(status=Clip.Status.READY).order_by("-created_at")
+
+
+def media_file_url(field, *, stream_id, viewer, request=None) -> str | None:
+    """A signed link, expiring after PROTECTED_MEDIA_MAX_AGE, to a recording's or clip's file for ``viewer``
+    (the caller has checked that they may watch stream ``stream_id``); None without a file.
+
+    On local storage the link opens ``streams.views.media_file``, which checks again that this viewer may
+    still watch the stream; on object storage it is the storage's own signed URL.
+    """
+    if not field:
+        return None
+    viewer_id = str(viewer.pk) if viewer is not None and viewer.is_authenticated else None
+    claims = {"s": str(stream_id), "u": viewer_id}
+    return protected_media.signed_url(field.name, route=MEDIA_FILE_ROUTE, claims=claims, request=request)
+
+
+def media_file_name(*, token: str) -> str | None:
+    """The storage name of the recording or clip file a link's token opens, if it still may: signed,
+    unexpired, a file of the token's stream, whose viewer may still see and watch it (premium access bought,
+    a subscription running, the stream not made private meanwhile). None otherwise."""
+    claims = protected_media.signed_claims(token)
+    if claims is None or not isinstance(claims.get("s"), str):
+        return None
+    name, stream_id = claims["f"], claims["s"]
+    owned = [protected_media.private_name(f"{kind}/{stream_id}/") for kind in ("recordings", "clips")]
+    if not any(name.startswith(prefix) for prefix in owned):
+        return None
+    viewer = None
+    if claims.get("u"):
+        viewer = User.objects.filter(pk=claims["u"], is_active=True).first()
+        if viewer is None:
+            return None
+    try:
+        stream = stream_get(stream_id=stream_id, user=viewer)
+    except Http404:
+        return None
+    return name if stream_viewer_has_access(stream, viewer) else None
 
 
 # --- Health -------------------------------------------------------------------------
