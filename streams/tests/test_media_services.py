@@ -5,6 +5,7 @@ run the real ffmpeg carry the needs_media marker.
 """
 
 import itertools
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -716,3 +717,17 @@ def test_deleting_a_stream_deletes_its_files_after_commit(django_capture_on_comm
         callback()
     assert not any(default_storage.exists(name) for name in names)
     assert not flv.exists()
+
+
+def test_every_task_the_services_queue_by_name_is_a_celery_task():
+    """Services queue tasks by dotted name (they never import tasks): a misspelt name would fail only after
+    commit, in production. Every name they pass must be a registered task."""
+    from celery import current_app
+    from django.utils.module_loading import import_string
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [path.read_text() for path in (root / "streams" / "services").rglob("*.py")]
+    names = set(itertools.chain.from_iterable(re.findall(r'task_on_commit\(\s*"([\w.]+)"', text) for text in sources))
+    assert len(names) >= 4
+    for name in names:
+        assert import_string(name).name in current_app.tasks, name
