@@ -3,7 +3,8 @@
 nginx on PORT (default 8000) is the one origin. Plain HTTP goes to gunicorn
 (WEB_WORKERS processes x WEB_THREADS threads, WSGI), WebSocket upgrades to
 WS_PROCESSES ASGI processes (WS_SERVER=uvicorn, the default, or daphne),
-/static/ and /media/ straight from disk. A Celery worker and beat run beside
+/static/ and public /media/ straight from disk (gated files by X-Accel-Redirect
+once Django has checked the link or the caller). A Celery worker and beat run beside
 them, and the media server (nginx-rtmp: RTMP ingest, HLS) when its tools are
 installed. Everything shares DATABASE_URL and REDIS_URL.
 """
@@ -50,6 +51,8 @@ def main() -> int:
         "STATIC_ROOT": str(settings.STATIC_ROOT),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
+    # Gated files (recordings, clips, statements): Django checks, then nginx sends them from its internal location.
+    os.environ.setdefault("PROTECTED_MEDIA_ACCEL_PREFIX", "/_protected-media/")
     template = Template((ROOT / "deploy" / "nginx.conf.template").read_text())
     (RUN_DIR / "nginx.conf").write_text(template.safe_substitute(values))
 

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from livestream.protected_media import public_media
 
 # Django tries patterns in order: the API, and in it gifts (the hottest route, a popular stream's gifts),
 # come first so a gift is not matched against every admin and page pattern. No two of these prefixes overlap.
@@ -22,9 +24,7 @@ urlpatterns = [
     path("media-hooks/", include("streams.hook_urls")),
     path("", include("wallet.urls")),
     path("", include("streams.urls")),
+    # Development only (the view answers 404 unless DEBUG; nginx serves /media/ in production), and never the
+    # private prefix: files with access rules go by signed links (livestream/protected_media.py).
+    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", public_media),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

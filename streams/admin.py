@@ -14,7 +14,7 @@ from streams.services import (
     stream_update,
     stream_update_validate,
 )
-from streams.services.media import recording_retry
+from streams.services.media.recordings import recording_retry
 
 
 @admin.register(Category)

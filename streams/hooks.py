@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from streams.selectors import playback_token_allows
-from streams.services import media
+from streams.services.media import publishing, recordings
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ def on_publish(request: HttpRequest) -> HttpResponse:
     if request.POST.get("app") != "live":
         return HttpResponseForbidden("Publish to the live application.")
     try:
-        name = media.publish_begin(key=request.POST.get("name", ""), client_id=request.POST.get("clientid", ""))
-    except media.PublishRefused as refused:
+        name = publishing.publish_begin(key=request.POST.get("name", ""), client_id=request.POST.get("clientid", ""))
+    except publishing.PublishRefused as refused:
         logger.info("publish refused from %s: %s", request.POST.get("addr"), refused)
         return HttpResponseForbidden("Publish refused.")
     response = HttpResponse(status=302)
@@ -58,7 +58,7 @@ def on_publish(request: HttpRequest) -> HttpResponse:
 @loopback_only
 def on_publish_done(request: HttpRequest) -> HttpResponse:
     if request.POST.get("app") == "live":
-        media.publish_end(key=request.POST.get("name", ""), client_id=request.POST.get("clientid", ""))
+        publishing.publish_end(key=request.POST.get("name", ""), client_id=request.POST.get("clientid", ""))
     return HttpResponse(status=204)
 
 
@@ -67,7 +67,7 @@ def on_publish_done(request: HttpRequest) -> HttpResponse:
 @loopback_only
 def on_record_done(request: HttpRequest) -> HttpResponse:
     if request.POST.get("app") == "live" and request.POST.get("path"):
-        media.recording_register(path=request.POST["path"])
+        recordings.recording_register(path=request.POST["path"])
     return HttpResponse(status=204)
 
 

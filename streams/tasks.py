@@ -1,4 +1,8 @@
-"""Celery tasks for streams: subscription renewals and the media pipeline's jobs (ffmpeg runs here)."""
+"""Celery tasks for streams: subscription renewals and the media pipeline's jobs (ffmpeg runs here).
+
+Each takes ids, fetches and calls a service; services queue them by name after commit
+(``livestream.task_queue.task_on_commit``) and never import this module.
+"""
 
 import logging
 
@@ -6,7 +10,15 @@ from celery import shared_task
 
 from streams.media import nginx
 from streams.media.tools import MediaToolError
-from streams.services import media
+from streams.services.media.clips import clip_fail, clip_process
+from streams.services.media.publishing import dropped_streams_end, vanished_publishers_mark
+from streams.services.media.recordings import (
+    RECORDING_MAX_ATTEMPTS,
+    recording_fail,
+    recording_process,
+    recordings_prune,
+)
+from streams.services.media.thumbnails import live_thumbnails_refresh
 from streams.services.monetization import subscription_renew, subscriptions_due
 
 logger = logging.getLogger(__name__)
@@ -33,13 +45,13 @@ def _ffmpeg_job(task, work, fail) -> str:
         raise task.retry(exc=exc) from exc
 
 
-@shared_task(bind=True, acks_late=True, max_retries=media.RECORDING_MAX_ATTEMPTS - 1, default_retry_delay=30)
+@shared_task(bind=True, acks_late=True, max_retries=RECORDING_MAX_ATTEMPTS - 1, default_retry_delay=30)
 def process_recording(self, recording_id: str) -> str:
     """record_done -> MP4 + probe + thumbnail -> a ready VOD; retried, then marked failed with ffmpeg's words."""
     return _ffmpeg_job(
         self,
-        lambda: media.recording_process(recording_id=recording_id).status,
-        lambda error: media.recording_fail(recording_id=recording_id, error=error),
+        lambda: recording_process(recording_id=recording_id).status,
+        lambda error: recording_fail(recording_id=recording_id, error=error),
     )
 
 
@@ -48,29 +60,29 @@ def cut_clip(self, clip_id: str) -> str:
     """A creator's highlight cut from a recording; retried, then marked failed with ffmpeg's words."""
     return _ffmpeg_job(
         self,
-        lambda: media.clip_process(clip_id=clip_id).status,
-        lambda error: media.clip_fail(clip_id=clip_id, error=error),
+        lambda: clip_process(clip_id=clip_id).status,
+        lambda error: clip_fail(clip_id=clip_id, error=error),
     )
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def refresh_live_thumbnails() -> int:
     """Beat, every minute: each live stream's thumbnail from its newest segment (creators' own ones stay)."""
-    return media.live_thumbnails_refresh()
+    return live_thumbnails_refresh()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def end_dropped_streams() -> int:
     """Beat (and after each drop): end streams whose encoder has not come back within the grace period;
     first, mark those whose encoder vanished from nginx-rtmp without a publish_done (a crash or restart)."""
-    media.vanished_publishers_mark()
-    return media.dropped_streams_end()
+    vanished_publishers_mark()
+    return dropped_streams_end()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def prune_recordings() -> int:
     """Beat, daily: delete recordings past their creator's retention."""
-    return media.recordings_prune()
+    return recordings_prune()
 
 
 @shared_task(acks_late=True, ignore_result=True)

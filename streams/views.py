@@ -1,18 +1,21 @@
-"""Server-rendered pages: home and a stream's page (the full UI comes later)."""
+"""Server-rendered pages: home and a stream's page (the full UI comes later), and the signed links to
+recordings and clips on local storage."""
 
 from django.conf import settings
+from django.http import HttpResponseForbidden
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
+from livestream.protected_media import file_response
 from streams.models import Stream
 from streams.selectors import (
     category_tree,
-    clip_ready_list,
-    recording_list,
     stream_get,
     stream_hls_url,
     stream_list,
     stream_viewer_has_access,
 )
+from streams.selectors.media import clip_ready_list, media_file_name, media_file_url, recording_list
 
 
 def home(request):
@@ -29,7 +32,7 @@ def _duration_label(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _stream_replay(stream: Stream, *, has_access: bool) -> tuple[list[dict], list[dict]]:
+def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[dict], list[dict]]:
     """The ended stream's ready recordings (oldest first) and clips (newest first), as the player lists them.
 
     A premium stream's files go only to viewers with access; the others see how many there are, no URLs.
@@ -39,7 +42,7 @@ def _stream_replay(stream: Stream, *, has_access: bool) -> tuple[list[dict], lis
         {
             "id": recording.pk,
             "label": f"Part {number}" if number > 1 else "Full broadcast",
-            "url": recording.file.url if has_access and recording.file else "",
+            "url": _file_url(request, recording, has_access=has_access),
             "poster": recording.thumbnail.url if recording.thumbnail else poster,
             "duration": _duration_label(recording.duration_seconds),
         }
@@ -51,7 +54,7 @@ def _stream_replay(stream: Stream, *, has_access: bool) -> tuple[list[dict], lis
             {
                 "id": clip.pk,
                 "label": clip.title or f"Highlight at {_duration_label(clip.start_seconds) or '0:00'}",
-                "url": clip.file.url,
+                "url": _file_url(request, clip, has_access=has_access),
                 "poster": poster,
                 "duration": _duration_label(clip.duration_seconds),
             }
@@ -61,13 +64,20 @@ def _stream_replay(stream: Stream, *, has_access: bool) -> tuple[list[dict], lis
     return recordings, clips
 
 
+def _file_url(request, item, *, has_access: bool) -> str:
+    """A signed link to a recording's or clip's file for this viewer; "" without access or a file."""
+    if not has_access:
+        return ""
+    return media_file_url(item.file, stream_id=item.stream_id, viewer=request.user) or ""
+
+
 def stream_detail(request, stream_id):
     stream = stream_get(stream_id=stream_id, user=request.user)
     has_access = stream_viewer_has_access(stream, request.user)
     is_owner = request.user.pk == stream.creator_id
     recordings, clips = [], []
     if stream.status == Stream.Status.ENDED:
-        recordings, clips = _stream_replay(stream, has_access=has_access)
+        recordings, clips = _stream_replay(request, stream, has_access=has_access)
     context = {
         "stream": stream,
         "hls_url": stream_hls_url(stream, request.user),
@@ -81,3 +91,14 @@ def stream_detail(request, stream_id):
         "rtmp_url": settings.RTMP_INGEST_URL,
     }
     return render(request, "streams/stream_detail.html", context)
+
+
+@require_safe
+def media_file(request, token: str, filename: str):
+    """A recording's or clip's file behind its signed link (local storage): 403 for a link that is forged,
+    expired, or whose viewer may no longer watch the stream; 404 when the file is gone. ``filename`` is for
+    players and downloads only; the token names the file."""
+    name = media_file_name(token=token)
+    if name is None:
+        return HttpResponseForbidden("This link is not valid, or no longer.")
+    return file_response(name)

@@ -14,7 +14,7 @@ from wallet.models import (
     PayoutDestination,
     Transaction,
 )
-from wallet.payouts import payout_retry
+from wallet.payouts import payout_retry, payout_statement_url
 
 
 @admin.register(CoinPackage)
@@ -100,7 +100,8 @@ class PayoutAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Statement")
     def statement_link(self, obj):
-        return format_html('<a href="{}">CSV</a>', obj.statement.url) if obj.statement else "—"
+        url = payout_statement_url(obj)
+        return format_html('<a href="{}">CSV</a>', url) if url else "—"
 
     @admin.action(description="Retry the selected failed payouts")
     def retry(self, request, queryset):

@@ -18,10 +18,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import DomainError, InvalidTransition
+from livestream.protected_media import private_name
 from wallet.ledger import Line, account_for, ledger_post, system_account
 from wallet.models import Account, Entry, Payout, PayoutDestination, Transaction
 from wallet.providers import payment_provider
@@ -87,8 +89,18 @@ def payout_statement(payout: Payout) -> None:
     writer.writerow(["paid out", "", f"at NGN {payout.naira_per_coin} per coin", payout.coins])
     writer.writerow(["amount", "", "NGN", f"{naira}.{kobo:02d}"])
     name = f"{payout.creator.username}-{payout.period_end:%Y%m%d}-{payout.provider_reference}.csv"
-    payout.statement.save(name, ContentFile(out.getvalue().encode()), save=False)
-    Payout.objects.filter(pk=payout.pk).update(statement=payout.statement.name)
+    # Private: never a public /media/ link; its creator and staff download it (payout_statement_url).
+    stored = payout.statement.storage.save(
+        private_name(f"payout-statements/{name}"), ContentFile(out.getvalue().encode())
+    )
+    payout.statement.name = stored
+    Payout.objects.filter(pk=payout.pk).update(statement=stored)
+
+
+def payout_statement_url(payout: Payout) -> str | None:
+    """Where the payout's creator (and staff) download its statement: an authenticated API route that answers
+    404 to anyone else; None before the statement is written."""
+    return reverse("api-payout-statement", kwargs={"payout_id": payout.pk}) if payout.statement else None
 
 
 def payout_send(*, payout_id) -> Payout:

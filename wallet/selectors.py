@@ -5,7 +5,7 @@ from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
 from accounts.models import User
 from livestream.errors import NotFound
 from wallet.ledger import account_balance
-from wallet.models import Account, CoinPackage, Entry, Payment, Transaction
+from wallet.models import Account, CoinPackage, Entry, Payment, Payout, Transaction
 
 # What a movement is called in a user's statement.
 EARNED_KINDS = [Transaction.Kind.GIFT, Transaction.Kind.ACCESS, Transaction.Kind.SUBSCRIPTION]
@@ -71,3 +71,14 @@ def payment_get(*, reference: str, user: User | None = None, provider: str | Non
     if payment is None:
         raise NotFound("No such payment.")
     return payment
+
+
+def payout_get(*, payout_id, user: User) -> Payout:
+    """A payout its creator or staff may see; NotFound for anyone else (others' payouts are private)."""
+    payouts = Payout.objects.filter(pk=payout_id)
+    if not user.is_staff:
+        payouts = payouts.filter(creator=user)
+    payout = payouts.first()
+    if payout is None:
+        raise NotFound("No such payout.")
+    return payout

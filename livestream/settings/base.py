@@ -233,6 +233,11 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": None,
         },
     }
+# Files with access rules (recordings and clips, payout statements) live under "private/" in that storage.
+# Local disk: a signed link to a Django view that checks it (PROTECTED_MEDIA_MAX_AGE) and sends the file, or
+# has nginx send it from an internal location (PROTECTED_MEDIA_ACCEL_PREFIX; make serve sets it).
+PROTECTED_MEDIA_MAX_AGE = env_int("PROTECTED_MEDIA_MAX_AGE", env_int("AWS_QUERYSTRING_EXPIRE", 6 * 60 * 60))
+PROTECTED_MEDIA_ACCEL_PREFIX = os.environ.get("PROTECTED_MEDIA_ACCEL_PREFIX", "")
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts.api.serializers import UserSerializer
 from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream, validate_timezone
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
+from streams.selectors.media import media_file_url
 
 
 def absolute_media_url(request, field) -> str | None:
@@ -142,13 +143,16 @@ def thumbnail_urls(request, stream: Stream) -> dict[str, str]:
 
 
 class GatedFileMixin:
-    """``url`` of the object's file, null unless the view says the viewer has access (``has_access`` in context)."""
+    """``url`` of the object's file, null unless the view says the viewer has access (``has_access`` in context):
+    a signed link that expires (PROTECTED_MEDIA_MAX_AGE), made for the requesting viewer."""
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj):
         if not self.context.get("has_access", False):  # a caller that forgets to say gets no premium file
             return None
-        return absolute_media_url(self.context.get("request"), obj.file)
+        request = self.context.get("request")
+        viewer = request.user if request is not None else None
+        return media_file_url(obj.file, stream_id=obj.stream_id, viewer=viewer, request=request)
 
 
 class RecordingSerializer(GatedFileMixin, serializers.ModelSerializer):

@@ -27,15 +27,14 @@ from streams.api.serializers import (
 from streams.models import Stream
 from streams.selectors import (
     category_tree,
-    clip_list,
     creator_get,
-    recording_list,
     stream_get,
     stream_list,
     stream_live_for_creator,
     stream_upcoming_for_creator,
     stream_viewer_has_access,
 )
+from streams.selectors.media import clip_list, recording_list, stream_health
 from streams.services import (
     creator_profile_update,
     follow_create,
@@ -46,7 +45,8 @@ from streams.services import (
     stream_rotate_key,
     stream_update,
 )
-from streams.services.media import clip_create, stream_health, thumbnail_remove_custom, thumbnail_upload
+from streams.services.media.clips import clip_create
+from streams.services.media.thumbnails import thumbnail_remove_custom, thumbnail_upload
 from streams.services.monetization import stream_access_buy, subscription_cancel, subscription_start
 
 LIST_PARAMETERS = [

@@ -31,6 +31,8 @@ from streams.models import (
     ViewerSession,
     new_stream_key,
 )
+from streams.services.media.publishing import live_stream_end, publisher_release
+from streams.services.media.recordings import stream_files_delete_on_commit
 
 TAG_MAX_LENGTH = 40
 _TAG_ALLOWED = re.compile(r"^[\w][\w \-]*$", re.UNICODE)
@@ -262,18 +264,11 @@ def stream_start(*, stream: Stream) -> Stream:
 def stream_stop(*, stream: Stream) -> Stream:
     """live -> ended; anything else is an InvalidTransition (409). Viewers are zeroed; a connected encoder is
     dropped (its publish_done then finds no publisher)."""
-    from streams.services.media import publisher_release
-
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status != Stream.Status.LIVE:
             raise InvalidTransition(f"{with_article(stream.status).capitalize()} stream cannot be stopped.")
-        stream.status = Stream.Status.ENDED
-        stream.ended_at = timezone.now()
-        stream.current_viewers = 0
-        stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
-        publisher_release(stream=stream, drop=True)
-        send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
+        live_stream_end(stream=stream)
     return stream
 
 
@@ -316,10 +311,9 @@ def stream_rotate_key(*, stream: Stream) -> Stream:
     """Issue a new secret stream key; the old one stops working at once.
 
     An encoder publishing with the old key is disconnected (a leaked key is the usual reason to rotate);
-    the stream stays live for the reconnect grace period, for the creator to come back with the new key.
+    the stream stays live for the reconnect grace period, for the creator to come back with the new key (where
+    no worker can wait out that period, it ends: see publisher_release).
     """
-    from streams.services.media import publisher_release
-
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         stream.stream_key = new_stream_key()
@@ -334,8 +328,6 @@ def stream_delete(*, stream: Stream) -> None:
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status == Stream.Status.LIVE:
             raise InvalidTransition("Stop the live stream before deleting it.")
-        from streams.services.media import stream_files_delete_on_commit  # media imports this module
-
         stream_files_delete_on_commit(stream)
         stream.delete()
 

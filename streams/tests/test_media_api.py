@@ -1,6 +1,7 @@
 """The media pipeline through the API: hls_url (premium tokens), the publishing lock on premium/latency,
 rotate-key and stop dropping the encoder, thumbnails, clips, recordings and the studio's health."""
 
+import uuid
 from datetime import timedelta
 from io import BytesIO
 from unittest import mock
@@ -177,13 +178,32 @@ def test_rotating_the_key_while_publishing_drops_the_encoder(settings, django_ca
     assert response.status_code == 200
     assert response.json()["stream_key"] != old_key
     drop.assert_called_once_with(f"hls_low.{stream.pk}")
-    later.assert_called_once_with(countdown=61)
+    later.assert_called_once_with(args=(), countdown=61)
     stream.refresh_from_db()
     assert stream.status == Stream.Status.LIVE  # for the grace period, to come back with the new key
     assert stream.publisher_client_id == "" and stream.publisher_dropped_at is not None
     with pytest.raises(media.PublishRefused):
         media.publish_begin(key=old_key, client_id="12")
     assert media.publish_begin(key=stream.stream_key, client_id="12") == f"hls_low.{stream.pk}"
+
+
+def test_rotating_the_key_while_publishing_without_a_worker_ends_the_stream(
+    settings, django_capture_on_commit_callbacks
+):
+    """make run: eager Celery, so no worker waits out a grace period - the stream must not stay live forever."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    stream = publishing()
+    old_key = stream.stream_key
+    with mock.patch("streams.media.nginx.drop_publisher", return_value=True) as drop:  # the real (eager) task
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(stream.creator).post(f"{detail(stream)}/rotate-key")
+    assert response.status_code == 200 and response.json()["status"] == "ended"
+    drop.assert_called_once_with(app="live", name=f"hls_normal.{stream.pk}")
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED and stream.ended_at is not None
+    assert stream.publisher_client_id == "" and stream.publisher_dropped_at is None
+    media.publish_end(key=old_key, client_id="11")  # nginx's goodbye for the dropped encoder changes nothing
+    assert Stream.objects.get(pk=stream.pk).ended_at == stream.ended_at
 
 
 def test_rotating_the_key_while_offline_drops_nobody(django_capture_on_commit_callbacks):
@@ -303,6 +323,60 @@ def test_removing_an_automatic_thumbnail_keeps_it():
     assert response.status_code == 200 and set(response.json()["thumbnails"]) == {"1280x720", "640x360", "320x180"}
 
 
+def test_removing_the_creators_thumbnail_on_an_ended_stream_falls_back_to_its_recordings(
+    django_capture_on_commit_callbacks,
+):
+    stream = StreamFactory(ended=True)
+    older, newest = ready_recording(stream), ready_recording(stream)
+    Recording.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    red = BytesIO()
+    Image.new("RGB", (1280, 720), (200, 0, 0)).save(red, format="PNG")
+    older.thumbnail.save("thumbnail.webp", ContentFile(red.getvalue()))
+    newest.thumbnail.save("thumbnail.webp", ContentFile(png(1280, 720)))
+    processing = ready_recording(stream, status=Recording.Status.PROCESSING)
+    processing.thumbnail.save("thumbnail.webp", ContentFile(red.getvalue()))
+    owner = client_for(stream.creator)
+    custom = put_thumbnail(owner, stream, png(1280, 720)).json()["thumbnails"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = owner.delete(f"{detail(stream)}/thumbnail")
+    assert removed.status_code == 200
+    data = removed.json()
+    assert set(data["thumbnails"]) == {"1280x720", "640x360", "320x180"} and data["thumbnails"] != custom
+    assert data["thumbnail_url"] == data["thumbnails"]["1280x720"]
+    assert image_size(data["thumbnail_url"]) == (1280, 720)
+    stream.refresh_from_db()
+    assert stream.thumbnail_source == Stream.ThumbnailSource.AUTO
+    with default_storage.open(stream.thumbnail.name, "rb") as handle, Image.open(handle) as image:
+        red, _green, blue = image.convert("RGB").getpixel((10, 10))
+    assert blue > 150 and red < 60  # the newest ready recording's picture (the others are red)
+    assert not any(default_storage.exists(url.split("/media/", 1)[1]) for url in custom.values())
+
+
+def test_removing_the_creators_thumbnail_while_publishing_falls_back_to_a_live_frame(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    stream = publishing()
+    folder = tmp_path / "mediaserver" / "hls" / "public" / "normal"
+    folder.mkdir(parents=True)
+    (folder / f"{stream.pk}_src-1.ts").write_bytes(b"ts")
+    (folder / f"{stream.pk}_src.m3u8").write_text(f"#EXTM3U\n#EXTINF:2.000,\n{stream.pk}_src-1.ts\n")
+    owner = client_for(stream.creator)
+    put_thumbnail(owner, stream, png(1280, 720))
+
+    def grab(source, target, at_seconds=0.0):
+        target.write_bytes(png(1280, 720))
+
+    with (
+        mock.patch("streams.media.tools.frame_grab", side_effect=grab) as grabbed,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        removed = owner.delete(f"{detail(stream)}/thumbnail")
+    assert removed.status_code == 200 and removed.json()["thumbnail_url"]
+    assert grabbed.call_args.args[0] == folder / f"{stream.pk}_src-1.ts"
+    assert Stream.objects.get(pk=stream.pk).thumbnail_source == Stream.ThumbnailSource.AUTO
+
+
 # --- Clips -----------------------------------------------------------------------------------------
 
 
@@ -329,13 +403,25 @@ def test_the_creator_cuts_a_clip_from_the_newest_ready_recording(django_capture_
 
 def test_a_clip_needs_a_ready_recording():
     stream = StreamFactory(ended=True)
-    ready_recording(stream, status=Recording.Status.PROCESSING)
+    processing = ready_recording(stream, status=Recording.Status.PROCESSING)
     response = client_for(stream.creator).post(clips(stream), {"start": 0, "duration": 10}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "recording_not_ready"
-    other = ready_recording(StreamFactory(ended=True))  # another stream's recording is not this one's
-    body = {"start": 0, "duration": 10, "recording": str(other.pk)}
+    body = {"start": 0, "duration": 10, "recording": str(processing.pk)}
     response = client_for(stream.creator).post(clips(stream), body, format="json")
     assert response.status_code == 409 and response.json()["code"] == "recording_not_ready"
+    assert not Clip.objects.exists()
+
+
+@pytest.mark.parametrize("whose", ["another stream's", "nobody's"])
+def test_a_clip_naming_a_recording_this_stream_does_not_have_is_a_field_error(whose):
+    """Not "not ready yet" (409): no wait makes another stream's recording this one's. 400 on the field."""
+    stream = StreamFactory(ended=True)
+    ready_recording(stream)
+    other = ready_recording(StreamFactory(ended=True)).pk if whose == "another stream's" else uuid.uuid4()
+    body = {"start": 0, "duration": 10, "recording": str(other)}
+    response = client_for(stream.creator).post(clips(stream), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"recording": ["No such recording of this stream."]}
     assert not Clip.objects.exists()
 
 

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from streams.media.nginx import MediaServerUnavailable
 from streams.models import Recording, Stream, Subscription
 from streams.selectors import playback_token_make, stream_hls_url
 from streams.services import media
@@ -109,7 +110,7 @@ def test_publish_to_an_ended_stream_is_refused(nginx):
 def test_a_second_encoder_with_the_same_key_is_refused_while_the_first_publishes(nginx):
     stream = StreamFactory()
     assert publish(nginx, stream.stream_key, client_id="1").status_code == 302
-    with mock.patch("streams.services.media._still_publishing", return_value=True) as asked:
+    with mock.patch("streams.services.media.publishing.publisher_present", return_value=True) as asked:
         assert publish(nginx, stream.stream_key, client_id="2").status_code == 403
     asked.assert_called_once()
     assert fresh(stream).publisher_client_id == "1"
@@ -118,7 +119,7 @@ def test_a_second_encoder_with_the_same_key_is_refused_while_the_first_publishes
 def test_a_publisher_that_vanished_without_a_goodbye_is_replaced(nginx):
     stream = StreamFactory()
     publish(nginx, stream.stream_key, client_id="1")
-    with mock.patch("streams.services.media._still_publishing", return_value=False):
+    with mock.patch("streams.services.media.publishing.publisher_present", return_value=False):
         assert publish(nginx, stream.stream_key, client_id="2").status_code == 302
     assert fresh(stream).publisher_client_id == "2"
 
@@ -132,7 +133,8 @@ def test_nginx_is_asked_before_the_row_lock_and_a_publisher_that_arrived_meanwhi
         Stream.objects.filter(pk=stream.pk).update(publisher_client_id="3")
         return False  # client 1 is gone
 
-    with mock.patch("streams.services.media._still_publishing", side_effect=ask_while_a_third_encoder_takes_the_stream):
+    present = "streams.services.media.publishing.publisher_present"
+    with mock.patch(present, side_effect=ask_while_a_third_encoder_takes_the_stream):
         assert publish(nginx, stream.stream_key, client_id="2").status_code == 403
     assert fresh(stream).publisher_client_id == "3"
 
@@ -140,7 +142,7 @@ def test_nginx_is_asked_before_the_row_lock_and_a_publisher_that_arrived_meanwhi
 def test_when_the_media_server_cannot_say_the_known_publisher_is_kept(nginx):
     stream = StreamFactory()
     publish(nginx, stream.stream_key, client_id="1")
-    with mock.patch("streams.media.nginx.stat", side_effect=media.nginx.MediaServerUnavailable("down")):
+    with mock.patch("streams.media.nginx.stat", side_effect=MediaServerUnavailable("down")):
         assert publish(nginx, stream.stream_key, client_id="2").status_code == 403
     assert fresh(stream).publisher_client_id == "1"
 
@@ -228,7 +230,7 @@ def test_a_dropped_encoder_leaves_the_stream_live_for_the_grace_period(
     publish(nginx, stream.stream_key, client_id="4")
     with django_capture_on_commit_callbacks(execute=True):
         assert publish_done(nginx, stream.stream_key, client_id="4").status_code == 204
-    grace.assert_called_once_with(countdown=61)
+    grace.assert_called_once_with(args=(), countdown=61)
     stream = fresh(stream)
     assert stream.status == Stream.Status.LIVE
     assert stream.publisher_client_id == ""
@@ -270,7 +272,7 @@ def test_a_late_goodbye_from_an_older_connection_changes_nothing(nginx, settings
     settings.CELERY_TASK_ALWAYS_EAGER = True
     stream = StreamFactory()
     publish(nginx, stream.stream_key, client_id="1")
-    with mock.patch("streams.services.media._still_publishing", return_value=False):
+    with mock.patch("streams.services.media.publishing.publisher_present", return_value=False):
         publish(nginx, stream.stream_key, client_id="2")
     assert publish_done(nginx, stream.stream_key, client_id="1").status_code == 204
     stream = fresh(stream)

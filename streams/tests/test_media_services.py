@@ -5,6 +5,7 @@ run the real ffmpeg carry the needs_media marker.
 """
 
 import itertools
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -21,6 +22,7 @@ from PIL import Image
 
 from accounts.tests.factories import UserFactory
 from streams.media import nginx, tools
+from streams.media.config import hls_dir
 from streams.media.nginx import PublisherStat, parse_stat
 from streams.models import Clip, Recording, Stream
 from streams.services import creator_profile_ensure, media
@@ -452,7 +454,7 @@ def test_a_new_thumbnail_replaces_the_old_files(django_capture_on_commit_callbac
 
 
 def write_live_playlist(stream, segments=("seg-1.ts", "seg-2.ts")) -> list[Path]:
-    folder = media.hls_dir(latency_mode=stream.latency_mode, premium=stream.is_premium)
+    folder = hls_dir(latency_mode=stream.latency_mode, premium=stream.is_premium)
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2"]
     paths = []
@@ -715,3 +717,17 @@ def test_deleting_a_stream_deletes_its_files_after_commit(django_capture_on_comm
         callback()
     assert not any(default_storage.exists(name) for name in names)
     assert not flv.exists()
+
+
+def test_every_task_the_services_queue_by_name_is_a_celery_task():
+    """Services queue tasks by dotted name (they never import tasks): a misspelt name would fail only after
+    commit, in production. Every name they pass must be a registered task."""
+    from celery import current_app
+    from django.utils.module_loading import import_string
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [path.read_text() for path in (root / "streams" / "services").rglob("*.py")]
+    names = set(itertools.chain.from_iterable(re.findall(r'task_on_commit\(\s*"([\w.]+)"', text) for text in sources))
+    assert len(names) >= 4
+    for name in names:
+        assert import_string(name).name in current_app.tasks, name

@@ -10,4 +10,7 @@ urlpatterns = [
     path("currency/purchase/<str:reference>", views.PaymentView.as_view(), name="api-payment"),
     path("currency/sandbox/<str:reference>", views.SandboxPayView.as_view(), name="api-sandbox-pay"),
     path("currency/webhooks/paystack", views.PaystackWebhookView.as_view(), name="api-paystack-webhook"),
+    path(
+        "currency/payouts/<uuid:payout_id>/statement", views.PayoutStatementView.as_view(), name="api-payout-statement"
+    ),
 ]

@@ -3,6 +3,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.generics import GenericAPIView
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestream.errors import DomainError, NotFound
+from livestream.protected_media import file_response
 from wallet.api.serializers import (
     BalanceSerializer,
     CoinPackageSerializer,
@@ -20,7 +22,7 @@ from wallet.api.serializers import (
     StatementRowSerializer,
 )
 from wallet.providers import PaystackProvider, Verification
-from wallet.selectors import package_list, payment_get, statement, wallet_summary
+from wallet.selectors import package_list, payment_get, payout_get, statement, wallet_summary
 from wallet.services import (
     idempotency_replay,
     idempotency_store,
@@ -156,3 +158,16 @@ class PaystackWebhookView(APIView):
             except DomainError as exc:
                 logger.warning("paystack webhook for %s: %s", verification.reference, exc.detail)
         return Response({"status": "ok"})
+
+
+class PayoutStatementView(APIView):
+    """A payout's CSV statement, for its creator and staff (404 to anyone else: others' payouts are private)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request, payout_id):
+        payout = payout_get(payout_id=payout_id, user=request.user)
+        if not payout.statement:
+            raise NotFound("This payout has no statement yet.")
+        return file_response(payout.statement.name, as_attachment=True)

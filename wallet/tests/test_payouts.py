@@ -4,11 +4,13 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from conftest import client_for
 from wallet.ledger import Line, account_balance, account_for, ledger_post, system_account
 from wallet.models import Payout, PayoutDestination
+from wallet.payouts import payout_create, payout_statement_url
 from wallet.providers import ProviderError, SandboxProvider
 from wallet.tasks import run_payouts
 
@@ -54,6 +56,34 @@ def test_weekly_run_pays_creators_over_the_minimum_with_a_statement(creator):
     rows = client_for(creator).get("/api/v1/currency/transactions?type=payout").json()["results"]
     assert [row["amount"] for row in rows] == [-1500]
     call_command("audit_ledger")
+
+
+def test_a_payout_statement_is_private_and_only_its_creator_and_staff_download_it(creator, settings):
+    earn(creator, 1500)
+    run_payouts.apply()
+    payout = Payout.objects.get()
+    assert payout.statement.name.startswith("private/payout-statements/")
+    settings.DEBUG = True  # the development server's /media/ does not serve it
+    assert Client().get(f"/media/{payout.statement.name}").status_code == 404
+
+    url = payout_statement_url(payout)
+    assert url == f"/api/v1/currency/payouts/{payout.pk}/statement"
+    response = client_for(creator).get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment") and "private" in response["Cache-Control"]
+    assert "test earnings" in b"".join(response.streaming_content).decode()
+    assert client_for(UserFactory(is_staff=True)).get(url).status_code == 200
+    assert client_for(UserFactory()).get(url).status_code == 404  # another creator's: not theirs to see
+    assert APIClient().get(url).status_code == 401
+
+
+def test_a_payout_without_a_statement_yet_has_none_to_download(creator):
+    earn(creator, 1500)
+    with mock.patch("wallet.payouts.payment_provider") as provider:
+        provider.return_value.name = "sandbox"
+        payout = payout_create(creator=creator)
+    assert payout_statement_url(payout) is None
+    assert client_for(creator).get(f"/api/v1/currency/payouts/{payout.pk}/statement").status_code == 404
 
 
 def test_a_refused_transfer_returns_the_coins_and_staff_can_retry(creator):

@@ -1,4 +1,8 @@
-"""Reads for streams, categories and creators; each runs a fixed number of queries."""
+"""Reads for streams, categories and creators; each runs a fixed number of queries.
+
+The media pipeline's reads (recordings, clips, their signed file links, live segments, encoder health) are in
+``streams.selectors.media``.
+"""
 
 from django.conf import settings
 from django.core import signing
@@ -10,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from streams.filters import StreamFilter
 from streams.media.config import hls_app_name, hls_app_parse
-from streams.models import Category, Clip, CreatorProfile, Follow, Recording, Stream, StreamAccess, Subscription
+from streams.models import Category, CreatorProfile, Follow, Stream, StreamAccess, Subscription
 
 UPCOMING_LIMIT = 10
 PLAYBACK_SALT = "streams.playback"
@@ -135,19 +139,6 @@ def playback_token_allows(*, token: str, stream_id: str) -> bool:
     stream = Stream.objects.filter(pk=stream_id).only("pk", "is_premium", "creator_id").first()
     viewer = User.objects.filter(pk=holder[1], is_active=True).first()
     return stream is not None and viewer is not None and stream_viewer_has_access(stream, viewer)
-
-
-def recording_list(*, stream: Stream) -> QuerySet[Recording]:
-    return stream.recordings.filter(status=Recording.Status.READY).order_by("created_at")
-
-
-def clip_list(*, stream: Stream) -> QuerySet[Clip]:
-    return stream.clips.select_related("created_by").order_by("-created_at")
-
-
-def clip_ready_list(*, stream: Stream) -> QuerySet[Clip]:
-    """The stream's playable highlights, newest first (what the stream page lists)."""
-    return stream.clips.filter(status=Clip.Status.READY).order_by("-created_at")
 
 
 def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -> list[Stream]:

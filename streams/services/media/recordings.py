@@ -1,0 +1,185 @@
+"""Recordings: nginx-rtmp's FLV noted at record_done, made into an MP4 VOD with its thumbnail by a Celery task
+(ffmpeg never runs inside a transaction), retried by staff, pruned past the creator's retention, and their
+files deleted with them."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from livestream.images import image_process
+from livestream.task_queue import task_on_commit
+from streams.media import tools
+from streams.media.config import hls_app_parse, recordings_dir
+from streams.models import CreatorProfile, Recording, Stream
+from streams.services.media.thumbnails import THUMBNAIL_SIZES, thumbnail_set
+
+logger = logging.getLogger(__name__)
+
+RECORDING_MAX_ATTEMPTS = 3
+# "<hls app>.<stream uuid>-<unix time>.flv", as nginx-rtmp names a recording of a renamed stream.
+_RECORDING_NAME = re.compile(
+    r"^(?P<app>[a-z]+_[a-z]+)\.(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-\d+\.flv$"
+)
+
+
+def recording_register(*, path: str) -> Recording | None:
+    """nginx-rtmp finished a recording file: note it and hand it to Celery (once per file)."""
+    source = Path(path)
+    match = _RECORDING_NAME.match(source.name)
+    try:
+        inside = source.resolve().parent == recordings_dir().resolve()
+    except OSError:
+        inside = False
+    if match is None or not inside or hls_app_parse(match["app"]) is None:
+        logger.warning("record_done for a file that is not ours: %s", path)
+        return None
+    stream = Stream.objects.filter(pk=match["id"]).first()
+    if stream is None:
+        logger.warning("record_done for a stream that no longer exists: %s", path)
+        return None
+    with transaction.atomic():
+        recording, created = Recording.objects.get_or_create(source_path=str(source), defaults={"stream": stream})
+        if created:
+            task_on_commit("streams.tasks.process_recording", str(recording.pk))
+    return recording
+
+
+def recording_process(*, recording_id) -> Recording:
+    """Remux the FLV to MP4 (faststart), probe it, store it and its thumbnail: processing -> ready.
+
+    Raises tools.MediaToolError for the task to retry; recording_fail() marks the last failure.
+    """
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().select_related("stream").get(pk=recording_id)
+        if recording.status != Recording.Status.PROCESSING:
+            return recording
+        recording.attempts = F("attempts") + 1
+        recording.save(update_fields=["attempts"])
+    recording.refresh_from_db()
+    source = Path(recording.source_path)
+    if not source.exists():
+        raise tools.MediaToolError(f"the recording file {source} is missing")
+    with tempfile.TemporaryDirectory(prefix="recording-") as work:
+        mp4 = Path(work) / "recording.mp4"
+        tools.remux_to_mp4(source, mp4)
+        probe = tools.probe(mp4)
+        if not probe.has_video or probe.duration_seconds <= 0:
+            recording_fail(recording_id=recording.pk, error="The recording holds no video.")
+            return Recording.objects.get(pk=recording.pk)
+        frame = Path(work) / "frame.png"
+        tools.frame_grab(mp4, frame, at_seconds=min(probe.duration_seconds / 2, 10.0))
+        with frame.open("rb") as image:
+            thumbnail = image_process(File(image), size=THUMBNAIL_SIZES[0], crop=True)
+        # Files first (object storage is a network call), then one short transaction.
+        with mp4.open("rb") as video:
+            recording.file.save("recording.mp4", File(video), save=False)
+        recording.thumbnail.save("thumbnail.webp", thumbnail, save=False)
+        if recording.stream.thumbnail_source != Stream.ThumbnailSource.CUSTOM:  # the ended stream's picture
+            with frame.open("rb") as image:
+                thumbnail_set(stream=recording.stream, image=File(image), source=Stream.ThumbnailSource.AUTO)
+    with transaction.atomic():
+        Recording.objects.filter(pk=recording.pk).update(
+            status=Recording.Status.READY,
+            file=recording.file.name,
+            thumbnail=recording.thumbnail.name,
+            duration_seconds=round(probe.duration_seconds, 3),
+            size_bytes=recording.file.size,
+            width=probe.width,
+            height=probe.height,
+            error="",
+            ready_at=timezone.now(),
+        )
+    source.unlink(missing_ok=True)
+    logger.info("recording %s ready: %.1f s, %s bytes", recording.pk, probe.duration_seconds, recording.file.size)
+    return Recording.objects.get(pk=recording.pk)
+
+
+def recording_fail(*, recording_id, error: str) -> None:
+    Recording.objects.filter(pk=recording_id, status=Recording.Status.PROCESSING).update(
+        status=Recording.Status.FAILED, error=error[:2000]
+    )
+    logger.error("recording %s failed: %s", recording_id, error)
+
+
+def recording_retry(*, recording_id) -> bool:
+    """Queue a failed recording again (staff, from the admin); False when it is not failed or its FLV is gone."""
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().filter(pk=recording_id).first()
+        if recording is None or recording.status != Recording.Status.FAILED:
+            return False
+        if not Path(recording.source_path).exists():
+            return False
+        recording.status = Recording.Status.PROCESSING
+        recording.attempts = 0
+        recording.error = ""
+        recording.save(update_fields=["status", "attempts", "error"])
+        task_on_commit("streams.tasks.process_recording", str(recording.pk))
+    return True
+
+
+def recordings_prune(*, now: datetime | None = None) -> int:
+    """Delete recordings (files and rows) older than their creator's retention; how many went."""
+    now = now or timezone.now()
+    pruned = 0
+    retention = {
+        profile.user_id: profile.recording_retention_days
+        for profile in CreatorProfile.objects.exclude(recording_retention_days=None).only(
+            "user_id", "recording_retention_days"
+        )
+    }
+    oldest_default = now - timedelta(days=settings.RECORDING_RETENTION_DAYS)
+    candidates = (
+        Recording.objects.select_related("stream")
+        .prefetch_related("clips")  # their files go too: not one query per recording
+        .filter(Q(created_at__lt=oldest_default) | Q(stream__creator_id__in=list(retention)))
+    )
+    for recording in candidates.iterator(chunk_size=200):
+        days = retention.get(recording.stream.creator_id, settings.RECORDING_RETENTION_DAYS)
+        if recording.created_at >= now - timedelta(days=days):
+            continue
+        _recording_files_delete(recording)
+        recording.delete()
+        pruned += 1
+    return pruned
+
+
+def _recording_files_delete(recording: Recording) -> None:
+    """A recording's MP4, thumbnail and FLV, and its clips' files (the rows go with the recording)."""
+    for clip in recording.clips.all():
+        _delete_file(clip.file)
+    _delete_file(recording.file)
+    _delete_file(recording.thumbnail)
+    Path(recording.source_path).unlink(missing_ok=True)
+
+
+def _delete_file(field) -> None:
+    if field:
+        field.storage.delete(field.name)
+
+
+def stream_files_delete_on_commit(stream: Stream) -> None:
+    """Once the caller's transaction deleting ``stream`` commits, delete its files: thumbnails, recordings, clips.
+
+    The rows cascade in the database; storage (possibly S3) is not a transaction, so the files go after commit.
+    """
+    recordings = list(stream.recordings.prefetch_related("clips"))
+    thumbnails = [stream.thumbnail.name, *stream.thumbnail_variants.values()] if stream.thumbnail else []
+
+    def delete() -> None:
+        for recording in recordings:
+            _recording_files_delete(recording)
+        for name in thumbnails:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)
