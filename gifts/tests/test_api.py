@@ -9,7 +9,7 @@ from streams.tests.factories import StreamFactory
 from wallet.ledger import account_balance, account_for, system_account
 from wallet.models import Transaction
 from wallet.services import coins_grant
-from wallet.tests.factories import GiftFactory
+from gifts.tests.factories import GiftFactory
 
 pytestmark = pytest.mark.django_db
 

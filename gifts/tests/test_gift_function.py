@@ -8,7 +8,7 @@ from gifts.models import SentGift
 from gifts.services import gift_send
 from streams.tests.factories import StreamFactory
 from wallet.services import coins_grant
-from wallet.tests.factories import GiftFactory
+from gifts.tests.factories import GiftFactory
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db]
 

@@ -14,7 +14,8 @@ from wallet.ledger import InsufficientCoins, account_balance, account_for
 from wallet.models import Transaction
 from wallet.providers import Verification
 from wallet.services import coins_grant, payment_confirm, request_fingerprint
-from wallet.tests.factories import CoinPackageFactory, GiftFactory
+from gifts.tests.factories import GiftFactory
+from wallet.tests.factories import CoinPackageFactory
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db(transaction=True)]
 
