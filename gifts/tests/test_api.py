@@ -5,11 +5,11 @@ import pytest
 from accounts.tests.factories import UserFactory
 from conftest import client_for
 from gifts.models import SentGift
+from gifts.tests.factories import GiftFactory
 from streams.tests.factories import StreamFactory
 from wallet.ledger import account_balance, account_for, system_account
 from wallet.models import Transaction
 from wallet.services import coins_grant
-from gifts.tests.factories import GiftFactory
 
 pytestmark = pytest.mark.django_db
 

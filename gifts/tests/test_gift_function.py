@@ -6,9 +6,9 @@ from django.db import connection
 from accounts.tests.factories import UserFactory
 from gifts.models import SentGift
 from gifts.services import gift_send
+from gifts.tests.factories import GiftFactory
 from streams.tests.factories import StreamFactory
 from wallet.services import coins_grant
-from gifts.tests.factories import GiftFactory
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db]
 

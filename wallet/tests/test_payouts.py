@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 def earn(creator, coins):
+    """Earnings straight from the mint (a grant: a gift would have to be paid by a viewer)."""
     with transaction.atomic():
         ledger_post(
-            kind="gift",
+            kind="grant",
             lines=[Line(system_account("mint"), -coins), Line(account_for(user=creator, kind="earnings"), coins)],
             description="test earnings",
         )
