@@ -69,7 +69,7 @@ def test_outside_a_transaction_the_call_is_prepared_once_and_refusals_keep_their
 
     from gifts.services import SenderNotAuthenticated
     from livestream.errors import DomainError
-    from wallet.ledger import InsufficientCoins
+    from wallet.services import InsufficientCoins
 
     stream = StreamFactory(live=True)
     gift = GiftFactory(cost_in_coins=5)
