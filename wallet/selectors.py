@@ -133,3 +133,40 @@ def payment_get(*, reference: str, user: User | None = None, provider: str | Non
     if payment is None:
         raise NotFound("No such payment.")
     return payment
+
+
+def ledger_total_micro() -> int:
+    """Every entry summed, in millionths of a coin: zero, since every transaction balances."""
+    sums = Entry.objects.aggregate(coins=Sum("amount"), micro=Sum("amount_micro"))
+    return (sums["coins"] or 0) * MICRO + (sums["micro"] or 0)
+
+
+def ledger_rows(*, users: list[User], exclude_kinds: tuple[str, ...] = ()) -> dict:
+    """Everything the ledger holds for these users, as plain rows (oldest first): their accounts with stored and
+    exact balances, the transactions touching them and those transactions' entries, their idempotency records.
+    For audits and for tests that compare what two implementations wrote."""
+    from wallet.models import IdempotencyRecord
+
+    def rows(queryset, *order):
+        return [
+            {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
+            for row in queryset.order_by(*order)
+        ]
+
+    accounts = list(Account.objects.filter(owner__in=users).order_by("owner_id", "kind"))
+    transactions = Transaction.objects.filter(entries__account__in=accounts).exclude(kind__in=exclude_kinds).distinct()
+    return {
+        "accounts": [
+            {
+                "id": a.pk,
+                "kind": a.kind,
+                "owner_id": a.owner_id,
+                "balance": a.balance,
+                "exact": micro_to_coins(account_balance_micro(a)),
+            }
+            for a in accounts
+        ],
+        "transactions": rows(transactions, "created_at"),
+        "entries": rows(Entry.objects.filter(transaction__in=transactions), "transaction__created_at", "id"),
+        "idempotency records": rows(IdempotencyRecord.objects.filter(user__in=users), "key"),
+    }

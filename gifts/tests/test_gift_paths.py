@@ -12,7 +12,6 @@ which it first appears, a known object's id its name.
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -26,7 +25,7 @@ from gifts.services import gift_send
 from gifts.tests.factories import GiftFactory
 from livestream.errors import DomainError
 from streams.tests.factories import StreamFactory
-from wallet.models import Account, Entry, IdempotencyRecord, Transaction
+from wallet.selectors import ledger_rows, platform_account_id, platform_revenue_exact
 from wallet.services import coins_grant
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db(transaction=True)]
@@ -143,7 +142,7 @@ def run(path: str, scenario: str) -> dict:
     for role in ("sender", "creator"):
         names[objects[role].username] = f"{role}'s username"
         names[objects[role].display_name] = f"{role}'s name"
-    platform_before = platform_exact()
+    platform_before = platform_revenue_exact()
     outcomes = []
     with (
         mock.patch.object(services, "_uses_function", lambda: path == "function"),
@@ -166,46 +165,33 @@ def run(path: str, scenario: str) -> dict:
             else:
                 fields = {f.attname: getattr(sent, f.attname) for f in SentGift._meta.concrete_fields}
                 outcomes.append(("sent", fields, sent_gift_payload(sent, viewer=objects["sender"])))
-    users = [objects["sender"], objects["creator"]]
-    accounts = list(Account.objects.filter(owner__in=users).order_by("kind"))
-    for account in accounts:
-        names[str(account.pk)] = f"{account.kind} of {names[str(account.owner_id)]}"
-    names[str(Account.objects.get(owner__isnull=True, kind="platform").pk)] = "the platform"
+    ledger = ledger_rows(users=[objects["sender"], objects["creator"]], exclude_kinds=("grant",))
+    for account in ledger["accounts"]:
+        names[str(account["id"])] = f"{account['kind']} of {names[str(account['owner_id'])]}"
+    names[str(platform_account_id())] = "the platform"
     mask = Masker(names)
+    accounts = ledger["accounts"]
 
-    def rows(queryset, *order):
-        return [
-            {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields} for row in queryset.order_by(*order)
-        ]
+    def fields(row):
+        return {name: value for name, value in row.items() if name != "id"}  # sequence numbers: masked
 
-    transactions = Transaction.objects.filter(entries__account__in=accounts).exclude(kind="grant").distinct()
-    entries = Entry.objects.filter(transaction__in=transactions)
     return mask(
         {
             "outcomes": outcomes,
-            "transactions": rows(transactions, "created_at"),
-            "entries": [{**row, "id": "<id>"} for row in rows(entries, "transaction__created_at", "id")],
-            "sent gifts": rows(SentGift.objects.filter(sender=objects["sender"]), "created_at"),
-            "idempotency records": [
-                {**row, "id": "<id>"} for row in rows(IdempotencyRecord.objects.filter(user=objects["sender"]), "key")
+            "transactions": ledger["transactions"],
+            "entries": [fields(row) for row in ledger["entries"]],
+            "sent gifts": [
+                {f.attname: getattr(row, f.attname) for f in SentGift._meta.concrete_fields}
+                for row in SentGift.objects.filter(sender=objects["sender"]).order_by("created_at")
             ],
-            "balances": [(account.kind, account.balance, str(exact(account))) for account in accounts]
-            + [("the platform's takings", str(platform_exact() - platform_before))],
+            "idempotency records": [fields(row) for row in ledger["idempotency records"]],
+            "balances": [
+                *sorted((a["kind"], names[str(a["owner_id"])], a["balance"], str(a["exact"])) for a in accounts),
+                ("the platform's takings", str(platform_revenue_exact() - platform_before)),
+            ],
             "room events": [call.args for call in publish.call_args_list],
         }
     )
-
-
-def exact(account: Account) -> Decimal:
-    from wallet.ledger import account_balance_exact
-
-    return account_balance_exact(account)
-
-
-def platform_exact() -> Decimal:
-    from wallet.selectors import platform_revenue_exact
-
-    return platform_revenue_exact()
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))

@@ -15,8 +15,7 @@ from streams.models import Subscription
 from streams.services import creator_profile_ensure
 from streams.services.monetization import stream_access_buy, subscription_renew, subscription_start
 from streams.tests.factories import StreamFactory
-from wallet.models import MICRO, Entry
-from wallet.selectors import earnings_balance, earnings_exact, wallet_balance, wallet_summary
+from wallet.selectors import earnings_balance, earnings_exact, ledger_total_micro, wallet_balance, wallet_summary
 from wallet.services import coins_grant
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +72,7 @@ def test_a_creator_earns_the_exact_share_of_what_was_paid(share, sequence):
         assert wallet_balance(user=payer) == 1_000_000 - paid - sum(
             price * count for kind, price, count in sequence if kind == "subscription"
         )
-        coins = sum(Entry.objects.values_list("amount", flat=True))
-        micro = sum(Entry.objects.values_list("amount_micro", flat=True))
-        assert coins * MICRO + micro == 0  # the ledger sums to zero
+        assert ledger_total_micro() == 0  # the ledger sums to zero
     finally:
         django_settings.CREATOR_REVENUE_SHARE = old_share
 
