@@ -23,12 +23,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import Conflict, DomainError, NotFound, Unprocessable
-from wallet.ledger import InsufficientCoins, Line, account_for, ledger_post, pay_creator, system_account
+from wallet.ledger import InsufficientCoins as InsufficientCoins  # for other apps: they never import the ledger
+from wallet.ledger import Line, account_for, ledger_post, pay_creator, system_account
 from wallet.models import Account, CoinPackage, IdempotencyRecord, Payment, Transaction
 from wallet.providers import Verification, payment_provider
-
-# Re-exported for other apps, which reach the wallet through this module and wallet.selectors only.
-__all__ = ["InsufficientCoins"]
 
 logger = logging.getLogger(__name__)
 
