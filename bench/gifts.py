@@ -41,7 +41,7 @@ def prepare(senders: int) -> tuple[str, str, list[str], list[str]]:
     from gifts.models import Gift
     from streams.models import Stream
     from streams.services import stream_create, stream_start
-    from wallet.ledger import account_for
+    from wallet.selectors import wallet_balance
     from wallet.services import coins_grant
 
     def user(name: str) -> User:
@@ -58,7 +58,7 @@ def prepare(senders: int) -> tuple[str, str, list[str], list[str]]:
     ids, tokens = [], []
     for n in range(senders):
         sender = user(f"bench_gifter_{n}")
-        if account_for(user=sender).balance < GRANT // 10:
+        if wallet_balance(user=sender) < GRANT // 10:
             coins_grant(user=sender, coins=GRANT, reason="bench")
         ids.append(str(sender.pk))
         tokens.append(Token.objects.get_or_create(user=sender)[0].key)

@@ -1,7 +1,9 @@
 """Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
 
 from datetime import UTC
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
 from accounts.selectors import user_payload
@@ -17,11 +19,17 @@ def gift_catalogue(*, category: str | None = None, rarity: str | None = None) ->
     return gifts
 
 
+def absolute_url(url: str, request=None) -> str:
+    """``url`` made absolute: against the request's host over REST, SITE_URL where there is no request (the
+    room's socket events); a URL that already is absolute (object storage) stays as it is."""
+    if request is not None:
+        return request.build_absolute_uri(url)
+    return urljoin(settings.SITE_URL, url)
+
+
 def gift_payload(gift: Gift, request=None) -> dict:
     def url(field):
-        if not field:
-            return None
-        return request.build_absolute_uri(field.url) if request is not None else field.url
+        return absolute_url(field.url, request) if field else None
 
     return {
         "id": str(gift.pk),

@@ -1,4 +1,11 @@
-"""Sending gifts: one transaction debits the sender and credits the creator and the platform."""
+"""Sending gifts: one transaction debits the sender and credits the creator and the platform.
+
+Two implementations write a gift, and they must write the same rows: the
+PostgreSQL function ``livestream_gift_send`` (gifts/migrations/0006), every
+gift on PostgreSQL, and the ORM (``_gift_send_orm``), every gift elsewhere
+(SQLite). gifts/tests/test_gift_paths.py runs one table of scenarios through
+both and compares every row they write.
+"""
 
 from datetime import timedelta
 
@@ -15,9 +22,14 @@ from livestream.errors import DomainError
 from livestream.events import send_event_on_commit
 from streams.models import Stream
 from streams.selectors import stream_visible_q
-from wallet.ledger import InsufficientCoins, creator_share, creator_share_rate, pay_creator, system_account_id
-from wallet.models import Account, Transaction
-from wallet.services import idempotency_store
+from wallet.selectors import creator_share_coins, creator_share_rate_micro, platform_account_id
+from wallet.services import (
+    InsufficientCoins,
+    creator_pay,
+    idempotency_claim,
+    idempotency_complete,
+    request_fingerprint,
+)
 
 COMBO_SECONDS = 5
 
@@ -38,18 +50,24 @@ def gift_send(
     message: str = "",
     is_anonymous: bool = False,
     idempotency_key: str | None = None,
-    fingerprint: str = "",
     token: str | None = None,
 ) -> SentGift:
     """Send ``quantity`` of a gift to a live stream, paid from the sender's wallet.
 
     In one transaction: the sender's wallet is debited by a conditional UPDATE
     (InsufficientCoins if it cannot pay), the creator's earnings and the
-    platform get their shares as appended entries (no lock on the creator),
-    the SentGift and the idempotency record are stored. After commit the room
-    hears a ``gift`` event. ``combo`` counts this sender's same gift here,
-    each within COMBO_SECONDS of the last; it is counted after the debit, which
-    holds the sender's wallet row, so their concurrent gifts count one by one.
+    platform get their exact shares as appended entries (no lock on the
+    creator), the SentGift is stored. After commit the room hears a ``gift``
+    event. ``combo`` counts this sender's same gift here, each within
+    COMBO_SECONDS of the last, named and anonymous gifts in separate runs (an
+    anonymous gift must not be linkable to its sender's named ones); it is
+    counted after the debit, which holds the sender's wallet row, so their
+    concurrent gifts count one by one.
+
+    ``idempotency_key``: the key's record is written in the same transaction;
+    a retry with it gets the first gift back and moves nothing, the key with
+    another gift is Unprocessable (``idempotency_key_reused``), and concurrent
+    requests with one key send one gift.
 
     ``token``: the API token the sender authenticated with, when the caller
     looked it up from a cache. Nothing moves unless, at the moment of the
@@ -61,24 +79,58 @@ def gift_send(
     message = (message or "").strip()
     if len(message) > GIFT_MESSAGE_MAX:
         raise DomainError(f"The message is at most {GIFT_MESSAGE_MAX} characters.", code="invalid_message")
-    if connection.vendor == "postgresql" and not idempotency_key:
-        sent = _gift_send_postgres(
-            stream_id=stream_id,
-            sender=sender,
-            gift_id=gift_id,
-            quantity=quantity,
-            message=message,
-            is_anonymous=is_anonymous,
-            token=token,
-        )
+    gift_args = {
+        "stream_id": stream_id,
+        "sender": sender,
+        "gift_id": gift_id,
+        "quantity": quantity,
+        "message": message,
+        "is_anonymous": is_anonymous,
+        "token": token,
+    }
+    if idempotency_key:
+        request = {"stream_id": str(stream_id), "gift_id": str(gift_id), "quantity": quantity, "message": message}
+        fingerprint = request_fingerprint({**request, "is_anonymous": is_anonymous})
+        with transaction.atomic(durable=True):
+            record = idempotency_claim(user=sender, scope="gift", key=idempotency_key, fingerprint=fingerprint)
+            if record.result:  # a retry: the first gift, nothing moves again
+                return SentGift.objects.select_related("gift", "sender").get(pk=record.result)
+            sent = _gift_write(**gift_args)
+            idempotency_complete(record, result=sent.pk)
+            _announce(sent)
+        return sent
+    if _uses_function():  # one round trip in autocommit: the function is the whole transaction
+        sent = _gift_send_function(**gift_args)
         _announce(sent)
         return sent
+    with transaction.atomic(durable=True):
+        sent = _gift_send_orm(**gift_args)
+        _announce(sent)
+    return sent
+
+
+def _uses_function() -> bool:
+    """Whether gifts are written by livestream_gift_send (PostgreSQL) rather than the ORM."""
+    return connection.vendor == "postgresql"
+
+
+def _gift_write(**gift_args) -> SentGift:
+    """The gift's rows, by whichever path this database uses. Caller holds the transaction."""
+    return (_gift_send_function if _uses_function() else _gift_send_orm)(**gift_args)
+
+
+def _gift_send_orm(
+    *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool, token: str | None
+) -> SentGift:
+    """The gift through the ORM: the same checks, order, words and rows as livestream_gift_send.
+
+    Caller holds the transaction.
+    """
     if token is not None:
         current = user_get_by_token(key=token)
         if current is None or current.pk != sender.pk:
             raise SenderNotAuthenticated()
         sender = current  # as they are now, not as the caller remembered them
-    # The same checks in the same order as livestream_gift_send, so both paths refuse alike.
     stream = (
         Stream.objects.filter(stream_visible_q(sender), pk=stream_id)
         .only("id", "creator_id", "status", "allow_gifts")
@@ -94,51 +146,39 @@ def gift_send(
     if stream.status != Stream.Status.LIVE or not stream.allow_gifts:
         raise _refusal("gifts_disabled")
     total = gift.cost_in_coins * quantity
-    to_creator = creator_share(total)
-    with transaction.atomic():
-        record = pay_creator(
-            kind=Transaction.Kind.GIFT,
-            payer_id=sender.pk,
-            creator_id=stream.creator_id,
-            total=total,
-            reference=str(stream.pk),
-            description=f"{quantity}x {gift.name}",
-        )
-        sent = SentGift.objects.create(
-            stream_id=stream.pk,
-            gift=gift,
-            sender=sender,
-            creator_id=stream.creator_id,
-            quantity=quantity,
-            total_coins=total,
-            creator_coins=to_creator,
-            message=message,
-            is_anonymous=is_anonymous,
-            combo=_combo_after(sender_id=sender.pk, stream_id=stream.pk, gift_id=gift.pk),
-            ledger_transaction=record,
-        )
-        if idempotency_key:
-            idempotency_store(
-                user=sender,
-                scope="gift",
-                key=idempotency_key,
-                fingerprint=fingerprint,
-                status_code=201,
-                body=sent_gift_payload(sent, viewer=sender),
-            )
-
-        _announce(sent)
-    return sent
+    record = creator_pay(
+        kind="gift",
+        payer=sender,
+        creator_id=stream.creator_id,
+        total=total,
+        reference=str(stream.pk),
+        description=f"{quantity}x {gift.name}",
+    )
+    return SentGift.objects.create(
+        stream_id=stream.pk,
+        gift=gift,
+        sender=sender,
+        creator_id=stream.creator_id,
+        quantity=quantity,
+        total_coins=total,
+        creator_coins=creator_share_coins(total),
+        message=message,
+        is_anonymous=is_anonymous,
+        combo=_combo_after(sender_id=sender.pk, stream_id=stream.pk, gift_id=gift.pk, is_anonymous=is_anonymous),
+        ledger_transaction=record,
+    )
 
 
-def _combo_after(*, sender_id, stream_id, gift_id) -> int:
-    """1, or one more than the sender's previous same gift here within COMBO_SECONDS. Caller holds the debit."""
+def _combo_after(*, sender_id, stream_id, gift_id, is_anonymous: bool) -> int:
+    """1, or one more than the sender's previous same gift here within COMBO_SECONDS, named and anonymous
+    gifts counted apart. Caller holds the debit."""
     previous = (
         SentGift.objects.filter(
             sender_id=sender_id,
             created_at__gt=timezone.now() - timedelta(seconds=COMBO_SECONDS),
             stream_id=stream_id,
             gift_id=gift_id,
+            is_anonymous=is_anonymous,
         )
         .order_by("-combo")  # the latest of the run; within one transaction created_at ties
         .values_list("combo", flat=True)
@@ -191,18 +231,18 @@ def _gift_send_prepared(db, params: list):
         return cursor.fetchone()
 
 
-def _gift_send_postgres(
+def _gift_send_function(
     *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool, token: str | None
 ) -> SentGift:
-    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0005).
+    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0006).
 
     Outside a transaction the call is one round trip: a single statement in
     autocommit is its own transaction, and the function does all of the gift
     or none of it. Inside the caller's transaction it runs in a savepoint, so
     a refusal leaves the caller's transaction usable.
     """
-    share = creator_share_rate()
-    platform_id = system_account_id(Account.Kind.PLATFORM)
+    share = creator_share_rate_micro()
+    platform_id = platform_account_id()
     params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token, COMBO_SECONDS]
     try:
         db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` looks up this thread's connection again

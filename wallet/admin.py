@@ -3,7 +3,7 @@ from django.utils.html import format_html
 
 from livestream.admin import ReadOnlyAdmin
 from livestream.errors import DomainError
-from wallet.ledger import account_balance
+from wallet.ledger import account_balance_exact
 from wallet.models import (
     Account,
     CoinPackage,
@@ -27,7 +27,7 @@ class EntryInline(admin.TabularInline):
     model = Entry
     extra = 0
     can_delete = False
-    readonly_fields = ("account", "amount", "balance_after", "created_at")
+    readonly_fields = ("account", "amount", "amount_micro", "balance_after", "created_at")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -51,7 +51,7 @@ class AccountAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Balance")
     def current_balance(self, obj):
-        return account_balance(obj)
+        return account_balance_exact(obj)
 
 
 @admin.register(Payment)
@@ -74,7 +74,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "user", "scope", "key", "status_code")
+    list_display = ("created_at", "user", "scope", "key", "result")
     search_fields = ("key", "user__username")
 
 

@@ -6,20 +6,26 @@ postings never deadlock and a wallet never goes below zero (the UPDATE
 refuses, and a CHECK constraint backs it up). Earnings, platform and mint
 accounts take no lock: their entries are appended and their balance is the
 sum of their entries.
+
+Revenue shares are exact: a creator's share of a payment and the platform's
+rest are credited to the millionth of a coin (``Entry.amount_micro``), never
+rounded, so no fraction of a payment vanishes however small the payments.
+What a user spends (a wallet) is whole coins, and so is what a payout pays.
 """
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
 from accounts.models import User
 from livestream.errors import DomainError
-from wallet.models import Account, Entry, Transaction
+from wallet.models import MICRO, Account, Entry, Transaction
 
 
 class InsufficientCoins(DomainError):
@@ -105,43 +111,50 @@ def wallet_debit_by_owner(*, owner_id, amount: int):
 def ledger_post_debit(
     *, kind: str, payer_id, amount: int, credits: list[tuple[object, int]], reference: str = "", description: str = ""
 ) -> Transaction:
-    """The hot path: one wallet pays ``amount`` to lock-free accounts (by id). Caller holds the transaction.
+    """The hot path: one wallet pays ``amount`` whole coins to lock-free accounts. Caller holds the transaction.
 
-    Four statements: the conditional debit, the transaction, its entries in one INSERT.
+    ``credits`` are (account id, millionths of a coin) and sum to ``amount`` coins exactly. Three statements:
+    the conditional debit, the transaction, its entries in one INSERT.
     """
-    if sum(coins for _, coins in credits) != amount:
+    if sum(micro for _, micro in credits) != amount * MICRO:
         raise ValueError("A ledger transaction must balance to zero.")
     wallet_id, balance = wallet_debit_by_owner(owner_id=payer_id, amount=amount)
     record = Transaction.objects.create(kind=kind, reference=reference, description=description[:200])
     entries = [Entry(transaction=record, account_id=wallet_id, amount=-amount, balance_after=balance)]
-    entries += [Entry(transaction=record, account_id=to, amount=coins) for to, coins in credits if coins]
+    for to, micro in credits:
+        if micro:
+            coins, rest = divmod(micro, MICRO)
+            entries.append(Entry(transaction=record, account_id=to, amount=coins, amount_micro=rest))
     Entry.objects.bulk_create(entries)
     return record
 
 
 def creator_share_rate() -> Decimal:
-    """CREATOR_REVENUE_SHARE as an exact Decimal (the gift function takes it as a parameter)."""
-    return Decimal(str(settings.CREATOR_REVENUE_SHARE))
+    """CREATOR_REVENUE_SHARE as an exact Decimal between 0 and 1, of at most six decimal places."""
+    rate = Decimal(str(settings.CREATOR_REVENUE_SHARE))
+    if not 0 <= rate <= 1 or (rate * MICRO) % 1:
+        raise ImproperlyConfigured("CREATOR_REVENUE_SHARE must be between 0 and 1 with at most six decimal places.")
+    return rate
 
 
-def creator_share(total: int) -> int:
-    """The creator's coins of a payment of ``total``: CREATOR_REVENUE_SHARE, rounded down."""
-    return int((Decimal(total) * creator_share_rate()).to_integral_value(rounding=ROUND_FLOOR))
+def creator_share_micro(total: int) -> int:
+    """The creator's share of a payment of ``total`` coins, exactly, in millionths of a coin."""
+    return total * int(creator_share_rate() * MICRO)
 
 
 def pay_creator(
     *, kind: str, payer_id, creator_id, total: int, reference: str = "", description: str = ""
 ) -> Transaction:
-    """A viewer pays a creator (gift, access, subscription): the creator's share to their earnings,
-    the rest to the platform, the payer debited by one conditional UPDATE. Caller holds the transaction."""
-    to_creator = creator_share(total)
+    """A viewer pays a creator (gift, access, subscription): the creator's exact share to their earnings,
+    the exact rest to the platform, the payer debited by one conditional UPDATE. Caller holds the transaction."""
+    to_creator = creator_share_micro(total)
     return ledger_post_debit(
         kind=kind,
         payer_id=payer_id,
         amount=total,
         credits=[
             (earnings_account_id(creator_id), to_creator),
-            (system_account_id(Account.Kind.PLATFORM), total - to_creator),
+            (system_account_id(Account.Kind.PLATFORM), total * MICRO - to_creator),
         ],
         reference=reference,
         description=description,
@@ -192,8 +205,26 @@ def ledger_post(*, kind: str, lines: Iterable[Line], reference: str = "", descri
     return record
 
 
+def account_balance_micro(account: Account) -> int:
+    """An account's exact balance in millionths of a coin (stored for wallets, the sum of entries otherwise)."""
+    if account.kind == Account.Kind.WALLET:
+        return account.balance * MICRO
+    sums = Entry.objects.filter(account=account).aggregate(coins=Sum("amount"), micro=Sum("amount_micro"))
+    return (sums["coins"] or 0) * MICRO + (sums["micro"] or 0)
+
+
 def account_balance(account: Account) -> int:
-    """Stored for wallets; the sum of entries for everything else."""
+    """Whole coins: stored for wallets; the sum of entries, rounded down, for everything else."""
     if account.kind == Account.Kind.WALLET:
         return account.balance
-    return Entry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
+    return account_balance_micro(account) // MICRO
+
+
+def micro_to_coins(micro: int) -> Decimal:
+    """Millionths of a coin as a Decimal of coins with six places."""
+    return (Decimal(micro) / MICRO).quantize(Decimal("0.000001"))
+
+
+def account_balance_exact(account: Account) -> Decimal:
+    """The exact balance in coins, to the millionth."""
+    return micro_to_coins(account_balance_micro(account))

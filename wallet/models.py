@@ -3,6 +3,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+# Millionths of a coin: the unit a revenue share's fraction is kept in (Entry.amount_micro). A share of a
+# payment is exact in it for any CREATOR_REVENUE_SHARE of up to six decimal places.
+MICRO = 1_000_000
+
 
 class Account(models.Model):
     """A ledger account. Users have a coin wallet and (as creators) an earnings account;
@@ -81,20 +85,34 @@ class Transaction(models.Model):
 
 
 class Entry(models.Model):
-    """One side of a transaction on one account. Append-only."""
+    """One side of a transaction on one account. Append-only.
+
+    Its value is ``amount`` coins plus ``amount_micro`` millionths of a coin: whole coins for wallets (what
+    a user spends is whole), and the exact revenue share for a creator's earnings and the platform, so no
+    fraction of a payment vanishes in rounding. ``amount`` is the value rounded down, ``amount_micro`` the
+    rest (0-999,999); a transaction balances when its values sum to zero.
+    """
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
     # No index of its own: wallet_entry_account_idx (account, -created_at) leads with it.
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
     amount = models.BigIntegerField(help_text="Coins; positive credits the account, negative debits it.")
+    amount_micro = models.PositiveIntegerField(
+        default=0, help_text="Millionths of a coin added to amount (0-999,999): a revenue share's fraction."
+    )
     balance_after = models.BigIntegerField(null=True, blank=True, help_text="Wallets only.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "-created_at"], name="wallet_entry_account_idx")]
-        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="wallet_entry_not_zero")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0, amount_micro=0), name="wallet_entry_not_zero"),
+            models.CheckConstraint(condition=models.Q(amount_micro__lt=MICRO), name="wallet_entry_micro_below_coin"),
+        ]
 
     def __str__(self) -> str:
+        if self.amount_micro:
+            return f"{self.amount + self.amount_micro / MICRO:+.6f} on {self.account_id}"
         return f"{self.amount:+d} on {self.account_id}"
 
 
@@ -211,14 +229,17 @@ class Payout(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a money-moving request, replayed for any retry with the same key."""
+    """A money-moving request's key, written in the transaction that moves the money, and what it made.
+
+    ``result`` is the id of what the first request made (a sent gift, a payment's reference); a retry
+    with the same key gets that back and moves nothing.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=40)
     key = models.CharField(max_length=100)
     fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
+    result = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

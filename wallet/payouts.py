@@ -3,7 +3,9 @@
 The coins leave the earnings account (back to the mint: redeemed) in the same
 transaction that records the Payout, under a lock on the creator's earnings
 account row - gifts never take that lock, they only append entries, so a
-payout never blocks a gift and two payouts never pay the same coins. The
+payout never blocks a gift and two payouts never pay the same coins. A payout
+pays whole coins; the fraction of a coin that exact shares leave
+(``Entry.amount_micro``) stays in earnings for the next one. The
 transfer call happens after commit, outside any lock; if it fails, a reversal
 returns the coins to earnings.
 """
@@ -17,15 +19,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import DomainError, InvalidTransition
 from livestream.protected_media import private_name
-from wallet.ledger import Line, account_for, ledger_post, system_account
-from wallet.models import Account, Entry, Payout, PayoutDestination, Transaction
+from wallet.ledger import Line, account_balance_micro, account_for, ledger_post, system_account
+from wallet.models import MICRO, Account, Entry, Payout, PayoutDestination, Transaction
 from wallet.providers import payment_provider
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ def payout_create(*, creator: User) -> Payout | None:
     rate = Decimal(str(settings.PAYOUT_NAIRA_PER_COIN))
     with transaction.atomic():
         Account.objects.select_for_update().get(pk=earnings.pk)  # one payout at a time per creator
-        balance = Entry.objects.filter(account=earnings).aggregate(total=Sum("amount"))["total"] or 0
+        balance = account_balance_micro(earnings) // MICRO  # whole coins; the fraction waits for the next payout
         if balance < settings.PAYOUT_MINIMUM_COINS:
             return None
         previous = Payout.objects.filter(creator=creator).aggregate(end=Max("period_end"))["end"]
@@ -68,10 +70,16 @@ def payout_create(*, creator: User) -> Payout | None:
         )
 
 
+def _coins(micro: int) -> str:
+    """Whole coins as they are; a share's fraction to the millionth."""
+    coins, rest = divmod(micro, MICRO)
+    return str(coins) if not rest else f"{coins}.{rest:06d}".rstrip("0")
+
+
 def payout_statement(payout: Payout) -> None:
     """A CSV of what the creator earned in the payout's period, stored with the payout."""
     earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
-    entries = Entry.objects.filter(account=earnings, amount__gt=0, created_at__lte=payout.period_end)
+    entries = Entry.objects.filter(account=earnings, amount__gte=0, created_at__lte=payout.period_end)  # credits
     if payout.period_start is not None:
         entries = entries.filter(created_at__gt=payout.period_start)
     out = io.StringIO()
@@ -79,13 +87,14 @@ def payout_statement(payout: Payout) -> None:
     writer.writerow(["date", "type", "description", "coins"])
     total = 0
     for entry in entries.select_related("transaction").order_by("created_at"):
+        micro = entry.amount * MICRO + entry.amount_micro
         writer.writerow(
-            [entry.created_at.isoformat(), entry.transaction.kind, entry.transaction.description, entry.amount]
+            [entry.created_at.isoformat(), entry.transaction.kind, entry.transaction.description, _coins(micro)]
         )
-        total += entry.amount
+        total += micro
     naira, kobo = divmod(payout.amount_kobo, 100)
     writer.writerow([])
-    writer.writerow(["earned in period", "", "", total])
+    writer.writerow(["earned in period", "", "", _coins(total)])
     writer.writerow(["paid out", "", f"at NGN {payout.naira_per_coin} per coin", payout.coins])
     writer.writerow(["amount", "", "NGN", f"{naira}.{kobo:02d}"])
     name = f"{payout.creator.username}-{payout.period_end:%Y%m%d}-{payout.provider_reference}.csv"
@@ -157,7 +166,7 @@ def payout_retry(*, payout_id) -> Payout:
             raise InvalidTransition("Only a failed payout can be retried.")
         earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
         Account.objects.select_for_update().get(pk=earnings.pk)
-        balance = Entry.objects.filter(account=earnings).aggregate(total=Sum("amount"))["total"] or 0
+        balance = account_balance_micro(earnings) // MICRO
         if balance < payout.coins:
             raise DomainError("Those earnings are no longer there to pay out.", code="insufficient_coins")
         payout.provider_reference = f"gnlpo_{uuid.uuid4().hex}"  # a new transfer, a new reference

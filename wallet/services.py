@@ -1,4 +1,8 @@
-"""Writes for the wallet: purchases through a provider, crediting exactly once, idempotency.
+"""Writes for the wallet: purchases through a provider, crediting exactly once, paying creators, idempotency.
+
+This module and ``wallet.selectors`` are the wallet's whole public face: other
+apps pay creators, grant coins and keep Idempotency-Keys through these, never
+through the ledger or the models.
 
 Gateway calls never run inside a database transaction; crediting a payment
 locks its Payment row, so the webhook, the verify call and any retry of
@@ -9,15 +13,18 @@ import hashlib
 import json
 import logging
 import uuid
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.errors import DomainError, NotFound, Unprocessable
-from wallet.ledger import Line, account_for, ledger_post, system_account
+from livestream.errors import Conflict, DomainError, NotFound, Unprocessable
+from wallet.ledger import InsufficientCoins as InsufficientCoins  # for other apps: they never import the ledger
+from wallet.ledger import Line, account_for, ledger_post, pay_creator, system_account
 from wallet.models import Account, CoinPackage, IdempotencyRecord, Payment, Transaction
 from wallet.providers import Verification, payment_provider
 
@@ -25,9 +32,48 @@ logger = logging.getLogger(__name__)
 
 PAYMENT_METHODS = ("card", "bank_transfer", "wallet")
 
+# What a viewer pays a creator for; each is a ledger transaction kind.
+CREATOR_PAYMENT_KINDS = (Transaction.Kind.GIFT, Transaction.Kind.ACCESS, Transaction.Kind.SUBSCRIPTION)
+
 
 def naira_to_kobo(amount: Decimal) -> int:
     return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+# --- Paying creators -----------------------------------------------------------------------------
+
+
+def creator_pay(
+    *,
+    kind: str,
+    payer: User | None = None,
+    payer_id=None,
+    creator_id,
+    total: int,
+    reference: str = "",
+    description: str = "",
+) -> Transaction:
+    """A viewer pays a creator ``total`` whole coins for a gift, premium access or a subscription.
+
+    Caller holds the transaction (this joins it). The payer's wallet is debited
+    by one conditional UPDATE (InsufficientCoins, and nothing written, when it
+    cannot pay); the creator's earnings get exactly CREATOR_REVENUE_SHARE of
+    it, to the millionth of a coin, and the platform the exact rest, as
+    appended entries: no lock on the creator, however many pay them at once.
+    Returns the ledger transaction (to link from what was bought).
+    """
+    if kind not in CREATOR_PAYMENT_KINDS:
+        raise ValueError(f"{kind!r} is not a payment to a creator.")
+    if total <= 0:
+        raise DomainError("A payment is a positive number of coins.", code="invalid_amount")
+    return pay_creator(
+        kind=kind,
+        payer_id=payer.pk if payer is not None else payer_id,
+        creator_id=creator_id,
+        total=total,
+        reference=reference,
+        description=description,
+    )
 
 
 # --- Idempotency ---------------------------------------------------------------------------
@@ -37,31 +83,54 @@ def request_fingerprint(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def idempotency_replay(*, user: User, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """The stored first answer for this key, or None. A key reused for another request is refused."""
-    record = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
-    if record is not None and record.fingerprint != fingerprint:
+def idempotency_claim(*, user: User, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
+    """Claim ``key`` for this request inside the caller's transaction (the one that moves the money).
+
+    Returns the key's record: with an empty ``result`` when this request is the
+    first (store what it made with idempotency_complete, in the same
+    transaction), or with the first request's ``result`` to replay. The same
+    key for a different request (another ``fingerprint``) is refused
+    (Unprocessable, ``idempotency_key_reused``). A concurrent request with the
+    same key waits on the key's unique index until the first one commits (then
+    it replays) or rolls back (then it goes ahead): money moves once.
+    """
+    try:
+        with transaction.atomic():  # a savepoint: a lost race leaves the caller's transaction usable
+            return IdempotencyRecord.objects.create(user=user, scope=scope, key=key, fingerprint=fingerprint)
+    except IntegrityError:
+        record = IdempotencyRecord.objects.get(user=user, scope=scope, key=key)
+    if record.fingerprint != fingerprint:
         raise Unprocessable("This Idempotency-Key was used for a different request.", code="idempotency_key_reused")
     return record
 
 
-def idempotency_store(
-    *, user: User, scope: str, key: str, fingerprint: str, status_code: int, body: dict
-) -> IdempotencyRecord:
-    """Store the answer inside the caller's transaction; a concurrent twin raises IntegrityError and rolls back."""
-    return IdempotencyRecord.objects.create(
-        user=user, scope=scope, key=key, fingerprint=fingerprint, status_code=status_code, body=body
-    )
+def idempotency_complete(record: IdempotencyRecord, *, result) -> None:
+    """Store what the key's first request made. Caller holds the transaction that claimed the key."""
+    record.result = str(result)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(result=record.result)
 
 
 # --- Purchases -------------------------------------------------------------------------------
 
 
-def payment_initiate(*, user: User, package_id, payment_method: str, callback_url: str = "", request=None) -> Payment:
+def payment_initiate(
+    *,
+    user: User,
+    package_id,
+    payment_method: str,
+    callback_url: str = "",
+    request=None,
+    idempotency_key: str | None = None,
+) -> Payment:
     """Create a pending payment and ask the provider where the buyer pays.
 
-    The Payment row exists before the gateway is called, so a webhook that
-    beats our response still finds it; the gateway call holds no lock.
+    The pending Payment (and, with ``idempotency_key``, the key's record) is
+    committed before the gateway is called, so a webhook that beats our
+    response still finds it, a retry with the key finds it, and no lock is
+    held during the call. A retry with the key returns the first payment; if
+    the gateway failed the first time (or never answered), it starts a new
+    payment under the same key; while the first is still at the gateway it
+    is a Conflict (``idempotency_request_in_progress``).
     """
     package = CoinPackage.objects.filter(pk=package_id, is_active=True).first()
     if package is None:
@@ -69,16 +138,29 @@ def payment_initiate(*, user: User, package_id, payment_method: str, callback_ur
     if payment_method not in PAYMENT_METHODS:
         raise DomainError(f"Use one of {', '.join(PAYMENT_METHODS)}.", code="invalid_payment_method")
     provider = payment_provider()
-    payment = Payment.objects.create(
-        reference=f"gnl_{uuid.uuid4().hex}",
-        user=user,
-        package=package,
-        coins=package.total_coins,
-        amount_kobo=naira_to_kobo(package.price),
-        payment_method=payment_method,
-        provider=provider.name,
-        callback_url=callback_url,
-    )
+    with transaction.atomic(durable=True):
+        record = None
+        if idempotency_key:
+            fingerprint = request_fingerprint(
+                {"package_id": str(package_id), "payment_method": payment_method, "callback_url": callback_url}
+            )
+            record = idempotency_claim(user=user, scope="purchase", key=idempotency_key, fingerprint=fingerprint)
+            if record.result:
+                first = Payment.objects.select_for_update().get(reference=record.result)
+                if not _payment_start_again(first):
+                    return first
+        payment = Payment.objects.create(
+            reference=f"gnl_{uuid.uuid4().hex}",
+            user=user,
+            package=package,
+            coins=package.total_coins,
+            amount_kobo=naira_to_kobo(package.price),
+            payment_method=payment_method,
+            provider=provider.name,
+            callback_url=callback_url,
+        )
+        if record is not None:
+            idempotency_complete(record, result=payment.reference)
     try:
         url = provider.initialize(
             reference=payment.reference,
@@ -89,12 +171,42 @@ def payment_initiate(*, user: User, package_id, payment_method: str, callback_ur
         )
     except DomainError:
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            status=Payment.Status.FAILED, failure_reason="provider initialize failed"
+            status=Payment.Status.FAILED, failure_reason=INITIALIZE_FAILED, completed_at=timezone.now()
         )
         raise
     payment.authorization_url = url
-    payment.save(update_fields=["authorization_url"])
+    Payment.objects.filter(pk=payment.pk).update(authorization_url=url)
     return payment
+
+
+INITIALIZE_FAILED = "provider initialize failed"
+
+
+def _payment_start_again(first: Payment) -> bool:
+    """Whether a retry with the first payment's key starts a new payment (caller holds the payment's lock).
+
+    The first answer is replayed once the buyer was given somewhere to pay (or
+    it settled). A payment the gateway never set up (it failed, or the
+    process died during the call) is retried with a new one; one still at the
+    gateway is a Conflict.
+    """
+    if first.authorization_url or first.status == Payment.Status.SUCCESS:
+        return False
+    if first.status == Payment.Status.FAILED and first.failure_reason == INITIALIZE_FAILED:
+        return True
+    if first.status == Payment.Status.PENDING:
+        stalled = first.created_at < timezone.now() - timedelta(seconds=2 * settings.PAYMENT_PROVIDER_TIMEOUT)
+        if not stalled:
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed; try again shortly.",
+                code="idempotency_request_in_progress",
+            )
+        first.status = Payment.Status.FAILED
+        first.failure_reason = INITIALIZE_FAILED
+        first.completed_at = timezone.now()
+        first.save(update_fields=["status", "failure_reason", "completed_at"])
+        return True
+    return False
 
 
 def payment_confirm(*, verification: Verification, source: str) -> Payment:
@@ -102,7 +214,7 @@ def payment_confirm(*, verification: Verification, source: str) -> Payment:
 
     Safe to call from the webhook, the verify call, and retries of both, concurrently.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = Payment.objects.select_for_update().filter(reference=verification.reference).first()
         if payment is None:
             logger.warning("payment %s from %s: unknown reference", verification.reference, source)
@@ -162,7 +274,7 @@ def coins_grant(*, user: User, coins: int, reason: str) -> Transaction:
     """Staff give coins (support, promotions): minted, recorded like any other movement."""
     if coins <= 0:
         raise DomainError("Grant a positive number of coins.", code="invalid_amount")
-    with transaction.atomic():
+    with transaction.atomic():  # not durable: seed_demo grants inside its own transaction
         return ledger_post(
             kind=Transaction.Kind.GRANT,
             lines=[Line(system_account(Account.Kind.MINT), -coins), Line(account_for(user=user), coins)],

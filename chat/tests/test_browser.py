@@ -7,9 +7,9 @@ from rest_framework.authtoken.models import Token
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from chat.tests.servers import two_daphnes  # noqa: F401 - a fixture
+from gifts.tests.factories import GiftFactory
 from streams.tests.factories import StreamFactory
 from wallet.services import coins_grant
-from wallet.tests.factories import GiftFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -352,8 +352,8 @@ async def test_cross_site_browser_sockets_are_refused(live_stream):
 
 
 async def test_a_gift_reaches_the_room(live_stream, viewer, sockets):
+    from gifts.tests.factories import GiftFactory
     from wallet.services import coins_grant
-    from wallet.tests.factories import GiftFactory
 
     gift = await db(GiftFactory)(name="Agbada", cost_in_coins=5, animation="spin")
     await db(coins_grant)(user=viewer, coins=50, reason="test")

@@ -2,7 +2,6 @@ import json
 import re
 import uuid
 
-from django.db import IntegrityError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -37,7 +36,6 @@ from gifts.services import SenderNotAuthenticated, gift_send
 from livestream.api.exceptions import domain_error_response
 from livestream.errors import DomainError
 from streams.selectors import stream_get
-from wallet.services import idempotency_replay, request_fingerprint
 
 
 class CatalogueView(APIView):
@@ -67,35 +65,19 @@ class StreamGiftsView(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
     )
     def post(self, request, stream_id):
-        # gift_send applies the visibility rules itself: one query for the stream, not two.
+        # gift_send applies the visibility rules and keeps the Idempotency-Key itself.
         serializer = SendGiftSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = request.headers.get("Idempotency-Key", "").strip()[:100] or None
-        fingerprint = request_fingerprint({**serializer.data, "stream_id": str(stream_id)})
-        if key:
-            record = idempotency_replay(user=request.user, scope="gift", key=key, fingerprint=fingerprint)
-            if record is not None:
-                return Response(record.body, status=record.status_code)
-        try:
-            sent = gift_send(
-                stream_id=stream_id,
-                sender=request.user,
-                gift_id=data["gift_id"],
-                quantity=data["quantity"],
-                message=data["message"],
-                is_anonymous=data["is_anonymous"],
-                idempotency_key=key,
-                fingerprint=fingerprint,
-            )
-        except IntegrityError:
-            # A concurrent request with the same key committed first; ours rolled back whole.
-            record = (
-                idempotency_replay(user=request.user, scope="gift", key=key, fingerprint=fingerprint) if key else None
-            )
-            if record is None:
-                raise
-            return Response(record.body, status=record.status_code)
+        sent = gift_send(
+            stream_id=stream_id,
+            sender=request.user,
+            gift_id=data["gift_id"],
+            quantity=data["quantity"],
+            message=data["message"],
+            is_anonymous=data["is_anonymous"],
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
+        )
         return Response(sent_gift_payload(sent, viewer=request.user, request=request), status=status.HTTP_201_CREATED)
 
 

@@ -5,11 +5,10 @@ import pytest
 from accounts.tests.factories import UserFactory
 from conftest import client_for
 from gifts.models import SentGift
+from gifts.tests.factories import GiftFactory
 from streams.tests.factories import StreamFactory
-from wallet.ledger import account_balance, account_for, system_account
-from wallet.models import Transaction
+from wallet.selectors import earnings_exact, platform_revenue_exact, wallet_balance
 from wallet.services import coins_grant
-from wallet.tests.factories import GiftFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +72,9 @@ def test_send_debits_the_sender_and_pays_creator_and_platform(
     body = response.json()
     assert body["total_coins"] == 60 and body["quantity"] == 3 and body["message"] == "Well done!"
     assert body["sender"]["username"] == fan.user.username and body["gift"]["name"] == "Talking Drum"
-    assert account_for(user=fan.user).balance == 40
-    assert account_balance(account_for(user=stream.creator, kind="earnings")) == 30  # CREATOR_REVENUE_SHARE 0.5
-    assert account_balance(system_account("platform")) == 30
+    assert wallet_balance(user=fan.user) == 40
+    assert earnings_exact(user=stream.creator) == 30  # CREATOR_REVENUE_SHARE 0.5
+    assert platform_revenue_exact() == 30
     ((room, event),) = room_events
     assert room == str(stream.pk) and event["type"] == "gift" and event["gift"]["combo"] == 1
     assert event["gift"]["gift"]["animation"] == gift.animation
@@ -98,8 +97,8 @@ def test_creator_sees_earnings_as_earn(fan, stream, gift):
 def test_insufficient_coins_moves_nothing(fan, stream, gift):
     response = send(fan, stream, gift, quantity=6)
     assert response.status_code == 400 and response.json()["code"] == "insufficient_coins"
-    assert account_for(user=fan.user).balance == 100
-    assert not SentGift.objects.exists() and not Transaction.objects.filter(kind="gift").exists()
+    assert wallet_balance(user=fan.user) == 100
+    assert not SentGift.objects.exists() and platform_revenue_exact() == 0
 
 
 @pytest.mark.parametrize("quantity", [0, 101, "lots"])
@@ -133,7 +132,7 @@ def test_invalid_gifts_and_closed_streams(fan, stream, gift, keyed):
         ).status_code
         == 400
     )
-    assert account_for(user=fan.user).balance == 100
+    assert wallet_balance(user=fan.user) == 100
 
 
 def test_sending_needs_a_user(api_client, stream, gift):
@@ -144,7 +143,7 @@ def test_idempotency_key_sends_once(fan, stream, gift):
     first = send(fan, stream, gift, quantity=2, key="tap-1")
     again = send(fan, stream, gift, quantity=2, key="tap-1")
     assert first.status_code == again.status_code == 201 and again.json() == first.json()
-    assert account_for(user=fan.user).balance == 60 and SentGift.objects.count() == 1
+    assert wallet_balance(user=fan.user) == 60 and SentGift.objects.count() == 1
     assert send(fan, stream, gift, quantity=3, key="tap-1").status_code == 422
 
 
@@ -205,13 +204,13 @@ def test_token_clients_send_gifts_and_are_refused_as_drf_refuses(stream, gift):
     assert sent.status_code == 201 and sent["Content-Type"] == "application/json"
     body = sent.json()
     assert body["sender"]["display_name"] == "Tunde" and body["message"] == "Bravo" and body["total_coins"] == 40
-    assert account_for(user=viewer).balance == 10
+    assert wallet_balance(user=viewer) == 10
     # The same refusal through the lean path (int quantity) and through DRF ("2" as a string falls back to it).
     lean, drf = send(client, stream, gift, quantity=2), send(client, stream, gift, quantity="2")
     assert lean.status_code == drf.status_code == 400
     assert lean.content == drf.content and lean.json()["code"] == "insufficient_coins"
     assert lean["Allow"] == drf["Allow"]
-    assert account_for(user=viewer).balance == 10
+    assert wallet_balance(user=viewer) == 10
 
 
 def test_a_remembered_token_moves_nothing_once_revoked_or_its_owner_deactivated(stream, gift):
@@ -229,7 +228,7 @@ def test_a_remembered_token_moves_nothing_once_revoked_or_its_owner_deactivated(
     viewer.is_active = False
     viewer.save(update_fields=["is_active"])
     assert send(client, stream, gift).status_code == 401
-    assert account_for(user=viewer).balance == 60 and SentGift.objects.filter(sender=viewer).count() == 2
+    assert wallet_balance(user=viewer) == 60 and SentGift.objects.filter(sender=viewer).count() == 2
 
 
 def test_a_renamed_sender_shows_their_new_name_at_once(stream, gift):
@@ -256,7 +255,7 @@ def test_browser_sessions_need_the_csrf_token(stream, gift):
     csrf = _get_new_csrf_string()
     browser.cookies["csrftoken"] = csrf
     assert browser.post(path, body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf).status_code == 201
-    assert account_for(user=viewer).balance == 80
+    assert wallet_balance(user=viewer) == 80
 
 
 def test_a_gift_sent_while_redis_is_down_is_answered_as_sent(fan, stream, gift, django_capture_on_commit_callbacks):
@@ -276,7 +275,7 @@ def test_a_gift_sent_while_redis_is_down_is_answered_as_sent(fan, stream, gift, 
         assert room_publisher().flush()  # the event is published from the publisher's thread
     assert response.status_code == 201
     assert broken.pipeline.return_value.publish.called and broken.pipeline.return_value.execute.called
-    assert account_for(user=fan.user).balance == 60
+    assert wallet_balance(user=fan.user) == 60
 
 
 def test_the_lean_route_answers_byte_for_byte_as_the_drf_view(stream, gift):

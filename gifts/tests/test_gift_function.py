@@ -6,9 +6,9 @@ from django.db import connection
 from accounts.tests.factories import UserFactory
 from gifts.models import SentGift
 from gifts.services import gift_send
+from gifts.tests.factories import GiftFactory
 from streams.tests.factories import StreamFactory
 from wallet.services import coins_grant
-from wallet.tests.factories import GiftFactory
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db]
 
@@ -69,7 +69,7 @@ def test_outside_a_transaction_the_call_is_prepared_once_and_refusals_keep_their
 
     from gifts.services import SenderNotAuthenticated
     from livestream.errors import DomainError
-    from wallet.ledger import InsufficientCoins
+    from wallet.services import InsufficientCoins
 
     stream = StreamFactory(live=True)
     gift = GiftFactory(cost_in_coins=5)

@@ -305,6 +305,8 @@ NGINX_RTMP_MODULE = os.environ.get("NGINX_RTMP_MODULE", "/usr/lib/nginx/modules/
 FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "ffmpeg")
 FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
 # What the API hands out (public addresses; behind a CDN or another host, set them).
+# SITE_URL: the site's public origin, for absolute links where there is no request (socket events, e-mails).
+SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 RTMP_INGEST_URL = os.environ.get("RTMP_INGEST_URL", f"rtmp://127.0.0.1:{RTMP_PORT}/live")
 HLS_BASE_URL = os.environ.get("HLS_BASE_URL", f"http://127.0.0.1:{MEDIA_HTTP_PORT}/hls")
 # Where nginx reaches Django's hooks (loopback, straight to the app server, never through the public proxy),

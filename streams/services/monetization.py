@@ -10,8 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.errors import DomainError, NotFound
 from streams.models import CreatorProfile, Stream, StreamAccess, Subscription
-from wallet.ledger import InsufficientCoins, pay_creator
-from wallet.models import Transaction
+from wallet.services import InsufficientCoins, creator_pay
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +28,9 @@ def stream_access_buy(*, stream: Stream, user: User) -> tuple[StreamAccess, bool
         return existing, False
     try:
         with transaction.atomic():
-            record = pay_creator(
-                kind=Transaction.Kind.ACCESS,
-                payer_id=user.pk,
+            record = creator_pay(
+                kind="access",
+                payer=user,
                 creator_id=stream.creator_id,
                 total=stream.price_coins,
                 reference=str(stream.pk),
@@ -66,9 +65,9 @@ def subscription_start(*, subscriber: User, creator: User) -> tuple[Subscription
                 subscription.status = Subscription.Status.ACTIVE
                 subscription.save(update_fields=["renews", "status", "updated_at"])
             return subscription, False
-        pay_creator(
-            kind=Transaction.Kind.SUBSCRIPTION,
-            payer_id=subscriber.pk,
+        creator_pay(
+            kind="subscription",
+            payer=subscriber,
             creator_id=creator.pk,
             total=price,
             reference=str(creator.pk),
@@ -114,8 +113,8 @@ def subscription_renew(*, subscription_id: int) -> str:
             return "skipped"
         try:
             with transaction.atomic():
-                pay_creator(
-                    kind=Transaction.Kind.SUBSCRIPTION,
+                creator_pay(
+                    kind="subscription",
                     payer_id=subscription.subscriber_id,
                     creator_id=subscription.creator_id,
                     total=subscription.price_coins,

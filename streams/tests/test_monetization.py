@@ -11,7 +11,7 @@ from streams.models import StreamAccess, Subscription
 from streams.services import creator_profile_ensure
 from streams.tasks import renew_subscriptions_task
 from streams.tests.factories import StreamFactory
-from wallet.ledger import account_balance, account_for
+from wallet.selectors import earnings_exact, wallet_balance
 from wallet.services import coins_grant
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +47,8 @@ def test_buying_access_once(fan, premium, api_client):
     assert bought.status_code == 201 and bought.json()["has_access"] is True
     again = fan.post(f"{detail(premium)}/access")
     assert again.status_code == 200
-    assert account_for(user=fan.user).balance == 70
-    assert account_balance(account_for(user=premium.creator, kind="earnings")) == 25
+    assert wallet_balance(user=fan.user) == 70
+    assert earnings_exact(user=premium.creator) == 25
     listed = fan.get("/api/v1/streams").json()["results"]
     assert [row["has_access"] for row in listed] == [True]
     rows = fan.get("/api/v1/currency/transactions?type=access").json()["results"]
@@ -87,13 +87,13 @@ def test_subscribe_cancel_resubscribe(fan):
     started = fan.post(url)
     assert started.status_code == 201 and started.json()["status"] == "active"
     assert fan.post(url).status_code == 200  # already subscribed: no second charge
-    assert account_for(user=fan.user).balance == 80
+    assert wallet_balance(user=fan.user) == 80
     assert fan.get(f"/api/v1/creators/{creator.username}").json()["is_subscribed"] is True
     cancelled = fan.delete(url)
     assert cancelled.json()["renews"] is False
     assert fan.get(f"/api/v1/creators/{creator.username}").json()["is_subscribed"] is True  # paid period runs on
     assert fan.post(url).json()["renews"] is True
-    assert account_for(user=fan.user).balance == 80
+    assert wallet_balance(user=fan.user) == 80
 
 
 def test_subscription_errors(fan):
@@ -122,14 +122,14 @@ def test_renewal_charges_or_lapses_with_a_notice(fan):
     assert renew_subscriptions_task.apply().get() == {"renewed": 1, "lapsed": 0, "skipped": 0}
     sub = Subscription.objects.get()
     assert sub.current_period_end > timezone.now() + timedelta(days=29)
-    assert account_for(user=fan.user).balance == 40
+    assert wallet_balance(user=fan.user) == 40
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
     renew_subscriptions_task.apply()  # 40 -> 0
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda f: f()):
         assert renew_subscriptions_task.apply().get()["lapsed"] == 1
     assert Subscription.objects.get().status == "lapsed"
-    assert account_for(user=fan.user).balance == 0
+    assert wallet_balance(user=fan.user) == 0
     assert len(mail.outbox) == 1 and "lapsed" in mail.outbox[0].subject
     assert fan.get(f"/api/v1/creators/{creator.username}").json()["is_subscribed"] is False
 
@@ -141,4 +141,4 @@ def test_cancelled_subscriptions_lapse_at_period_end_without_charge(fan):
     fan.delete(url)
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
     assert renew_subscriptions_task.apply().get()["skipped"] == 1
-    assert Subscription.objects.get().status == "lapsed" and account_for(user=fan.user).balance == 80
+    assert Subscription.objects.get().status == "lapsed" and wallet_balance(user=fan.user) == 80

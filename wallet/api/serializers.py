@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from wallet.models import CoinPackage
-from wallet.selectors import STATEMENT_TYPES
+from wallet.models import MICRO, CoinPackage
+from wallet.selectors import STATEMENT_TYPES, micro_to_coins
 from wallet.services import PAYMENT_METHODS
 
 
@@ -17,21 +17,27 @@ class CoinPackageSerializer(serializers.ModelSerializer):
 
 
 class BalanceSerializer(serializers.Serializer):
-    balance = serializers.IntegerField()
+    balance = serializers.IntegerField(help_text="Whole coins the caller can spend.")
     lifetime_purchased = serializers.IntegerField()
     lifetime_spent = serializers.IntegerField()
-    earnings = serializers.IntegerField()
+    earnings = serializers.IntegerField(help_text="Earnings in whole coins (rounded down): what a payout pays.")
+    earnings_exact = serializers.CharField(help_text='Earnings to the millionth of a coin, e.g. "3934.500000".')
     lifetime_earned = serializers.IntegerField()
+    lifetime_earned_exact = serializers.CharField(help_text="Everything ever earned, to the millionth of a coin.")
 
 
 class StatementRowSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="transaction_id")
     type = serializers.CharField()
-    amount = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="Whole coins, signed (a share's fraction rounded down).")
+    amount_exact = serializers.SerializerMethodField(help_text="The amount to the millionth of a coin.")
     balance_after = serializers.IntegerField(allow_null=True)
     reference = serializers.CharField(source="transaction.reference")
     description = serializers.CharField(source="transaction.description")
     created_at = serializers.DateTimeField()
+
+    def get_amount_exact(self, entry) -> str:
+        return str(micro_to_coins(entry.amount * MICRO + entry.amount_micro))
 
 
 class StatementQuerySerializer(serializers.Serializer):

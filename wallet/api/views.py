@@ -2,7 +2,6 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
@@ -23,14 +22,7 @@ from wallet.api.serializers import (
 )
 from wallet.providers import PaystackProvider, Verification
 from wallet.selectors import package_list, payment_get, payout_get, statement, wallet_summary
-from wallet.services import (
-    idempotency_replay,
-    idempotency_store,
-    payment_confirm,
-    payment_initiate,
-    payment_verify,
-    request_fingerprint,
-)
+from wallet.services import payment_confirm, payment_initiate, payment_verify
 
 logger = logging.getLogger(__name__)
 
@@ -76,29 +68,13 @@ class PurchaseView(APIView):
     def post(self, request):
         serializer = PurchaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "").strip()[:100]
-        fingerprint = request_fingerprint(serializer.data)
-        if key:
-            record = idempotency_replay(user=request.user, scope="purchase", key=key, fingerprint=fingerprint)
-            if record is not None:
-                return Response(record.body, status=record.status_code)
-        payment = payment_initiate(user=request.user, request=request, **serializer.validated_data)
-        body = PaymentSerializer(payment).data
-        if key:
-            try:
-                with transaction.atomic():
-                    idempotency_store(
-                        user=request.user,
-                        scope="purchase",
-                        key=key,
-                        fingerprint=fingerprint,
-                        status_code=200,
-                        body=body,
-                    )
-            except IntegrityError:  # a concurrent twin answered first; answer as it did
-                record = idempotency_replay(user=request.user, scope="purchase", key=key, fingerprint=fingerprint)
-                return Response(record.body, status=record.status_code)
-        return Response(body)
+        payment = payment_initiate(
+            user=request.user,
+            request=request,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
+            **serializer.validated_data,
+        )
+        return Response(PaymentSerializer(payment).data)
 
 
 class PaymentView(APIView):

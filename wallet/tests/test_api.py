@@ -118,3 +118,59 @@ def test_statement_types_and_balance_summary(auth_client, package):
     assert auth_client.get("/api/v1/currency/transactions?type=bogus").status_code == 400
     summary = auth_client.get("/api/v1/currency/balance").json()
     assert summary["balance"] == 150 and summary["lifetime_purchased"] == 110 and summary["lifetime_spent"] == 0
+
+
+def test_a_creators_fractional_earnings_show_beside_the_whole_coins(auth_client):
+    from django.db import transaction
+
+    from accounts.tests.factories import UserFactory
+    from wallet.services import creator_pay
+
+    creator = UserFactory()
+    coins_grant(user=auth_client.user, coins=10, reason="test")
+    for _ in range(3):
+        with transaction.atomic():
+            creator_pay(kind="gift", payer=auth_client.user, creator_id=creator.pk, total=1)
+    balance = client_for(creator).get("/api/v1/currency/balance").json()
+    assert balance["earnings"] == 1 and balance["earnings_exact"] == "1.500000"
+    assert balance["lifetime_earned"] == 1 and balance["lifetime_earned_exact"] == "1.500000"
+    rows = client_for(creator).get("/api/v1/currency/transactions").json()["results"]
+    assert [(r["type"], r["amount"], r["amount_exact"]) for r in rows] == [("earn", 0, "0.500000")] * 3
+    spent = auth_client.get("/api/v1/currency/transactions?type=gift").json()["results"]
+    assert [(r["amount"], r["amount_exact"]) for r in spent] == [(-1, "-1.000000")] * 3
+
+
+def test_a_purchase_whose_gateway_failed_is_retried_sanely_with_its_key(auth_client, package):
+    """The pending payment and the key are stored before the gateway call; a retry after a failure starts again."""
+    from unittest import mock
+
+    from wallet.providers import ProviderError, SandboxProvider
+
+    with mock.patch.object(SandboxProvider, "initialize", side_effect=ProviderError()):
+        failed = buy(auth_client, package, key="k-gw")
+    assert failed.status_code == 502
+    first = Payment.objects.get()
+    assert first.status == "failed" and first.authorization_url == ""
+    retried = buy(auth_client, package, key="k-gw")
+    assert retried.status_code == 200 and retried.json()["status"] == "pending"
+    assert retried.json()["reference"] != first.reference and retried.json()["authorization_url"]
+    again = buy(auth_client, package, key="k-gw")
+    assert again.json() == retried.json() and Payment.objects.count() == 2
+
+
+def test_a_purchase_still_at_the_gateway_is_a_conflict_for_its_key(auth_client, package):
+    from wallet.models import IdempotencyRecord
+    from wallet.services import request_fingerprint
+
+    # As if another request with the key had committed its payment and were waiting on the gateway now.
+    payment = Payment.objects.create(
+        reference="gnl_inflight", user=auth_client.user, package=package, coins=110, amount_kobo=50000,
+        payment_method="card", provider="sandbox",
+    )  # fmt: skip
+    fingerprint = request_fingerprint({"package_id": str(package.pk), "payment_method": "card", "callback_url": ""})
+    IdempotencyRecord.objects.create(
+        user=auth_client.user, scope="purchase", key="k-busy", fingerprint=fingerprint, result=payment.reference
+    )
+    busy = buy(auth_client, package, key="k-busy")
+    assert busy.status_code == 409 and busy.json()["code"] == "idempotency_request_in_progress"
+    assert Payment.objects.count() == 1

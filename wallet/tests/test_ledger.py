@@ -89,3 +89,32 @@ def test_an_account_id_from_a_rolled_back_transaction_is_not_remembered(
         with transaction.atomic():
             account_id = ledger.earnings_account_id(creator.pk)
     assert ledger._earnings_ids == {creator.pk: account_id}
+
+
+def test_audit_ledger_checks_every_creators_share(user):
+    """A payment whose creator got less than the exact share (the platform the rest) is drift past one coin."""
+    from wallet.services import creator_pay
+
+    creator = UserFactory()
+    coins_grant(user=user, coins=100, reason="test")
+    payments = []
+    for _ in range(2):
+        with transaction.atomic():
+            payments.append(creator_pay(kind="gift", payer=user, creator_id=creator.pk, total=7))
+    call_command("audit_ledger")
+    for payment in payments:  # 3.5 / 3.5 becomes 3 / 4: balanced, but half a coin short each time
+        Entry.objects.filter(transaction=payment, account__kind="earnings").update(amount=3, amount_micro=0)
+        Entry.objects.filter(transaction=payment, account__kind="platform").update(amount=4, amount_micro=0)
+    with pytest.raises(CommandError, match="drift: 1 problem"):
+        call_command("audit_ledger")
+
+
+def test_audit_ledger_finds_an_unbalanced_fraction(user):
+    from wallet.services import creator_pay
+
+    coins_grant(user=user, coins=10, reason="test")
+    with transaction.atomic():
+        payment = creator_pay(kind="gift", payer=user, creator_id=UserFactory().pk, total=1)
+    Entry.objects.filter(transaction=payment, account__kind="platform").update(amount_micro=400_000)
+    with pytest.raises(CommandError, match="drift"):
+        call_command("audit_ledger")

@@ -18,9 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 def earn(creator, coins):
+    """Earnings straight from the mint (a grant: a gift would have to be paid by a viewer)."""
     with transaction.atomic():
         ledger_post(
-            kind="gift",
+            kind="grant",
             lines=[Line(system_account("mint"), -coins), Line(account_for(user=creator, kind="earnings"), coins)],
             description="test earnings",
         )
@@ -109,4 +110,18 @@ def test_an_unreachable_provider_fails_the_payout_safely(creator):
     with mock.patch.object(SandboxProvider, "transfer", side_effect=ProviderError()):
         assert run_payouts.apply().get()["failed"] == 1  # next week it tries again
     assert earnings(creator) == 1200
+    call_command("audit_ledger")
+
+
+def test_a_payout_pays_whole_coins_and_keeps_the_fraction(creator):
+    from wallet.selectors import earnings_exact
+    from wallet.services import coins_grant, creator_pay
+
+    fan = UserFactory()
+    coins_grant(user=fan, coins=2001, reason="test")
+    with transaction.atomic():
+        creator_pay(kind="gift", payer=fan, creator_id=creator.pk, total=2001)  # 1,000.5 coins to the creator
+    assert run_payouts.apply().get()["paid"] == 1
+    assert Payout.objects.get().coins == 1000
+    assert str(earnings_exact(user=creator)) == "0.500000"
     call_command("audit_ledger")
