@@ -3,6 +3,7 @@ from rest_framework import serializers
 from accounts.selectors import user_payload
 from chat.models import ChatMessage, MessageReport
 from chat.selectors import chat_message_payload
+from livestream.api.serializers import QuerySerializer
 
 
 class ChatUserSerializer(serializers.Serializer):
@@ -33,7 +34,7 @@ class ChatMessageInputSerializer(serializers.Serializer):
     mentions = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
 
 
-class HistoryQuerySerializer(serializers.Serializer):
+class HistoryQuerySerializer(QuerySerializer):
     before = serializers.DateTimeField(required=False)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 

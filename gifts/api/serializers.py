@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift
+from livestream.api.serializers import QuerySerializer
 
 
 class GiftSerializer(serializers.Serializer):
@@ -37,16 +38,16 @@ class SendGiftSerializer(serializers.Serializer):
     is_anonymous = serializers.BooleanField(required=False, default=False)
 
 
-class CatalogueQuerySerializer(serializers.Serializer):
+class CatalogueQuerySerializer(QuerySerializer):
     category = serializers.ChoiceField(choices=Gift.Category.choices, required=False)
     rarity = serializers.ChoiceField(choices=Gift.Rarity.choices, required=False)
 
 
-class HistoryQuerySerializer(serializers.Serializer):
+class HistoryQuerySerializer(QuerySerializer):
     type = serializers.ChoiceField(choices=["sent", "received"], required=False, default="sent")
 
 
-class RecentQuerySerializer(serializers.Serializer):
+class RecentQuerySerializer(QuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=50)
 
 

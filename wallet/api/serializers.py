@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from livestream.api.serializers import QuerySerializer
 from wallet.models import CoinPackage
 from wallet.selectors import STATEMENT_TYPES
 from wallet.services import PAYMENT_METHODS
@@ -34,7 +35,7 @@ class StatementRowSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class StatementQuerySerializer(serializers.Serializer):
+class StatementQuerySerializer(QuerySerializer):
     type = serializers.ChoiceField(choices=STATEMENT_TYPES, required=False)
 
 
