@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from accounts.api.serializers import UserSerializer
 from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift
-from livestream.api.serializers import QuerySerializer
+from livestream.api.serializers import QuerySerializer, StrictJSONInput
 
 
 class GiftSerializer(serializers.Serializer):
@@ -26,12 +27,12 @@ class SentGiftSerializer(serializers.Serializer):
     total_coins = serializers.IntegerField()
     message = serializers.CharField()
     is_anonymous = serializers.BooleanField()
-    sender = serializers.DictField(allow_null=True)
+    sender = UserSerializer(allow_null=True, help_text="null to others when the gift is anonymous")
     stream_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
 
 
-class SendGiftSerializer(serializers.Serializer):
+class SendGiftSerializer(StrictJSONInput, serializers.Serializer):
     gift_id = serializers.UUIDField()
     quantity = serializers.IntegerField(min_value=1, max_value=GIFT_QUANTITY_MAX)
     message = serializers.CharField(required=False, allow_blank=True, max_length=GIFT_MESSAGE_MAX, default="")
@@ -53,7 +54,7 @@ class RecentQuerySerializer(QuerySerializer):
 
 class LeaderRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
-    user = serializers.DictField(allow_null=True, help_text="null for the sum of anonymous gifts")
+    user = UserSerializer(allow_null=True, help_text="null for the sum of anonymous gifts")
     coins = serializers.IntegerField()
     gifts = serializers.IntegerField()
 

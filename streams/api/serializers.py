@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
+from livestream.api.schema import NULLABLE_URI
+from livestream.api.serializers import StrictJSONInput
 from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 
@@ -30,7 +32,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     children = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,7 +48,7 @@ class StreamSerializer(serializers.ModelSerializer):
     """The stream body of the contract; the owner alone also sees rtmp_url and stream_key."""
 
     creator = UserSerializer(read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -87,6 +89,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        optional_fields = ["rtmp_url", "stream_key"]  # the owner's view only
 
     def _is_owner(self, obj) -> bool:
         request = self.context.get("request")
@@ -107,12 +110,12 @@ class StreamSerializer(serializers.ModelSerializer):
     def get_tags(self, obj):
         return [tag.name for tag in obj.tags.all()]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_hls_url(self, obj):
         request = self.context.get("request")
         return stream_hls_url(obj, request.user if request else None)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
 
@@ -144,7 +147,7 @@ def thumbnail_urls(request, stream: Stream) -> dict[str, str]:
 class GatedFileMixin:
     """``url`` of the object's file, null unless the view says the viewer has access (``has_access`` in context)."""
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_url(self, obj):
         if not self.context.get("has_access", False):  # a caller that forgets to say gets no premium file
             return None
@@ -173,7 +176,7 @@ class RecordingSerializer(GatedFileMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
 
@@ -202,7 +205,7 @@ class ClipSerializer(GatedFileMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClipCreateSerializer(serializers.Serializer):
+class ClipCreateSerializer(StrictJSONInput, serializers.Serializer):
     # source=: the service's own keyword names, so the view passes validated_data as it is.
     start = serializers.FloatField(
         source="start_seconds", min_value=0, max_value=7 * 24 * 3600, help_text="Seconds into the recording."
@@ -236,7 +239,7 @@ class StreamHealthSerializer(serializers.Serializer):
 
 
 class StreamSummarySerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     thumbnail_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -253,12 +256,12 @@ class StreamSummarySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
 
 
-class StreamWriteSerializer(serializers.Serializer):
+class StreamWriteSerializer(StrictJSONInput, serializers.Serializer):
     """Input for create (title required) and update (PUT needs title too; PATCH nothing)."""
 
     title = serializers.CharField(max_length=255)
@@ -284,14 +287,14 @@ class StreamWriteSerializer(serializers.Serializer):
         return value
 
 
-class StreamStatusSerializer(serializers.Serializer):
+class StreamStatusSerializer(StrictJSONInput, serializers.Serializer):
     action = serializers.CharField(max_length=20)
 
 
 WEEKDAYS = [choice.name.lower() for choice in ScheduleSlot.Weekday]
 
 
-class ScheduleSlotSerializer(serializers.Serializer):
+class ScheduleSlotSerializer(StrictJSONInput, serializers.Serializer):
     day = serializers.ChoiceField(choices=WEEKDAYS)
     start_time = serializers.TimeField(format="%H:%M")
     duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
@@ -353,7 +356,7 @@ class CreatorSerializer(serializers.Serializer):
     def get_is_following(self, obj) -> bool:
         return obj.follow is not None
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
     def get_notifications(self, obj):
         return follow_notifications(obj.follow) if obj.follow is not None else None
 
@@ -367,7 +370,7 @@ class CreatorSerializer(serializers.Serializer):
         return StreamSummarySerializer(self.context.get("upcoming_streams", []), many=True, context=self.context).data
 
 
-class CreatorUpdateSerializer(serializers.Serializer):
+class CreatorUpdateSerializer(StrictJSONInput, serializers.Serializer):
     display_name = serializers.CharField(max_length=60, required=False)
     bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     brand_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
@@ -388,7 +391,7 @@ def follow_notifications(follow) -> list[str]:
     return [name for name, on in (("go_live", follow.notify_go_live), ("scheduled", follow.notify_scheduled)) if on]
 
 
-class FollowSerializer(serializers.Serializer):
+class FollowSerializer(StrictJSONInput, serializers.Serializer):
     notifications = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=5)
 
 
