@@ -6,7 +6,8 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
 from livestream.api.schema import NULLABLE_URI
-from livestream.api.serializers import StrictJSONInput
+from livestream.api.serializers import QuerySerializer, StrictJSONInput
+from streams.filters import StreamFilter
 from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 
@@ -259,6 +260,24 @@ class StreamSummarySerializer(serializers.ModelSerializer):
     @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
+
+
+class StreamListQuerySerializer(QuerySerializer):
+    """The stream list's query parameters (streams.filters.StreamFilter applies them)."""
+
+    status = serializers.ChoiceField(choices=StreamFilter.STATUS_CHOICES, required=False, help_text="Default: live.")
+    category = serializers.CharField(
+        required=False, allow_blank=True, help_text="Category slug; includes its sub-categories."
+    )
+    creator = serializers.CharField(required=False, allow_blank=True, help_text="Creator username or user id.")
+    tag = serializers.CharField(required=False, allow_blank=True)
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Words to find in the title, description, creator or tags.",
+    )
+    sort = serializers.ChoiceField(choices=StreamFilter.SORT_CHOICES, required=False)
 
 
 class StreamWriteSerializer(StrictJSONInput, serializers.Serializer):

@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from streams.api.serializers import (
     FollowSerializer,
     RecordingSerializer,
     StreamHealthSerializer,
+    StreamListQuerySerializer,
     StreamSerializer,
     StreamStatusSerializer,
     StreamWriteSerializer,
@@ -50,15 +51,6 @@ from streams.services import (
 from streams.services.media import clip_create, stream_health, thumbnail_remove_custom, thumbnail_upload
 from streams.services.monetization import stream_access_buy, subscription_cancel, subscription_start
 
-LIST_PARAMETERS = [
-    OpenApiParameter("status", str, enum=["live", "scheduled", "ended", "all"], description="Default: live."),
-    OpenApiParameter("category", str, description="Category slug; includes its sub-categories."),
-    OpenApiParameter("creator", str, description="Creator username or user id."),
-    OpenApiParameter("tag", str),
-    OpenApiParameter("q", str, description="Words to find in the title, description, creator or tags."),
-    OpenApiParameter("sort", str, enum=["viewers", "newest", "trending"]),
-]
-
 
 class StreamViewSet(viewsets.GenericViewSet):
     """Streams: the spec's Stream Management API."""
@@ -81,8 +73,10 @@ class StreamViewSet(viewsets.GenericViewSet):
         stream = stream_get(stream_id=stream.pk, user=self.request.user)  # fresh, with relations loaded
         return Response(StreamSerializer(stream, context={"request": self.request}).data, status=code)
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=StreamSerializer(many=True))
+    @extend_schema(parameters=[StreamListQuerySerializer], responses=StreamSerializer(many=True))
     def list(self, request):
+        # The filters are the selector's; an enum sent empty (?sort=) is refused here, not read as "absent".
+        StreamListQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         page = self.paginate_queryset(stream_list(filters=request.query_params, user=request.user))
         return self.get_paginated_response(StreamSerializer(page, many=True, context={"request": request}).data)
 
@@ -166,7 +160,7 @@ class StreamViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["PUT"], request={"multipart/form-data": ThumbnailUploadSerializer}, responses=StreamSerializer
     )
-    @extend_schema(methods=["DELETE"], request=None, responses=StreamSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={200: StreamSerializer})
     @action(detail=True, methods=["put", "delete"], url_path="thumbnail")
     def thumbnail(self, request, pk=None):
         """The creator's own thumbnail (cropped to 16:9, resized to the standard sizes); DELETE goes back to
