@@ -1,13 +1,13 @@
 """The OpenAPI schema tells the truth: schemathesis drives every operation of /api/schema/ in-process (WSGI).
 
-Each operation is one test: schemathesis's examples, coverage and fuzzing phases (positive and negative data,
-a fixed seed, a bounded number of examples) against seeded data - a live stream and its creator, a viewer
-with coins, gifts, a coin package, a chat message - whose ids the generated paths and bodies use most of the
-time (the rest are generated, so unknown ids are exercised too). Examples alternate between the viewer's
-and the creator's token; the `ignored_auth` check also replays requests without them. A stateful test
-follows the links schemathesis infers between operations (create a stream, then read, change and delete it),
-which is what `use_after_free` needs. Every response must pass the checks below: an undocumented status, a
-body or content type the schema does not describe, a refused-input the API accepts, a 5xx fail the test.
+Each operation is one test: schemathesis's coverage and fuzzing phases (positive and negative data, a fixed
+seed, a bounded number of examples) against seeded data - a live stream and its creator, a viewer with
+coins, a gift, a coin package, a chat message - whose ids the generated paths and bodies use most of the
+time (the rest are generated, so unknown ids are exercised too). Examples take turns as the viewer, the
+creator and an anonymous caller; `ignored_auth` also replays authenticated requests without their token
+and with a wrong one. Two stateful tests follow the links schemathesis infers between operations (create a
+stream, then read, change and delete it), which is what `use_after_free` needs. An undocumented status, a
+body or content type the schema does not describe, an invalid input the API accepts, or a 5xx fails.
 """
 
 import itertools
@@ -47,7 +47,7 @@ STREAM_ID = uuid.UUID("00000000-0000-4000-8000-0000005743a1")
 GIFT_ID = uuid.UUID("00000000-0000-4000-8000-00000000619f")
 PACKAGE_ID = uuid.UUID("00000000-0000-4000-8000-0000000ba5e7")
 MESSAGE_ID = uuid.UUID("00000000-0000-4000-8000-000000000e55")
-TOKENS = {"viewer": "v" * 40, "creator": "c" * 40}
+TOKENS = {"viewer": "v" * 40, "creator": "c" * 40, "anonymous": None}
 SEEN = 0.8  # how often a path or body names seeded data rather than a generated value
 
 CONFIG = {
@@ -100,11 +100,11 @@ def seeded(db):
     CoinPackageFactory(id=PACKAGE_ID)
 
 
-def _auth(token: str) -> dict:
-    return {"Authorization": f"Token {token}"}
+def _auth(token: str | None) -> dict:
+    return {"Authorization": f"Token {token}"} if token else {}
 
 
-_roles = itertools.cycle(["viewer", "creator"])  # examples take turns; the order is fixed, so the run is too
+_roles = itertools.cycle(["viewer", "creator", "anonymous"])  # examples take turns in a fixed order
 
 
 @schema.parametrize()
