@@ -75,3 +75,14 @@ def test_an_empty_or_unknown_enum_is_refused(api_client, path):
 def test_an_empty_statement_type_is_refused(user):
     response = client_for(user).get("/api/v1/currency/transactions?type=")
     assert response.status_code == 400 and "type" in response.json()
+
+
+def test_a_server_error_under_api_is_json(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("gifts.api.views.gift_catalogue", broken)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/gifts")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "A server error occurred.", "code": "server_error"}
