@@ -36,10 +36,13 @@ class ErrorSerializer(serializers.Serializer):
         ref_name = "Error"
 
 
-# DRF's shape for invalid input: each field (or non_field_errors) with its messages; nested input nests.
+# DRF's shape for invalid input: each field (or non_field_errors) with its messages; nested input nests; a
+# refusal the contract names adds its stable `code` beside the field.
 FIELD_ERRORS = {
     "type": "object",
-    "description": 'Invalid input: each field with its messages, e.g. {"title": ["This field is required."]}.',
+    "description": 'Invalid input: each field with its messages, e.g. {"title": ["This field is required."]}, '
+    "and a `code` where the refusal has one.",
+    "properties": {"code": {"type": "string"}},
     "additionalProperties": {
         "anyOf": [
             {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
