@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from livestream.api import views as api_views
 from livestream.protected_media import public_media
 
 # Django tries patterns in order: the API, and in it gifts (the hottest route, a popular stream's gifts),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Anything else under /api/ is the API's JSON 404, DEBUG or not (never the site's HTML page).
+    re_path(r"^api/", api_views.not_found, name="api-not-found"),
     path("accounts/", include("accounts.urls")),
     path("media-hooks/", include("streams.hook_urls")),
     path("", include("wallet.urls")),
@@ -28,3 +31,9 @@ urlpatterns = [
     # private prefix: files with access rules go by signed links (livestream/protected_media.py).
     re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", public_media),
 ]
+
+# Errors Django answers itself (outside DRF's views) are JSON under /api/, the site's pages elsewhere.
+handler400 = "livestream.api.views.bad_request"
+handler403 = "livestream.api.views.permission_denied"
+handler404 = "livestream.api.views.page_not_found"
+handler500 = "livestream.api.views.server_error"

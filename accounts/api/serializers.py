@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from livestream.api.serializers import StrictJSONInput
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -14,7 +15,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictJSONInput, serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "display_name", "is_verified", "email", "is_staff", "date_joined"]
@@ -22,7 +23,7 @@ class MeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"display_name": {"required": False, "allow_blank": False, "max_length": 60}}
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(StrictJSONInput, serializers.Serializer):
     username = serializers.RegexField(
         r"^[A-Za-z0-9_.-]{3,30}$",
         max_length=30,
@@ -33,7 +34,7 @@ class RegisterSerializer(serializers.Serializer):
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictJSONInput, serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from accounts.selectors import user_payload
 from chat.models import ChatMessage, MessageReport
 from chat.selectors import chat_message_payload
+from livestream.api.serializers import QuerySerializer, StrictJSONInput
 
 
 class ChatUserSerializer(serializers.Serializer):
@@ -27,18 +28,18 @@ class ChatMessageSerializer(serializers.Serializer):
         return chat_message_payload(instance, getattr(instance, "badges", None))
 
 
-class ChatMessageInputSerializer(serializers.Serializer):
+class ChatMessageInputSerializer(StrictJSONInput, serializers.Serializer):
     content = serializers.CharField(max_length=2000, trim_whitespace=False)
     message_type = serializers.ChoiceField(choices=ChatMessage.Type.choices, default=ChatMessage.Type.TEXT)
     mentions = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
 
 
-class HistoryQuerySerializer(serializers.Serializer):
-    before = serializers.DateTimeField(required=False)
+class HistoryQuerySerializer(QuerySerializer):
+    before = serializers.DateTimeField(required=False, help_text="Only messages older than this (a cursor).")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 
 
-class UserRefSerializer(serializers.Serializer):
+class UserRefSerializer(StrictJSONInput, serializers.Serializer):
     """Name a user by ``user_id`` or ``username``."""
 
     user_id = serializers.UUIDField(required=False)
@@ -83,7 +84,7 @@ class ModeratorSerializer(serializers.Serializer):
         }
 
 
-class ChatSettingsSerializer(serializers.Serializer):
+class ChatSettingsSerializer(StrictJSONInput, serializers.Serializer):
     chat_enabled = serializers.BooleanField(required=False)
     gifts_enabled = serializers.BooleanField(required=False)
     slow_mode = serializers.IntegerField(required=False, min_value=0, max_value=86400)
@@ -96,7 +97,7 @@ class ChatSettingsSerializer(serializers.Serializer):
     )
 
 
-class ReportInputSerializer(serializers.Serializer):
+class ReportInputSerializer(StrictJSONInput, serializers.Serializer):
     reason = serializers.ChoiceField(choices=MessageReport.Reason.choices)
     details = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,6 +37,7 @@ from chat.services import (
     message_report_create,
 )
 from livestream import errors
+from livestream.api.schema import error_responses, results_of
 from streams.selectors import stream_get
 
 
@@ -58,13 +59,7 @@ class StreamScopedView(APIView):
 class ChatMessagesView(StreamScopedView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("before", str, description="ISO timestamp cursor"),
-            OpenApiParameter("limit", int),
-        ],
-        responses=ChatMessageSerializer(many=True),
-    )
+    @extend_schema(parameters=[HistoryQuerySerializer], responses=results_of(ChatMessageSerializer, "ChatHistory"))
     def get(self, request, stream_id):
         stream = self.stream(request, stream_id)
         query = HistoryQuerySerializer(data=request.query_params)
@@ -72,7 +67,7 @@ class ChatMessagesView(StreamScopedView):
         messages = chat_history(stream=stream, **query.validated_data)
         return Response({"results": ChatMessageSerializer(messages, many=True).data})
 
-    @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageSerializer})
+    @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageSerializer, **error_responses(429)})
     def post(self, request, stream_id):
         stream = self.stream(request, stream_id)
         serializer = ChatMessageInputSerializer(data=request.data)
@@ -93,7 +88,10 @@ class ChatMessageView(StreamScopedView):
 class ChatReportView(StreamScopedView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ReportInputSerializer, responses={201: ReportSerializer, 200: ReportSerializer})
+    @extend_schema(
+        request=ReportInputSerializer,
+        responses={201: ReportSerializer, 200: ReportSerializer, **error_responses(409)},
+    )
     def post(self, request, stream_id, message_id):
         stream = self.stream(request, stream_id)
         message = chat_message_get(stream=stream, message_id=message_id)
@@ -131,7 +129,7 @@ class ChatSettingsView(StreamScopedView):
 class ModeratorsView(StreamScopedView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=ModeratorSerializer(many=True))
+    @extend_schema(responses={200: results_of(ModeratorSerializer, "Moderators"), **error_responses(403)})
     def get(self, request, stream_id):
         stream = self.stream(request, stream_id)
         self.require_moderator(request, stream)
@@ -163,7 +161,7 @@ class ModeratorView(StreamScopedView):
 class BansView(StreamScopedView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=BanSerializer(many=True))
+    @extend_schema(responses={200: results_of(BanSerializer, "Bans"), **error_responses(403)})
     def get(self, request, stream_id):
         stream = self.stream(request, stream_id)
         self.require_moderator(request, stream)

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
+from accounts.api.serializers import UserSerializer
 from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift
+from livestream.api.serializers import QuerySerializer, StrictJSONInput
 
 
 class GiftSerializer(serializers.Serializer):
@@ -25,34 +27,34 @@ class SentGiftSerializer(serializers.Serializer):
     total_coins = serializers.IntegerField()
     message = serializers.CharField()
     is_anonymous = serializers.BooleanField()
-    sender = serializers.DictField(allow_null=True)
+    sender = UserSerializer(allow_null=True, help_text="null to others when the gift is anonymous")
     stream_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
 
 
-class SendGiftSerializer(serializers.Serializer):
+class SendGiftSerializer(StrictJSONInput, serializers.Serializer):
     gift_id = serializers.UUIDField()
     quantity = serializers.IntegerField(min_value=1, max_value=GIFT_QUANTITY_MAX)
     message = serializers.CharField(required=False, allow_blank=True, max_length=GIFT_MESSAGE_MAX, default="")
     is_anonymous = serializers.BooleanField(required=False, default=False)
 
 
-class CatalogueQuerySerializer(serializers.Serializer):
+class CatalogueQuerySerializer(QuerySerializer):
     category = serializers.ChoiceField(choices=Gift.Category.choices, required=False)
     rarity = serializers.ChoiceField(choices=Gift.Rarity.choices, required=False)
 
 
-class HistoryQuerySerializer(serializers.Serializer):
+class HistoryQuerySerializer(QuerySerializer):
     type = serializers.ChoiceField(choices=["sent", "received"], required=False, default="sent")
 
 
-class RecentQuerySerializer(serializers.Serializer):
+class RecentQuerySerializer(QuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=50)
 
 
 class LeaderRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
-    user = serializers.DictField(allow_null=True, help_text="null for the sum of anonymous gifts")
+    user = UserSerializer(allow_null=True, help_text="null for the sum of anonymous gifts")
     coins = serializers.IntegerField()
     gifts = serializers.IntegerField()
 

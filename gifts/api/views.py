@@ -34,6 +34,7 @@ from gifts.selectors import (
 )
 from gifts.services import SenderNotAuthenticated, gift_send
 from livestream.api.exceptions import domain_error_response
+from livestream.api.schema import error_responses, results_of
 from livestream.errors import DomainError
 from streams.selectors import stream_get
 
@@ -51,7 +52,7 @@ class CatalogueView(APIView):
 class StreamGiftsView(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(parameters=[RecentQuerySerializer], responses=SentGiftSerializer(many=True))
+    @extend_schema(parameters=[RecentQuerySerializer], responses=results_of(SentGiftSerializer, "RecentGifts"))
     def get(self, request, stream_id):
         stream = stream_get(stream_id=stream_id, user=request.user)
         query = RecentQuerySerializer(data=request.query_params)
@@ -97,9 +98,12 @@ class LeaderboardView(APIView):
 
 class UserGiftsView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []
     serializer_class = SentGiftSerializer
 
-    @extend_schema(parameters=[HistoryQuerySerializer])
+    @extend_schema(
+        parameters=[HistoryQuerySerializer], responses={200: SentGiftSerializer(many=True), **error_responses(403)}
+    )
     def get(self, request, user_id):
         user = user_get(user_id=user_id)
         if request.user.pk != user.pk and not request.user.is_staff:

@@ -5,6 +5,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
+from livestream.api.schema import NULLABLE_URI
+from livestream.api.serializers import QuerySerializer, StrictJSONInput
+from streams.filters import StreamFilter
 from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream, validate_timezone
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 from streams.selectors.media import media_file_url
@@ -31,7 +34,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     children = serializers.SerializerMethodField()
 
     class Meta:
@@ -47,7 +50,7 @@ class StreamSerializer(serializers.ModelSerializer):
     """The stream body of the contract; the owner alone also sees rtmp_url and stream_key."""
 
     creator = UserSerializer(read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -88,6 +91,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        optional_fields = ["rtmp_url", "stream_key"]  # the owner's view only
 
     def _is_owner(self, obj) -> bool:
         request = self.context.get("request")
@@ -108,12 +112,12 @@ class StreamSerializer(serializers.ModelSerializer):
     def get_tags(self, obj):
         return [tag.name for tag in obj.tags.all()]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_hls_url(self, obj):
         request = self.context.get("request")
         return stream_hls_url(obj, request.user if request else None)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
 
@@ -146,7 +150,7 @@ class GatedFileMixin:
     """``url`` of the object's file, null unless the view says the viewer has access (``has_access`` in context):
     a signed link that expires (PROTECTED_MEDIA_MAX_AGE), made for the requesting viewer."""
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_url(self, obj):
         if not self.context.get("has_access", False):  # a caller that forgets to say gets no premium file
             return None
@@ -177,7 +181,7 @@ class RecordingSerializer(GatedFileMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
 
@@ -206,7 +210,7 @@ class ClipSerializer(GatedFileMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClipCreateSerializer(serializers.Serializer):
+class ClipCreateSerializer(StrictJSONInput, serializers.Serializer):
     # source=: the service's own keyword names, so the view passes validated_data as it is.
     start = serializers.FloatField(
         source="start_seconds", min_value=0, max_value=7 * 24 * 3600, help_text="Seconds into the recording."
@@ -240,7 +244,7 @@ class StreamHealthSerializer(serializers.Serializer):
 
 
 class StreamSummarySerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     thumbnail_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -257,12 +261,30 @@ class StreamSummarySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
         return absolute_media_url(self.context.get("request"), obj.thumbnail)
 
 
-class StreamWriteSerializer(serializers.Serializer):
+class StreamListQuerySerializer(QuerySerializer):
+    """The stream list's query parameters (streams.filters.StreamFilter applies them)."""
+
+    status = serializers.ChoiceField(choices=StreamFilter.STATUS_CHOICES, required=False, help_text="Default: live.")
+    category = serializers.CharField(
+        required=False, allow_blank=True, help_text="Category slug; includes its sub-categories."
+    )
+    creator = serializers.CharField(required=False, allow_blank=True, help_text="Creator username or user id.")
+    tag = serializers.CharField(required=False, allow_blank=True)
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Words to find in the title, description, creator or tags.",
+    )
+    sort = serializers.ChoiceField(choices=StreamFilter.SORT_CHOICES, required=False)
+
+
+class StreamWriteSerializer(StrictJSONInput, serializers.Serializer):
     """Input for create (title required) and update (PUT needs title too; PATCH nothing)."""
 
     title = serializers.CharField(max_length=255)
@@ -288,14 +310,14 @@ class StreamWriteSerializer(serializers.Serializer):
         return value
 
 
-class StreamStatusSerializer(serializers.Serializer):
+class StreamStatusSerializer(StrictJSONInput, serializers.Serializer):
     action = serializers.CharField(max_length=20)
 
 
 WEEKDAYS = [choice.name.lower() for choice in ScheduleSlot.Weekday]
 
 
-class ScheduleSlotSerializer(serializers.Serializer):
+class ScheduleSlotSerializer(StrictJSONInput, serializers.Serializer):
     day = serializers.ChoiceField(choices=WEEKDAYS)
     start_time = serializers.TimeField(format="%H:%M")
     duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
@@ -373,7 +395,7 @@ class CreatorSerializer(serializers.Serializer):
     def get_is_following(self, obj) -> bool:
         return obj.follow is not None
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
     def get_notifications(self, obj):
         return follow_notifications(obj.follow) if obj.follow is not None else None
 
@@ -387,7 +409,7 @@ class CreatorSerializer(serializers.Serializer):
         return StreamSummarySerializer(self.context.get("upcoming_streams", []), many=True, context=self.context).data
 
 
-class CreatorUpdateSerializer(serializers.Serializer):
+class CreatorUpdateSerializer(StrictJSONInput, serializers.Serializer):
     display_name = serializers.CharField(max_length=60, required=False)
     bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     brand_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
@@ -421,7 +443,7 @@ def follow_notifications(follow) -> list[str]:
     return [name for name, on in (("go_live", follow.notify_go_live), ("scheduled", follow.notify_scheduled)) if on]
 
 
-class FollowSerializer(serializers.Serializer):
+class FollowSerializer(StrictJSONInput, serializers.Serializer):
     notifications = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=5)
 
 

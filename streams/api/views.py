@@ -1,11 +1,12 @@
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import user_get
+from livestream.api.schema import error_responses
 from streams.api.permissions import IsStreamOwner
 from streams.api.serializers import (
     CategorySerializer,
@@ -17,6 +18,7 @@ from streams.api.serializers import (
     FollowSerializer,
     RecordingSerializer,
     StreamHealthSerializer,
+    StreamListQuerySerializer,
     StreamSerializer,
     StreamStatusSerializer,
     StreamWriteSerializer,
@@ -49,17 +51,6 @@ from streams.services.media.clips import clip_create
 from streams.services.media.thumbnails import thumbnail_remove_custom, thumbnail_upload
 from streams.services.monetization import stream_access_buy, subscription_cancel, subscription_start
 
-LIST_PARAMETERS = [
-    OpenApiParameter("status", str, enum=["live", "scheduled", "ended", "all"], description="Default: live."),
-    OpenApiParameter("category", str, description="Category slug; includes its sub-categories."),
-    OpenApiParameter("creator", str, description="Creator username or user id."),
-    OpenApiParameter("tag", str),
-    OpenApiParameter("q", str, description="Words to find in the title, description, creator or tags."),
-    OpenApiParameter("sort", str, enum=["viewers", "newest", "trending"]),
-    OpenApiParameter("page", int),
-    OpenApiParameter("limit", int, description="Page size, at most 100."),
-]
-
 
 class StreamViewSet(viewsets.GenericViewSet):
     """Streams: the spec's Stream Management API."""
@@ -67,7 +58,8 @@ class StreamViewSet(viewsets.GenericViewSet):
     serializer_class = StreamSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsStreamOwner]
     public_read_actions = {"retrieve", "list", "recordings", "clips"}  # IsStreamOwner: the rest is the creator's
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    # A UUID, so anything else is an unknown path (404), never a stream id the lookup cannot parse (400).
+    lookup_value_regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
     def get_queryset(self) -> QuerySet[Stream]:  # for the schema generator only
         return Stream.objects.none()
@@ -81,8 +73,10 @@ class StreamViewSet(viewsets.GenericViewSet):
         stream = stream_get(stream_id=stream.pk, user=self.request.user)  # fresh, with relations loaded
         return Response(StreamSerializer(stream, context={"request": self.request}).data, status=code)
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=StreamSerializer(many=True))
+    @extend_schema(parameters=[StreamListQuerySerializer], responses=StreamSerializer(many=True))
     def list(self, request):
+        # The filters are the selector's; an enum sent empty (?sort=) is refused here, not read as "absent".
+        StreamListQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         page = self.paginate_queryset(stream_list(filters=request.query_params, user=request.user))
         return self.get_paginated_response(StreamSerializer(page, many=True, context={"request": request}).data)
 
@@ -96,23 +90,23 @@ class StreamViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(StreamSerializer(self.get_object(), context={"request": request}).data)
 
-    @extend_schema(request=StreamWriteSerializer, responses=StreamSerializer)
+    @extend_schema(request=StreamWriteSerializer, responses={200: StreamSerializer, **error_responses(409)})
     def update(self, request, pk=None, partial=False):
         stream = self.get_object()
         serializer = StreamWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return self._out(stream_update(stream=stream, data=serializer.validated_data))
 
-    @extend_schema(request=StreamWriteSerializer, responses=StreamSerializer)
+    @extend_schema(request=StreamWriteSerializer, responses={200: StreamSerializer, **error_responses(409)})
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **error_responses(409)})
     def destroy(self, request, pk=None):
         stream_delete(stream=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=StreamStatusSerializer, responses=StreamSerializer)
+    @extend_schema(request=StreamStatusSerializer, responses={200: StreamSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, pk=None):
         stream = self.get_object()
@@ -134,7 +128,7 @@ class StreamViewSet(viewsets.GenericViewSet):
         return self._out(stream_rotate_key(stream=self.get_object()))
 
     @extend_schema(responses=RecordingSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="recordings")
+    @action(detail=True, methods=["get"], url_path="recordings", pagination_class=None)
     def recordings(self, request, pk=None):
         """The stream's ready recordings (VOD), oldest first; ``url`` only for viewers with access."""
         stream = self.get_object()
@@ -147,10 +141,10 @@ class StreamViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["POST"],
         request=ClipCreateSerializer,
-        responses={202: ClipSerializer},
+        responses={202: ClipSerializer, **error_responses(409)},
         description="The creator cuts a highlight (at most 60 s) from a recording; ready when status is ready.",
     )
-    @action(detail=True, methods=["get", "post"], url_path="clips")
+    @action(detail=True, methods=["get", "post"], url_path="clips", pagination_class=None)
     def clips(self, request, pk=None):
         stream = self.get_object()  # GET: anyone who may see the stream; POST: its creator (IsStreamOwner)
         if request.method == "GET":
@@ -166,7 +160,7 @@ class StreamViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["PUT"], request={"multipart/form-data": ThumbnailUploadSerializer}, responses=StreamSerializer
     )
-    @extend_schema(methods=["DELETE"], request=None, responses=StreamSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={200: StreamSerializer})
     @action(detail=True, methods=["put", "delete"], url_path="thumbnail")
     def thumbnail(self, request, pk=None):
         """The creator's own thumbnail (cropped to 16:9, resized to the standard sizes); DELETE goes back to
@@ -210,7 +204,10 @@ class CreatorView(APIView):
     def get(self, request, username: str):
         return self._out(request, username)
 
-    @extend_schema(request=CreatorUpdateSerializer, responses=CreatorSerializer)
+    @extend_schema(
+        request={"application/json": CreatorUpdateSerializer, "multipart/form-data": CreatorUpdateSerializer},
+        responses=CreatorSerializer,
+    )
     def patch(self, request, username: str):
         creator = user_get(username=username)
         if creator.pk != request.user.pk:

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from livestream.api.serializers import QuerySerializer, StrictJSONInput
 from wallet.models import MICRO, CoinPackage
 from wallet.selectors import STATEMENT_TYPES, micro_to_coins
 from wallet.services import PAYMENT_METHODS
@@ -40,11 +41,11 @@ class StatementRowSerializer(serializers.Serializer):
         return str(micro_to_coins(entry.amount * MICRO + entry.amount_micro))
 
 
-class StatementQuerySerializer(serializers.Serializer):
+class StatementQuerySerializer(QuerySerializer):
     type = serializers.ChoiceField(choices=STATEMENT_TYPES, required=False)
 
 
-class PurchaseSerializer(serializers.Serializer):
+class PurchaseSerializer(StrictJSONInput, serializers.Serializer):
     package_id = serializers.UUIDField()
     payment_method = serializers.ChoiceField(choices=PAYMENT_METHODS)
     callback_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
@@ -64,5 +65,5 @@ class PaymentSerializer(serializers.Serializer):
         return f"{naira}.{kobo:02d}"
 
 
-class SandboxPaySerializer(serializers.Serializer):
+class SandboxPaySerializer(StrictJSONInput, serializers.Serializer):
     status = serializers.ChoiceField(choices=["success", "failed"])

@@ -9,6 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from livestream.api.schema import error_responses
 from livestream.errors import DomainError, NotFound
 from livestream.protected_media import file_response
 from wallet.api.serializers import (
@@ -45,11 +46,10 @@ class BalanceView(APIView):
 
 class TransactionsView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []  # a statement, not a filtered queryset: no django-filter parameters
     serializer_class = StatementRowSerializer
 
-    @extend_schema(
-        parameters=[OpenApiParameter("type", str), OpenApiParameter("page", int), OpenApiParameter("limit", int)]
-    )
+    @extend_schema(parameters=[StatementQuerySerializer], responses=StatementRowSerializer(many=True))
     def get(self, request):
         query = StatementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -62,7 +62,7 @@ class PurchaseView(APIView):
 
     @extend_schema(
         request=PurchaseSerializer,
-        responses=PaymentSerializer,
+        responses={200: PaymentSerializer, **error_responses(502)},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
     )
     def post(self, request):
@@ -82,7 +82,7 @@ class PaymentView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=PaymentSerializer)
+    @extend_schema(responses={200: PaymentSerializer, **error_responses(502)})
     def get(self, request, reference):
         payment = payment_get(reference=reference, user=request.user)
         return Response(PaymentSerializer(payment_verify(reference=payment.reference)).data)

@@ -1,0 +1,75 @@
+from rest_framework import serializers
+
+
+class QuerySerializer(serializers.Serializer):
+    """Validates query parameters; a parameter sent empty (``?rarity=``) is refused like any bad value.
+
+    DRF reads form-like input (a QueryDict) leniently: an optional field sent empty counts as absent, so a
+    client's ``?rarity=`` would silently list everything. The parameters are validated as a plain dict instead
+    (the last value of each), where an empty string is a value the field must accept or refuse.
+    """
+
+    def __init__(self, instance=None, data=serializers.empty, **kwargs):
+        if data is not serializers.empty and hasattr(data, "dict"):
+            data = data.dict()
+        super().__init__(instance, data=data, **kwargs)
+
+
+class StrictJSONInput:
+    """Mix into an input serializer: a JSON value of the wrong type is refused, not coerced.
+
+    DRF turns ``{"title": 0}`` into ``"0"``, ``{"quantity": "5"}`` into 5 and ``{"is_anonymous": 1}`` into True;
+    the schema promises clients a string, an integer and a boolean, so anything else is a 400 field error.
+    Form and multipart bodies (everything a string) are left to DRF's own parsing.
+    """
+
+    def to_internal_value(self, data):
+        if type(data) is dict:  # a parsed JSON object (a QueryDict is a form or multipart body)
+            errors = {}
+            for name, field in self.fields.items():
+                if field.read_only or field.source == "*" or field.field_name not in data:
+                    continue
+                message = json_type_error(field, data[field.field_name])
+                if message:
+                    errors[name] = [message]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def json_type_error(field, value) -> str | None:
+    """Why ``value`` (parsed JSON) is the wrong type for ``field``; None when its type is right (or null)."""
+    if value is None:
+        return None  # allow_null is the field's own rule
+    if isinstance(field, StrictJSONInput):
+        return None if isinstance(value, dict) else "Expected an object."
+    if isinstance(field, serializers.ListSerializer):
+        return None if isinstance(value, list) else "Expected a list."
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Expected true or false."
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "Expected a whole number."
+    if isinstance(field, serializers.FloatField):
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else "Expected a number."
+    if isinstance(field, serializers.FileField):
+        return None
+    if isinstance(
+        field,
+        serializers.CharField
+        | serializers.ChoiceField
+        | serializers.UUIDField
+        | serializers.DateTimeField
+        | serializers.DateField
+        | serializers.TimeField
+        | serializers.DecimalField,
+    ):
+        return None if isinstance(value, str) else "Expected a string."
+    if isinstance(field, serializers.ListField | serializers.DictField):
+        is_list = isinstance(field, serializers.ListField)
+        if not isinstance(value, list if is_list else dict):
+            return "Expected a list." if is_list else "Expected an object."
+        for item in value if is_list else value.values():
+            message = json_type_error(field.child, item)
+            if message:
+                return message
+    return None
