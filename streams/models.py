@@ -80,8 +80,14 @@ class Category(models.Model):
             node = node.parent
 
 
+def tag_normalize(name: str) -> str:
+    """A tag's stored form: lower-case, trimmed, single-spaced, without a leading '#'. What is written (the
+    stream services) and what is searched (the list's ``tag`` filter) are both normalised by it."""
+    return " ".join(name.strip().lstrip("#").split()).lower()
+
+
 class Tag(models.Model):
-    """A normalised (lower-case, single-spaced) tag; streams carry at most ten."""
+    """A normalised (``tag_normalize``: lower-case, single-spaced) tag; streams carry at most ten."""
 
     name = models.CharField(max_length=40, unique=True)
 
