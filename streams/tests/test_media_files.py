@@ -89,6 +89,18 @@ def test_a_signed_link_serves_a_premium_recording_to_a_viewer_with_access():
     assert recording_url(stream) is None and recording_url(stream, UserFactory()) is None
 
 
+def test_a_player_can_seek_in_a_recording_by_byte_ranges():
+    stream = StreamFactory(ended=True)
+    recording_of(stream)
+    url = recording_url(stream)
+    response = Client().get(url, headers={"range": "bytes=4-11"})  # a seek: the player asks for a part
+    assert response.status_code == 206 and body(response) == VIDEO[4:12]
+    assert response["Content-Range"] == f"bytes 4-11/{len(VIDEO)}" and response["Accept-Ranges"] == "bytes"
+    assert Client().get(url, headers={"range": f"bytes={len(VIDEO)}-"}).status_code == 416
+    head = Client().head(url, headers={"range": "bytes=0-0"})
+    assert head.status_code == 206 and head["Content-Length"] == "1" and body(head) == b""
+
+
 def test_a_free_streams_recording_is_linked_for_everyone():
     stream = StreamFactory(ended=True)
     recording_of(stream)
