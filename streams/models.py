@@ -358,7 +358,8 @@ class Recording(models.Model):
     stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="recordings")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     source_path = models.CharField(max_length=500, unique=True, help_text="The FLV nginx-rtmp wrote.")
-    file = models.FileField(upload_to=upload_to_recording, blank=True)
+    # 255: at FileField's default 100 the storage cut the name's secret part to fit (private/ + two ids + it).
+    file = models.FileField(upload_to=upload_to_recording, max_length=255, blank=True)
     thumbnail = models.ImageField(upload_to=upload_to_recording_thumbnail, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)
@@ -403,7 +404,7 @@ class Clip(models.Model):
         validators=[MinValueValidator(CLIP_MIN_SECONDS), MaxValueValidator(settings.CLIP_MAX_SECONDS)]
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    file = models.FileField(upload_to=upload_to_clip, blank=True)
+    file = models.FileField(upload_to=upload_to_clip, max_length=255, blank=True)  # as recordings
     size_bytes = models.BigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
