@@ -1,11 +1,15 @@
+import posixpath
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from livestream.errors import DomainError
 from streams.models import Category, Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, Tag
+from streams.selectors.media import media_file_url
 from streams.services import (
     creator_verify,
     stream_apply_action,
@@ -242,8 +246,36 @@ class StreamAdmin(admin.ModelAdmin):
         self.message_user(request, f"{queryset.count()} key(s) rotated.", messages.SUCCESS)
 
 
+class GatedFileAdmin(admin.ModelAdmin):
+    """A recording's or clip's file, shown to staff as a link that works: the file is private (its storage path,
+    /media/private/..., is never served), so the link opens ``<id>/file/``, which sends staff who may view the
+    row to a signed link made for them (staff may always watch; on object storage, the storage's signed URL)."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        view = self.admin_site.admin_view(self.file_view)
+        name = f"{opts.app_label}_{opts.model_name}_file"
+        return [path("<path:object_id>/file/", view, name=name), *super().get_urls()]
+
+    def file_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or not obj.file:
+            raise Http404("No such file.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return HttpResponseRedirect(media_file_url(obj.file, stream_id=obj.stream_id, viewer=request.user))
+
+    @admin.display(description="File")
+    def file_link(self, obj):
+        if not obj.file:
+            return "—"
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_file", args=[obj.pk], current_app=self.admin_site.name)
+        return format_html('<a href="{}">{}</a>', url, posixpath.basename(obj.file.name))
+
+
 @admin.register(Recording)
-class RecordingAdmin(admin.ModelAdmin):
+class RecordingAdmin(GatedFileAdmin):
     """VODs made from the media server's recordings; a failed one can be processed again."""
 
     list_display = ("stream", "status", "duration_seconds", "size_bytes", "attempts", "created_at", "ready_at")
@@ -256,7 +288,7 @@ class RecordingAdmin(admin.ModelAdmin):
         "stream",
         "status",
         "source_path",
-        "file",
+        "file_link",
         "thumbnail_preview",
         "duration_seconds",
         "size_bytes",
@@ -267,7 +299,7 @@ class RecordingAdmin(admin.ModelAdmin):
         "created_at",
         "ready_at",
     )
-    exclude = ("thumbnail",)
+    exclude = ("file", "thumbnail")
     date_hierarchy = "created_at"
     actions = ["process_again"]
 
@@ -285,7 +317,7 @@ class RecordingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Clip)
-class ClipAdmin(admin.ModelAdmin):
+class ClipAdmin(GatedFileAdmin):
     list_display = ("__str__", "stream", "created_by", "start_seconds", "duration_seconds", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("title", "stream__title", "created_by__username")
@@ -294,9 +326,10 @@ class ClipAdmin(admin.ModelAdmin):
     # A clip is cut by clips' service and task (POST /streams/{id}/clips): made or re-timed here, nothing would
     # cut it. Staff may retitle or delete one.
     readonly_fields = (
-        "id", "stream", "recording", "created_by", "start_seconds", "duration_seconds", "status", "file",
+        "id", "stream", "recording", "created_by", "start_seconds", "duration_seconds", "status", "file_link",
         "size_bytes", "error", "created_at",
     )  # fmt: skip
+    exclude = ("file",)
 
     def has_add_permission(self, request):
         return False

@@ -8,7 +8,7 @@ from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from streams.models import Category, Stream
+from streams.models import Category, Stream, tag_normalize
 
 
 def category_descendant_ids(slug: str) -> list[int]:
@@ -90,8 +90,6 @@ class StreamFilter(django_filters.FilterSet):
             return queryset.filter(creator__username__iexact=value)
 
     def filter_tag(self, queryset, name, value):
-        from streams.services import tag_normalize
-
         return queryset.filter(tags__name=tag_normalize(value))
 
     def filter_q(self, queryset, name, value):

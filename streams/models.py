@@ -80,8 +80,14 @@ class Category(models.Model):
             node = node.parent
 
 
+def tag_normalize(name: str) -> str:
+    """A tag's stored form: lower-case, trimmed, single-spaced, without a leading '#'. What is written (the
+    stream services) and what is searched (the list's ``tag`` filter) are both normalised by it."""
+    return " ".join(name.strip().lstrip("#").split()).lower()
+
+
 class Tag(models.Model):
-    """A normalised (lower-case, single-spaced) tag; streams carry at most ten."""
+    """A normalised (``tag_normalize``: lower-case, single-spaced) tag; streams carry at most ten."""
 
     name = models.CharField(max_length=40, unique=True)
 
@@ -352,7 +358,8 @@ class Recording(models.Model):
     stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="recordings")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     source_path = models.CharField(max_length=500, unique=True, help_text="The FLV nginx-rtmp wrote.")
-    file = models.FileField(upload_to=upload_to_recording, blank=True)
+    # 255: at FileField's default 100 the storage cut the name's secret part to fit (private/ + two ids + it).
+    file = models.FileField(upload_to=upload_to_recording, max_length=255, blank=True)
     thumbnail = models.ImageField(upload_to=upload_to_recording_thumbnail, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)
@@ -397,7 +404,7 @@ class Clip(models.Model):
         validators=[MinValueValidator(CLIP_MIN_SECONDS), MaxValueValidator(settings.CLIP_MAX_SECONDS)]
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    file = models.FileField(upload_to=upload_to_clip, blank=True)
+    file = models.FileField(upload_to=upload_to_clip, max_length=255, blank=True)  # as recordings
     size_bytes = models.BigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,6 +18,7 @@ from asgiref.sync import sync_to_async
 
 from livestream.events import send_event_on_commit
 from livestream.redis import redis_async, redis_enabled
+from streams.services import stream_viewers_update
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,5 @@ class PresenceTracker:
 
 
 def _store_and_announce(stream_id: str, count: int) -> None:
-    from streams.services import stream_viewers_update
-
     stream_viewers_update(stream_id=stream_id, count=count)
     send_event_on_commit({"type": "viewer_count", "count": count}, room=stream_id)

@@ -101,4 +101,4 @@ def media_file(request, token: str, filename: str):
     name = media_file_name(token=token)
     if name is None:
         return HttpResponseForbidden("This link is not valid, or no longer.")
-    return file_response(name)
+    return file_response(name, request=request)

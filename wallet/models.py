@@ -214,7 +214,8 @@ class Payout(models.Model):
     recipient_code = models.CharField(max_length=64)
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField()
-    statement = models.FileField(upload_to="payout-statements/", blank=True)
+    # Private (wallet.payouts writes it under private/), and room for the creator's username in its name.
+    statement = models.FileField(upload_to="private/payout-statements/", max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

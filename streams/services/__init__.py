@@ -30,6 +30,7 @@ from streams.models import (
     Tag,
     ViewerSession,
     new_stream_key,
+    tag_normalize,
 )
 from streams.services.media.publishing import live_stream_end, publisher_release
 from streams.services.media.recordings import stream_files_delete_on_commit
@@ -44,11 +45,6 @@ THUMBNAIL_SIZE = (1280, 720)
 
 
 # --- Tags --------------------------------------------------------------------------
-
-
-def tag_normalize(name: str) -> str:
-    """Lower-case, trimmed, single-spaced, without a leading '#'."""
-    return " ".join(name.strip().lstrip("#").split()).lower()
 
 
 def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:

@@ -2,6 +2,7 @@
 by signed, expiring links to a view that checks the viewer still may watch (nginx sends the bytes under make
 serve); on object storage, the storage's own signed URL."""
 
+import re
 import time
 from pathlib import Path
 from unittest import mock
@@ -87,6 +88,18 @@ def test_a_signed_link_serves_a_premium_recording_to_a_viewer_with_access():
     assert response.status_code == 200 and body(response) == VIDEO
     assert response["Content-Type"] == "video/mp4" and response["Cache-Control"] == "private"
     assert recording_url(stream) is None and recording_url(stream, UserFactory()) is None
+
+
+def test_a_player_can_seek_in_a_recording_by_byte_ranges():
+    stream = StreamFactory(ended=True)
+    recording_of(stream)
+    url = recording_url(stream)
+    response = Client().get(url, headers={"range": "bytes=4-11"})  # a seek: the player asks for a part
+    assert response.status_code == 206 and body(response) == VIDEO[4:12]
+    assert response["Content-Range"] == f"bytes 4-11/{len(VIDEO)}" and response["Accept-Ranges"] == "bytes"
+    assert Client().get(url, headers={"range": f"bytes={len(VIDEO)}-"}).status_code == 416
+    head = Client().head(url, headers={"range": "bytes=0-0"})
+    assert head.status_code == 206 and head["Content-Length"] == "1" and body(head) == b""
 
 
 def test_a_free_streams_recording_is_linked_for_everyone():
@@ -182,3 +195,50 @@ def test_on_object_storage_the_storages_own_signed_url_is_handed_out():
     ):
         assert recording_url(stream) == signed
     url.assert_called_once_with(recording.file.name)
+
+
+def admin_file_link(client, item) -> str:
+    """The file link on a recording's or clip's admin page."""
+    page = client.get(f"/admin/streams/{item._meta.model_name}/{item.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert item.file.name not in html  # never the storage path (/media/private/... is a 404)
+    links = re.findall(r'<a href="([^"]+)">' + re.escape(item.file.name.rsplit("/", 1)[1]) + "</a>", html)
+    assert len(links) == 1, html
+    return links[0]
+
+
+def test_staff_watch_any_recording_or_clip_from_the_admin_by_a_signed_link():
+    stream = premium_ended(visibility=Stream.Visibility.PRIVATE)  # neither theirs, nor bought, nor visible
+    recording = recording_of(stream)
+    clip = clip_of(recording)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    for item in (recording, clip):
+        opened = client.get(admin_file_link(client, item))
+        assert opened.status_code == 302 and "/files/" in opened["Location"]
+        response = Client().get(opened["Location"])  # as the browser's <video> or a download follows it
+        assert response.status_code == 200 and body(response) == VIDEO
+
+    signed = client.get(admin_file_link(client, recording))["Location"]
+    staff.is_staff = False  # a link made for staff closes when they stop being staff
+    staff.save(update_fields=["is_staff"])
+    assert Client().get(signed).status_code == 403
+
+
+def test_the_admin_file_link_opens_for_staff_who_may_view_the_recording_only():
+    recording = recording_of(premium_ended())
+    url = f"/admin/streams/recording/{recording.pk}/file/"
+    viewer = Client()
+    viewer.force_login(UserFactory())  # not staff: the admin's login page, no link
+    response = viewer.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    no_permission = Client()
+    no_permission.force_login(UserFactory(is_staff=True))
+    assert no_permission.get(url).status_code == 403
+    superuser = Client()
+    superuser.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert superuser.get("/admin/streams/recording/00000000-0000-0000-0000-000000000000/file/").status_code == 404
+    Recording.objects.filter(pk=recording.pk).update(file="")
+    assert superuser.get(url).status_code == 404

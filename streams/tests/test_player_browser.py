@@ -104,6 +104,37 @@ def test_an_ended_streams_page_plays_its_recording_and_switches_to_a_clip(live_s
             browser.close()
 
 
+def test_a_viewer_seeks_in_a_recording_served_by_django(live_server, tmp_path):
+    """Chromium seeks in an MP4 only where the server answers byte ranges (make run: Django sends the file)."""
+    from playwright.sync_api import sync_playwright
+
+    stream = StreamFactory(ended=True, title="Long lesson")
+    recording = Recording.objects.create(
+        stream=stream, status=Recording.Status.READY, source_path="/nowhere/long.flv", duration_seconds=20
+    )
+    ffmpeg(*two_seconds_of_h264(), "-t", "20", "-g", "10", "-movflags", "+faststart", str(tmp_path / "long.mp4"))
+    recording.file.save("long.mp4", ContentFile((tmp_path / "long.mp4").read_bytes()))
+    url = f"{live_server.url}/streams/{stream.pk}/"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            assert metadata(page, "#replay")["duration"] > 19
+            seekable_end = page.eval_on_selector("#replay", "v => v.seekable.length ? v.seekable.end(0) : 0")
+            landed = page.eval_on_selector(
+                "#replay",
+                """v => new Promise(resolve => {
+                    v.addEventListener("seeked", () => resolve(v.currentTime), {once: true});
+                    v.currentTime = 15;
+                })""",
+            )
+            assert seekable_end > 19 and abs(landed - 15) < 0.5, (seekable_end, landed)
+        finally:
+            browser.close()
+
+
 def write_ladder(directory: Path, stream_id: str) -> None:
     """An HLS ladder as the media server names it: <id>_src and <id>_360p under the master <id>.m3u8."""
     directory.mkdir(parents=True, exist_ok=True)
