@@ -146,4 +146,4 @@ class PayoutStatementView(APIView):
         payout = payout_get(payout_id=payout_id, user=request.user)
         if not payout.statement:
             raise NotFound("This payout has no statement yet.")
-        return file_response(payout.statement.name, as_attachment=True)
+        return file_response(payout.statement.name, as_attachment=True, request=request)

@@ -1,5 +1,5 @@
 """Payout statements written before they were private sat at payout-statements/<name>, a public /media/ link.
-The migration 0004_payout_statements_private moves them under private/ (the storage API, row by row), so their
+The migration 0005_payout_statements_private moves them under private/ (the storage API, row by row), so their
 creator downloads them from the statement route and /media/ has nothing left."""
 
 import importlib
@@ -18,7 +18,7 @@ from wallet.models import Payout
 from wallet.payouts import payout_statement, payout_statement_url
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("wallet.migrations.0004_payout_statements_private")
+migration = importlib.import_module("wallet.migrations.0005_payout_statements_private")
 CSV = b"date,type,description,coins\r\n"
 
 

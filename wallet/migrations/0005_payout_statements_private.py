@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
     atomic = False  # each row commits as it moves
 
     dependencies = [
-        ("wallet", "0003_entry_and_reference_indexes"),
+        ("wallet", "0004_exact_shares_and_idempotency_results"),
     ]
 
     operations = [
