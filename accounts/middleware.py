@@ -5,18 +5,37 @@ from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware
 from django.conf import settings
 
 from accounts.selectors import user_get_by_token
 
+CLOSE_AUTHENTICATION_FAILED = 4401
+
+
+class InvalidTokenConsumer(AsyncWebsocketConsumer):
+    """A socket whose ``?token=`` matches no active user: told so in an ``error`` event, then closed 4401.
+
+    Letting it in as anonymous would leave a client with a revoked token reading a room it believes it
+    writes to; over HTTP the same token is a 401.
+    """
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.send(text_data='{"type":"error","code":"authentication_failed","detail":"Invalid token."}')
+        await self.close(code=CLOSE_AUTHENTICATION_FAILED)
+
+
+_invalid_token = InvalidTokenConsumer.as_asgi()
+
 
 class TokenAuthMiddleware(BaseMiddleware):
     """Sets ``scope["user"]`` from a ``token`` query parameter when one is given.
 
-    Runs inside the session middleware so a valid token wins over the cookie;
-    an invalid token leaves whatever the session established (anonymous at worst).
+    Runs inside the session middleware so a valid token wins over the cookie; a token that matches no
+    active user is answered by InvalidTokenConsumer, whatever the path.
     """
 
     async def __call__(self, scope, receive, send):
@@ -24,8 +43,9 @@ class TokenAuthMiddleware(BaseMiddleware):
         key = (query.get("token") or [""])[0]
         if key:
             user = await database_sync_to_async(user_get_by_token)(key=key)
-            if user is not None:
-                scope = dict(scope, user=user)
+            if user is None:
+                return await _invalid_token(scope, receive, send)
+            scope = dict(scope, user=user)
         return await super().__call__(scope, receive, send)
 
 

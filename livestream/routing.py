@@ -1,5 +1,8 @@
-"""WebSocket routes of every app."""
+"""WebSocket routes of every app, then the answer for any other path."""
+
+from django.urls import re_path
 
 from chat.routing import websocket_urlpatterns as chat_routes
+from livestream.websocket import NotServedConsumer
 
-websocket_urlpatterns = [*chat_routes]
+websocket_urlpatterns = [*chat_routes, re_path(r"", NotServedConsumer.as_asgi())]

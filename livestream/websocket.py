@@ -1,3 +1,4 @@
+from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 
@@ -21,3 +22,15 @@ class BrowserOriginValidator(OriginValidator):
         if parsed_origin is None:
             return True
         return self.validate_origin(parsed_origin)
+
+
+class NotServedConsumer(AsyncWebsocketConsumer):
+    """Every WebSocket path no app serves: accepted, then closed with 4404.
+
+    Without it Channels' router raises "No route found" (an HTTP 500 and a traceback per attempt), and a
+    close before accept is a 403 that a browser sees only as 1006 and retries forever.
+    """
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=4404, reason="Nothing is served here.")

@@ -35,9 +35,23 @@ async def test_websocket_token_query_parameter_authenticates(user):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_websocket_without_or_with_a_bad_token_is_anonymous(user):
+async def test_websocket_without_a_token_is_anonymous(user):
     assert await who("/ws/") == "anonymous"
-    assert await who("/ws/?token=bogus") == "anonymous"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_websocket_with_a_bad_token_is_refused_whatever_the_path(user):
+    communicator = WebsocketCommunicator(TokenAuthMiddlewareStack(EchoUser()), "/ws/?token=bogus")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await communicator.receive_json_from() == {
+        "type": "error",
+        "code": "authentication_failed",
+        "detail": "Invalid token.",
+    }
+    assert (await communicator.receive_output())["code"] == 4401
+    await communicator.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -368,3 +368,24 @@ async def test_a_gift_reaches_the_room(live_stream, viewer, sockets):
     assert event["gift"]["name"] == "Agbada" and event["gift"]["animation"] == "spin"
     assert event["quantity"] == 2 and event["total_coins"] == 10 and event["combo"] == 1
     assert event["sender"]["username"] == "viewer"
+
+
+async def test_a_socket_to_a_path_nobody_serves_is_closed_4404_not_a_server_error():
+    """Any other WebSocket path raised "No route found" inside the router: an HTTP 500 and a traceback."""
+    close = await close_on_connect("/ws/unknown")
+    assert close == {"type": "websocket.close", "code": 4404, "reason": "Nothing is served here."}
+
+
+async def test_a_socket_with_a_bad_token_is_told_so_and_closed_4401(live_stream):
+    """A token that matches nobody let the socket in as anonymous; over HTTP the same token is a 401."""
+    from channels.testing import WebsocketCommunicator
+
+    from livestream.asgi import application
+
+    communicator = WebsocketCommunicator(application, f"/api/v1/streams/{live_stream.pk}/chat?token=not-a-token")
+    connected, _ = await communicator.connect()
+    assert connected is True
+    error = await communicator.receive_json_from(timeout=3)
+    assert error == {"type": "error", "code": "authentication_failed", "detail": "Invalid token."}
+    assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+    await communicator.disconnect()

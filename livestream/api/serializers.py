@@ -1,13 +1,16 @@
+import json
+
 from rest_framework import serializers
+from rest_framework.utils import html
 
 
 class QuerySerializer(serializers.Serializer):
-    """Validates query parameters; a parameter sent empty (``?rarity=``) is refused like any bad value.
-
-    DRF reads form-like input (a QueryDict) leniently: an optional field sent empty counts as absent, so a
-    client's ``?rarity=`` would silently list everything. The parameters are validated as a plain dict instead
-    (the last value of each), where an empty string is a value the field must accept or refuse.
-    """
+    # Validates query parameters; a parameter sent empty (``?rarity=``) is refused like any bad value.
+    #
+    # DRF reads form-like input (a QueryDict) leniently: an optional field sent empty counts as absent, so a
+    # client's ``?rarity=`` would silently list everything. The parameters are validated as a plain dict
+    # instead (the last value of each), where an empty string is a value the field must accept or refuse.
+    # (A comment, not a docstring, for the reason StrictJSONInput gives.)
 
     def __init__(self, instance=None, data=serializers.empty, **kwargs):
         if data is not serializers.empty and hasattr(data, "dict"):
@@ -16,12 +19,13 @@ class QuerySerializer(serializers.Serializer):
 
 
 class StrictJSONInput:
-    """Mix into an input serializer: a JSON value of the wrong type is refused, not coerced.
-
-    DRF turns ``{"title": 0}`` into ``"0"``, ``{"quantity": "5"}`` into 5 and ``{"is_anonymous": 1}`` into True;
-    the schema promises clients a string, an integer and a boolean, so anything else is a 400 field error.
-    Form and multipart bodies (everything a string) are left to DRF's own parsing.
-    """
+    # Mix into an input serializer: a JSON value of the wrong type is refused, not coerced.
+    #
+    # DRF turns ``{"title": 0}`` into ``"0"``, ``{"quantity": "5"}`` into 5 and ``{"is_anonymous": 1}`` into
+    # True; the schema promises clients a string, an integer and a boolean, so anything else is a 400 field
+    # error. Form and multipart bodies (everything a string) are left to DRF's own parsing.
+    # (A comment, not a docstring: inspect.getdoc hands a class's docstring to subclasses without one, and the
+    # schema would describe every input serializer with this note.)
 
     def to_internal_value(self, data):
         if type(data) is dict:  # a parsed JSON object (a QueryDict is a form or multipart body)
@@ -73,3 +77,24 @@ def json_type_error(field, value) -> str | None:
             if message:
                 return message
     return None
+
+
+class FormJSONField:
+    # Mix into a nested field (a serializer used as a field, a DictField, a ListField): in a form or multipart
+    # body its value is read as JSON text under its own name (``schedule={"timezone": ...}``), as a client
+    # that uploads a file beside it sends it. DRF reads nested values there only from dotted keys
+    # (``schedule.timezone``) and silently ignored the JSON. Text that is not JSON is handed on as it is, so
+    # the field refuses it with its usual error.
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            raw = dictionary.get(self.field_name)
+            try:
+                return json.loads(raw)
+            except (TypeError, ValueError):
+                return raw
+        return super().get_value(dictionary)
+
+
+class FormJSONDictField(FormJSONField, serializers.DictField):
+    pass

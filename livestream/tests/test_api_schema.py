@@ -48,6 +48,16 @@ def test_errors_have_the_contracts_body(openapi):
     }
 
 
+def test_no_component_is_described_by_the_plumbing_it_mixes_in(openapi):
+    """Classes without a docstring inherited StrictJSONInput's (a note for developers) as their description."""
+    leaked = {
+        name: schema["description"]
+        for name, schema in openapi["components"]["schemas"].items()
+        if "Mix into" in schema.get("description", "") or "Validates query parameters" in schema.get("description", "")
+    }
+    assert leaked == {}
+
+
 def test_lists_are_documented_as_what_they_return(openapi):
     def body(path):
         return responses(openapi, path, "get")["200"]["content"]["application/json"]["schema"]["$ref"]

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
 from livestream.api.schema import NULLABLE_URI
-from livestream.api.serializers import QuerySerializer, StrictJSONInput
+from livestream.api.serializers import FormJSONDictField, FormJSONField, QuerySerializer, StrictJSONInput
 from streams.filters import StreamFilter
 from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream, validate_timezone
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
@@ -337,7 +337,7 @@ class ScheduleSlotSerializer(StrictJSONInput, serializers.Serializer):
         return value
 
 
-class CreatorScheduleSerializer(serializers.Serializer):
+class CreatorScheduleSerializer(FormJSONField, serializers.Serializer):
     """A creator's weekly schedule, read and written in this one shape.
 
     Written: ``timezone`` changes the profile's time zone; ``slots``, when sent, replaces the slots whole
@@ -413,7 +413,7 @@ class CreatorUpdateSerializer(StrictJSONInput, serializers.Serializer):
     display_name = serializers.CharField(max_length=60, required=False)
     bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     brand_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
-    social_links = serializers.DictField(child=serializers.CharField(max_length=300, allow_blank=True), required=False)
+    social_links = FormJSONDictField(child=serializers.CharField(max_length=300, allow_blank=True), required=False)
     timezone = serializers.CharField(
         max_length=64,
         required=False,

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -297,3 +298,28 @@ def test_a_profile_update_that_fails_late_writes_nothing(auth_client, settings):
     assert [(s.weekday, s.title) for s in profile.schedule.all()] == [(0, "Algebra")]
     avatars = Path(settings.MEDIA_ROOT) / "avatars"
     assert not avatars.exists() or not any(avatars.rglob("*.webp"))  # the new file went with the transaction
+
+
+def test_an_avatar_and_the_schedule_go_in_one_multipart_request(auth_client):
+    """A multipart body's schedule and social links (JSON text) were silently ignored: only dotted keys counted."""
+    schedule = {
+        "timezone": "Africa/Lagos",
+        "slots": [{"day": "tuesday", "start_time": "18:00", "duration_minutes": 60}],
+    }
+    response = auth_client.patch(
+        url(auth_client.user),
+        {"avatar": png(), "schedule": json.dumps(schedule), "social_links": json.dumps({"x": "https://x.com/ada"})},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["schedule"]["timezone"] == "Africa/Lagos" and len(body["schedule"]["slots"]) == 1
+    assert body["social_links"] == {"x": "https://x.com/ada"} and body["avatar_url"].endswith(".webp")
+
+
+@pytest.mark.parametrize("schedule", ["garbage", '{"timezone": "Mars/Base"}', "[1, 2]"])
+def test_a_bad_schedule_in_a_multipart_body_is_a_field_error(auth_client, schedule):
+    before = auth_client.get(url(auth_client.user)).json()["schedule"]
+    response = auth_client.patch(url(auth_client.user), {"schedule": schedule}, format="multipart")
+    assert response.status_code == 400 and "schedule" in response.json()
+    assert auth_client.get(url(auth_client.user)).json()["schedule"] == before
