@@ -86,3 +86,12 @@ def test_the_middleware_turns_only_not_found_into_the_404_page_or_the_apis_json(
     request = RequestFactory().get("/streams/x/")
     for other in (errors.PermissionDenied(), errors.Conflict(), errors.DomainError(), ValueError()):
         assert middleware.process_exception(request, other) is None  # not ours: Django's handling as before
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_an_unknown_streams_page_is_the_sites_html_404_too(async_client):
+    response = await async_client.get(f"/streams/{UNKNOWN}/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Not Found" in response.content
