@@ -70,17 +70,23 @@ class ForbiddenExternalSubmodulesContract(Contract):
 
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
         forbidden = sorted(self.forbidden_modules)  # type: ignore[attr-defined]
-        packages = {name.split(".")[0] for name in forbidden}
-        missing = sorted(p for p in packages if p not in graph.modules or not graph.is_module_squashed(p))
-        if missing:
-            raise ValueError(
-                f"{', '.join(missing)}: not an external package of the graph (include_external_packages = True?)."
-            )
-        sources = module_expressions_to_modules(graph, self.source_modules, as_packages=True)  # type: ignore[attr-defined]
-        if not sources:
+        if str(self.session_options.get("include_external_packages")).lower() != "true":
+            raise ValueError("This contract reads imports of external packages: set include_external_packages = True.")
+        # A package nothing imports is not in the graph, and nothing imports its modules (the built-in type's rule).
+        packages = {name.split(".")[0] for name in forbidden} & set(graph.modules)
+        internal = sorted(p for p in packages if not graph.is_module_squashed(p))
+        if internal:
+            raise ValueError(f"{', '.join(internal)}: a package of the project; the forbidden contract says that.")
+        named = module_expressions_to_modules(graph, self.source_modules)  # type: ignore[attr-defined]
+        absent = sorted(module.name for module in named if module.name not in graph.modules)
+        if absent:  # named without a wildcard, then renamed or removed: say so, as the built-in types do
+            raise ValueError(f"Module '{absent[0]}' does not exist.")
+        if not named:
             raise ValueError("The source modules match no module.")
+        sources = {descendant for module in named for descendant in graph.find_descendants(module.name)}
+        sources |= {module.name for module in named}
         found = []
-        for source in sorted(module.name for module in sources):
+        for source in sorted(sources):
             for package in sorted(packages & graph.find_modules_directly_imported_by(source)):
                 for detail in graph.get_import_details(importer=source, imported=package):
                     names = imported_names(detail["line_contents"])

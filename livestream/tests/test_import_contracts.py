@@ -92,7 +92,7 @@ def test_a_source_module_importing_django_http_or_shortcuts_breaks_the_contract(
     assert "app.services is not allowed to import django.shortcuts:" in result.stdout
 
 
-def test_a_whole_package_is_the_builtin_contracts_job(tmp_path):
+def test_a_whole_package_or_a_module_that_is_not_there_is_refused(tmp_path):
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "__init__.py").write_text("")
     (tmp_path / ".importlinter").write_text(
@@ -104,6 +104,16 @@ def test_a_whole_package_is_the_builtin_contracts_job(tmp_path):
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert "a whole package is the forbidden contract's job" in result.stdout + result.stderr
+
+    config = tmp_path / ".importlinter"
+    config.write_text(
+        config.read_text()
+        .replace("source_modules = app", "source_modules = app.gone")
+        .replace("forbidden_modules = django", "forbidden_modules = django.http")
+    )
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "Module 'app.gone' does not exist." in result.stdout + result.stderr
 
 
 def test_the_projects_domain_imports_no_django_http():
