@@ -2,6 +2,7 @@ import time
 
 from accounts.models import User
 from accounts.tokens import Token
+from livestream.errors import NotFound
 
 TOKEN_CACHE_SECONDS = 300
 TOKEN_CACHE_SIZE = 50_000
@@ -44,13 +45,11 @@ def user_token_forget(*, key: str) -> None:
 
 
 def user_get(*, user_id=None, username: str | None = None) -> User:
-    """An active user by id or (case-insensitive) username; Http404 if there is none."""
-    from django.http import Http404
-
+    """An active user by id or (case-insensitive) username; NotFound if there is none."""
     users = User.objects.filter(is_active=True)
     user = users.filter(pk=user_id).first() if user_id else users.filter(username__iexact=username or "").first()
     if user is None:
-        raise Http404("No such user.")
+        raise NotFound("No such user.")
     return user
 
 

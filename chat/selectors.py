@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_payload
 from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings
+from livestream.errors import NotFound
 from streams.models import Stream
 
 GLOBAL_TERMS_CACHE_KEY = "chat:blocked-terms"
@@ -25,12 +26,10 @@ def chat_history(*, stream: Stream, before: datetime | None = None, limit: int =
 
 
 def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:
-    """A visible (not deleted) message of this stream; Http404 otherwise."""
-    from django.http import Http404
-
+    """A visible (not deleted) message of this stream; NotFound otherwise."""
     message = ChatMessage.objects.filter(pk=message_id, stream=stream, deleted_at__isnull=True).first()
     if message is None:
-        raise Http404("No such message.")
+        raise NotFound("No such message.")
     return message
 
 

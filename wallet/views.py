@@ -8,7 +8,6 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from livestream.errors import NotFound
 from wallet.api.views import SandboxPayView
 from wallet.models import Payment
 from wallet.providers import Verification
@@ -30,10 +29,7 @@ def sandbox_checkout(request, reference: str):
         raise Http404("The sandbox gateway is off.")
     if request.method == "POST" and request.content_type not in FORM_TYPES:
         return SandboxPayView.as_view()(request, reference=reference)
-    try:
-        payment = payment_get(reference=reference, provider="sandbox")
-    except NotFound:
-        raise Http404("No such payment.") from None
+    payment = payment_get(reference=reference, provider="sandbox")  # NotFound: the site's 404 (its middleware)
     if request.method == "POST":
         refused = CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {})
         if refused is not None:  # Django's CSRF failure page (403), as for any form of the site

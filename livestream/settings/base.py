@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A domain NotFound out of a page view is the site's 404 (DRF's views map it themselves).
+    "livestream.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "livestream.urls"

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from livestream.errors import NotFound
 from streams.filters import StreamFilter
 from streams.media.config import hls_app_name, hls_app_parse
 from streams.models import Category, CreatorProfile, Follow, Stream, StreamAccess, Subscription
@@ -86,10 +86,10 @@ def stream_list(*, filters=None, user=None) -> QuerySet[Stream]:
 
 
 def stream_get(*, stream_id, user) -> Stream:
-    """The stream if ``user`` may see it; Http404 otherwise (private streams included)."""
+    """The stream if ``user`` may see it; NotFound otherwise (private streams included)."""
     stream = _stream_base(user).filter(stream_visible_q(user), pk=stream_id).first()
     if stream is None:
-        raise Http404("No such stream.")
+        raise NotFound("No such stream.")
     return stream
 
 
@@ -177,13 +177,14 @@ def category_tree() -> list[Category]:
 
 
 def creator_get(*, username: str, viewer=None) -> User:
-    """A creator by username with ``follower_count``, ``follow`` (the viewer's, or None) and ``profile``."""
+    """A creator by username with ``follower_count``, ``follow`` (the viewer's, or None) and ``profile``; NotFound
+    for no such active user."""
     users = User.objects.filter(username__iexact=username, is_active=True).annotate(
         follower_count=Count("followers", distinct=True)
     )
     user = users.select_related("creator_profile").first()
     if user is None:
-        raise Http404("No such creator.")
+        raise NotFound("No such creator.")
     try:
         user.profile = user.creator_profile
     except CreatorProfile.DoesNotExist:

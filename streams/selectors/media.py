@@ -9,10 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.models import User
 from livestream import protected_media
+from livestream.errors import NotFound
 from streams.media import nginx, tools
 from streams.media.config import hls_app_parse, hls_dir
 from streams.models import Clip, Recording, Stream
@@ -111,7 +111,7 @@ def media_file_name(*, token: str) -> str | None:
             return name if Stream.objects.filter(pk=stream_id).exists() else None
     try:
         stream = stream_get(stream_id=stream_id, user=viewer)
-    except Http404:
+    except NotFound:
         return None
     return name if stream_viewer_has_access(stream, viewer) else None
 
