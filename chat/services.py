@@ -233,7 +233,11 @@ def chat_message_send(
     return message
 
 
-def _require_moderator(*, stream: Stream, actor: User) -> str:
+def chat_require_moderator(*, stream: Stream, actor: User) -> str:
+    """The actor's role on this stream's chat (creator, moderator, staff); PermissionDenied for anyone else.
+
+    The one check of who may moderate, for the services below and for the API's moderator-only reads.
+    """
     role = chat_role(stream=stream, user=actor)
     if role is None:
         raise errors.PermissionDenied("Only the creator, moderators and staff can do that.")
@@ -252,7 +256,7 @@ def _message_delete(*, stream_id, message_id, actor: User) -> bool:
 
 def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
     """Soft-delete a message (creator, moderators, staff) and tell the room."""
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     with transaction.atomic(durable=True):
         if not _message_delete(stream_id=stream.pk, message_id=message_id, actor=actor):
             raise errors.NotFound("No such message.")
@@ -299,7 +303,7 @@ def chat_ban_create(
     *, stream: Stream, actor: User, user: User, duration_seconds: int | None = None, reason: str = ""
 ) -> ChatBan:
     """Ban (no duration) or time out a user; they hear it at once on every socket they have."""
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     if user.pk == actor.pk:
         raise errors.DomainError("You cannot ban yourself.", code="invalid_ban")
     if chat_role(stream=stream, user=user) is not None:
@@ -312,7 +316,7 @@ def chat_ban_create(
 
 
 def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     if not ChatBan.objects.filter(stream=stream, user=user).delete()[0]:
         raise errors.NotFound("That user is not banned here.")
 
@@ -361,7 +365,7 @@ def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -
     All or nothing: every value is checked before anything is written, and the stream's switches (chat and
     gifts on or off) and the rules commit in one transaction.
     """
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     values = _settings_values(rules=chat_settings_of(stream), data=data)
     stream_changes = {field: data[name] for name, field in STREAM_SETTINGS.items() if name in data}
     with transaction.atomic(durable=True):
