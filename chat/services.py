@@ -28,6 +28,7 @@ from chat.selectors import (
     chat_global_blocked_terms,
     chat_message_payload,
     chat_role,
+    chat_roles,
     chat_settings_of,
     chat_settings_payload,
 )
@@ -244,21 +245,25 @@ def chat_require_moderator(*, stream: Stream, actor: User) -> str:
     return role
 
 
-def _message_delete(*, stream_id, message_id, actor: User) -> bool:
-    """Soft-delete a message and tell the room after commit; False if it was gone. Caller holds the transaction."""
-    updated = ChatMessage.objects.filter(pk=message_id, stream_id=stream_id, deleted_at__isnull=True).update(
-        deleted_at=timezone.now(), deleted_by=actor
-    )
-    if updated:
-        send_event_on_commit({"type": "message_deleted", "message_id": str(message_id)}, room=stream_id)
-    return bool(updated)
+def _messages_delete(*, messages: Iterable[ChatMessage], actor: User) -> int:
+    """Soft-delete these messages (those not deleted yet) in one write and tell each room after commit; returns
+    how many. Caller holds the transaction and the messages' row locks (so nobody else deletes them meanwhile)."""
+    live = [message for message in messages if message.deleted_at is None]
+    if live:
+        ChatMessage.objects.filter(pk__in=[message.pk for message in live]).update(
+            deleted_at=timezone.now(), deleted_by=actor
+        )
+    for message in live:
+        send_event_on_commit({"type": "message_deleted", "message_id": str(message.pk)}, room=message.stream_id)
+    return len(live)
 
 
 def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
     """Soft-delete a message (creator, moderators, staff) and tell the room."""
     chat_require_moderator(stream=stream, actor=actor)
     with transaction.atomic(durable=True):
-        if not _message_delete(stream_id=stream.pk, message_id=message_id, actor=actor):
+        locked = ChatMessage.objects.select_for_update().filter(pk=message_id, stream_id=stream.pk)
+        if not _messages_delete(messages=locked, actor=actor):
             raise errors.NotFound("No such message.")
 
 
@@ -435,12 +440,16 @@ def message_report_resolve(
             .select_for_update(of=("self",))
             .order_by("pk")
         )
-        banned: set[tuple] = set()
-        for message in messages:
-            if delete_message:
-                _message_delete(stream_id=message.stream_id, message_id=message.pk, actor=reviewer)
-            key = (message.stream_id, message.user_id)
-            if ban_author and key not in banned and chat_role(stream=message.stream, user=message.user) is None:
+        if delete_message:
+            _messages_delete(messages=messages, actor=reviewer)
+        if ban_author:
+            # Who moderates where, asked once for every author and stream (not once per message in this loop).
+            roles = chat_roles(pairs=[(message.stream, message.user) for message in messages])
+            banned: set[tuple] = set()
+            for message in messages:
+                key = (message.stream_id, message.user_id)
+                if key in banned or roles[key] is not None:
+                    continue
                 banned.add(key)
                 _ban_write(
                     stream=message.stream,

@@ -179,3 +179,33 @@ def test_only_staff_resolve_reports(stream):
     with pytest.raises(errors.PermissionDenied):
         message_report_resolve(reports=MessageReport.objects.all(), reviewer=stream.creator, delete_message=True)
     assert MessageReport.objects.get().status == "open"
+
+
+def _resolve_counting_queries(copies: int) -> tuple[int, set]:
+    """Resolve (delete and ban) ``copies`` rounds of reports on two fresh streams: messages by a moderator of the
+    first stream, its creator and a viewer there, and by that viewer and that moderator on the second stream.
+    Returns the number of queries and the bans written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = StreamFactory(live=True), StreamFactory(live=True)
+    moderator, viewer, staff = UserFactory(), UserFactory(), UserFactory(is_staff=True)
+    ChatModerator.objects.create(stream=first, user=moderator)
+    messages = []
+    for _ in range(copies):
+        for stream, author in ((first, moderator), (first, first.creator), (first, viewer), (second, viewer)):
+            messages.append(reported(stream, author, "spam"))
+        messages.append(reported(second, moderator, "hate"))
+    reports = MessageReport.objects.filter(message__in=messages)
+    with CaptureQueriesContext(connection) as queries:
+        message_report_resolve(reports=reports, reviewer=staff, delete_message=True, ban_author=True)
+    bans = set(ChatBan.objects.filter(stream__in=[first, second]).values_list("stream_id", "user_id"))
+    assert bans == {(first.pk, viewer.pk), (second.pk, viewer.pk), (second.pk, moderator.pk)}
+    assert not ChatMessage.objects.filter(pk__in=[m.pk for m in messages], deleted_at__isnull=True).exists()
+    return len(queries), bans
+
+
+def test_report_resolution_asks_who_moderates_once_not_per_message():
+    one_round, _ = _resolve_counting_queries(1)
+    four_rounds, _ = _resolve_counting_queries(4)
+    assert four_rounds == one_round  # 20 messages cost what 5 do: no query per message in the locked loop
