@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat.emotes import is_emotes_only
+from chat.links import first_link
 from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from chat.selectors import (
     GLOBAL_TERMS_CACHE_KEY,
@@ -41,24 +42,6 @@ from streams.services import stream_update
 MAX_LENGTH = 500
 MAX_MENTIONS = 20
 MAX_TERMS = 200
-
-# What block_links refuses: anything a browser or a reader could take for an address. A host is labels
-# separated by dots (browsers read the ideographic and full-width stops as dots too) ending in an
-# alphabetic top-level label of 2+ letters (or an IDN's xn--); "e.g.", "3.14" and "end. Next" are not.
-_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
-_DOT = r"[.\u3002\uff0e\uff61]"
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-LINK_PATTERN = re.compile(
-    "|".join(
-        [
-            r"\b[a-z][a-z0-9+.-]{0,31}://",  # any scheme
-            r"\bwww\.",
-            rf"(?<![\w.-]){_LABEL}(?:{_DOT}{_LABEL})*{_DOT}(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})(?![\w-])",
-            rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\d)",  # an IPv4 address
-        ]
-    ),
-    re.IGNORECASE,
-)
 
 
 def chat_error_event(exc: errors.DomainError) -> dict[str, Any]:
@@ -216,8 +199,10 @@ def chat_message_send(
         for pattern in (_terms_pattern(chat_global_blocked_terms()), _terms_pattern(rules.blocked_terms)):
             if pattern is not None and pattern.search(folded):
                 raise errors.DomainError("Your message contains a blocked term.", code="message_blocked")
-        if rules.block_links and LINK_PATTERN.search(content):
-            raise errors.DomainError("Links are not allowed in this chat.", code="message_blocked")
+        if rules.block_links and (link := first_link(content)) is not None:
+            raise errors.DomainError(
+                f"Links are not allowed in this chat, and “{link}” reads as one.", code="message_blocked"
+            )
         _check_rate(stream_id=stream.pk, user_id=user.pk)
     mention_ids = _clean_mentions(mentions)
     if role is None:

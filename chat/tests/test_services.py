@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
         ("https://spam.example", True),
         ("http://localhost:8000/x", True),
         ("www.spam", True),
+        ("mail.localhost", True),
         ("at 192.168.0.1 tonight", True),
         ("10.0.0.1:8080/x", True),
         # ordinary sentences
@@ -48,6 +49,17 @@ pytestmark = pytest.mark.django_db
         ("999.999.999.999", False),
         ("Ẹ kú àárọ̀ 👋", False),
         ("ok.. fine", False),
+        # a sentence typed without a space after its full stop: the last word is no top-level domain
+        ("ok.thanks", False),
+        ("Mr.Smith", False),
+        ("etc.Anyway", False),
+        ("It ended.Then we left", False),
+        ("I use node.js daily", False),
+        # ... but a host followed by such a sentence still is one
+        ("see evil.com.Thanks", True),
+        ("bit.ly/x", True),
+        ("ＥＶＩＬ．ＣＯＭ", True),  # full-width letters and stop
+        ("shop.internal", True),  # special-use names (RFC 2606, 6761, 6762, 7686...) are hosts too
     ],
 )
 def test_block_links_catches_any_host_and_no_sentence(content, blocked):
@@ -63,6 +75,26 @@ def test_block_links_catches_any_host_and_no_sentence(content, blocked):
         assert chat_message_send(stream_id=stream.pk, user=viewer, content=content).content == content
     ChatSettings.objects.filter(stream=stream).update(block_links=False)
     assert chat_message_send(stream_id=stream.pk, user=UserFactory(), content=content).content == content
+
+
+@pytest.mark.parametrize(
+    ("content", "token"),
+    [
+        ("visit evil.example now", "evil.example"),
+        ("see evil.com.Thanks", "evil.com"),
+        ("foo.co.uk/x", "foo.co.uk"),
+        ("go https://spam.example/x?y=1 now", "https://spam.example/x?y=1"),
+        ("www.spam", "www.spam"),
+        ("at 192.168.0.1 tonight", "192.168.0.1"),
+    ],
+)
+def test_block_links_names_what_it_took_for_a_link(content, token):
+    stream = StreamFactory(live=True)
+    ChatSettings.objects.create(stream=stream, block_links=True)
+    with pytest.raises(errors.DomainError) as refused:
+        chat_message_send(stream_id=stream.pk, user=UserFactory(), content=content)
+    assert refused.value.code == "message_blocked"
+    assert f"“{token}”" in refused.value.detail
 
 
 # --- all or nothing: a service that changes several things fails whole --------------------------------
