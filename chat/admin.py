@@ -1,8 +1,26 @@
+import math
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import csrf_protect_m
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.html import format_html
 
 from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
-from chat.services import blocked_terms_changed, message_report_resolve
+from chat.services import (
+    SETTINGS_FIELDS,
+    blocked_terms_changed,
+    chat_ban_create,
+    chat_ban_lift,
+    chat_message_delete,
+    chat_moderator_add,
+    chat_moderator_remove,
+    chat_settings_update,
+    message_report_resolve,
+)
+from livestream.errors import DomainError
 
 
 @admin.register(MessageReport)
@@ -72,32 +90,153 @@ class BlockedTermAdmin(admin.ModelAdmin):
         blocked_terms_changed()
 
 
+class ServiceAdmin(admin.ModelAdmin):
+    """An admin whose writes go through chat's services, so staff meet the API's rules and the room hears of it.
+
+    A service opens its own durable transaction (it is the entry point), so the change and delete views run
+    without the admin's transaction around them; a service's refusal shows as a message, nothing saved.
+    """
+
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError) as exc:
+            return self._refused(request, exc)
+
+    @csrf_protect_m
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return self._delete_view(request, object_id, extra_context)
+        except (DomainError, ValidationError) as exc:
+            return self._refused(request, exc)
+
+    def _refused(self, request, exc):
+        detail = exc.detail if isinstance(exc, DomainError) else " ".join(exc.messages)
+        self.message_user(request, f"Nothing was saved: {detail}", messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def delete_queryset(self, request, queryset):
+        """The "delete selected" action: each row through delete_model (its service); a refusal is shown."""
+        for obj in queryset:
+            try:
+                self.delete_model(request, obj)
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+
+
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(ServiceAdmin):
+    """What was said is not rewritten here; a delete is chat_message_delete's (soft, and the room hears it)."""
+
     list_display = ("created_at", "user", "stream", "content", "message_type", "deleted_at")
     list_filter = ("message_type", ("deleted_at", admin.EmptyFieldListFilter))
     search_fields = ("content", "user__username")
     list_select_related = ("user", "stream")
-    raw_id_fields = ("user", "stream", "deleted_by")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False  # messages are sent by users
+
+    def has_change_permission(self, request, obj=None):
+        return False  # shown, never edited
+
+    def delete_model(self, request, obj):
+        chat_message_delete(stream=obj.stream, message_id=obj.pk, actor=request.user)
+
+
+class ChatBanForm(forms.ModelForm):
+    class Meta:
+        model = ChatBan
+        fields = ("stream", "user", "reason", "expires_at")
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data.get("expires_at")
+        if expires_at is not None and expires_at <= timezone.now():
+            raise ValidationError("A timeout ends in the future; leave empty for a ban.")
+        return expires_at
 
 
 @admin.register(ChatBan)
-class ChatBanAdmin(admin.ModelAdmin):
+class ChatBanAdmin(ServiceAdmin):
+    """Bans and timeouts through chat_ban_create (the user hears it on every socket) and chat_ban_lift."""
+
+    form = ChatBanForm
     list_display = ("user", "stream", "reason", "expires_at", "moderator", "created_at")
     search_fields = ("user__username",)
-    raw_id_fields = ("user", "stream", "moderator")
+    raw_id_fields = ("user", "stream")
     list_select_related = ("user", "stream", "moderator")
+    readonly_fields = ("moderator", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "stream", "user") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        duration = None
+        if obj.expires_at is not None:
+            duration = max(1, math.ceil((obj.expires_at - timezone.now()).total_seconds()))
+        ban = chat_ban_create(
+            stream=obj.stream, actor=request.user, user=obj.user, duration_seconds=duration, reason=obj.reason
+        )
+        obj.pk = ban.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        chat_ban_lift(stream=obj.stream, actor=request.user, user=obj.user)
 
 
 @admin.register(ChatModerator)
-class ChatModeratorAdmin(admin.ModelAdmin):
-    list_display = ("user", "stream", "created_at")
-    raw_id_fields = ("user", "stream", "appointed_by")
-    list_select_related = ("user", "stream")
+class ChatModeratorAdmin(ServiceAdmin):
+    """Appointed through chat_moderator_add (which lifts their ban) and removed through chat_moderator_remove."""
+
+    list_display = ("user", "stream", "appointed_by", "created_at")
+    raw_id_fields = ("user", "stream")
+    list_select_related = ("user", "stream", "appointed_by")
+    fields = ("stream", "user", "appointed_by", "created_at")
+    readonly_fields = ("appointed_by", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "stream", "user") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing of an appointment is edited
+        moderator, _ = chat_moderator_add(stream=obj.stream, actor=request.user, user=obj.user)
+        obj.pk = moderator.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        chat_moderator_remove(stream=obj.stream, actor=request.user, user=obj.user)
+
+
+# The admin's field names -> chat_settings_update's (the API's) names.
+_SETTINGS_DATA = {field: name for name, field in SETTINGS_FIELDS.items()}
 
 
 @admin.register(ChatSettings)
-class ChatSettingsAdmin(admin.ModelAdmin):
+class ChatSettingsAdmin(ServiceAdmin):
+    """Changed through chat_settings_update: validated as over the API, and the room gets its chat_settings event.
+
+    Deleting a stream's settings resets them to the defaults (and tells the room).
+    """
+
     list_display = ("stream", "slow_mode_seconds", "followers_only", "emote_only", "block_links")
     raw_id_fields = ("stream",)
+    fields = ("stream", *_SETTINGS_DATA, "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "stream") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        names = [field for field in _SETTINGS_DATA if field in form.cleaned_data]
+        if change:
+            names = [field for field in names if field in form.changed_data]
+        data = {_SETTINGS_DATA[field]: form.cleaned_data[field] for field in names}
+        rules = chat_settings_update(stream=obj.stream, actor=request.user, data=data)
+        obj.pk = rules.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        defaults = {name: ChatSettings._meta.get_field(field).get_default() for field, name in _SETTINGS_DATA.items()}
+        chat_settings_update(stream=obj.stream, actor=request.user, data=defaults)

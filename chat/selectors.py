@@ -1,6 +1,7 @@
 """Reads for chat: history, who may moderate, the rules in force."""
 
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from django.core.cache import cache
@@ -39,17 +40,39 @@ def chat_is_moderator(*, stream: Stream, user) -> bool:
     return ChatModerator.objects.filter(stream=stream, user=user).exists()
 
 
-def chat_role(*, stream: Stream, user) -> str | None:
-    """'creator', 'staff', 'moderator' or None: who may moderate this stream's chat."""
+def _role(*, stream: Stream, user, moderates: Callable[[], bool]) -> str | None:
+    """The rule of who moderates; ``moderates`` says whether a ChatModerator row names them (asked only if needed)."""
     if user is None or not user.is_authenticated:
         return None
     if user.pk == stream.creator_id:
         return "creator"
-    if chat_is_moderator(stream=stream, user=user):
+    if moderates():
         return "moderator"
     if user.is_staff:
         return "staff"
     return None
+
+
+def chat_role(*, stream: Stream, user) -> str | None:
+    """'creator', 'staff', 'moderator' or None: who may moderate this stream's chat."""
+    return _role(stream=stream, user=user, moderates=lambda: chat_is_moderator(stream=stream, user=user))
+
+
+def chat_roles(*, pairs: Iterable[tuple[Stream, User]]) -> dict[tuple, str | None]:
+    """chat_role of many (stream, user) pairs in one query, keyed by (stream id, user id)."""
+    pairs = list(pairs)
+    moderating = set()
+    if pairs:
+        moderating = set(
+            ChatModerator.objects.filter(
+                stream_id__in={stream.pk for stream, _ in pairs}, user_id__in={user.pk for _, user in pairs}
+            ).values_list("stream_id", "user_id")
+        )
+    roles = {}
+    for stream, user in pairs:
+        key = (stream.pk, user.pk)
+        roles[key] = _role(stream=stream, user=user, moderates=lambda key=key: key in moderating)
+    return roles
 
 
 def chat_settings_of(stream: Stream) -> ChatSettings:

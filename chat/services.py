@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat.emotes import is_emotes_only
+from chat.links import first_link
 from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from chat.selectors import (
     GLOBAL_TERMS_CACHE_KEY,
@@ -28,6 +29,7 @@ from chat.selectors import (
     chat_global_blocked_terms,
     chat_message_payload,
     chat_role,
+    chat_roles,
     chat_settings_of,
     chat_settings_payload,
 )
@@ -40,24 +42,6 @@ from streams.services import stream_update
 MAX_LENGTH = 500
 MAX_MENTIONS = 20
 MAX_TERMS = 200
-
-# What block_links refuses: anything a browser or a reader could take for an address. A host is labels
-# separated by dots (browsers read the ideographic and full-width stops as dots too) ending in an
-# alphabetic top-level label of 2+ letters (or an IDN's xn--); "e.g.", "3.14" and "end. Next" are not.
-_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
-_DOT = r"[.\u3002\uff0e\uff61]"
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-LINK_PATTERN = re.compile(
-    "|".join(
-        [
-            r"\b[a-z][a-z0-9+.-]{0,31}://",  # any scheme
-            r"\bwww\.",
-            rf"(?<![\w.-]){_LABEL}(?:{_DOT}{_LABEL})*{_DOT}(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})(?![\w-])",
-            rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\d)",  # an IPv4 address
-        ]
-    ),
-    re.IGNORECASE,
-)
 
 
 def chat_error_event(exc: errors.DomainError) -> dict[str, Any]:
@@ -215,8 +199,10 @@ def chat_message_send(
         for pattern in (_terms_pattern(chat_global_blocked_terms()), _terms_pattern(rules.blocked_terms)):
             if pattern is not None and pattern.search(folded):
                 raise errors.DomainError("Your message contains a blocked term.", code="message_blocked")
-        if rules.block_links and LINK_PATTERN.search(content):
-            raise errors.DomainError("Links are not allowed in this chat.", code="message_blocked")
+        if rules.block_links and (link := first_link(content)) is not None:
+            raise errors.DomainError(
+                f"Links are not allowed in this chat, and “{link}” reads as one.", code="message_blocked"
+            )
         _check_rate(stream_id=stream.pk, user_id=user.pk)
     mention_ids = _clean_mentions(mentions)
     if role is None:
@@ -233,28 +219,36 @@ def chat_message_send(
     return message
 
 
-def _require_moderator(*, stream: Stream, actor: User) -> str:
+def chat_require_moderator(*, stream: Stream, actor: User) -> str:
+    """The actor's role on this stream's chat (creator, moderator, staff); PermissionDenied for anyone else.
+
+    The one check of who may moderate, for the services below and for the API's moderator-only reads.
+    """
     role = chat_role(stream=stream, user=actor)
     if role is None:
         raise errors.PermissionDenied("Only the creator, moderators and staff can do that.")
     return role
 
 
-def _message_delete(*, stream_id, message_id, actor: User) -> bool:
-    """Soft-delete a message and tell the room after commit; False if it was gone. Caller holds the transaction."""
-    updated = ChatMessage.objects.filter(pk=message_id, stream_id=stream_id, deleted_at__isnull=True).update(
-        deleted_at=timezone.now(), deleted_by=actor
-    )
-    if updated:
-        send_event_on_commit({"type": "message_deleted", "message_id": str(message_id)}, room=stream_id)
-    return bool(updated)
+def _messages_delete(*, messages: Iterable[ChatMessage], actor: User) -> int:
+    """Soft-delete these messages (those not deleted yet) in one write and tell each room after commit; returns
+    how many. Caller holds the transaction and the messages' row locks (so nobody else deletes them meanwhile)."""
+    live = [message for message in messages if message.deleted_at is None]
+    if live:
+        ChatMessage.objects.filter(pk__in=[message.pk for message in live]).update(
+            deleted_at=timezone.now(), deleted_by=actor
+        )
+    for message in live:
+        send_event_on_commit({"type": "message_deleted", "message_id": str(message.pk)}, room=message.stream_id)
+    return len(live)
 
 
 def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
     """Soft-delete a message (creator, moderators, staff) and tell the room."""
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     with transaction.atomic(durable=True):
-        if not _message_delete(stream_id=stream.pk, message_id=message_id, actor=actor):
+        locked = ChatMessage.objects.select_for_update().filter(pk=message_id, stream_id=stream.pk)
+        if not _messages_delete(messages=locked, actor=actor):
             raise errors.NotFound("No such message.")
 
 
@@ -299,7 +293,7 @@ def chat_ban_create(
     *, stream: Stream, actor: User, user: User, duration_seconds: int | None = None, reason: str = ""
 ) -> ChatBan:
     """Ban (no duration) or time out a user; they hear it at once on every socket they have."""
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     if user.pk == actor.pk:
         raise errors.DomainError("You cannot ban yourself.", code="invalid_ban")
     if chat_role(stream=stream, user=user) is not None:
@@ -312,7 +306,7 @@ def chat_ban_create(
 
 
 def chat_ban_lift(*, stream: Stream, actor: User, user: User) -> None:
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     if not ChatBan.objects.filter(stream=stream, user=user).delete()[0]:
         raise errors.NotFound("That user is not banned here.")
 
@@ -361,7 +355,7 @@ def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -
     All or nothing: every value is checked before anything is written, and the stream's switches (chat and
     gifts on or off) and the rules commit in one transaction.
     """
-    _require_moderator(stream=stream, actor=actor)
+    chat_require_moderator(stream=stream, actor=actor)
     values = _settings_values(rules=chat_settings_of(stream), data=data)
     stream_changes = {field: data[name] for name, field in STREAM_SETTINGS.items() if name in data}
     with transaction.atomic(durable=True):
@@ -431,12 +425,16 @@ def message_report_resolve(
             .select_for_update(of=("self",))
             .order_by("pk")
         )
-        banned: set[tuple] = set()
-        for message in messages:
-            if delete_message:
-                _message_delete(stream_id=message.stream_id, message_id=message.pk, actor=reviewer)
-            key = (message.stream_id, message.user_id)
-            if ban_author and key not in banned and chat_role(stream=message.stream, user=message.user) is None:
+        if delete_message:
+            _messages_delete(messages=messages, actor=reviewer)
+        if ban_author:
+            # Who moderates where, asked once for every author and stream (not once per message in this loop).
+            roles = chat_roles(pairs=[(message.stream, message.user) for message in messages])
+            banned: set[tuple] = set()
+            for message in messages:
+                key = (message.stream_id, message.user_id)
+                if key in banned or roles[key] is not None:
+                    continue
                 banned.add(key)
                 _ban_write(
                     stream=message.stream,

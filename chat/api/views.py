@@ -33,10 +33,10 @@ from chat.services import (
     chat_message_send,
     chat_moderator_add,
     chat_moderator_remove,
+    chat_require_moderator,
     chat_settings_update,
     message_report_create,
 )
-from livestream import errors
 from livestream.api.schema import error_responses, results_of
 from streams.selectors import stream_get
 
@@ -50,10 +50,6 @@ class StreamScopedView(APIView):
 
     def stream(self, request, stream_id):
         return stream_get(stream_id=stream_id, user=request.user)
-
-    def require_moderator(self, request, stream) -> None:
-        if chat_role(stream=stream, user=request.user) is None:
-            raise errors.PermissionDenied("Only the creator, moderators and staff can do that.")
 
 
 class ChatMessagesView(StreamScopedView):
@@ -132,7 +128,7 @@ class ModeratorsView(StreamScopedView):
     @extend_schema(responses={200: results_of(ModeratorSerializer, "Moderators"), **error_responses(403)})
     def get(self, request, stream_id):
         stream = self.stream(request, stream_id)
-        self.require_moderator(request, stream)
+        chat_require_moderator(stream=stream, actor=request.user)
         return Response({"results": ModeratorSerializer(chat_moderators(stream=stream), many=True).data})
 
     @extend_schema(request=UserRefSerializer, responses={201: ModeratorSerializer})
@@ -164,7 +160,7 @@ class BansView(StreamScopedView):
     @extend_schema(responses={200: results_of(BanSerializer, "Bans"), **error_responses(403)})
     def get(self, request, stream_id):
         stream = self.stream(request, stream_id)
-        self.require_moderator(request, stream)
+        chat_require_moderator(stream=stream, actor=request.user)
         return Response({"results": BanSerializer(chat_bans(stream=stream), many=True).data})
 
     @extend_schema(request=BanInputSerializer, responses={201: BanSerializer})

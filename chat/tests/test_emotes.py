@@ -18,7 +18,11 @@ from chat.emotes import emote_codes, is_emotes_only
         "🇳🇬",  # flag
         "🏴󠁧󠁢󠁳󠁣󠁴󠁿",  # tag sequence (Scotland)
         "1️⃣ #️⃣",  # keycaps
-        "☀ ⭐ ✅",
+        "☀️ ⭐ ✅",  # a text-default symbol with the emoji selector; emoji-presentation ones need none
+        "©️ ®️ ™️ ↔️ ☑️ ‼️",  # text-default symbols asked for as emoji (U+FE0F)
+        "☝🏽",  # a text-default hand with a skin tone is an emoji modifier sequence
+        "👨‍⚕️",
+        "🫨 🪿",  # Emoji 15.0
         "🫶",
         ":fire:",
         ":FIRE: :+1: :100:",
@@ -50,6 +54,19 @@ def test_emotes_only(content):
         "ⓗⓘ",  # letters in disguise
         "Ẹ kú",
         "😀\u200b",  # an invisible character is still not an emote
+        # text-default symbols without U+FE0F are text, not emoji (Emoji_Presentation=No)
+        "©",
+        "®",
+        "™",
+        "↔",
+        "☐",
+        "☑",
+        "‼",
+        "☀",
+        "© ® ™",
+        "✔",
+        "♥",
+        "🎉\ufe0e",  # an emoji asked for as text (U+FE0E)
     ],
 )
 def test_not_emotes_only(content):

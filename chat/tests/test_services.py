@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
         ("https://spam.example", True),
         ("http://localhost:8000/x", True),
         ("www.spam", True),
+        ("mail.localhost", True),
         ("at 192.168.0.1 tonight", True),
         ("10.0.0.1:8080/x", True),
         # ordinary sentences
@@ -48,6 +49,17 @@ pytestmark = pytest.mark.django_db
         ("999.999.999.999", False),
         ("Ẹ kú àárọ̀ 👋", False),
         ("ok.. fine", False),
+        # a sentence typed without a space after its full stop: the last word is no top-level domain
+        ("ok.thanks", False),
+        ("Mr.Smith", False),
+        ("etc.Anyway", False),
+        ("It ended.Then we left", False),
+        ("I use node.js daily", False),
+        # ... but a host followed by such a sentence still is one
+        ("see evil.com.Thanks", True),
+        ("bit.ly/x", True),
+        ("ＥＶＩＬ．ＣＯＭ", True),  # full-width letters and stop
+        ("shop.internal", True),  # special-use names (RFC 2606, 6761, 6762, 7686...) are hosts too
     ],
 )
 def test_block_links_catches_any_host_and_no_sentence(content, blocked):
@@ -63,6 +75,26 @@ def test_block_links_catches_any_host_and_no_sentence(content, blocked):
         assert chat_message_send(stream_id=stream.pk, user=viewer, content=content).content == content
     ChatSettings.objects.filter(stream=stream).update(block_links=False)
     assert chat_message_send(stream_id=stream.pk, user=UserFactory(), content=content).content == content
+
+
+@pytest.mark.parametrize(
+    ("content", "token"),
+    [
+        ("visit evil.example now", "evil.example"),
+        ("see evil.com.Thanks", "evil.com"),
+        ("foo.co.uk/x", "foo.co.uk"),
+        ("go https://spam.example/x?y=1 now", "https://spam.example/x?y=1"),
+        ("www.spam", "www.spam"),
+        ("at 192.168.0.1 tonight", "192.168.0.1"),
+    ],
+)
+def test_block_links_names_what_it_took_for_a_link(content, token):
+    stream = StreamFactory(live=True)
+    ChatSettings.objects.create(stream=stream, block_links=True)
+    with pytest.raises(errors.DomainError) as refused:
+        chat_message_send(stream_id=stream.pk, user=UserFactory(), content=content)
+    assert refused.value.code == "message_blocked"
+    assert f"“{token}”" in refused.value.detail
 
 
 # --- all or nothing: a service that changes several things fails whole --------------------------------
@@ -179,3 +211,33 @@ def test_only_staff_resolve_reports(stream):
     with pytest.raises(errors.PermissionDenied):
         message_report_resolve(reports=MessageReport.objects.all(), reviewer=stream.creator, delete_message=True)
     assert MessageReport.objects.get().status == "open"
+
+
+def _resolve_counting_queries(copies: int) -> tuple[int, set]:
+    """Resolve (delete and ban) ``copies`` rounds of reports on two fresh streams: messages by a moderator of the
+    first stream, its creator and a viewer there, and by that viewer and that moderator on the second stream.
+    Returns the number of queries and the bans written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = StreamFactory(live=True), StreamFactory(live=True)
+    moderator, viewer, staff = UserFactory(), UserFactory(), UserFactory(is_staff=True)
+    ChatModerator.objects.create(stream=first, user=moderator)
+    messages = []
+    for _ in range(copies):
+        for stream, author in ((first, moderator), (first, first.creator), (first, viewer), (second, viewer)):
+            messages.append(reported(stream, author, "spam"))
+        messages.append(reported(second, moderator, "hate"))
+    reports = MessageReport.objects.filter(message__in=messages)
+    with CaptureQueriesContext(connection) as queries:
+        message_report_resolve(reports=reports, reviewer=staff, delete_message=True, ban_author=True)
+    bans = set(ChatBan.objects.filter(stream__in=[first, second]).values_list("stream_id", "user_id"))
+    assert bans == {(first.pk, viewer.pk), (second.pk, viewer.pk), (second.pk, moderator.pk)}
+    assert not ChatMessage.objects.filter(pk__in=[m.pk for m in messages], deleted_at__isnull=True).exists()
+    return len(queries), bans
+
+
+def test_report_resolution_asks_who_moderates_once_not_per_message():
+    one_round, _ = _resolve_counting_queries(1)
+    four_rounds, _ = _resolve_counting_queries(4)
+    assert four_rounds == one_round  # 20 messages cost what 5 do: no query per message in the locked loop
