@@ -339,7 +339,7 @@ def test_a_recording_of_a_source_below_the_thumbnail_minimum_is_still_processed(
     assert stream.thumbnail_source == Stream.ThumbnailSource.AUTO
 
 
-def test_recordings_prune_follows_each_creators_retention(settings, tmp_path):
+def test_recordings_prune_follows_each_creators_retention(settings, tmp_path, django_capture_on_commit_callbacks):
     settings.RECORDING_RETENTION_DAYS = 90
     short, long, default = UserFactory(), UserFactory(), UserFactory()
     for creator, days in ((short, 7), (long, 365)):
@@ -370,7 +370,11 @@ def test_recordings_prune_follows_each_creators_retention(settings, tmp_path):
     files = [short_old.file.name, short_old.thumbnail.name, clip.file.name, default_old.file.name]
     assert all(default_storage.exists(name) for name in files)
 
-    assert prune_recordings.apply().get() == 2
+    with django_capture_on_commit_callbacks() as after_commit:
+        assert prune_recordings.apply().get() == 2
+    assert all(default_storage.exists(name) for name in files)  # the files go once the rows are gone
+    for callback in after_commit:
+        callback()
 
     assert set(Recording.objects.values_list("pk", flat=True)) == {short_new.pk, long_old.pk, default_young.pk}
     assert not Clip.objects.exists()

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts.models import User
 from livestream.errors import Conflict
+from livestream.files import files_delete_on_commit
 from livestream.task_queue import task_on_commit
 from streams.media import tools
 from streams.models import CLIP_MIN_SECONDS, Clip, Recording, Stream
@@ -83,3 +84,11 @@ def clip_process(*, clip_id) -> Clip:
 
 def clip_fail(*, clip_id, error: str) -> None:
     Clip.objects.filter(pk=clip_id, status=Clip.Status.PROCESSING).update(status=Clip.Status.FAILED, error=error[:2000])
+
+
+def clip_delete(*, clip: Clip) -> None:
+    """Delete a clip (staff, from the admin); its file goes once the deletion commits."""
+    with transaction.atomic():
+        clip = Clip.objects.select_for_update().get(pk=clip.pk)
+        files_delete_on_commit([clip.file.name])
+        clip.delete()
