@@ -6,7 +6,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from livestream.protected_media import file_response
+from livestream.views import file_response
 from streams.models import Stream
 from streams.selectors import (
     category_tree,

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from livestream import protected_media
+from livestream import private_files
 from streams.media import nginx, tools
 from streams.media.config import hls_app_parse, hls_dir
 from streams.models import Clip, Recording, Stream
@@ -88,18 +88,18 @@ def media_file_url(field, *, stream_id, viewer, request=None) -> str | None:
         return None
     viewer_id = str(viewer.pk) if viewer is not None and viewer.is_authenticated else None
     claims = {"s": str(stream_id), "u": viewer_id}
-    return protected_media.signed_url(field.name, route=MEDIA_FILE_ROUTE, claims=claims, request=request)
+    return private_files.signed_url(field.name, route=MEDIA_FILE_ROUTE, claims=claims, request=request)
 
 
 def media_file_name(*, token: str) -> str | None:
     """The storage name of the recording or clip file a link's token opens, if it still may: signed,
     unexpired, a file of the token's stream, whose viewer may still see and watch it (premium access bought,
     a subscription running, the stream not made private meanwhile) or is staff. None otherwise."""
-    claims = protected_media.signed_claims(token)
+    claims = private_files.signed_claims(token)
     if claims is None or not isinstance(claims.get("s"), str):
         return None
     name, stream_id = claims["f"], claims["s"]
-    owned = [protected_media.private_name(f"{kind}/{stream_id}/") for kind in ("recordings", "clips")]
+    owned = [private_files.private_name(f"{kind}/{stream_id}/") for kind in ("recordings", "clips")]
     if not any(name.startswith(prefix) for prefix in owned):
         return None
     viewer = None
