@@ -63,6 +63,15 @@ def recording_list(*, stream: Stream) -> QuerySet[Recording]:
     return stream.recordings.filter(status=Recording.Status.READY).order_by("created_at")
 
 
+def recording_of_stream(*, stream: Stream, recording_id) -> Recording | None:
+    """The stream's recording ``recording_id`` (any status); None when the stream has no such recording."""
+    return stream.recordings.filter(pk=recording_id).first()
+
+
+def recording_ready_newest(*, stream: Stream) -> Recording | None:
+    return stream.recordings.filter(status=Recording.Status.READY).order_by("-created_at").first()
+
+
 def recording_with_thumbnail_newest(*, stream: Stream) -> Recording | None:
     """The stream's newest ready recording that has a thumbnail (the ended stream's automatic picture)."""
     return stream.recordings.filter(status=Recording.Status.READY).exclude(thumbnail="").order_by("-created_at").first()
@@ -89,6 +98,14 @@ def media_file_url(field, *, stream_id, viewer, request=None) -> str | None:
     viewer_id = str(viewer.pk) if viewer is not None and viewer.is_authenticated else None
     claims = {"s": str(stream_id), "u": viewer_id}
     return private_files.signed_url(field.name, route=MEDIA_FILE_ROUTE, claims=claims, request=request)
+
+
+def gated_file_url(item: Recording | Clip, *, viewer, has_access: bool, request=None) -> str | None:
+    """A recording's or clip's ``url`` as the API and the pages show it: a signed link made for ``viewer``
+    (media_file_url), or None when the caller found that the viewer has no access, or there is no file yet."""
+    if not has_access:  # a caller that forgets to say gets no premium file
+        return None
+    return media_file_url(item.file, stream_id=item.stream_id, viewer=viewer, request=request)
 
 
 def media_file_name(*, token: str) -> str | None:

@@ -16,6 +16,7 @@ from livestream.files import files_delete_on_commit
 from livestream.task_queue import task_on_commit
 from streams.media import tools
 from streams.models import CLIP_MIN_SECONDS, Clip, Recording, Stream
+from streams.selectors.media import recording_of_stream, recording_ready_newest
 
 
 def clip_create(
@@ -34,13 +35,13 @@ def clip_create(
     (409 ``recording_not_ready``), as is a stream with no ready recording yet.
     """
     if recording_id:
-        recording = stream.recordings.filter(pk=recording_id).first()
+        recording = recording_of_stream(stream=stream, recording_id=recording_id)
         if recording is None:
             raise ValidationError({"recording": ["No such recording of this stream."]})
         if recording.status != Recording.Status.READY:
             raise Conflict("That recording is not ready.", code="recording_not_ready")
     else:
-        recording = stream.recordings.filter(status=Recording.Status.READY).order_by("-created_at").first()
+        recording = recording_ready_newest(stream=stream)
         if recording is None:
             raise Conflict("This stream has no ready recording yet.", code="recording_not_ready")
     if not CLIP_MIN_SECONDS <= duration_seconds <= settings.CLIP_MAX_SECONDS:
