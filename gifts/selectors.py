@@ -1,13 +1,12 @@
 """Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
 
 from datetime import UTC
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
 from accounts.selectors import user_payload
 from gifts.models import Gift, SentGift
+from livestream.links import absolute_url
 
 
 def gift_catalogue(*, category: str | None = None, rarity: str | None = None) -> QuerySet[Gift]:
@@ -17,14 +16,6 @@ def gift_catalogue(*, category: str | None = None, rarity: str | None = None) ->
     if rarity:
         gifts = gifts.filter(rarity=rarity)
     return gifts
-
-
-def absolute_url(url: str, request=None) -> str:
-    """``url`` made absolute: against the request's host over REST, SITE_URL where there is no request (the
-    room's socket events); a URL that already is absolute (object storage) stays as it is."""
-    if request is not None:
-        return request.build_absolute_uri(url)
-    return urljoin(settings.SITE_URL, url)
 
 
 def gift_payload(gift: Gift, request=None) -> dict:

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from livestream.api import views as api_views
-from livestream.protected_media import public_media
+from livestream.views import public_media
 
 # Django tries patterns in order: the API, and in it gifts (the hottest route, a popular stream's gifts),
 # come first so a gift is not matched against every admin and page pattern. No two of these prefixes overlap.
@@ -28,7 +28,7 @@ urlpatterns = [
     path("", include("wallet.urls")),
     path("", include("streams.urls")),
     # Development only (the view answers 404 unless DEBUG; nginx serves /media/ in production), and never the
-    # private prefix: files with access rules go by signed links (livestream/protected_media.py).
+    # private prefix: files with access rules go by signed links (livestream/private_files.py).
     re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", public_media),
 ]
 

@@ -14,11 +14,13 @@ from streams.services import (
     creator_verify,
     stream_apply_action,
     stream_create,
+    stream_delete,
     stream_rotate_key,
     stream_update,
     stream_update_validate,
 )
-from streams.services.media.recordings import recording_retry
+from streams.services.media.clips import clip_delete
+from streams.services.media.recordings import recording_delete, recording_retry
 
 
 @admin.register(Category)
@@ -154,7 +156,8 @@ class StreamAdmin(admin.ModelAdmin):
     """Staff change streams through the services the API calls: the same rules, the same room events.
 
     The lifecycle (status) moves only by the Start / Stop actions (stream_start / stream_stop); the thumbnail
-    only through its service (the API's upload, the automatic ones).
+    only through its service (the API's upload, the automatic ones). A delete goes through stream_delete: a live
+    stream is refused (stop it first), and the files go with the rows.
     """
 
     form = StreamAdminForm
@@ -219,6 +222,30 @@ class StreamAdmin(admin.ModelAdmin):
             self.message_user(request, f"Nothing was saved: {detail}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
+    def get_deleted_objects(self, objs, request):
+        # A live stream shows as protected: the confirmation page says why and offers no delete (stream_delete's
+        # rule, asked before the page rather than as an error after it).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        live = [f"{stream}: live; stop it before deleting it" for stream in objs if stream.status == Stream.Status.LIVE]
+        return deleted, counts, perms_needed, [*protected, *live]
+
+    def delete_model(self, request, obj):
+        stream_delete(stream=obj)
+
+    def delete_queryset(self, request, queryset):
+        for stream in queryset:
+            try:
+                stream_delete(stream=stream)
+            except DomainError as exc:  # went live after the confirmation page
+                self.message_user(request, f"{stream} was not deleted: {exc.detail}", messages.ERROR)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:  # went live between the confirmation page and the POST
+            self.message_user(request, f"Nothing was deleted: {exc.detail}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def _lifecycle(self, request, queryset, action: str, done: str):
         moved = 0
         for stream in queryset:
@@ -265,6 +292,17 @@ class GatedFileAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return HttpResponseRedirect(media_file_url(obj.file, stream_id=obj.stream_id, viewer=request.user))
 
+    def delete_model(self, request, obj):
+        self.delete_service(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_service(obj)
+
+    def delete_service(self, obj) -> None:
+        """Delete ``obj`` through its service: the row now, its files once the deletion commits."""
+        raise NotImplementedError
+
     @admin.display(description="File")
     def file_link(self, obj):
         if not obj.file:
@@ -310,6 +348,9 @@ class RecordingAdmin(GatedFileAdmin):
     def thumbnail_preview(self, obj):
         return format_html('<img src="{}" width="320">', obj.thumbnail.url) if obj.thumbnail else "—"
 
+    def delete_service(self, obj) -> None:
+        recording_delete(recording=obj)  # its clips and their files too
+
     @admin.action(description="Process the selected failed recordings again")
     def process_again(self, request, queryset):
         count = sum(recording_retry(recording_id=pk) for pk in queryset.values_list("pk", flat=True))
@@ -333,3 +374,6 @@ class ClipAdmin(GatedFileAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_service(self, obj) -> None:
+        clip_delete(clip=obj)

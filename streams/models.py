@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 
-from livestream.protected_media import private_name
+from livestream.private_files import private_name
 
 hex_colour_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use a hex colour such as #008751.")
 
@@ -35,7 +35,7 @@ def upload_to_thumbnail(instance, filename: str) -> str:
 
 
 def upload_to_recording(instance, filename: str) -> str:
-    # Private: reached only by signed links that check access (livestream/protected_media.py). A secret part
+    # Private: reached only by signed links that check access (livestream/private_files.py). A secret part
     # too: the recording's id is public, its file must not be guessable (premium streams' VODs).
     suffix = filename[filename.rfind(".") :]
     return private_name(f"recordings/{instance.stream_id}/{instance.id}-{secrets.token_urlsafe(16)}{suffix}")

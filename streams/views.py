@@ -6,7 +6,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from livestream.protected_media import file_response
+from livestream.views import file_response
 from streams.models import Stream
 from streams.selectors import (
     category_tree,
@@ -15,7 +15,7 @@ from streams.selectors import (
     stream_list,
     stream_viewer_has_access,
 )
-from streams.selectors.media import clip_ready_list, media_file_name, media_file_url, recording_list
+from streams.selectors.media import clip_ready_list, gated_file_url, media_file_name, recording_list
 
 
 def home(request):
@@ -42,7 +42,7 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
         {
             "id": recording.pk,
             "label": f"Part {number}" if number > 1 else "Full broadcast",
-            "url": _file_url(request, recording, has_access=has_access),
+            "url": gated_file_url(recording, viewer=request.user, has_access=has_access) or "",
             "poster": recording.thumbnail.url if recording.thumbnail else poster,
             "duration": _duration_label(recording.duration_seconds),
         }
@@ -54,7 +54,7 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
             {
                 "id": clip.pk,
                 "label": clip.title or f"Highlight at {_duration_label(clip.start_seconds) or '0:00'}",
-                "url": _file_url(request, clip, has_access=has_access),
+                "url": gated_file_url(clip, viewer=request.user, has_access=has_access) or "",
                 "poster": poster,
                 "duration": _duration_label(clip.duration_seconds),
             }
@@ -62,13 +62,6 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
             if clip.file
         ]
     return recordings, clips
-
-
-def _file_url(request, item, *, has_access: bool) -> str:
-    """A signed link to a recording's or clip's file for this viewer; "" without access or a file."""
-    if not has_access:
-        return ""
-    return media_file_url(item.file, stream_id=item.stream_id, viewer=request.user) or ""
 
 
 def stream_detail(request, stream_id):

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import DomainError, InvalidTransition
-from livestream.protected_media import private_name
+from livestream.private_files import private_name
 from wallet.ledger import Line, account_balance_micro, account_for, ledger_post, system_account
 from wallet.models import MICRO, Account, Entry, Payout, PayoutDestination, Transaction
 from wallet.providers import payment_provider

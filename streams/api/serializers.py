@@ -7,17 +7,17 @@ from rest_framework import serializers
 from accounts.api.serializers import UserSerializer
 from livestream.api.schema import NULLABLE_URI
 from livestream.api.serializers import FormJSONDictField, FormJSONField, QuerySerializer, StrictJSONInput
+from livestream.links import absolute_url
 from streams.filters import StreamFilter
 from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream, validate_timezone
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
-from streams.selectors.media import media_file_url
+from streams.selectors.media import gated_file_url
 
 
 def absolute_media_url(request, field) -> str | None:
     if not field:
         return None
-    url = field.url
-    return request.build_absolute_uri(url) if request is not None else url
+    return absolute_url(field.url, request) if request is not None else field.url
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -142,7 +142,7 @@ def thumbnail_urls(request, stream: Stream) -> dict[str, str]:
     urls = {"1280x720": absolute_media_url(request, stream.thumbnail)}
     for size, name in (stream.thumbnail_variants or {}).items():
         url = storage.url(name)
-        urls[size] = request.build_absolute_uri(url) if request is not None else url
+        urls[size] = absolute_url(url, request) if request is not None else url
     return urls
 
 
@@ -152,11 +152,10 @@ class GatedFileMixin:
 
     @extend_schema_field(NULLABLE_URI)
     def get_url(self, obj):
-        if not self.context.get("has_access", False):  # a caller that forgets to say gets no premium file
-            return None
         request = self.context.get("request")
         viewer = request.user if request is not None else None
-        return media_file_url(obj.file, stream_id=obj.stream_id, viewer=viewer, request=request)
+        has_access = self.context.get("has_access", False)
+        return gated_file_url(obj, viewer=viewer, has_access=has_access, request=request)
 
 
 class RecordingSerializer(GatedFileMixin, serializers.ModelSerializer):

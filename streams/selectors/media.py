@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import User
-from livestream import protected_media
+from livestream import private_files
 from livestream.errors import NotFound
 from streams.media import nginx, tools
 from streams.media.config import hls_app_parse, hls_dir
@@ -63,6 +63,15 @@ def recording_list(*, stream: Stream) -> QuerySet[Recording]:
     return stream.recordings.filter(status=Recording.Status.READY).order_by("created_at")
 
 
+def recording_of_stream(*, stream: Stream, recording_id) -> Recording | None:
+    """The stream's recording ``recording_id`` (any status); None when the stream has no such recording."""
+    return stream.recordings.filter(pk=recording_id).first()
+
+
+def recording_ready_newest(*, stream: Stream) -> Recording | None:
+    return stream.recordings.filter(status=Recording.Status.READY).order_by("-created_at").first()
+
+
 def recording_with_thumbnail_newest(*, stream: Stream) -> Recording | None:
     """The stream's newest ready recording that has a thumbnail (the ended stream's automatic picture)."""
     return stream.recordings.filter(status=Recording.Status.READY).exclude(thumbnail="").order_by("-created_at").first()
@@ -88,18 +97,26 @@ def media_file_url(field, *, stream_id, viewer, request=None) -> str | None:
         return None
     viewer_id = str(viewer.pk) if viewer is not None and viewer.is_authenticated else None
     claims = {"s": str(stream_id), "u": viewer_id}
-    return protected_media.signed_url(field.name, route=MEDIA_FILE_ROUTE, claims=claims, request=request)
+    return private_files.signed_url(field.name, route=MEDIA_FILE_ROUTE, claims=claims, request=request)
+
+
+def gated_file_url(item: Recording | Clip, *, viewer, has_access: bool, request=None) -> str | None:
+    """A recording's or clip's ``url`` as the API and the pages show it: a signed link made for ``viewer``
+    (media_file_url), or None when the caller found that the viewer has no access, or there is no file yet."""
+    if not has_access:  # a caller that forgets to say gets no premium file
+        return None
+    return media_file_url(item.file, stream_id=item.stream_id, viewer=viewer, request=request)
 
 
 def media_file_name(*, token: str) -> str | None:
     """The storage name of the recording or clip file a link's token opens, if it still may: signed,
     unexpired, a file of the token's stream, whose viewer may still see and watch it (premium access bought,
     a subscription running, the stream not made private meanwhile) or is staff. None otherwise."""
-    claims = protected_media.signed_claims(token)
+    claims = private_files.signed_claims(token)
     if claims is None or not isinstance(claims.get("s"), str):
         return None
     name, stream_id = claims["f"], claims["s"]
-    owned = [protected_media.private_name(f"{kind}/{stream_id}/") for kind in ("recordings", "clips")]
+    owned = [private_files.private_name(f"{kind}/{stream_id}/") for kind in ("recordings", "clips")]
     if not any(name.startswith(prefix) for prefix in owned):
         return None
     viewer = None

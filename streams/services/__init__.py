@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.errors import Conflict, DomainError, InvalidTransition
 from livestream.events import send_event_on_commit
+from livestream.files import files_delete_on_commit
 from livestream.images import image_process
 from livestream.text import with_article
 from streams.models import (
@@ -410,9 +411,8 @@ def creator_profile_update(
                 for row in slot_rows:
                     row.profile = profile
                 ScheduleSlot.objects.bulk_create(slot_rows)
-            for name in filter(None, replaced):
-                transaction.on_commit(lambda name=name: storage.delete(name))
-    except BaseException:
+            files_delete_on_commit(replaced, storage=storage)  # robust: never raises once the update committed
+    except BaseException:  # before or at the commit: the new files are named by no row
         for name in new_files.values():
             storage.delete(name)
         raise

@@ -3,11 +3,13 @@
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from streams.models import CreatorProfile, Stream
+from streams.models import Clip, CreatorProfile, Recording, Stream
 from streams.tests.factories import CategoryFactory, StreamFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +161,79 @@ def test_a_refusal_under_the_lock_saves_nothing_and_says_why(staff_client):
     assert response.status_code == 200
     assert any("Nothing was saved: Stop the broadcast" in str(m) for m in response.context["messages"])
     assert Stream.objects.get(pk=stream.pk).title == "Before"
+
+
+# --- Deletes go through the services ---------------------------------------------------------------
+
+
+def stored(name: str, content: bytes = b"x") -> str:
+    return default_storage.save(name, ContentFile(content))
+
+
+def exists(name: str) -> bool:
+    return default_storage.exists(name)
+
+
+def recording_with_clip(stream, tmp_path):
+    flv = tmp_path / f"{stream.pk}.flv"
+    flv.write_bytes(b"flv")
+    recording = Recording.objects.create(
+        stream=stream, source_path=str(flv), status="ready", file=stored("private/recordings/r.mp4"),
+        thumbnail=stored("recordings/r.webp"),
+    )  # fmt: skip
+    clip = Clip.objects.create(
+        stream=stream, recording=recording, created_by=stream.creator, start_seconds=0, duration_seconds=5,
+        status="ready", file=stored("private/clips/c.mp4"),
+    )  # fmt: skip
+    return recording, clip, flv
+
+
+def test_a_live_stream_cannot_be_deleted_in_the_admin(staff_client):
+    stream = StreamFactory(live=True)
+    page = staff_client.get(f"/admin/streams/stream/{stream.pk}/delete/")
+    assert "live; stop it before deleting it" in page.content.decode()
+    staff_client.post(f"/admin/streams/stream/{stream.pk}/delete/", {"post": "yes"})
+    assert Stream.objects.filter(pk=stream.pk).exists()
+
+
+def test_a_live_stream_is_kept_by_the_bulk_delete(staff_client):
+    live, ended = StreamFactory(live=True), StreamFactory(ended=True)
+    action = {"action": "delete_selected", "_selected_action": [live.pk, ended.pk], "post": "yes"}
+    page = staff_client.post(CHANGELIST, action)
+    assert "live; stop it before deleting it" in page.content.decode()
+    assert set(Stream.objects.values_list("pk", flat=True)) == {live.pk, ended.pk}
+
+
+def test_a_stream_deleted_in_the_admin_takes_its_files_after_commit(
+    staff_client, django_capture_on_commit_callbacks, tmp_path
+):
+    stream = StreamFactory(ended=True)
+    recording, clip, flv = recording_with_clip(stream, tmp_path)
+    names = [recording.file.name, recording.thumbnail.name, clip.file.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/admin/streams/stream/{stream.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Stream.objects.filter(pk=stream.pk).exists()
+    assert not any(exists(name) for name in names) and not flv.exists()
+
+
+def test_a_recording_deleted_in_the_admin_takes_its_files_and_its_clips(
+    staff_client, django_capture_on_commit_callbacks, tmp_path
+):
+    recording, clip, flv = recording_with_clip(StreamFactory(ended=True), tmp_path)
+    names = [recording.file.name, recording.thumbnail.name, clip.file.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/admin/streams/recording/{recording.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Recording.objects.exists() and not Clip.objects.exists()
+    assert not any(exists(name) for name in names) and not flv.exists()
+
+
+def test_clips_deleted_in_the_admin_take_their_files(staff_client, django_capture_on_commit_callbacks, tmp_path):
+    recording, clip, _ = recording_with_clip(StreamFactory(ended=True), tmp_path)
+    action = {"action": "delete_selected", "_selected_action": [clip.pk], "post": "yes"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post("/admin/streams/clip/", action)
+    assert response.status_code == 302
+    assert not Clip.objects.exists() and not exists(clip.file.name)
+    assert exists(recording.file.name)

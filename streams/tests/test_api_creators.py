@@ -323,3 +323,28 @@ def test_a_bad_schedule_in_a_multipart_body_is_a_field_error(auth_client, schedu
     response = auth_client.patch(url(auth_client.user), {"schedule": schedule}, format="multipart")
     assert response.status_code == 400 and "schedule" in response.json()
     assert auth_client.get(url(auth_client.user)).json()["schedule"] == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_avatar_that_cannot_be_deleted_leaves_the_saved_update_whole(auth_client, settings, caplog):
+    """The update has committed when the replaced file is deleted: a storage timeout then is logged, never a 500,
+    and never takes the new avatar the committed row names."""
+    from django.core.files.storage import default_storage
+
+    user = auth_client.user
+    assert auth_client.patch(url(user), {"avatar": png()}, format="multipart").status_code == 200
+    old = CreatorProfile.objects.get(user=user).avatar.name
+    real_delete = default_storage.delete
+
+    def delete(name):
+        if name == old:
+            raise TimeoutError("storage timed out")
+        real_delete(name)
+
+    with mock.patch.object(default_storage, "delete", side_effect=delete):
+        response = auth_client.patch(url(user), {"avatar": png(500, 500), "bio": "New"}, format="multipart")
+    assert response.status_code == 200, response.content
+    profile = CreatorProfile.objects.get(user=user)
+    assert profile.bio == "New" and profile.avatar.name != old
+    assert default_storage.exists(profile.avatar.name)  # the new avatar the row names is still there
+    assert f"file {old} was left behind" in caplog.text

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from livestream import protected_media
+from livestream.views import file_response
 from streams.models import Clip, Recording
 from streams.tests.factories import StreamFactory
 
@@ -157,11 +157,34 @@ def test_on_object_storage_it_moves_through_the_same_storage_api():
     recording = old_recording()
     storage = mock.Mock(wraps=default_storage)
     with mock.patch.object(Recording._meta.get_field("file"), "storage", storage):
-        protected_media.private_files_move(Recording, "file")
+        migration.private_files_move(Recording, "file")
     used = {call[0] for call in storage.method_calls}
     assert used <= {"exists", "open", "save", "size", "delete"} and {"save", "delete"} <= used
     recording.refresh_from_db()
     assert recording.file.name.startswith("private/")
+
+
+def test_on_object_storage_the_videos_stay_where_they_are_and_still_play():
+    """Object storage signs every URL it makes: recordings and clips are private there under their old names,
+    so the migration does not download and upload every video again; staff's and viewers' links still open."""
+    recording = old_recording()
+    clip = old_clip(recording)
+    old_names = (recording.file.name, clip.file.name)
+    signed = "https://bucket.example.com/recordings/x.mp4?X-Amz-Signature=abc"
+    object_storage = mock.Mock(wraps=default_storage)
+    with (
+        mock.patch.object(Recording._meta.get_field("file"), "storage", object_storage),
+        mock.patch.object(Clip._meta.get_field("file"), "storage", object_storage),
+    ):
+        migrate()
+    assert object_storage.method_calls == []
+    assert (Recording.objects.get(pk=recording.pk).file.name, Clip.objects.get(pk=clip.pk).file.name) == old_names
+    with (
+        mock.patch("livestream.views.storage_signs_urls", return_value=True),
+        mock.patch.object(default_storage, "url", return_value=signed),
+    ):
+        response = file_response(recording.file.name)
+    assert (response.status_code, response["Location"]) == (302, signed)
 
 
 def test_a_recordings_name_keeps_its_whole_secret_part():

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -399,6 +400,19 @@ def test_the_creator_cuts_a_clip_from_the_newest_ready_recording(django_capture_
     assert (data["status"], data["url"], data["title"]) == ("processing", None, "The goal")
     queued.assert_called_once_with(data["id"])
     assert client_for(UserFactory()).get(clips(stream)).json()[0]["id"] == data["id"]
+
+
+def test_a_clip_is_accepted_once_though_the_broker_is_down(django_capture_on_commit_callbacks):
+    """The clip row has committed when the task is queued: a broker that is down is logged, not a 500 (the
+    client's retry would cut a second clip)."""
+    stream = StreamFactory(ended=True)
+    ready_recording(stream)
+    broker_down = OperationalError("Connection refused")
+    with mock.patch("streams.tasks.cut_clip.delay", side_effect=broker_down):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(stream.creator).post(clips(stream), {"start": 0, "duration": 30}, format="json")
+    assert response.status_code == 202, response.content
+    assert Clip.objects.filter(stream=stream).count() == 1
 
 
 def test_a_clip_needs_a_ready_recording():

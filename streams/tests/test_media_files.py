@@ -15,7 +15,7 @@ from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from conftest import client_for
-from livestream import protected_media
+from livestream import private_files
 from streams.models import Clip, Recording, Stream, StreamAccess
 from streams.services.monetization import stream_access_buy
 from streams.tests.factories import StreamFactory
@@ -190,7 +190,7 @@ def test_on_object_storage_the_storages_own_signed_url_is_handed_out():
     recording = recording_of(stream)
     signed = "https://bucket.example.com/private/recordings/x.mp4?X-Amz-Signature=abc&X-Amz-Expires=21600"
     with (
-        mock.patch.object(protected_media, "storage_signs_urls", return_value=True),
+        mock.patch.object(private_files, "storage_signs_urls", return_value=True),
         mock.patch.object(default_storage, "url", return_value=signed) as url,
     ):
         assert recording_url(stream) == signed

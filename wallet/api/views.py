@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from livestream.api.schema import error_responses
 from livestream.errors import DomainError, NotFound
-from livestream.protected_media import file_response
+from livestream.views import file_response
 from wallet.api.serializers import (
     BalanceSerializer,
     CoinPackageSerializer,

@@ -11,7 +11,7 @@ from them by name (``livestream.task_queue``): services never import tasks. The 
 public services, for callers that import ``streams.services.media``.
 """
 
-from streams.services.media.clips import clip_create, clip_fail, clip_process
+from streams.services.media.clips import clip_create, clip_delete, clip_fail, clip_process
 from streams.services.media.publishing import (
     PublishRefused,
     dropped_streams_end,
@@ -23,6 +23,7 @@ from streams.services.media.publishing import (
 )
 from streams.services.media.recordings import (
     RECORDING_MAX_ATTEMPTS,
+    recording_delete,
     recording_fail,
     recording_process,
     recording_register,
@@ -44,6 +45,7 @@ __all__ = [
     "THUMBNAIL_SIZES",
     "PublishRefused",
     "clip_create",
+    "clip_delete",
     "clip_fail",
     "clip_process",
     "dropped_streams_end",
@@ -53,6 +55,7 @@ __all__ = [
     "publish_begin",
     "publish_end",
     "publisher_release",
+    "recording_delete",
     "recording_fail",
     "recording_process",
     "recording_register",

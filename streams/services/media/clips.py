@@ -12,9 +12,11 @@ from django.db import transaction
 
 from accounts.models import User
 from livestream.errors import Conflict
+from livestream.files import files_delete_on_commit
 from livestream.task_queue import task_on_commit
 from streams.media import tools
 from streams.models import CLIP_MIN_SECONDS, Clip, Recording, Stream
+from streams.selectors.media import recording_of_stream, recording_ready_newest
 
 
 def clip_create(
@@ -33,13 +35,13 @@ def clip_create(
     (409 ``recording_not_ready``), as is a stream with no ready recording yet.
     """
     if recording_id:
-        recording = stream.recordings.filter(pk=recording_id).first()
+        recording = recording_of_stream(stream=stream, recording_id=recording_id)
         if recording is None:
             raise ValidationError({"recording": ["No such recording of this stream."]})
         if recording.status != Recording.Status.READY:
             raise Conflict("That recording is not ready.", code="recording_not_ready")
     else:
-        recording = stream.recordings.filter(status=Recording.Status.READY).order_by("-created_at").first()
+        recording = recording_ready_newest(stream=stream)
         if recording is None:
             raise Conflict("This stream has no ready recording yet.", code="recording_not_ready")
     if not CLIP_MIN_SECONDS <= duration_seconds <= settings.CLIP_MAX_SECONDS:
@@ -83,3 +85,11 @@ def clip_process(*, clip_id) -> Clip:
 
 def clip_fail(*, clip_id, error: str) -> None:
     Clip.objects.filter(pk=clip_id, status=Clip.Status.PROCESSING).update(status=Clip.Status.FAILED, error=error[:2000])
+
+
+def clip_delete(*, clip: Clip) -> None:
+    """Delete a clip (staff, from the admin); its file goes once the deletion commits."""
+    with transaction.atomic():
+        clip = Clip.objects.select_for_update().get(pk=clip.pk)
+        files_delete_on_commit([clip.file.name])
+        clip.delete()

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from livestream.files import files_delete_on_commit
 from livestream.images import image_process
 from livestream.task_queue import task_on_commit
 from streams.media import tools
@@ -129,7 +129,8 @@ def recording_retry(*, recording_id) -> bool:
 
 
 def recordings_prune(*, now: datetime | None = None) -> int:
-    """Delete recordings (files and rows) older than their creator's retention; how many went."""
+    """Delete recordings (rows, then their files once each deletion commits) older than their creator's
+    retention; how many went."""
     now = now or timezone.now()
     pruned = 0
     retention = {
@@ -148,24 +149,30 @@ def recordings_prune(*, now: datetime | None = None) -> int:
         days = retention.get(recording.stream.creator_id, settings.RECORDING_RETENTION_DAYS)
         if recording.created_at >= now - timedelta(days=days):
             continue
-        _recording_files_delete(recording)
-        recording.delete()
+        with transaction.atomic():
+            _recording_files_delete_on_commit([recording])
+            recording.delete()
         pruned += 1
     return pruned
 
 
-def _recording_files_delete(recording: Recording) -> None:
-    """A recording's MP4, thumbnail and FLV, and its clips' files (the rows go with the recording)."""
-    for clip in recording.clips.all():
-        _delete_file(clip.file)
-    _delete_file(recording.file)
-    _delete_file(recording.thumbnail)
-    Path(recording.source_path).unlink(missing_ok=True)
+def recording_delete(*, recording: Recording) -> None:
+    """Delete a recording and its clips (staff, from the admin); their files go once the deletion commits."""
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().prefetch_related("clips").get(pk=recording.pk)
+        _recording_files_delete_on_commit([recording])
+        recording.delete()
 
 
-def _delete_file(field) -> None:
-    if field:
-        field.storage.delete(field.name)
+def _recording_files_delete_on_commit(recordings: list[Recording]) -> None:
+    """Once the caller's transaction deleting ``recordings`` commits: their MP4s, thumbnails and FLVs, and their
+    clips' files (the clip rows cascade with the recording; prefetch ``clips``)."""
+    names, paths = [], []
+    for recording in recordings:
+        names += [clip.file.name for clip in recording.clips.all()]
+        names += [recording.file.name, recording.thumbnail.name]
+        paths.append(recording.source_path)
+    files_delete_on_commit(names, paths=paths)
 
 
 def stream_files_delete_on_commit(stream: Stream) -> None:
@@ -173,13 +180,6 @@ def stream_files_delete_on_commit(stream: Stream) -> None:
 
     The rows cascade in the database; storage (possibly S3) is not a transaction, so the files go after commit.
     """
-    recordings = list(stream.recordings.prefetch_related("clips"))
-    thumbnails = [stream.thumbnail.name, *stream.thumbnail_variants.values()] if stream.thumbnail else []
-
-    def delete() -> None:
-        for recording in recordings:
-            _recording_files_delete(recording)
-        for name in thumbnails:
-            default_storage.delete(name)
-
-    transaction.on_commit(delete)
+    _recording_files_delete_on_commit(list(stream.recordings.prefetch_related("clips")))
+    if stream.thumbnail:
+        files_delete_on_commit([stream.thumbnail.name, *stream.thumbnail_variants.values()])

@@ -14,6 +14,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from livestream.files import files_delete_on_commit
 from livestream.images import image_process
 from streams.media import tools
 from streams.models import Stream
@@ -40,7 +41,7 @@ def thumbnail_set(*, stream: Stream, image, source: str) -> Stream:
             unused = list(names.values())  # the creator's own wins; deleted below, not while the row is locked
         else:
             unused = _thumbnail_swap(locked, names=names, source=source)
-        _files_delete_on_commit(unused)
+        files_delete_on_commit(unused)
     return locked
 
 
@@ -62,7 +63,7 @@ def thumbnail_remove_custom(*, stream: Stream) -> Stream:
             unused = list(names.values())  # removed meanwhile
         else:
             unused = _thumbnail_swap(locked, names=names, source=Stream.ThumbnailSource.AUTO)
-        _files_delete_on_commit(unused)
+        files_delete_on_commit(unused)
     return locked
 
 
@@ -92,11 +93,6 @@ def _thumbnail_swap(locked: Stream, *, names: dict[str, str], source: str) -> li
     locked.thumbnail_source = source if locked.thumbnail.name else Stream.ThumbnailSource.NONE
     locked.save(update_fields=["thumbnail", "thumbnail_variants", "thumbnail_source", "updated_at"])
     return replaced
-
-
-def _files_delete_on_commit(names: list[str]) -> None:
-    # Storage may be S3: network calls, made once the row lock is released and the new names committed.
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
 
 
 def _automatic_thumbnail_make(stream: Stream) -> dict[str, str]:

@@ -13,7 +13,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.test import RequestFactory
 from django.utils.http import http_date
 
-from livestream import protected_media
+from livestream import views as file_views
 
 DATA = bytes(range(256)) * 40  # 10,240 bytes: more than one block of a file response
 SIZE = len(DATA)
@@ -26,7 +26,7 @@ def name():
 
 def send(name: str, method: str = "get", **headers):
     request = getattr(RequestFactory(), method)("/files/token/recording.mp4", headers=headers)
-    return protected_media.file_response(name, request=request)
+    return file_views.file_response(name, request=request)
 
 
 def body(response) -> bytes:
@@ -102,14 +102,14 @@ def test_if_range_sends_the_part_only_while_the_file_is_unchanged(name):
 
 
 def test_without_a_request_no_range_is_offered(name):
-    response = protected_media.file_response(name, as_attachment=True, download_name="statement.mp4")
+    response = file_views.file_response(name, as_attachment=True, download_name="statement.mp4")
     assert response.status_code == 200 and body(response) == DATA
     assert "Accept-Ranges" not in response
     assert response["Content-Disposition"] == 'attachment; filename="statement.mp4"'
 
 
 def test_under_asgi_the_range_streams_from_the_file_in_blocks(name, monkeypatch):
-    monkeypatch.setattr(protected_media, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(file_views, "BLOCK_SIZE", 4096)
     scope = {
         "type": "http",
         "method": "GET",
@@ -117,7 +117,7 @@ def test_under_asgi_the_range_streams_from_the_file_in_blocks(name, monkeypatch)
         "query_string": b"",
         "headers": [(b"range", b"bytes=1000-")],
     }
-    response = protected_media.file_response(name, request=ASGIRequest(scope, io.BytesIO()))
+    response = file_views.file_response(name, request=ASGIRequest(scope, io.BytesIO()))
     assert response.status_code == 206 and response.is_async  # not read whole into a list by Django first
 
     async def collect() -> list[bytes]:
