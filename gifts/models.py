@@ -71,8 +71,8 @@ class SentGift(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gifts_received", db_index=False
     )
     quantity = models.PositiveSmallIntegerField()
+    # What the creator got is the linked ledger transaction's earnings entry, exact to the millionth of a coin.
     total_coins = models.PositiveIntegerField()
-    creator_coins = models.PositiveIntegerField()
     message = models.CharField(max_length=GIFT_MESSAGE_MAX, blank=True)
     is_anonymous = models.BooleanField(default=False)
     combo = models.PositiveIntegerField(

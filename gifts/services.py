@@ -1,7 +1,7 @@
 """Sending gifts: one transaction debits the sender and credits the creator and the platform.
 
 Two implementations write a gift, and they must write the same rows: the
-PostgreSQL function ``livestream_gift_send`` (gifts/migrations/0006), every
+PostgreSQL function ``livestream_gift_send`` (gifts/migrations/0007), every
 gift on PostgreSQL, and the ORM (``_gift_send_orm``), every gift elsewhere
 (SQLite). gifts/tests/test_gift_paths.py runs one table of scenarios through
 both and compares every row they write.
@@ -22,7 +22,7 @@ from livestream.errors import DomainError
 from livestream.events import send_event_on_commit
 from streams.models import Stream
 from streams.selectors import stream_visible_q
-from wallet.selectors import creator_share_coins, creator_share_rate_micro, platform_account_id
+from wallet.selectors import creator_share_rate_micro, platform_account_id
 from wallet.services import (
     InsufficientCoins,
     creator_pay,
@@ -161,7 +161,6 @@ def _gift_send_orm(
         creator_id=stream.creator_id,
         quantity=quantity,
         total_coins=total,
-        creator_coins=creator_share_coins(total),
         message=message,
         is_anonymous=is_anonymous,
         combo=_combo_after(sender_id=sender.pk, stream_id=stream.pk, gift_id=gift.pk, is_anonymous=is_anonymous),
@@ -211,7 +210,7 @@ _GIFT_FIELDS = [
     "is_active",
 ]  # fmt: skip
 _SENT_FIELDS = [
-    "id", "stream_id", "gift_id", "sender_id", "creator_id", "quantity", "total_coins", "creator_coins", "message",
+    "id", "stream_id", "gift_id", "sender_id", "creator_id", "quantity", "total_coins", "message",
     "is_anonymous", "combo", "created_at",
 ]  # fmt: skip
 _PG_CALL = "SELECT * FROM livestream_gift_send(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -234,7 +233,7 @@ def _gift_send_prepared(db, params: list):
 def _gift_send_function(
     *, stream_id, sender: User, gift_id, quantity: int, message: str, is_anonymous: bool, token: str | None
 ) -> SentGift:
-    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0006).
+    """The same gift as the ORM path, as one call to livestream_gift_send (gifts/migrations/0007).
 
     Outside a transaction the call is one round trip: a single statement in
     autocommit is its own transaction, and the function does all of the gift
@@ -243,6 +242,8 @@ def _gift_send_function(
     """
     share = creator_share_rate_micro()
     platform_id = platform_account_id()
+    if platform_id is not None:  # as text, like None: one prepared statement whether the account exists or not
+        platform_id = str(platform_id)
     params = [sender.pk, stream_id, gift_id, quantity, message, is_anonymous, share, platform_id, token, COMBO_SECONDS]
     try:
         db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` looks up this thread's connection again
@@ -269,7 +270,6 @@ def _gift_send_function(
         sent_id,
         sent_at,
         total,
-        to_creator,
         creator_id,
         name,
         description,
@@ -303,7 +303,7 @@ def _gift_send_function(
         _GIFT_FIELDS,
         (gift_id, name, description, category, rarity, cost, naira, image, animation, sound, True),
     )
-    values = (sent_id, stream_id, gift_id, sender.pk, creator_id, quantity, total, to_creator, message, is_anonymous)
+    values = (sent_id, stream_id, gift_id, sender.pk, creator_id, quantity, total, message, is_anonymous)
     sent = SentGift.from_db("default", _SENT_FIELDS, (*values, combo, sent_at))
     sent.gift = gift
     sent.sender = sender

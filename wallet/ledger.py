@@ -21,11 +21,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import BigIntegerField, F, QuerySet, Sum
 
 from accounts.models import User
 from livestream.errors import DomainError
 from wallet.models import MICRO, Account, Entry, Transaction
+from wallet.models import micro_to_coins as micro_to_coins  # where the ledger's readers look for it
 
 
 class InsufficientCoins(DomainError):
@@ -81,6 +82,16 @@ def system_account_id(kind: str):
     return account_id
 
 
+def system_account_id_if_any(kind: str):
+    """The platform or mint account's id if it exists yet (None otherwise): a read, it creates nothing."""
+    if kind in _system_ids:
+        return _system_ids[kind]
+    account_id = Account.objects.filter(owner__isnull=True, kind=kind).values_list("pk", flat=True).first()
+    if account_id is not None:
+        _remember(_system_ids, kind, account_id)
+    return account_id
+
+
 def earnings_account_id(user_id):
     """A creator's earnings account id, created on first need and remembered per process."""
     if user_id in _earnings_ids:
@@ -109,17 +120,27 @@ def wallet_debit_by_owner(*, owner_id, amount: int):
 
 
 def ledger_post_debit(
-    *, kind: str, payer_id, amount: int, credits: list[tuple[object, int]], reference: str = "", description: str = ""
+    *,
+    kind: str,
+    payer_id,
+    amount: int,
+    credits: list[tuple[object, int]],
+    reference: str = "",
+    description: str = "",
+    creator_share_micro: int | None = None,
 ) -> Transaction:
     """The hot path: one wallet pays ``amount`` whole coins to lock-free accounts. Caller holds the transaction.
 
     ``credits`` are (account id, millionths of a coin) and sum to ``amount`` coins exactly. Three statements:
-    the conditional debit, the transaction, its entries in one INSERT.
+    the conditional debit, the transaction, its entries in one INSERT. ``creator_share_micro``: the revenue
+    share a payment to a creator used, recorded on its transaction.
     """
     if sum(micro for _, micro in credits) != amount * MICRO:
         raise ValueError("A ledger transaction must balance to zero.")
     wallet_id, balance = wallet_debit_by_owner(owner_id=payer_id, amount=amount)
-    record = Transaction.objects.create(kind=kind, reference=reference, description=description[:200])
+    record = Transaction.objects.create(
+        kind=kind, reference=reference, description=description[:200], creator_share_micro=creator_share_micro
+    )
     entries = [Entry(transaction=record, account_id=wallet_id, amount=-amount, balance_after=balance)]
     for to, micro in credits:
         if micro:
@@ -137,17 +158,19 @@ def creator_share_rate() -> Decimal:
     return rate
 
 
-def creator_share_micro(total: int) -> int:
-    """The creator's share of a payment of ``total`` coins, exactly, in millionths of a coin."""
-    return total * int(creator_share_rate() * MICRO)
+def creator_share_rate_micro() -> int:
+    """CREATOR_REVENUE_SHARE in millionths (500,000 for a half)."""
+    return int(creator_share_rate() * MICRO)
 
 
 def pay_creator(
     *, kind: str, payer_id, creator_id, total: int, reference: str = "", description: str = ""
 ) -> Transaction:
     """A viewer pays a creator (gift, access, subscription): the creator's exact share to their earnings,
-    the exact rest to the platform, the payer debited by one conditional UPDATE. Caller holds the transaction."""
-    to_creator = creator_share_micro(total)
+    the exact rest to the platform, the payer debited by one conditional UPDATE; the transaction records the
+    rate, so an audit checks each payment against the rate it used. Caller holds the transaction."""
+    rate_micro = creator_share_rate_micro()
+    to_creator = total * rate_micro
     return ledger_post_debit(
         kind=kind,
         payer_id=payer_id,
@@ -158,6 +181,7 @@ def pay_creator(
         ],
         reference=reference,
         description=description,
+        creator_share_micro=rate_micro,
     )
 
 
@@ -205,12 +229,21 @@ def ledger_post(*, kind: str, lines: Iterable[Line], reference: str = "", descri
     return record
 
 
+def value_micro_sum() -> Sum:
+    """The aggregate of entries' values in millionths of a coin (``Entry.value_micro`` in SQL), for annotate()."""
+    return Sum(F("amount") * MICRO + F("amount_micro"), output_field=BigIntegerField(), default=0)
+
+
+def sum_micro(entries: QuerySet[Entry]) -> int:
+    """What these entries sum to, in millionths of a coin (0 for none)."""
+    return entries.aggregate(total=value_micro_sum())["total"]
+
+
 def account_balance_micro(account: Account) -> int:
     """An account's exact balance in millionths of a coin (stored for wallets, the sum of entries otherwise)."""
     if account.kind == Account.Kind.WALLET:
         return account.balance * MICRO
-    sums = Entry.objects.filter(account=account).aggregate(coins=Sum("amount"), micro=Sum("amount_micro"))
-    return (sums["coins"] or 0) * MICRO + (sums["micro"] or 0)
+    return sum_micro(Entry.objects.filter(account=account))
 
 
 def account_balance(account: Account) -> int:
@@ -218,11 +251,6 @@ def account_balance(account: Account) -> int:
     if account.kind == Account.Kind.WALLET:
         return account.balance
     return account_balance_micro(account) // MICRO
-
-
-def micro_to_coins(micro: int) -> Decimal:
-    """Millionths of a coin as a Decimal of coins with six places."""
-    return (Decimal(micro) / MICRO).quantize(Decimal("0.000001"))
 
 
 def account_balance_exact(account: Account) -> Decimal:

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -6,6 +7,11 @@ from django.db import models
 # Millionths of a coin: the unit a revenue share's fraction is kept in (Entry.amount_micro). A share of a
 # payment is exact in it for any CREATOR_REVENUE_SHARE of up to six decimal places.
 MICRO = 1_000_000
+
+
+def micro_to_coins(micro: int) -> Decimal:
+    """Millionths of a coin as a Decimal of coins with six places (never a float)."""
+    return (Decimal(micro) / MICRO).quantize(Decimal("0.000001"))
 
 
 class Account(models.Model):
@@ -72,16 +78,30 @@ class Transaction(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     reference = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=200, blank=True)
+    creator_share_micro = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A payment to a creator: the CREATOR_REVENUE_SHARE it used, in millionths (500,000 for a half).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(creator_share_micro__lte=MICRO), name="wallet_transaction_share_at_most_all"
+            )
+        ]
         # Equality lookups only: a plain btree, without the LIKE-pattern twin db_index=True adds on PostgreSQL
         # (one index write less on every gift).
         indexes = [models.Index(fields=["reference"], name="wallet_txn_reference_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}"
+
+
+# What a viewer pays a creator for (the creator gets CREATOR_REVENUE_SHARE of it): the one list of them.
+CREATOR_PAYMENT_KINDS = (Transaction.Kind.GIFT, Transaction.Kind.ACCESS, Transaction.Kind.SUBSCRIPTION)
 
 
 class Entry(models.Model):
@@ -112,8 +132,13 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         if self.amount_micro:
-            return f"{self.amount + self.amount_micro / MICRO:+.6f} on {self.account_id}"
+            return f"{micro_to_coins(self.value_micro):+} on {self.account_id}"
         return f"{self.amount:+d} on {self.account_id}"
+
+    @property
+    def value_micro(self) -> int:
+        """The entry's value in millionths of a coin."""
+        return self.amount * MICRO + self.amount_micro
 
 
 class CoinPackage(models.Model):

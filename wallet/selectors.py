@@ -8,10 +8,9 @@ from accounts.models import User
 from livestream.errors import NotFound
 from wallet import ledger
 from wallet.ledger import account_balance_micro, micro_to_coins
-from wallet.models import MICRO, Account, CoinPackage, Entry, Payment, Payout, Transaction
+from wallet.models import CREATOR_PAYMENT_KINDS, MICRO, Account, CoinPackage, Entry, Payment, Payout, Transaction
 
 # What a movement is called in a user's statement.
-EARNED_KINDS = [Transaction.Kind.GIFT, Transaction.Kind.ACCESS, Transaction.Kind.SUBSCRIPTION]
 STATEMENT_TYPES = ("purchase", "gift", "earn", "payout", "refund", "access", "subscription", "grant")
 
 
@@ -67,36 +66,16 @@ def earnings_exact(*, user: User) -> Decimal:
     return micro_to_coins(account_balance_micro(account) if account else 0)
 
 
-def earnings_balance(*, user: User) -> int:
-    """A creator's earnings in whole coins (rounded down): what a payout can pay now."""
-    account = Account.objects.filter(owner=user, kind=Account.Kind.EARNINGS).first()
-    return account_balance_micro(account) // MICRO if account else 0
-
-
-def platform_revenue_exact() -> Decimal:
-    """The platform's share of every payment so far, to the millionth of a coin."""
-    account = Account.objects.filter(owner__isnull=True, kind=Account.Kind.PLATFORM).first()
-    return micro_to_coins(account_balance_micro(account) if account else 0)
-
-
-def creator_share_micro(total: int) -> int:
-    """A creator's exact share of a payment of ``total`` coins, in millionths of a coin."""
-    return ledger.creator_share_micro(total)
-
-
-def creator_share_coins(total: int) -> int:
-    """The whole coins of a creator's share of ``total`` (rounded down; the ledger keeps the exact share)."""
-    return ledger.creator_share_micro(total) // MICRO
-
-
 def creator_share_rate_micro() -> int:
     """CREATOR_REVENUE_SHARE in millionths (500,000 for a half): what the gift function takes."""
-    return int(ledger.creator_share_rate() * MICRO)
+    return ledger.creator_share_rate_micro()
 
 
 def platform_account_id():
-    """The platform revenue account's id (remembered per process; created on first need)."""
-    return ledger.system_account_id(Account.Kind.PLATFORM)
+    """The platform revenue account's id, or None before its first payment (whoever pays first creates it).
+
+    Remembered per process once read: it never changes."""
+    return ledger.system_account_id_if_any(Account.Kind.PLATFORM)
 
 
 def statement(*, user: User, kind: str | None = None) -> QuerySet[Entry]:
@@ -109,7 +88,9 @@ def statement(*, user: User, kind: str | None = None) -> QuerySet[Entry]:
         .select_related("transaction")
         .annotate(
             type=Case(
-                When(account__kind=Account.Kind.EARNINGS, transaction__kind__in=EARNED_KINDS, then=Value("earn")),
+                When(
+                    account__kind=Account.Kind.EARNINGS, transaction__kind__in=CREATOR_PAYMENT_KINDS, then=Value("earn")
+                ),
                 When(transaction__kind=Transaction.Kind.PAYOUT_REVERSAL, then=Value("payout")),
                 default=F("transaction__kind"),
                 output_field=CharField(),
@@ -144,40 +125,3 @@ def payout_get(*, payout_id, user: User) -> Payout:
     if payout is None:
         raise NotFound("No such payout.")
     return payout
-
-
-def ledger_total_micro() -> int:
-    """Every entry summed, in millionths of a coin: zero, since every transaction balances."""
-    sums = Entry.objects.aggregate(coins=Sum("amount"), micro=Sum("amount_micro"))
-    return (sums["coins"] or 0) * MICRO + (sums["micro"] or 0)
-
-
-def ledger_rows(*, users: list[User], exclude_kinds: tuple[str, ...] = ()) -> dict:
-    """Everything the ledger holds for these users, as plain rows (oldest first): their accounts with stored and
-    exact balances, the transactions touching them and those transactions' entries, their idempotency records.
-    For audits and for tests that compare what two implementations wrote."""
-    from wallet.models import IdempotencyRecord
-
-    def rows(queryset, *order):
-        return [
-            {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
-            for row in queryset.order_by(*order)
-        ]
-
-    accounts = list(Account.objects.filter(owner__in=users).order_by("owner_id", "kind"))
-    transactions = Transaction.objects.filter(entries__account__in=accounts).exclude(kind__in=exclude_kinds).distinct()
-    return {
-        "accounts": [
-            {
-                "id": a.pk,
-                "kind": a.kind,
-                "owner_id": a.owner_id,
-                "balance": a.balance,
-                "exact": micro_to_coins(account_balance_micro(a)),
-            }
-            for a in accounts
-        ],
-        "transactions": rows(transactions, "created_at"),
-        "entries": rows(Entry.objects.filter(transaction__in=transactions), "transaction__created_at", "id"),
-        "idempotency records": rows(IdempotencyRecord.objects.filter(user__in=users), "key"),
-    }

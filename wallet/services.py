@@ -25,15 +25,12 @@ from accounts.models import User
 from livestream.errors import Conflict, DomainError, NotFound, Unprocessable
 from wallet.ledger import InsufficientCoins as InsufficientCoins  # for other apps: they never import the ledger
 from wallet.ledger import Line, account_for, ledger_post, pay_creator, system_account
-from wallet.models import Account, CoinPackage, IdempotencyRecord, Payment, Transaction
+from wallet.models import CREATOR_PAYMENT_KINDS, Account, CoinPackage, IdempotencyRecord, Payment, Transaction
 from wallet.providers import Verification, payment_provider
 
 logger = logging.getLogger(__name__)
 
 PAYMENT_METHODS = ("card", "bank_transfer", "wallet")
-
-# What a viewer pays a creator for; each is a ledger transaction kind.
-CREATOR_PAYMENT_KINDS = (Transaction.Kind.GIFT, Transaction.Kind.ACCESS, Transaction.Kind.SUBSCRIPTION)
 
 
 def naira_to_kobo(amount: Decimal) -> int:
@@ -46,8 +43,7 @@ def naira_to_kobo(amount: Decimal) -> int:
 def creator_pay(
     *,
     kind: str,
-    payer: User | None = None,
-    payer_id=None,
+    payer: User,
     creator_id,
     total: int,
     reference: str = "",
@@ -68,7 +64,7 @@ def creator_pay(
         raise DomainError("A payment is a positive number of coins.", code="invalid_amount")
     return pay_creator(
         kind=kind,
-        payer_id=payer.pk if payer is not None else payer_id,
+        payer_id=payer.pk,
         creator_id=creator_id,
         total=total,
         reference=reference,

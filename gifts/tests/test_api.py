@@ -7,8 +7,9 @@ from conftest import client_for
 from gifts.models import SentGift
 from gifts.tests.factories import GiftFactory
 from streams.tests.factories import StreamFactory
-from wallet.selectors import earnings_exact, platform_revenue_exact, wallet_balance
+from wallet.selectors import earnings_exact, wallet_balance
 from wallet.services import coins_grant
+from wallet.tests.ledger_reads import platform_revenue_exact
 
 pytestmark = pytest.mark.django_db
 

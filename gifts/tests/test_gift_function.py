@@ -48,8 +48,8 @@ def test_combo_lookup_reads_the_senders_recent_gifts_not_every_gift_of_its_kind(
             "WITH t AS (INSERT INTO wallet_transaction (id, kind, reference, description, created_at)"
             " SELECT gen_random_uuid(), 'gift', %s, '', now() FROM generate_series(1, 20000) RETURNING id)"
             " INSERT INTO gifts_sentgift (id, stream_id, gift_id, sender_id, creator_id, quantity, total_coins,"
-            " creator_coins, message, is_anonymous, combo, ledger_transaction_id, created_at)"
-            " SELECT gen_random_uuid(), %s, %s, (ARRAY[%s, %s, %s]::uuid[])[1 + (random() * 2)::int], %s, 1, 1, 0,"
+            " message, is_anonymous, combo, ledger_transaction_id, created_at)"
+            " SELECT gen_random_uuid(), %s, %s, (ARRAY[%s, %s, %s]::uuid[])[1 + (random() * 2)::int], %s, 1, 1,"
             " '', false, 1, t.id, now() FROM t",
             [str(stream.pk), stream.pk, gift.pk, *[o.pk for o in others], stream.creator_id],
         )

@@ -6,8 +6,10 @@ each on PostgreSQL (the ORM path forced), and everything the scenario wrote is
 compared field by field: what each call returned or refused, the ledger
 transactions and their entries, the sent gifts (combo included), the
 idempotency records, every account's balance (stored and exact) and the
-room's events. Ids and times are masked: a new row's id becomes the order in
-which it first appears, a known object's id its name.
+room's events. The table runs at two revenue shares: at a half the creator's
+and the platform's entries are equal, so only another rate (0.7) tells a
+swapped pair of accounts apart. Ids and times are masked: a new row's id
+becomes the order in which it first appears, a known object's id its name.
 """
 
 import json
@@ -26,8 +28,8 @@ from gifts.services import gift_send
 from gifts.tests.factories import GiftFactory
 from livestream.errors import DomainError
 from streams.tests.factories import StreamFactory
-from wallet.selectors import ledger_rows, platform_account_id, platform_revenue_exact
 from wallet.services import coins_grant
+from wallet.tests.ledger_reads import ledger_rows, platform_account, platform_revenue_exact
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -169,7 +171,8 @@ def run(path: str, scenario: str) -> dict:
     ledger = ledger_rows(users=[objects["sender"], objects["creator"]], exclude_kinds=("grant",))
     for account in ledger["accounts"]:
         names[str(account["id"])] = f"{account['kind']} of {names[str(account['owner_id'])]}"
-    names[str(platform_account_id())] = "the platform"
+    if platform_account() is not None:
+        names[str(platform_account().pk)] = "the platform"
     mask = Masker(names)
     accounts = ledger["accounts"]
 
@@ -195,15 +198,22 @@ def run(path: str, scenario: str) -> dict:
     )
 
 
+# At a half the creator's and the platform's shares are equal: only another rate shows a swap.
+SHARES = ["0.5", "0.7"]
+
+
+@pytest.mark.parametrize("share", SHARES)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_both_gift_paths_write_the_same_rows(scenario):
+def test_both_gift_paths_write_the_same_rows(scenario, share, settings):
+    settings.CREATOR_REVENUE_SHARE = share
     function, orm = run("function", scenario), run("orm", scenario)
     for part in function:
         assert function[part] == orm[part], part
 
 
-def test_the_table_covers_what_it_claims():
-    """Every refusal's code, a reused key, combos past 1 and fractions of a coin: the table is no stub."""
+def test_the_table_covers_what_it_claims(settings):
+    """Every refusal's code, a reused key, combos past 1 and unequal fractions of a coin: the table is no stub."""
+    settings.CREATOR_REVENUE_SHARE = SHARES[-1]
     codes, combos, fractions = set(), [], set()
     for scenario in SCENARIOS:
         written = run("function", scenario)
@@ -223,4 +233,5 @@ def test_the_table_covers_what_it_claims():
         "authentication_failed",
         "idempotency_key_reused",
     }
-    assert max(combos) >= 3 and 500_000 in fractions
+    # A one-coin gift at 0.7: 0.7 to the creator, 0.3 to the platform, so which account gets which shows.
+    assert max(combos) >= 3 and {700_000, 300_000} <= fractions

@@ -15,8 +15,9 @@ from streams.models import Subscription
 from streams.services import creator_profile_ensure
 from streams.services.monetization import stream_access_buy, subscription_renew, subscription_start
 from streams.tests.factories import StreamFactory
-from wallet.selectors import earnings_balance, earnings_exact, ledger_total_micro, wallet_balance, wallet_summary
+from wallet.selectors import earnings_exact, wallet_balance, wallet_summary
 from wallet.services import coins_grant
+from wallet.tests.ledger_reads import earnings_balance, ledger_total_micro
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ from accounts.tests.factories import UserFactory
 from gifts.services import gift_send
 from gifts.tests.factories import GiftFactory
 from streams.tests.factories import StreamFactory
-from wallet.selectors import earnings_balance, earnings_exact, wallet_balance
+from wallet.selectors import earnings_exact, wallet_balance
 from wallet.services import coins_grant
+from wallet.tests.ledger_reads import earnings_balance
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,15 @@ def test_the_room_hears_an_absolute_image_url(stream, settings, django_capture_o
     event = event["gift"]
     assert event["gift"]["image_url"] == "https://live.example.ng/media/gifts/drum.webp"
     assert event["gift"]["sound_url"] is None
+
+
+def test_a_sent_gift_keeps_no_rounded_share_its_ledger_entry_holds_the_exact_one(user):
+    """A one-coin gift's share used to be stored rounded down (0) on the sent gift: the rounding the ledger dropped."""
+    from wallet.models import Entry
+
+    coins_grant(user=user, coins=1, reason="test")
+    stream = StreamFactory(live=True)
+    sent = gift_send(stream_id=stream.pk, sender=user, gift_id=GiftFactory(cost_in_coins=1).pk, quantity=1)
+    assert "creator_coins" not in {field.name for field in type(sent)._meta.get_fields()}
+    earned = Entry.objects.get(transaction_id=sent.ledger_transaction_id, account__kind="earnings")
+    assert earned.value_micro == 500_000  # half of one coin, to the millionth

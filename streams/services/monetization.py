@@ -115,7 +115,7 @@ def subscription_renew(*, subscription_id: int) -> str:
             with transaction.atomic():
                 creator_pay(
                     kind="subscription",
-                    payer_id=subscription.subscriber_id,
+                    payer=subscription.subscriber,
                     creator_id=subscription.creator_id,
                     total=subscription.price_coins,
                     reference=str(subscription.creator_id),

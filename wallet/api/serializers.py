@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from livestream.api.serializers import QuerySerializer, StrictJSONInput
-from wallet.models import MICRO, CoinPackage
+from wallet.models import CoinPackage
 from wallet.selectors import STATEMENT_TYPES, micro_to_coins
 from wallet.services import PAYMENT_METHODS
 
@@ -38,7 +38,7 @@ class StatementRowSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_amount_exact(self, entry) -> str:
-        return str(micro_to_coins(entry.amount * MICRO + entry.amount_micro))
+        return str(micro_to_coins(entry.value_micro))
 
 
 class StatementQuerySerializer(QuerySerializer):
