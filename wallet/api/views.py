@@ -3,13 +3,13 @@ import logging
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestream.api.schema import error_responses
+from livestream.api.schema import ErrorSerializer, error_responses
 from livestream.errors import DomainError, NotFound
 from livestream.protected_media import file_response
 from wallet.api.serializers import (
@@ -62,7 +62,16 @@ class PurchaseView(APIView):
 
     @extend_schema(
         request=PurchaseSerializer,
-        responses={200: PaymentSerializer, **error_responses(502)},
+        responses={
+            200: PaymentSerializer,
+            **error_responses(409, 502),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The first request with this Idempotency-Key is still at the gateway (code "
+                "`idempotency_request_in_progress`: retry shortly), or the gateway answered after the payment was "
+                "abandoned (code `payment_abandoned`: nothing was charged, start again).",
+            ),
+        },
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
     )
     def post(self, request):
