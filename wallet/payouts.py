@@ -29,6 +29,7 @@ from livestream.protected_media import private_name
 from wallet.ledger import Line, account_balance_micro, account_for, ledger_post, system_account
 from wallet.models import MICRO, Account, Entry, Payout, PayoutDestination, Transaction
 from wallet.providers import payment_provider
+from wallet.services import CREATOR_PAYMENT_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,13 @@ def _coins(micro: int) -> str:
 def payout_statement(payout: Payout) -> None:
     """A CSV of what the creator earned in the payout's period, stored with the payout."""
     earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
-    entries = Entry.objects.filter(account=earnings, amount__gte=0, created_at__lte=payout.period_end)  # credits
+    # What creators were paid in the period; a failed payout's coins coming back were earned in an earlier one.
+    entries = Entry.objects.filter(
+        account=earnings,
+        amount__gte=0,
+        transaction__kind__in=CREATOR_PAYMENT_KINDS,
+        created_at__lte=payout.period_end,
+    )
     if payout.period_start is not None:
         entries = entries.filter(created_at__gt=payout.period_start)
     out = io.StringIO()

@@ -41,7 +41,8 @@ def wallet_summary(*, user: User) -> dict:
     earned_micro = lifetime_micro = 0
     if earnings is not None:
         earned_micro = account_balance_micro(earnings)
-        credits = Entry.objects.filter(account=earnings, amount__gte=0).aggregate(
+        # What creators were paid, never a failed payout's coins coming back (they were earned once already).
+        credits = Entry.objects.filter(account=earnings, amount__gte=0, transaction__kind__in=EARNED_KINDS).aggregate(
             coins=Sum("amount"), micro=Sum("amount_micro")
         )
         lifetime_micro = (credits["coins"] or 0) * MICRO + (credits["micro"] or 0)
