@@ -119,7 +119,6 @@ def payment_initiate(
     package_id,
     payment_method: str,
     callback_url: str = "",
-    request=None,
     idempotency_key: str | None = None,
 ) -> Payment:
     """Create a pending payment and ask the provider where the buyer pays.
@@ -167,7 +166,6 @@ def payment_initiate(
             email=user.email or f"{user.pk}@users.invalid",
             amount_kobo=payment.amount_kobo,
             callback_url=callback_url,
-            request=request,
         )
     except DomainError:
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
@@ -325,6 +323,26 @@ def payment_verify(*, reference: str) -> Payment:
     if payment.status != Payment.Status.PENDING and not _initialize_failed(payment):
         return payment
     return payment_confirm(verification=payment_provider().verify(reference=reference), source="verify")
+
+
+SANDBOX_OUTCOMES = ("success", "failed")
+
+
+def payment_sandbox_settle(*, reference: str, status: str) -> Payment:
+    """The sandbox gateway reports a payment's outcome (``success`` or ``failed``), as a real gateway would.
+
+    Development and tests only: NotFound when PAYMENT_PROVIDER is not ``sandbox`` or the reference is no
+    sandbox payment. Settles through payment_confirm, so paying twice credits once.
+    """
+    if settings.PAYMENT_PROVIDER != "sandbox":
+        raise NotFound("The sandbox gateway is off.")
+    if status not in SANDBOX_OUTCOMES:
+        raise DomainError("The sandbox reports success or failed.", code="invalid_status")
+    payment = Payment.objects.filter(reference=reference, provider="sandbox").first()
+    if payment is None:
+        raise NotFound("No such payment.")
+    verification = Verification(reference, status, payment.amount_kobo, payment.currency)
+    return payment_confirm(verification=verification, source="sandbox")
 
 
 def coins_grant(*, user: User, coins: int, reason: str) -> Transaction:

@@ -23,7 +23,7 @@ from wallet.api.serializers import (
 )
 from wallet.providers import PaystackProvider, Verification
 from wallet.selectors import package_list, payment_get, payout_get, statement, wallet_summary
-from wallet.services import payment_confirm, payment_initiate, payment_verify
+from wallet.services import payment_confirm, payment_initiate, payment_sandbox_settle, payment_verify
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,6 @@ class PurchaseView(APIView):
         serializer.is_valid(raise_exception=True)
         payment = payment_initiate(
             user=request.user,
-            request=request,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
             **serializer.validated_data,
         )
@@ -109,11 +108,8 @@ class SandboxPayView(APIView):
             raise NotFound()
         serializer = SandboxPaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment = payment_get(reference=reference, provider="sandbox")
-        verification = Verification(
-            reference, serializer.validated_data["status"], payment.amount_kobo, payment.currency
-        )
-        return Response(PaymentSerializer(payment_confirm(verification=verification, source="sandbox")).data)
+        payment = payment_sandbox_settle(reference=reference, status=serializer.validated_data["status"])
+        return Response(PaymentSerializer(payment).data)
 
 
 class PaystackWebhookView(APIView):
