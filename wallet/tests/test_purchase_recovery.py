@@ -2,6 +2,7 @@
 a success the gateway reports for one anyway is credited (charged means credited)."""
 
 import logging
+import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -135,3 +136,48 @@ def test_the_buyers_return_from_checkout_asks_the_gateway_about_a_payment_failed
     with mock.patch("wallet.services.payment_provider", return_value=gateway):
         assert payment_verify(reference=payment.reference).status == "success"
     assert wallet_balance(user=payment.user) == 110
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_a_retry_racing_a_slow_gateway_call_leaves_one_payable_payment(settings):
+    """Real threads and commits: the first request waits at the gateway while its retry replaces it."""
+    from django.db import connections
+
+    from wallet.providers import SandboxProvider
+
+    buyer, package = UserFactory(), CoinPackageFactory()
+    at_gateway, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def slow_initialize(self, *, reference, **kwargs):
+        if not at_gateway.is_set():
+            at_gateway.set()
+            release.wait(30)
+        return f"https://gateway.example/pay/{reference}"
+
+    def first_request():
+        try:
+            outcome["first"] = payment_initiate(
+                user=buyer, package_id=package.pk, payment_method="card", idempotency_key="k-race"
+            )
+        except Exception as exc:  # noqa: BLE001 - inspected below
+            outcome["first"] = exc
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(SandboxProvider, "initialize", slow_initialize):
+        thread = threading.Thread(target=first_request)
+        thread.start()
+        assert at_gateway.wait(30)
+        stalled = Payment.objects.get()
+        age(stalled.reference, settings)
+        retry = payment_initiate(user=buyer, package_id=package.pk, payment_method="card", idempotency_key="k-race")
+        release.set()
+        thread.join(30)
+
+    stalled.refresh_from_db()
+    assert stalled.status == "failed" and stalled.authorization_url == ""
+    assert isinstance(outcome["first"], Payment) and outcome["first"].reference == retry.reference
+    assert outcome["first"].authorization_url == retry.authorization_url != ""
+    assert Payment.objects.filter(status="pending").get().reference == retry.reference
