@@ -8,7 +8,10 @@ class WalletConfig(AppConfig):
     verbose_name = "Wallet and coins"
 
     def ready(self) -> None:
+        from wallet.checks import check_creator_revenue_share  # imports the ledger: models must be loaded first
+
         checks.register(check_payment_provider, checks.Tags.security, deploy=True)
+        checks.register(check_creator_revenue_share)
 
 
 def check_payment_provider(app_configs=None, **kwargs):

@@ -27,7 +27,7 @@ from accounts.models import User
 from livestream.errors import DomainError, InvalidTransition
 from livestream.private_files import private_name
 from wallet.ledger import Line, account_balance_micro, account_for, ledger_post, system_account
-from wallet.models import MICRO, Account, Entry, Payout, PayoutDestination, Transaction
+from wallet.models import CREATOR_PAYMENT_KINDS, MICRO, Account, Entry, Payout, PayoutDestination, Transaction
 from wallet.providers import payment_provider
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,13 @@ def _coins(micro: int) -> str:
 def payout_statement(payout: Payout) -> None:
     """A CSV of what the creator earned in the payout's period, stored with the payout."""
     earnings = account_for(user=payout.creator, kind=Account.Kind.EARNINGS)
-    entries = Entry.objects.filter(account=earnings, amount__gte=0, created_at__lte=payout.period_end)  # credits
+    # What creators were paid in the period; a failed payout's coins coming back were earned in an earlier one.
+    entries = Entry.objects.filter(
+        account=earnings,
+        amount__gte=0,
+        transaction__kind__in=CREATOR_PAYMENT_KINDS,
+        created_at__lte=payout.period_end,
+    )
     if payout.period_start is not None:
         entries = entries.filter(created_at__gt=payout.period_start)
     out = io.StringIO()
@@ -87,7 +93,7 @@ def payout_statement(payout: Payout) -> None:
     writer.writerow(["date", "type", "description", "coins"])
     total = 0
     for entry in entries.select_related("transaction").order_by("created_at"):
-        micro = entry.amount * MICRO + entry.amount_micro
+        micro = entry.value_micro
         writer.writerow(
             [entry.created_at.isoformat(), entry.transaction.kind, entry.transaction.description, _coins(micro)]
         )

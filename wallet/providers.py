@@ -1,7 +1,7 @@
 """Payment providers behind one interface, chosen by PAYMENT_PROVIDER.
 
-``sandbox`` (development and tests only) completes a payment when its
-authorization URL is POSTed to; ``paystack`` talks to Paystack's HTTP API
+``sandbox`` (development and tests only) completes a payment at its
+authorization URL, the checkout page (absolute against SITE_URL); ``paystack`` talks to Paystack's HTTP API
 (amounts in kobo) and verifies webhooks by their HMAC-SHA512 signature.
 """
 
@@ -10,6 +10,7 @@ import hmac
 import logging
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urljoin
 
 import requests
 from django.conf import settings
@@ -18,6 +19,11 @@ from django.urls import reverse
 from livestream.errors import UpstreamError
 
 logger = logging.getLogger(__name__)
+
+
+def site_url(path: str) -> str:
+    """``path`` made absolute against SITE_URL: a link handed to a buyer from a service, where no request is."""
+    return urljoin(settings.SITE_URL, path)
 
 
 class ProviderError(UpstreamError):
@@ -36,7 +42,7 @@ class Verification:
 class PaymentProvider(Protocol):
     name: str
 
-    def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str, request) -> str: ...
+    def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str) -> str: ...
 
     def verify(self, *, reference: str) -> Verification: ...
 
@@ -51,9 +57,8 @@ class SandboxProvider:
 
     name = "sandbox"
 
-    def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str, request) -> str:
-        path = reverse("sandbox-checkout", kwargs={"reference": reference})
-        return request.build_absolute_uri(path)
+    def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str) -> str:
+        return site_url(reverse("sandbox-checkout", kwargs={"reference": reference}))
 
     def verify(self, *, reference: str) -> Verification:
         from wallet.models import Payment
@@ -94,7 +99,7 @@ class PaystackProvider:
             raise ProviderError()
         return body["data"]
 
-    def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str, request) -> str:
+    def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str) -> str:
         payload = {"reference": reference, "email": email, "amount": amount_kobo, "currency": "NGN"}
         if callback_url:
             payload["callback_url"] = callback_url

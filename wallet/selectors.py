@@ -40,10 +40,10 @@ def wallet_summary(*, user: User) -> dict:
     earned_micro = lifetime_micro = 0
     if earnings is not None:
         earned_micro = account_balance_micro(earnings)
-        credits = Entry.objects.filter(account=earnings, amount__gte=0).aggregate(
-            coins=Sum("amount"), micro=Sum("amount_micro")
+        # What creators were paid, never a failed payout's coins coming back (they were earned once already).
+        lifetime_micro = ledger.sum_micro(
+            Entry.objects.filter(account=earnings, amount__gte=0, transaction__kind__in=CREATOR_PAYMENT_KINDS)
         )
-        lifetime_micro = (credits["coins"] or 0) * MICRO + (credits["micro"] or 0)
     return {
         "balance": wallet.balance if wallet else 0,
         "lifetime_purchased": totals["purchased"],

@@ -115,7 +115,6 @@ def payment_initiate(
     package_id,
     payment_method: str,
     callback_url: str = "",
-    request=None,
     idempotency_key: str | None = None,
 ) -> Payment:
     """Create a pending payment and ask the provider where the buyer pays.
@@ -163,16 +162,45 @@ def payment_initiate(
             email=user.email or f"{user.pk}@users.invalid",
             amount_kobo=payment.amount_kobo,
             callback_url=callback_url,
-            request=request,
         )
     except DomainError:
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
             status=Payment.Status.FAILED, failure_reason=INITIALIZE_FAILED, completed_at=timezone.now()
         )
         raise
-    payment.authorization_url = url
-    Payment.objects.filter(pk=payment.pk).update(authorization_url=url)
-    return payment
+    # Only while still pending: a retry with the key may have judged this call stalled, failed the payment and
+    # started another one meanwhile; the buyer must never be sent to pay a payment we gave up on.
+    if Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(authorization_url=url):
+        payment.authorization_url = url
+        return payment
+    return _payment_after_late_initialize(payment, record=record)
+
+
+def _payment_after_late_initialize(payment: Payment, *, record: IdempotencyRecord | None) -> Payment:
+    """What to answer when the gateway's answer came after the payment stopped being pending."""
+    payment.refresh_from_db()
+    if payment.status == Payment.Status.SUCCESS:
+        return payment  # settled meanwhile: nothing left to pay
+    logger.warning(
+        "payment %s: the gateway answered after the payment was given up (%s)",
+        payment.reference,
+        payment.failure_reason,
+    )
+    if record is not None:
+        record.refresh_from_db()
+        if record.result and record.result != payment.reference:
+            replacement = Payment.objects.get(reference=record.result)
+            if replacement.authorization_url or replacement.status != Payment.Status.PENDING:
+                return replacement
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed; try again shortly.",
+                code="idempotency_request_in_progress",
+            )
+    raise Conflict(
+        "The payment gateway answered too late and this payment was abandoned; nothing was charged. "
+        "Start the purchase again.",
+        code="payment_abandoned",
+    )
 
 
 INITIALIZE_FAILED = "provider initialize failed"
@@ -208,15 +236,28 @@ def _payment_start_again(first: Payment) -> bool:
 def payment_confirm(*, verification: Verification, source: str) -> Payment:
     """Apply what the gateway says about a payment: credit once on success, never on a mismatch.
 
-    Safe to call from the webhook, the verify call, and retries of both, concurrently.
+    Safe to call from the webhook, the verify call, and retries of both, concurrently. A settled payment
+    stays as it is, except one we failed only because its gateway call failed or stalled
+    (``INITIALIZE_FAILED``): the buyer may have paid it anyway, so a verified success of the right amount
+    and currency is credited (and logged).
     """
     with transaction.atomic(durable=True):
         payment = Payment.objects.select_for_update().filter(reference=verification.reference).first()
         if payment is None:
             logger.warning("payment %s from %s: unknown reference", verification.reference, source)
             raise NotFound("No such payment.")
-        if payment.status != Payment.Status.PENDING:
+        revived = _initialize_failed(payment) and _verified_success(payment, verification)
+        if payment.status != Payment.Status.PENDING and not revived:
             return payment  # already settled: nothing moves twice
+        if revived:
+            # We gave up on it (its gateway call failed or stalled), but the buyer paid at the gateway anyway:
+            # charged means credited.
+            logger.warning(
+                "payment %s from %s: paid although it failed at initialize (%s); crediting it",
+                payment.reference,
+                source,
+                payment.failure_reason,
+            )
         if verification.status == "pending":
             return payment
         if verification.status != "success":
@@ -250,10 +291,24 @@ def payment_confirm(*, verification: Verification, source: str) -> Payment:
             description=f"Bought {payment.package.name}",
         )
         payment.status = Payment.Status.SUCCESS
+        payment.failure_reason = ""
         payment.ledger_transaction = record
         payment.completed_at = timezone.now()
-        payment.save(update_fields=["status", "ledger_transaction", "completed_at"])
+        payment.save(update_fields=["status", "failure_reason", "ledger_transaction", "completed_at"])
     return payment
+
+
+def _initialize_failed(payment: Payment) -> bool:
+    """A payment we failed ourselves because its gateway call failed or stalled (the gateway never said no)."""
+    return payment.status == Payment.Status.FAILED and payment.failure_reason == INITIALIZE_FAILED
+
+
+def _verified_success(payment: Payment, verification: Verification) -> bool:
+    return (
+        verification.status == "success"
+        and verification.amount_kobo == payment.amount_kobo
+        and verification.currency.upper() == payment.currency
+    )
 
 
 def payment_verify(*, reference: str) -> Payment:
@@ -261,9 +316,29 @@ def payment_verify(*, reference: str) -> Payment:
     payment = Payment.objects.filter(reference=reference).first()
     if payment is None:
         raise NotFound("No such payment.")
-    if payment.status != Payment.Status.PENDING:
+    if payment.status != Payment.Status.PENDING and not _initialize_failed(payment):
         return payment
     return payment_confirm(verification=payment_provider().verify(reference=reference), source="verify")
+
+
+SANDBOX_OUTCOMES = ("success", "failed")
+
+
+def payment_sandbox_settle(*, reference: str, status: str) -> Payment:
+    """The sandbox gateway reports a payment's outcome (``success`` or ``failed``), as a real gateway would.
+
+    Development and tests only: NotFound when PAYMENT_PROVIDER is not ``sandbox`` or the reference is no
+    sandbox payment. Settles through payment_confirm, so paying twice credits once.
+    """
+    if settings.PAYMENT_PROVIDER != "sandbox":
+        raise NotFound("The sandbox gateway is off.")
+    if status not in SANDBOX_OUTCOMES:
+        raise DomainError("The sandbox reports success or failed.", code="invalid_status")
+    payment = Payment.objects.filter(reference=reference, provider="sandbox").first()
+    if payment is None:
+        raise NotFound("No such payment.")
+    verification = Verification(reference, status, payment.amount_kobo, payment.currency)
+    return payment_confirm(verification=verification, source="sandbox")
 
 
 def coins_grant(*, user: User, coins: int, reason: str) -> Transaction:

@@ -1,51 +1,75 @@
-"""Wallet pages (not the API): the sandbox gateway's checkout, where a buyer's browser pays in development."""
+"""Wallet pages (not the API): the sandbox gateway's checkout, where a buyer's browser pays in development.
 
+A purchase's ``authorization_url`` is this page. The API contract also lets clients POST
+``{"status": "success"|"failed"}`` (JSON) to that URL, as they would to a gateway; that POST is answered here
+in JSON by the same service as the API's route (``/api/v1/currency/sandbox/<reference>``), with the same
+serializers, so the two cannot drift.
+"""
+
+import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
-from django.middleware.csrf import CsrfViewMiddleware
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
 
-from wallet.api.views import SandboxPayView
+from livestream.errors import NotFound
+from wallet.api.serializers import PaymentSerializer, SandboxPaySerializer
 from wallet.models import Payment
-from wallet.providers import Verification
 from wallet.selectors import payment_get
-from wallet.services import payment_confirm
+from wallet.services import payment_sandbox_settle
 
 # The checkout's buttons and what each tells the platform, as the gateway would; cancel settles nothing.
 ACTIONS = {"pay": "success", "fail": "failed", "cancel": None}
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
-@csrf_exempt  # API clients POST JSON here with no session; the page's own form is checked below
+# Exempt here, protected below: the JSON POST is a client playing the gateway (no session cookie to ride on, as
+# on the API route); the page's own form is a browser's, checked by csrf_protect like any form of the site.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def sandbox_checkout(request, reference: str):
-    """GET: the checkout (amount, reference, Pay / Fail / Cancel). A form POST settles the payment as the gateway
-    would and sends the browser back to the purchase's callback_url with the reference (``reference`` and, as
-    Paystack does, ``trxref``). A JSON POST ``{"status": "success"|"failed"}`` is the API contract, answered by
-    the API's view."""
+    """GET (and HEAD): the checkout (amount, reference, Pay / Fail / Cancel). A form POST settles the payment as
+    the gateway would and sends the browser back to the purchase's callback_url with the reference
+    (``reference`` and, as Paystack does, ``trxref``). A JSON POST ``{"status": "success"|"failed"}`` settles it
+    for an API client and answers with the payment, as ``POST /api/v1/currency/sandbox/<reference>`` does."""
     if settings.PAYMENT_PROVIDER != "sandbox":
         raise Http404("The sandbox gateway is off.")
     if request.method == "POST" and request.content_type not in FORM_TYPES:
-        return SandboxPayView.as_view()(request, reference=reference)
+        return _settle_json(request, reference)
+    return _checkout(request, reference)
+
+
+@csrf_protect
+def _checkout(request, reference: str):
     payment = payment_get(reference=reference, provider="sandbox")  # NotFound: the site's 404 (its middleware)
-    if request.method == "POST":
-        refused = CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {})
-        if refused is not None:  # Django's CSRF failure page (403), as for any form of the site
-            return refused
-        action = request.POST.get("action", "")
-        if action not in ACTIONS:
-            return HttpResponseBadRequest("Choose pay, fail or cancel.")
-        if ACTIONS[action] is not None:
-            verification = Verification(reference, ACTIONS[action], payment.amount_kobo, payment.currency)
-            payment = payment_confirm(verification=verification, source="sandbox")
-        if payment.callback_url:
-            return HttpResponseRedirect(_return_url(payment.callback_url, reference), status=303)
-        return _page(request, payment, outcome=action)
-    if request.method != "GET":
-        return HttpResponseBadRequest("GET the checkout or POST its form.")
-    return _page(request, payment, outcome=None)
+    if request.method != "POST":
+        return _page(request, payment, outcome=None)
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        return HttpResponseBadRequest("Choose pay, fail or cancel.")
+    if ACTIONS[action] is not None:
+        payment = payment_sandbox_settle(reference=reference, status=ACTIONS[action])
+    if payment.callback_url:
+        return HttpResponseRedirect(_return_url(payment.callback_url, reference), status=303)
+    return _page(request, payment, outcome=action)
+
+
+def _settle_json(request, reference: str) -> JsonResponse:
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"detail": "The body is not valid JSON.", "code": "parse_error"}, status=400)
+    serializer = SandboxPaySerializer(data=data)
+    if not serializer.is_valid():
+        return JsonResponse(serializer.errors, status=400)
+    try:
+        payment = payment_sandbox_settle(reference=reference, status=serializer.validated_data["status"])
+    except NotFound as exc:
+        return JsonResponse(exc.as_dict(), status=404)
+    return JsonResponse(PaymentSerializer(payment).data)
 
 
 def _page(request, payment: Payment, *, outcome: str | None):

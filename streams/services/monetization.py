@@ -27,7 +27,7 @@ def stream_access_buy(*, stream: Stream, user: User) -> tuple[StreamAccess, bool
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             record = creator_pay(
                 kind="access",
                 payer=user,
@@ -53,13 +53,9 @@ def subscription_start(*, subscriber: User, creator: User) -> tuple[Subscription
     if not price:
         raise DomainError("This creator does not offer subscriptions.", code="subscriptions_disabled")
     now = timezone.now()
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().filter(subscriber=subscriber, creator=creator).first()
-        if (
-            subscription is not None
-            and subscription.status != Subscription.Status.LAPSED
-            and subscription.current_period_end > now
-        ):
+    with transaction.atomic(durable=True):
+        subscription = _subscription_locked(subscriber=subscriber, creator=creator, price=price, now=now)
+        if subscription.status != Subscription.Status.LAPSED and subscription.current_period_end > now:
             if not subscription.renews:  # un-cancel: keep the paid period, renew again
                 subscription.renews = True
                 subscription.status = Subscription.Status.ACTIVE
@@ -73,14 +69,37 @@ def subscription_start(*, subscriber: User, creator: User) -> tuple[Subscription
             reference=str(creator.pk),
             description=f"Subscription to {creator.public_name}"[:200],
         )
-        if subscription is None:
-            subscription = Subscription(subscriber=subscriber, creator=creator)
         subscription.price_coins = price
         subscription.status = Subscription.Status.ACTIVE
         subscription.renews = True
         subscription.current_period_end = now + SUBSCRIPTION_PERIOD
         subscription.save()
     return subscription, True
+
+
+def _subscription_locked(*, subscriber: User, creator: User, price: int, now) -> Subscription:
+    """The pair's subscription row, locked (caller holds the transaction); a first one is inserted lapsed.
+
+    ``select_for_update`` locks nothing where no row exists, so a first subscription inserts its row before
+    paying: a concurrent first subscription waits on the unique index, then finds this one (active, once it
+    commits) and charges nothing; if this one rolls back, the other goes ahead.
+    """
+    pair = Subscription.objects.select_for_update().filter(subscriber=subscriber, creator=creator)
+    subscription = pair.first()
+    if subscription is not None:
+        return subscription
+    try:
+        with transaction.atomic():  # a savepoint: losing the race leaves the caller's transaction usable
+            return Subscription.objects.create(
+                subscriber=subscriber,
+                creator=creator,
+                price_coins=price,
+                status=Subscription.Status.LAPSED,
+                renews=False,
+                current_period_end=now,
+            )
+    except IntegrityError:
+        return pair.get()
 
 
 def subscription_cancel(*, subscriber: User, creator: User) -> Subscription:
@@ -97,7 +116,7 @@ def subscription_cancel(*, subscriber: User, creator: User) -> Subscription:
 def subscription_renew(*, subscription_id: int) -> str:
     """Renew one due subscription: 'renewed', 'lapsed' (could not pay; the subscriber is told) or 'skipped'."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         subscription = (
             Subscription.objects.select_for_update()
             .select_related("subscriber", "creator")

@@ -3,13 +3,13 @@ import logging
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestream.api.schema import error_responses
+from livestream.api.schema import ErrorSerializer, error_responses
 from livestream.errors import DomainError, NotFound
 from livestream.views import file_response
 from wallet.api.serializers import (
@@ -23,7 +23,7 @@ from wallet.api.serializers import (
 )
 from wallet.providers import PaystackProvider, Verification
 from wallet.selectors import package_list, payment_get, payout_get, statement, wallet_summary
-from wallet.services import payment_confirm, payment_initiate, payment_verify
+from wallet.services import payment_confirm, payment_initiate, payment_sandbox_settle, payment_verify
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,16 @@ class PurchaseView(APIView):
 
     @extend_schema(
         request=PurchaseSerializer,
-        responses={200: PaymentSerializer, **error_responses(502)},
+        responses={
+            200: PaymentSerializer,
+            **error_responses(409, 502),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The first request with this Idempotency-Key is still at the gateway (code "
+                "`idempotency_request_in_progress`: retry shortly), or the gateway answered after the payment was "
+                "abandoned (code `payment_abandoned`: nothing was charged, start again).",
+            ),
+        },
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
     )
     def post(self, request):
@@ -70,7 +79,6 @@ class PurchaseView(APIView):
         serializer.is_valid(raise_exception=True)
         payment = payment_initiate(
             user=request.user,
-            request=request,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
             **serializer.validated_data,
         )
@@ -100,11 +108,8 @@ class SandboxPayView(APIView):
             raise NotFound()
         serializer = SandboxPaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment = payment_get(reference=reference, provider="sandbox")
-        verification = Verification(
-            reference, serializer.validated_data["status"], payment.amount_kobo, payment.currency
-        )
-        return Response(PaymentSerializer(payment_confirm(verification=verification, source="sandbox")).data)
+        payment = payment_sandbox_settle(reference=reference, status=serializer.validated_data["status"])
+        return Response(PaymentSerializer(payment).data)
 
 
 class PaystackWebhookView(APIView):

@@ -43,12 +43,13 @@ def test_balance_and_transactions_need_a_user(api_client):
     assert api_client.post("/api/v1/currency/purchase", {}, format="json").status_code == 401
 
 
-def test_sandbox_purchase_credits_exactly_once(auth_client, package):
+def test_sandbox_purchase_credits_exactly_once(auth_client, package, settings):
+    settings.SITE_URL = "https://live.example.ng"
     response = buy(auth_client, package)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "pending" and body["currency"] == "NGN" and body["amount"] == "500.00"
-    assert body["provider"] == "sandbox" and body["authorization_url"].startswith("http://testserver/")
+    assert body["provider"] == "sandbox" and body["authorization_url"].startswith("https://live.example.ng/")
     gateway = APIClient()
     for _ in range(3):
         paid = gateway.post(body["authorization_url"], {"status": "success"}, format="json")

@@ -37,7 +37,7 @@ def test_webhook_and_verify_racing_credit_once():
     call_command("audit_ledger")
 
 
-def test_the_same_purchase_key_racing_creates_one_payment(rf):
+def test_the_same_purchase_key_racing_creates_one_payment():
     """One key, many requests at once: one pending payment, one gateway call; the rest replay it or wait."""
     buyer = UserFactory()
     package = CoinPackageFactory()
@@ -49,9 +49,7 @@ def test_the_same_purchase_key_racing_creates_one_payment(rf):
         return initialize(self, **kwargs)
 
     def attempt(_):
-        return payment_initiate(
-            user=buyer, package_id=package.pk, payment_method="card", request=rf.get("/"), idempotency_key="buy-1"
-        )
+        return payment_initiate(user=buyer, package_id=package.pk, payment_method="card", idempotency_key="buy-1")
 
     SandboxProvider.initialize = counted
     try:

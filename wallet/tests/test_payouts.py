@@ -1,3 +1,5 @@
+import csv
+import io
 from unittest import mock
 
 import pytest
@@ -8,23 +10,22 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from conftest import client_for
-from wallet.ledger import Line, account_balance, account_for, ledger_post, system_account
+from wallet.ledger import account_balance, account_for
 from wallet.models import Payout, PayoutDestination
 from wallet.payouts import payout_create, payout_statement_url
 from wallet.providers import ProviderError, SandboxProvider
+from wallet.services import coins_grant, creator_pay
 from wallet.tasks import run_payouts
 
 pytestmark = pytest.mark.django_db
 
 
 def earn(creator, coins):
-    """Earnings straight from the mint (a grant: a gift would have to be paid by a viewer)."""
+    """``coins`` of earnings the way a creator earns them: a fan's gift of twice that (the creator's share is half)."""
+    fan = UserFactory()
+    coins_grant(user=fan, coins=coins * 2, reason="test")
     with transaction.atomic():
-        ledger_post(
-            kind="grant",
-            lines=[Line(system_account("mint"), -coins), Line(account_for(user=creator, kind="earnings"), coins)],
-            description="test earnings",
-        )
+        creator_pay(kind="gift", payer=fan, creator_id=creator.pk, total=coins * 2, description="test earnings")
 
 
 @pytest.fixture
@@ -125,3 +126,20 @@ def test_a_payout_pays_whole_coins_and_keeps_the_fraction(creator):
     assert Payout.objects.get().coins == 1000
     assert str(earnings_exact(user=creator)) == "0.500000"
     call_command("audit_ledger")
+
+
+def test_a_failed_payouts_returned_coins_are_not_counted_as_earned_again(creator):
+    earn(creator, 1500)
+    with mock.patch.object(SandboxProvider, "transfer", return_value="failed"):
+        run_payouts.apply()
+    balance = client_for(creator).get("/api/v1/currency/balance").json()
+    assert balance["earnings"] == 1500  # the coins are back, to be paid next time
+    assert balance["lifetime_earned"] == 1500 and balance["lifetime_earned_exact"] == "1500.000000"
+
+    earn(creator, 100)
+    run_payouts.apply()
+    second = Payout.objects.get(status="paid")
+    rows = list(csv.reader(io.StringIO(second.statement.read().decode())))
+    assert ["earned in period", "", "", "100"] in rows  # the returned 1,500 were earned in the first period
+    assert ["paid out", "", "at NGN 5.00 per coin", "1600"] in rows
+    assert [row[1] for row in rows[1 : rows.index([])]] == ["gift"]  # no "payout_reversal" line

@@ -119,3 +119,46 @@ def test_the_checkout_is_404_for_unknown_references_and_outside_sandbox_mode(pur
     settings.PAYMENT_PROVIDER = "paystack"
     assert browser().get(purchase["authorization_url"]).status_code == 404
     assert APIClient().post(purchase["authorization_url"], {"status": "success"}, format="json").status_code == 404
+
+
+def test_the_authorization_url_is_the_page_against_site_url(user, settings):
+    settings.SITE_URL = "https://live.example.ng"
+    package = CoinPackageFactory()
+    body = {"package_id": str(package.pk), "payment_method": "card"}
+    started = client_for(user).post("/api/v1/currency/purchase", body, format="json").json()
+    assert started["authorization_url"] == f"https://live.example.ng/checkout/sandbox/{started['reference']}"
+
+
+def test_a_purchase_is_started_without_an_http_request(user, settings):
+    """The service builds the absolute checkout URL from SITE_URL (Celery, shell and tests have no request)."""
+    from wallet.services import payment_initiate
+
+    settings.SITE_URL = "https://live.example.ng/"
+    payment = payment_initiate(user=user, package_id=CoinPackageFactory().pk, payment_method="card")
+    assert payment.authorization_url == f"https://live.example.ng/checkout/sandbox/{payment.reference}"
+
+
+def test_the_page_answers_head_and_refuses_other_methods(purchase):
+    head = browser().head(purchase["authorization_url"])
+    assert head.status_code == 200 and head["Content-Type"].startswith("text/html")
+    for method in ("put", "patch", "delete"):
+        refused = getattr(browser(), method)(purchase["authorization_url"])
+        assert refused.status_code == 405 and "GET" in refused["Allow"] and "POST" in refused["Allow"]
+    assert Payment.objects.get(reference=purchase["reference"]).status == "pending"
+
+
+def test_a_json_post_to_the_page_is_answered_in_json(user, purchase):
+    gateway = APIClient()
+    url = purchase["authorization_url"]
+    assert gateway.post(url, "{not json", content_type="application/json").status_code == 400
+    unknown = gateway.post(url.replace(purchase["reference"], "nope"), {"status": "success"}, format="json")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    failed = gateway.post(url, {"status": "failed"}, format="json")
+    assert failed.status_code == 200 and failed.json()["status"] == "failed" and balance(user) == 0
+
+
+def test_the_page_and_the_api_route_settle_the_same_way(user, purchase):
+    paid = APIClient().post(f"/api/v1/currency/sandbox/{purchase['reference']}", {"status": "success"}, format="json")
+    assert paid.status_code == 200 and paid.json()["status"] == "success" and balance(user) == 110
+    again = APIClient().post(purchase["authorization_url"], {"status": "success"}, format="json")
+    assert again.json() == paid.json() and balance(user) == 110
