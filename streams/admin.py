@@ -11,6 +11,7 @@ from livestream.errors import DomainError
 from streams.models import Category, Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, Tag
 from streams.selectors.media import media_file_url
 from streams.services import (
+    STREAM_EDITABLE_FIELDS,
     creator_verify,
     stream_apply_action,
     stream_create,
@@ -95,34 +96,17 @@ class FollowAdmin(admin.ModelAdmin):
     list_select_related = ("follower", "creator")
 
 
-# What staff may change on a stream, each through the stream services (the same rules as the API).
-STREAM_SERVICE_FIELDS = (
-    "title",
-    "description",
-    "category",
-    "tags",
-    "scheduled_start_time",
-    "is_premium",
-    "price_coins",
-    "allow_chat",
-    "allow_gifts",
-    "visibility",
-    "max_viewers",
-    "latency_mode",
-)
-
-
 class StreamAdminForm(forms.ModelForm):
     """Checks a change with the rules stream_update applies (premium needs a price, no premium or latency change
     while an encoder publishes, only a scheduled stream is rescheduled), so a refusal shows beside the form."""
 
     class Meta:
         model = Stream
-        fields = ("creator", *STREAM_SERVICE_FIELDS)
+        fields = ("creator", *STREAM_EDITABLE_FIELDS)
 
     def service_data(self) -> dict:
         """The form's values as stream_create / stream_update take them (category by slug, tags by name)."""
-        names = [name for name in STREAM_SERVICE_FIELDS if name in self.cleaned_data]
+        names = [name for name in STREAM_EDITABLE_FIELDS if name in self.cleaned_data]
         if self.instance._state.adding is False:
             names = [name for name in names if name in self.changed_data]
         data = {name: self.cleaned_data[name] for name in names}

@@ -161,9 +161,12 @@ ROOM_SETTINGS = {"allow_chat": "chat_enabled", "allow_gifts": "gifts_enabled"}
 # Stream fields viewers see; a change is announced to the room as a stream_updated event.
 ROOM_STREAM_FIELDS = ("title", "description", "category", "visibility", "is_premium", "price_coins", "latency_mode")
 
-_UPDATABLE = {
+# What stream_update changes, in the order a form shows them (the API's serializer and the admin's form).
+STREAM_EDITABLE_FIELDS = (
     "title",
     "description",
+    "category",
+    "tags",
     "scheduled_start_time",
     "is_premium",
     "price_coins",
@@ -172,7 +175,9 @@ _UPDATABLE = {
     "visibility",
     "max_viewers",
     "latency_mode",
-}
+)
+# Written as they come; category (a slug) and tags (names) are resolved to rows first.
+_UPDATABLE = set(STREAM_EDITABLE_FIELDS) - {"category", "tags"}
 # Fixed while an encoder publishes: they choose the HLS application (and its gate) the ladder writes to.
 _FIXED_WHILE_PUBLISHING = {"is_premium", "latency_mode"}
 
@@ -183,7 +188,7 @@ def stream_update_validate(*, stream: Stream, data: dict[str, Any]) -> None:
     The admin's change form asks this to show a refusal beside its field; ``stream_update`` asks it again
     under the row lock. Raises ValidationError (by field) or Conflict.
     """
-    unknown = set(data) - _UPDATABLE - {"category", "tags"}
+    unknown = set(data) - set(STREAM_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
     if "scheduled_start_time" in data and data["scheduled_start_time"] != stream.scheduled_start_time:
