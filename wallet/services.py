@@ -26,7 +26,7 @@ from livestream.errors import Conflict, DomainError, NotFound, Unprocessable
 from wallet.ledger import InsufficientCoins as InsufficientCoins  # for other apps: they never import the ledger
 from wallet.ledger import Line, account_for, ledger_post, pay_creator, system_account
 from wallet.models import CREATOR_PAYMENT_KINDS, Account, CoinPackage, IdempotencyRecord, Payment, Transaction
-from wallet.providers import Verification, payment_provider
+from wallet.providers import ProviderError, Verification, payment_provider
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +318,15 @@ def payment_verify(*, reference: str) -> Payment:
         raise NotFound("No such payment.")
     if payment.status != Payment.Status.PENDING and not _initialize_failed(payment):
         return payment
-    return payment_confirm(verification=payment_provider().verify(reference=reference), source="verify")
+    try:
+        verification = payment_provider().verify(reference=reference)
+    except ProviderError:
+        if _initialize_failed(payment):
+            # Most often the gateway never took this reference (its initialize failed): it has simply failed.
+            # Were it paid after all, the gateway's webhook still credits it.
+            return payment
+        raise
+    return payment_confirm(verification=verification, source="verify")
 
 
 SANDBOX_OUTCOMES = ("success", "failed")

@@ -138,6 +138,20 @@ def test_the_buyers_return_from_checkout_asks_the_gateway_about_a_payment_failed
     assert wallet_balance(user=payment.user) == 110
 
 
+def test_a_payment_the_gateway_never_heard_of_reads_as_failed_not_a_gateway_error():
+    """Paystack answers verify for a reference its initialize never took with a 400: the buyer got a 502 on every
+    look at a payment that had simply failed."""
+    from wallet.providers import ProviderError
+
+    payment = stalled_payment()
+    gateway = SlowFirstGateway(lambda reference: None)
+    with mock.patch("wallet.services.payment_provider", return_value=gateway):
+        with mock.patch.object(gateway, "verify", side_effect=ProviderError("Transaction reference not found")):
+            answered = payment_verify(reference=payment.reference)
+    assert answered.status == "failed" and answered.failure_reason == INITIALIZE_FAILED
+    assert wallet_balance(user=payment.user) == 0
+
+
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgres_a_retry_racing_a_slow_gateway_call_leaves_one_payable_payment(settings):
