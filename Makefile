@@ -41,11 +41,12 @@ run: seed media-deps vendor
 test: $(STAMP) vendor
 	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
-## ruff, then the layering as import contracts (.importlinter: which package may import which).
+## ruff, then the layering as import contracts (.importlinter and .importlinter-http: which package may import which).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/lint-imports --no-logo .importlinter-http
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
