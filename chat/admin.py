@@ -2,7 +2,6 @@ import math
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import csrf_protect_m
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
@@ -93,21 +92,20 @@ class BlockedTermAdmin(admin.ModelAdmin):
 class ServiceAdmin(admin.ModelAdmin):
     """An admin whose writes go through chat's services, so staff meet the API's rules and the room hears of it.
 
-    A service opens its own durable transaction (it is the entry point), so the change and delete views run
-    without the admin's transaction around them; a service's refusal shows as a message, nothing saved.
+    The services it calls (delete, moderator add, ban, settings) join the admin's transaction rather than open a
+    durable one, so a service's refusal unwinds the whole view (the admin's log entry too) and shows as a
+    message, nothing saved; their room events still go after the admin's commit.
     """
 
-    @csrf_protect_m
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return self._changeform_view(request, object_id, form_url, extra_context)
+            return super().changeform_view(request, object_id, form_url, extra_context)
         except (DomainError, ValidationError) as exc:
             return self._refused(request, exc)
 
-    @csrf_protect_m
     def delete_view(self, request, object_id, extra_context=None):
         try:
-            return self._delete_view(request, object_id, extra_context)
+            return super().delete_view(request, object_id, extra_context)
         except (DomainError, ValidationError) as exc:
             return self._refused(request, exc)
 

@@ -246,7 +246,7 @@ def _messages_delete(*, messages: Iterable[ChatMessage], actor: User) -> int:
 def chat_message_delete(*, stream: Stream, message_id, actor: User) -> None:
     """Soft-delete a message (creator, moderators, staff) and tell the room."""
     chat_require_moderator(stream=stream, actor=actor)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         locked = ChatMessage.objects.select_for_update().filter(pk=message_id, stream_id=stream.pk)
         if not _messages_delete(messages=locked, actor=actor):
             raise errors.NotFound("No such message.")
@@ -261,7 +261,7 @@ def chat_moderator_add(*, stream: Stream, actor: User, user: User) -> tuple[Chat
         raise errors.PermissionDenied("Only the creator appoints moderators.")
     if user.pk == stream.creator_id:
         raise errors.DomainError("The creator already moderates their stream.", code="invalid_moderator")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         # get_or_create survives a concurrent appointment (its create runs in a savepoint, then it reads).
         moderator, created = ChatModerator.objects.get_or_create(
             stream=stream, user=user, defaults={"appointed_by": actor}
@@ -301,7 +301,7 @@ def chat_ban_create(
     if duration_seconds is not None and not 1 <= duration_seconds <= 60 * 60 * 24 * 365:
         raise ValidationError({"duration_seconds": ["Between 1 second and a year."]})
     expires_at = timezone.now() + timedelta(seconds=duration_seconds) if duration_seconds else None
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         return _ban_write(stream=stream, actor=actor, user=user, expires_at=expires_at, reason=reason)
 
 
@@ -358,7 +358,7 @@ def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -
     chat_require_moderator(stream=stream, actor=actor)
     values = _settings_values(rules=chat_settings_of(stream), data=data)
     stream_changes = {field: data[name] for name, field in STREAM_SETTINGS.items() if name in data}
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         if stream_changes:
             stream = stream_update(stream=stream, data=stream_changes, announce=False)  # one event, below
         rules, _ = ChatSettings.objects.select_for_update().get_or_create(stream=stream)
