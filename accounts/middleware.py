@@ -11,8 +11,7 @@ from channels.sessions import CookieMiddleware
 from django.conf import settings
 
 from accounts.selectors import user_get_by_token
-
-CLOSE_AUTHENTICATION_FAILED = 4401
+from livestream.websocket import CLOSE_AUTHENTICATION_FAILED
 
 
 class InvalidTokenConsumer(AsyncWebsocketConsumer):

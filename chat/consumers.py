@@ -21,13 +21,13 @@ from chat.selectors import chat_room_open
 from chat.services import chat_error_event, chat_message_send
 from livestream.errors import DomainError
 from livestream.events import event_text, user_group
+from livestream.websocket import CLOSE_NOT_FOUND
 from streams.presence import PresenceTracker
 from streams.services import viewer_session_end, viewer_session_start
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME = 4096
-CLOSE_NOT_FOUND = 4404
 CLOSE_ROOM_FULL = 4429
 CLOSE_TOO_SLOW = 4008
 

@@ -2,6 +2,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 
+# Close codes every socket of the platform uses (after an accepted handshake: a refusal before accept is an
+# HTTP 403 that a browser sees only as 1006).
+CLOSE_AUTHENTICATION_FAILED = 4401
+CLOSE_NOT_FOUND = 4404
+
 
 class BrowserOriginValidator(OriginValidator):
     """Refuse cross-site browser sockets; let clients without an Origin (apps, bots with tokens) in.
@@ -33,4 +38,4 @@ class NotServedConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         await self.accept()
-        await self.close(code=4404, reason="Nothing is served here.")
+        await self.close(code=CLOSE_NOT_FOUND, reason="Nothing is served here.")
