@@ -4,6 +4,7 @@ from datetime import UTC
 
 from django.db.models import Count, QuerySet, Sum
 
+from accounts.models import User
 from accounts.selectors import user_payload
 from gifts.models import Gift, SentGift
 from livestream.links import absolute_url
@@ -78,8 +79,6 @@ def gift_leaderboard(*, stream=None, creator=None, limit: int = 10) -> list[dict
         .annotate(coins=Sum("total_coins"), gifts=Count("id"))
         .order_by("-coins")[:limit]
     )
-    from accounts.models import User
-
     users = User.objects.in_bulk([row["sender"] for row in named])
     rows = [{"user": user_payload(users[row["sender"]]), "coins": row["coins"], "gifts": row["gifts"]} for row in named]
     anonymous = gifts.filter(is_anonymous=True).aggregate(coins=Sum("total_coins"), gifts=Count("id"))
