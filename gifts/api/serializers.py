@@ -30,6 +30,9 @@ class SentGiftSerializer(serializers.Serializer):
     sender = UserSerializer(allow_null=True, help_text="null to others when the gift is anonymous")
     stream_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
+    combo = serializers.IntegerField(
+        min_value=1, help_text="this sender's same gift on this stream within the combo window, counting this one"
+    )
 
 
 class SendGiftSerializer(StrictJSONInput, serializers.Serializer):
