@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from livestream.celery import app as celery_app
 from streams.models import Clip, Recording
 from streams.services import media
 from streams.services.media.clips import CLIP_MAX_ATTEMPTS
@@ -21,6 +22,15 @@ from streams.tests.test_media_services import _media_server_root, fake_tools, fl
 pytestmark = pytest.mark.django_db
 
 STUCK = timedelta(minutes=16)  # past the default 15
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Eager with Redis too (REDIS_URL makes Celery use the broker): the tasks the sweep queues run here."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
 
 
 def stuck_recording(settings, *, requeues=0, since=STUCK) -> Recording:
