@@ -6,6 +6,7 @@ class ChatConfig(AppConfig):
     verbose_name = "Live chat"
 
     def ready(self) -> None:
+        # Lazy by design: the rooms import chat's models, which Django's app loading makes ready only now.
         from chat.rooms import RoomHub
         from livestream.events import room_listener_add
 

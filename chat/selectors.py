@@ -13,6 +13,7 @@ from accounts.selectors import user_payload
 from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings
 from livestream.errors import NotFound
 from streams.models import Stream
+from streams.selectors import stream_visible_q
 
 GLOBAL_TERMS_CACHE_KEY = "chat:blocked-terms"
 HISTORY_MAX = 100
@@ -141,8 +142,6 @@ def chat_room_open(*, stream_id, user) -> dict | None:
     ``stream_id`` is as the client spelt it (any text); ``stream_id`` in the answer is the canonical
     spelling, the room's name.
     """
-    from streams.selectors import stream_visible_q
-
     try:
         stream_id = uuid.UUID(str(stream_id))
     except ValueError:

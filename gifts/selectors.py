@@ -4,6 +4,7 @@ from datetime import UTC
 
 from django.db.models import Count, QuerySet, Sum
 
+from accounts.models import User
 from accounts.selectors import user_payload
 from gifts.models import Gift, SentGift
 from livestream.links import absolute_url
@@ -36,10 +37,11 @@ def gift_payload(gift: Gift, request=None) -> dict:
     }
 
 
-def sent_gift_payload(sent: SentGift, *, viewer=None, request=None, combo: int | None = None) -> dict:
-    """A sent gift as the contract shows it; an anonymous sender is hidden from all but themselves."""
+def sent_gift_payload(sent: SentGift, *, viewer=None, request=None) -> dict:
+    """A sent gift as the contract shows it - the same body in the room's event, the POST's 201 and the lists;
+    an anonymous sender is hidden from all but themselves."""
     show_sender = not sent.is_anonymous or (viewer is not None and viewer.pk == sent.sender_id)
-    body = {
+    return {
         "id": str(sent.pk),
         "gift": gift_payload(sent.gift, request),
         "quantity": sent.quantity,
@@ -49,10 +51,8 @@ def sent_gift_payload(sent: SentGift, *, viewer=None, request=None, combo: int |
         "sender": user_payload(sent.sender) if show_sender else None,
         "stream_id": str(sent.stream_id),
         "created_at": sent.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "combo": sent.combo,
     }
-    if combo is not None:
-        body["combo"] = combo
-    return body
 
 
 def stream_recent_gifts(*, stream, limit: int = 50) -> list[SentGift]:
@@ -78,8 +78,6 @@ def gift_leaderboard(*, stream=None, creator=None, limit: int = 10) -> list[dict
         .annotate(coins=Sum("total_coins"), gifts=Count("id"))
         .order_by("-coins")[:limit]
     )
-    from accounts.models import User
-
     users = User.objects.in_bulk([row["sender"] for row in named])
     rows = [{"user": user_payload(users[row["sender"]]), "coins": row["coins"], "gifts": row["gifts"]} for row in named]
     anonymous = gifts.filter(is_anonymous=True).aggregate(coins=Sum("total_coins"), gifts=Count("id"))

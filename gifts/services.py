@@ -187,7 +187,7 @@ def _combo_after(*, sender_id, stream_id, gift_id, is_anonymous: bool) -> int:
 
 
 def _announce(sent: SentGift) -> None:
-    send_event_on_commit({"type": "gift", "gift": sent_gift_payload(sent, combo=sent.combo)}, room=sent.stream_id)
+    send_event_on_commit({"type": "gift", "gift": sent_gift_payload(sent)}, room=sent.stream_id)
 
 
 # Why a gift is refused before any coin moves: reason -> (kind, code, detail). The reasons are also what

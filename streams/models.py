@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from livestream.private_files import private_name
 
@@ -366,6 +367,9 @@ class Recording(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When its task was last queued or started: a recording processing long past it lost its task (beat requeues).
+    queued_at = models.DateTimeField(default=timezone.now)
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the stuck-job sweep queued it again.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
@@ -406,6 +410,8 @@ class Clip(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     file = models.FileField(upload_to=upload_to_clip, max_length=255, blank=True)  # as recordings
     size_bytes = models.BigIntegerField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)  # as Recording's
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the stuck-job sweep queued it again.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

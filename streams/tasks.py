@@ -10,7 +10,7 @@ from celery import shared_task
 
 from streams.media import nginx
 from streams.media.tools import MediaToolError
-from streams.services.media.clips import clip_fail, clip_process
+from streams.services.media.clips import CLIP_MAX_ATTEMPTS, clip_fail, clip_process
 from streams.services.media.publishing import dropped_streams_end, vanished_publishers_mark
 from streams.services.media.recordings import (
     RECORDING_MAX_ATTEMPTS,
@@ -18,6 +18,7 @@ from streams.services.media.recordings import (
     recording_process,
     recordings_prune,
 )
+from streams.services.media.requeue import media_jobs_requeue_stuck
 from streams.services.media.thumbnails import live_thumbnails_refresh
 from streams.services.monetization import subscription_renew, subscriptions_due
 
@@ -55,7 +56,7 @@ def process_recording(self, recording_id: str) -> str:
     )
 
 
-@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=15)
+@shared_task(bind=True, acks_late=True, max_retries=CLIP_MAX_ATTEMPTS - 1, default_retry_delay=15)
 def cut_clip(self, clip_id: str) -> str:
     """A creator's highlight cut from a recording; retried, then marked failed with ffmpeg's words."""
     return _ffmpeg_job(
@@ -77,6 +78,13 @@ def end_dropped_streams() -> int:
     first, mark those whose encoder vanished from nginx-rtmp without a publish_done (a crash or restart)."""
     vanished_publishers_mark()
     return dropped_streams_end()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def requeue_stuck_media() -> dict:
+    """Beat, every few minutes: recordings and clips whose task was lost, queued again or, past their retry
+    budget, marked failed (streams/services/media/requeue.py)."""
+    return media_jobs_requeue_stuck()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from livestream.errors import UpstreamError
+from wallet.models import Payment
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ class SandboxProvider:
         return site_url(reverse("sandbox-checkout", kwargs={"reference": reference}))
 
     def verify(self, *, reference: str) -> Verification:
-        from wallet.models import Payment
-
         payment = Payment.objects.get(reference=reference)
         return Verification(reference, payment.status, payment.amount_kobo, payment.currency)
 

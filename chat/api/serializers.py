@@ -3,6 +3,7 @@ from rest_framework import serializers
 from accounts.selectors import user_payload
 from chat.models import ChatMessage, MessageReport
 from chat.selectors import chat_message_payload
+from livestream.api.pagination import LimitField
 from livestream.api.serializers import QuerySerializer, StrictJSONInput
 
 
@@ -36,7 +37,7 @@ class ChatMessageInputSerializer(StrictJSONInput, serializers.Serializer):
 
 class HistoryQuerySerializer(QuerySerializer):
     before = serializers.DateTimeField(required=False, help_text="Only messages older than this (a cursor).")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+    limit = LimitField(default=50)
 
 
 class UserRefSerializer(StrictJSONInput, serializers.Serializer):

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
 from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX, Gift
+from livestream.api.pagination import LimitField
 from livestream.api.serializers import QuerySerializer, StrictJSONInput
 
 
@@ -30,6 +31,9 @@ class SentGiftSerializer(serializers.Serializer):
     sender = UserSerializer(allow_null=True, help_text="null to others when the gift is anonymous")
     stream_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
+    combo = serializers.IntegerField(
+        min_value=1, help_text="this sender's same gift on this stream within the combo window, counting this one"
+    )
 
 
 class SendGiftSerializer(StrictJSONInput, serializers.Serializer):
@@ -49,7 +53,7 @@ class HistoryQuerySerializer(QuerySerializer):
 
 
 class RecentQuerySerializer(QuerySerializer):
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=50)
+    limit = LimitField(default=50)
 
 
 class LeaderRowSerializer(serializers.Serializer):

@@ -82,10 +82,21 @@ def test_send_debits_the_sender_and_pays_creator_and_platform(
 
 
 def test_repeats_within_seconds_count_as_a_combo(fan, stream, gift, django_capture_on_commit_callbacks, room_events):
+    bodies = []
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            send(fan, stream, gift)
+            bodies.append(send(fan, stream, gift).json())
     assert [event["gift"]["combo"] for _room, event in room_events] == [1, 2, 3]
+    assert [body["combo"] for body in bodies] == [1, 2, 3]  # the sender hears it too, not only the room
+
+
+@pytest.mark.parametrize("through_drf", [False, True], ids=["lean", "drf"])
+def test_the_201_body_carries_the_combo_the_room_heard(fan, stream, gift, through_drf, room_events):
+    first, second = (send(fan, stream, gift, through_drf=through_drf).json() for _ in range(2))
+    assert (first["combo"], second["combo"]) == (1, 2)
+    replay = send(fan, stream, gift, key="combo-replay", through_drf=through_drf).json()
+    assert send(fan, stream, gift, key="combo-replay", through_drf=through_drf).json() == replay  # replay: same
+    assert replay["combo"] == 3
 
 
 def test_creator_sees_earnings_as_earn(fan, stream, gift):
@@ -289,6 +300,7 @@ def test_the_lean_route_answers_byte_for_byte_as_the_drf_view(stream, gift):
 
     def masked(response):  # what differs between two gifts by nature: their ids, times and combo
         text = re.sub(rb'"(id|created_at)":"[^"]*"', b'"\\1":"-"', response.content)
+        text = re.sub(rb'"combo":\d+', b'"combo":-', text)
         return response.status_code, response["Content-Type"], response["Allow"], text
 
     cases = [

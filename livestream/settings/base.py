@@ -190,6 +190,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refresh-live-thumbnails": {"task": "streams.tasks.refresh_live_thumbnails", "schedule": 60},
     "end-dropped-streams": {"task": "streams.tasks.end_dropped_streams", "schedule": 30},
     "prune-recordings": {"task": "streams.tasks.prune_recordings", "schedule": 24 * 60 * 60},
+    "requeue-stuck-media": {"task": "streams.tasks.requeue_stuck_media", "schedule": 5 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------
@@ -334,6 +335,8 @@ PLAYBACK_TOKEN_MAX_AGE = env_int("PLAYBACK_TOKEN_MAX_AGE", 6 * 60 * 60)  # premi
 STREAM_RECONNECT_GRACE_SECONDS = env_int("STREAM_RECONNECT_GRACE_SECONDS", 60)  # a dropped encoder may come back
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 90)  # default; each creator may set their own
 CLIP_MAX_SECONDS = 60
+# A recording or clip processing this long since its task was queued or started lost its task: beat requeues it.
+MEDIA_PROCESSING_STUCK_MINUTES = env_int("MEDIA_PROCESSING_STUCK_MINUTES", 15)
 MEDIA_TOOL_TIMEOUT = env_int("MEDIA_TOOL_TIMEOUT", 600)  # seconds one ffmpeg/ffprobe job may take
 
 # --- Product rules ------------------------------------------------------------------

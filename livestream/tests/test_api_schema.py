@@ -67,6 +67,11 @@ def test_lists_are_documented_as_what_they_return(openapi):
     assert {"before", "limit"} <= chat_parameters
 
 
+def test_a_sent_gift_documents_its_combo(openapi):
+    sent_gift = openapi["components"]["schemas"]["SentGift"]
+    assert "combo" in sent_gift["required"] and sent_gift["properties"]["combo"]["type"] == "integer"
+
+
 def test_output_only_some_callers_get_is_not_required(openapi):
     stream = openapi["components"]["schemas"]["Stream"]
     assert {"rtmp_url", "stream_key"}.isdisjoint(stream["required"]) and "rtmp_url" in stream["properties"]

@@ -162,3 +162,26 @@ def test_the_page_and_the_api_route_settle_the_same_way(user, purchase):
     assert paid.status_code == 200 and paid.json()["status"] == "success" and balance(user) == 110
     again = APIClient().post(purchase["authorization_url"], {"status": "success"}, format="json")
     assert again.json() == paid.json() and balance(user) == 110
+
+
+def test_the_page_says_what_happens_after_a_button_without_naming_a_shop(user, purchase):
+    """The site has no shop page: the page said "Then you return to the shop" to every buyer."""
+    with_callback = browser().get(purchase["authorization_url"]).content.decode()
+    assert "the shop" not in with_callback.lower()
+    assert "Then you go back to where you started the purchase" in with_callback
+    package = CoinPackageFactory(coins=100, bonus_coins=10)
+    body = {"package_id": str(package.pk), "payment_method": "card"}
+    url = client_for(user).post("/api/v1/currency/purchase", body, format="json").json()["authorization_url"]
+    without_callback = browser().get(url).content.decode()
+    assert "the shop" not in without_callback.lower() and "go back" not in without_callback
+    assert "Then this page shows the outcome" in without_callback
+
+
+def test_a_settled_payment_links_back_to_where_the_purchase_started(user, purchase):
+    client = browser()
+    token = open_checkout(client, purchase["authorization_url"])
+    client.post(purchase["authorization_url"], {"action": "pay", "csrfmiddlewaretoken": token})
+    page = client.get(purchase["authorization_url"]).content.decode()
+    assert "already paid" in page and "the shop" not in page.lower()
+    link = r'<a class="button" href="https://shop\.example/coins/done\?[^"]*">Go back to where you started'
+    assert re.search(link, page)

@@ -1,4 +1,4 @@
-"""The sandbox checkout in a real browser (Debian's chromium): Pay, then back at the shop with the reference."""
+"""The sandbox checkout in a real browser (Debian's chromium): Pay, then back where the purchase started."""
 
 import shutil
 
@@ -19,8 +19,8 @@ def test_a_buyer_pays_on_the_checkout_page_and_returns_to_the_callback_url(live_
     from playwright.sync_api import expect, sync_playwright
 
     package = CoinPackageFactory(coins=100, bonus_coins=10)
-    shop = f"{live_server.url}/?after=checkout"
-    body = {"package_id": str(package.pk), "payment_method": "card", "callback_url": shop}
+    started_at = f"{live_server.url}/?after=checkout"
+    body = {"package_id": str(package.pk), "payment_method": "card", "callback_url": started_at}
     reference = client_for(user).post("/api/v1/currency/purchase", body, format="json").json()["reference"]
     checkout = live_server.url + reverse("sandbox-checkout", kwargs={"reference": reference})
     with sync_playwright() as playwright:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import Conflict
@@ -17,6 +18,8 @@ from livestream.task_queue import task_on_commit
 from streams.media import tools
 from streams.models import CLIP_MIN_SECONDS, Clip, Recording, Stream
 from streams.selectors.media import recording_of_stream, recording_ready_newest
+
+CLIP_MAX_ATTEMPTS = 3  # cut_clip's tries in all (its retries and the stuck-job sweep's requeues)
 
 
 def clip_create(
@@ -70,6 +73,7 @@ def clip_process(*, clip_id) -> Clip:
     clip = Clip.objects.select_related("recording").get(pk=clip_id)
     if clip.status != Clip.Status.PROCESSING:
         return clip
+    Clip.objects.filter(pk=clip.pk).update(queued_at=timezone.now())  # started: the stuck-job sweep counts from here
     with tempfile.TemporaryDirectory(prefix="clip-") as work:
         source = Path(work) / "recording.mp4"
         with clip.recording.file.open("rb") as stored, source.open("wb") as local:
@@ -79,7 +83,13 @@ def clip_process(*, clip_id) -> Clip:
         tools.clip_cut(source, target, start=clip.start_seconds, duration=clip.duration_seconds)
         with target.open("rb") as video:
             clip.file.save("clip.mp4", File(video), save=False)
-    Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.READY, file=clip.file.name, size_bytes=clip.file.size)
+    with transaction.atomic():
+        # Only a clip still processing: another run (a requeued or late task) may have finished it.
+        finished = Clip.objects.filter(pk=clip.pk, status=Clip.Status.PROCESSING).update(
+            status=Clip.Status.READY, file=clip.file.name, size_bytes=clip.file.size
+        )
+        if not finished:
+            files_delete_on_commit([clip.file.name])
     return Clip.objects.get(pk=clip.pk)
 
 

@@ -65,7 +65,8 @@ def recording_process(*, recording_id) -> Recording:
         if recording.status != Recording.Status.PROCESSING:
             return recording
         recording.attempts = F("attempts") + 1
-        recording.save(update_fields=["attempts"])
+        recording.queued_at = timezone.now()  # started: the stuck-job sweep counts from here
+        recording.save(update_fields=["attempts", "queued_at"])
     recording.refresh_from_db()
     source = Path(recording.source_path)
     if not source.exists():
@@ -89,7 +90,8 @@ def recording_process(*, recording_id) -> Recording:
             with frame.open("rb") as image:
                 thumbnail_set(stream=recording.stream, image=File(image), source=Stream.ThumbnailSource.AUTO)
     with transaction.atomic():
-        Recording.objects.filter(pk=recording.pk).update(
+        # Only a recording still processing: another run (a requeued or late task) may have finished it.
+        finished = Recording.objects.filter(pk=recording.pk, status=Recording.Status.PROCESSING).update(
             status=Recording.Status.READY,
             file=recording.file.name,
             thumbnail=recording.thumbnail.name,
@@ -100,6 +102,9 @@ def recording_process(*, recording_id) -> Recording:
             error="",
             ready_at=timezone.now(),
         )
+        if not finished:
+            files_delete_on_commit([recording.file.name, recording.thumbnail.name])
+            return Recording.objects.get(pk=recording.pk)
     source.unlink(missing_ok=True)
     logger.info("recording %s ready: %.1f s, %s bytes", recording.pk, probe.duration_seconds, recording.file.size)
     return Recording.objects.get(pk=recording.pk)
@@ -122,8 +127,10 @@ def recording_retry(*, recording_id) -> bool:
             return False
         recording.status = Recording.Status.PROCESSING
         recording.attempts = 0
+        recording.requeues = 0
+        recording.queued_at = timezone.now()
         recording.error = ""
-        recording.save(update_fields=["status", "attempts", "error"])
+        recording.save(update_fields=["status", "attempts", "requeues", "queued_at", "error"])
         task_on_commit("streams.tasks.process_recording", str(recording.pk))
     return True
 
