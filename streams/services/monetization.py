@@ -99,6 +99,8 @@ def _subscription_locked(*, subscriber: User, creator: User, price: int, now) ->
                 current_period_end=now,
             )
     except IntegrityError:
+        # The winner committed: under READ COMMITTED (PostgreSQL's default, which Django uses) this statement sees
+        # its row and locks it. Under REPEATABLE READ it would not, so do not raise the isolation level here.
         return pair.get()
 
 
