@@ -89,3 +89,105 @@ def test_an_image_with_too_many_pixels_is_image_too_large(monkeypatch):
     with pytest.raises(ValidationError) as refused:
         image_process(upload(png(200, 200)), size=(64, 64), crop=True, field="banner")
     assert refused.value.error_dict["banner"][0].code == "image_too_large"
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` pixels in a few bytes (like a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def jpeg(width: int, height: int) -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), (0, 135, 81)).save(buffer, format="JPEG", quality=50)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("size", "width", "height"),
+    [((1280, 720), 6300, 6340), ((1280, 720), 4000, 2200), ((256, 256), 2100, 2100), ((1500, 500), 3000, 2300)],
+    ids=["the-40mp-png-as-thumbnail", "over-4k-as-thumbnail", "avatar-over-4.2mp", "banner-over-6.75mp"],
+)
+def test_an_image_over_its_uses_pixel_cap_is_refused_before_it_is_decoded(monkeypatch, size, width, height):
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr("PIL.ImageFile.ImageFile.load", no_decoding)
+    with pytest.raises(ValidationError) as refused:
+        image_process(upload(png_header(width, height)), size=size, crop=True, field="avatar")
+    assert refused.value.error_dict["avatar"][0].code == "image_too_large"
+
+
+def test_the_40mp_png_is_refused_as_an_avatar_through_the_api():
+    stream = StreamFactory()
+    response = client_for(stream.creator).patch(
+        f"/api/v1/creators/{stream.creator.username}", {"avatar": upload(png_header(6300, 6340))}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "image_too_large" and "avatar" in response.json()
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_size(monkeypatch):
+    from PIL import ImageOps
+
+    decoded = []
+    fit = ImageOps.fit
+
+    def spy(image, *args, **kwargs):
+        decoded.append(image.size)
+        return fit(image, *args, **kwargs)
+
+    monkeypatch.setattr(ImageOps, "fit", spy)
+    # 4000x3000 is 12 MP, over the avatar's 4.2 MP cap: accepted because it decodes at 1/8 scale.
+    result = image_process(upload(jpeg(4000, 3000), "photo.jpg"), size=(256, 256), crop=True, field="avatar")
+    assert decoded == [(500, 375)]
+    with Image.open(result) as made:
+        assert made.size == (256, 256)
+
+
+def test_a_large_png_is_decoded_whole_when_under_its_cap(monkeypatch):
+    from PIL import ImageOps
+
+    decoded = []
+    fit = ImageOps.fit
+    monkeypatch.setattr(ImageOps, "fit", lambda image, *a, **k: decoded.append(image.size) or fit(image, *a, **k))
+    image_process(upload(png(1024, 600)), size=(256, 256), crop=True)
+    assert decoded == [(1024, 600)]  # PNG has no reduced decoding: its cap is on its full size
+
+
+def test_image_work_is_refused_when_every_slot_stays_busy(monkeypatch):
+    import threading
+
+    from livestream import errors
+
+    full = threading.BoundedSemaphore(1)
+    full.acquire()
+    monkeypatch.setattr("livestream.images._slots", full)
+    monkeypatch.setattr("livestream.images.IMAGE_WAIT_SECONDS", 0.01)
+    with pytest.raises(errors.RateLimited) as busy:
+        image_process(upload(png(64, 64)), size=(32, 32), crop=True)
+    assert busy.value.code == "images_busy" and busy.value.retry_after == 1
+    full.release()
+    assert image_process(upload(png(64, 64)), size=(32, 32), crop=True).size > 0  # a free slot: processed
+
+
+def test_a_busy_image_slot_is_a_429_with_retry_after(monkeypatch):
+    import threading
+
+    full = threading.BoundedSemaphore(1)
+    full.acquire()
+    monkeypatch.setattr("livestream.images._slots", full)
+    monkeypatch.setattr("livestream.images.IMAGE_WAIT_SECONDS", 0.01)
+    stream = StreamFactory()
+    response = client_for(stream.creator).patch(
+        f"/api/v1/creators/{stream.creator.username}", {"avatar": upload(png(300, 300))}, format="multipart"
+    )
+    assert response.status_code == 429 and response["Retry-After"] == "1"
+    assert response.json()["code"] == "images_busy"
+    assert not CreatorProfile.objects.filter(user=stream.creator).exclude(avatar="").exists()
