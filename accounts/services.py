@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.names import display_name_clean
 from accounts.tokens import Token
 
 
@@ -17,7 +18,12 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     """
     username = username.strip()
     email = get_user_model().objects.normalize_email(email.strip()).lower()
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
+    if display_name.strip():  # none given: the username is the name
+        try:
+            display_name = display_name_clean(display_name)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["A user with that username already exists."]
     if email and User.objects.filter(email__iexact=email).exists():
@@ -59,7 +65,7 @@ def user_update(*, user: User, display_name: str | None = None, email: str | Non
     """
     changes: dict[str, str] = {}
     if display_name is not None:
-        changes["display_name"] = display_name.strip()
+        changes["display_name"] = display_name_clean(display_name)
     if email is not None:
         changes["email"] = email.strip().lower()
         if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():

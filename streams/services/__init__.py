@@ -17,6 +17,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.names import display_name_clean
 from livestream.errors import Conflict, DomainError, InvalidTransition
 from livestream.events import send_event_on_commit
 from livestream.files import files_delete_on_commit
@@ -383,7 +384,7 @@ def creator_profile_update(
     changes: dict[str, Any] = {field: data[field] for field in _PROFILE_FIELDS if field in data}
     if "social_links" in data:
         changes["social_links"] = _clean_social_links(data["social_links"])
-    display_name = data["display_name"].strip() if "display_name" in data else None
+    display_name = display_name_clean(data["display_name"]) if "display_name" in data else None
     # Checked on a copy of the profile as it is now; the rows are locked and written below.
     draft = CreatorProfile.objects.filter(user=user).first() or CreatorProfile(user=user)
     for field, value in changes.items():

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from conftest import client_for
 from streams.models import CreatorProfile, Follow
@@ -348,3 +349,24 @@ def test_a_replaced_avatar_that_cannot_be_deleted_leaves_the_saved_update_whole(
     assert profile.bio == "New" and profile.avatar.name != old
     assert default_storage.exists(profile.avatar.name)  # the new avatar the row names is still there
     assert f"file {old} was left behind" in caplog.text
+
+
+# --- a display name cannot impersonate (the one validator: accounts.names) -------------------
+
+
+@pytest.mark.parametrize(("raw", "code"), [("Ada ☑", "display_name_reserved"), ("\u200d", "display_name_blank")])
+def test_a_creator_profile_refuses_an_impersonating_name(raw, code):
+    creator = StreamFactory().creator
+    before = creator.display_name
+    response = client_for(creator).patch(f"/api/v1/creators/{creator.username}", {"display_name": raw}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == code
+    assert User.objects.get(pk=creator.pk).display_name == before
+
+
+def test_a_creator_profile_stores_the_cleaned_name():
+    creator = StreamFactory().creator
+    response = client_for(creator).patch(
+        f"/api/v1/creators/{creator.username}", {"display_name": "\u2066Ada Okafor\u2069\u200b"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["display_name"] == "Ada Okafor"
+    assert User.objects.get(pk=creator.pk).display_name == "Ada Okafor"
