@@ -99,7 +99,8 @@ def charge_success(reference, amount, currency="NGN"):
 
 
 @pytest.fixture
-def started(auth_client, paystack):
+def started(auth_client, paystack, settings):
+    settings.SITE_URL = "https://app.example"  # a callback_url must be on the site's own origin
     package = CoinPackageFactory(coins=500, bonus_coins=50)
     response = auth_client.post(
         "/api/v1/currency/purchase",
