@@ -2,8 +2,8 @@
 
 An origin is (scheme, host, port), compared whole: http://127.0.0.1:9999 is not http://127.0.0.1:8000.
 Trusted are SITE_URL's origin, every CSRF_TRUSTED_ORIGINS entry ("https://*.example.com" for its
-subdomains, as Django reads it) and https on port 443 of each ALLOWED_HOSTS name (not "*"); in DEBUG also the development origins (http on localhost, 127.0.0.1 and
-[::1], any port).
+subdomains, as Django reads it) and https on port 443 of each ALLOWED_HOSTS name (not "*"); in DEBUG also
+the development origins (http on localhost, 127.0.0.1 and [::1], any port).
 """
 
 from __future__ import annotations
