@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME = 4096
 CLOSE_ROOM_FULL = 4429
+CLOSE_PREMIUM_REQUIRED = 4403
 CLOSE_TOO_SLOW = 4008
 
 
@@ -47,6 +48,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND, reason="No such stream.")
             return
         self.stream_id = room["stream_id"]
+        if not room["may_read"]:
+            # A premium room's events (messages, gifts, counts) are for viewers with access, as its video is.
+            await self.accept()
+            detail = "Chat on a premium stream is for viewers with access."
+            await self.send_event({"type": "error", "code": "premium_required", "detail": detail})
+            await self.close(code=CLOSE_PREMIUM_REQUIRED)
+            return
         self.connection_id = uuid.uuid4().hex
         self.presence = PresenceTracker.current()
         limit = room["max_viewers"]

@@ -11,9 +11,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_payload
 from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings
-from livestream.errors import NotFound
+from livestream.errors import NotFound, PermissionDenied
 from streams.models import Stream
-from streams.selectors import stream_visible_q
+from streams.selectors import stream_viewer_has_access, stream_visible_q
 
 GLOBAL_TERMS_CACHE_KEY = "chat:blocked-terms"
 HISTORY_MAX = 100
@@ -25,6 +25,23 @@ def chat_history(*, stream: Stream, before: datetime | None = None, limit: int =
     if before is not None:
         messages = messages.filter(created_at__lt=before)
     return list(messages.order_by("-created_at")[: max(1, min(limit, HISTORY_MAX))])
+
+
+def chat_may_read(*, stream: Stream, user, role: str | None = None) -> bool:
+    """Whether ``user`` may read this stream's chat (history, the room's events): as they may watch its video.
+
+    Free streams are open; a premium one to its creator, moderators, staff, buyers and the creator's
+    subscribers. ``role`` is their chat_role when the caller knows it already.
+    """
+    if not stream.is_premium:
+        return True
+    return (role or chat_role(stream=stream, user=user)) is not None or stream_viewer_has_access(stream, user)
+
+
+def chat_require_reader(*, stream: Stream, user) -> None:
+    """PermissionDenied (premium_required) for a viewer without access to a premium stream's chat."""
+    if not chat_may_read(stream=stream, user=user):
+        raise PermissionDenied("Chat on a premium stream is for viewers with access.", code="premium_required")
 
 
 def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:
@@ -149,10 +166,12 @@ def chat_room_open(*, stream_id, user) -> dict | None:
     stream = Stream.objects.select_related("chat_settings").filter(stream_visible_q(user), pk=stream_id).first()
     if stream is None:
         return None
+    role = chat_role(stream=stream, user=user)
     return {
         "stream_id": str(stream.pk),
         "status": stream.status,
         "max_viewers": stream.max_viewers,
-        "role": chat_role(stream=stream, user=user),
+        "role": role,
+        "may_read": chat_may_read(stream=stream, user=user, role=role),
         "settings": chat_settings_payload(stream),
     }

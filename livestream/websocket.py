@@ -1,6 +1,7 @@
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.security.websocket import OriginValidator
-from django.conf import settings
+
+from livestream.origins import origin_trusted
 
 # Close codes every socket of the platform uses (after an accepted handshake: a refusal before accept is an
 # HTTP 403 that a browser sees only as 1006).
@@ -12,21 +13,20 @@ class BrowserOriginValidator(OriginValidator):
     """Refuse cross-site browser sockets; let clients without an Origin (apps, bots with tokens) in.
 
     Browsers always send Origin, so a page on another site cannot ride a
-    viewer's session cookie; a REST/WebSocket client authenticates with
+    viewer's session cookie (the Origin is compared whole, scheme, host and port, with the site's own
+    origins: see livestream/origins.py); a REST/WebSocket client authenticates with
     ``?token=`` instead and has no Origin to send. Channels' own
     AllowedHostsOriginValidator refuses those clients outright.
     """
 
     def __init__(self, application):
-        allowed = list(settings.ALLOWED_HOSTS)
-        if settings.DEBUG and not allowed:
-            allowed = ["localhost", "127.0.0.1", "[::1]"]
-        super().__init__(application, allowed)
+        super().__init__(application, [])
 
     def valid_origin(self, parsed_origin) -> bool:
         if parsed_origin is None:
             return True
-        return self.validate_origin(parsed_origin)
+        # Scheme, host and port against the site's trusted origins (read per handshake: settings may change).
+        return origin_trusted(parsed_origin.geturl())
 
 
 class NotServedConsumer(AsyncWebsocketConsumer):

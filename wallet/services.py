@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import Conflict, DomainError, NotFound, Unprocessable
+from livestream.origins import return_url_clean
 from wallet.ledger import InsufficientCoins as InsufficientCoins  # for other apps: they never import the ledger
 from wallet.ledger import Line, account_for, ledger_post, pay_creator, system_account
 from wallet.models import CREATOR_PAYMENT_KINDS, Account, CoinPackage, IdempotencyRecord, Payment, Transaction
@@ -132,6 +133,8 @@ def payment_initiate(
         raise DomainError("No such coin package.", code="invalid_package")
     if payment_method not in PAYMENT_METHODS:
         raise DomainError(f"Use one of {', '.join(PAYMENT_METHODS)}.", code="invalid_payment_method")
+    # The gateway sends the payer's browser there: never to another site (phishing) or another port or scheme.
+    return_url = return_url_clean(callback_url)
     provider = payment_provider()
     with transaction.atomic(durable=True):
         record = None
@@ -152,7 +155,7 @@ def payment_initiate(
             amount_kobo=naira_to_kobo(package.price),
             payment_method=payment_method,
             provider=provider.name,
-            callback_url=callback_url,
+            callback_url=return_url,
         )
         if record is not None:
             idempotency_complete(record, result=payment.reference)
@@ -161,7 +164,7 @@ def payment_initiate(
             reference=payment.reference,
             email=user.email or f"{user.pk}@users.invalid",
             amount_kobo=payment.amount_kobo,
-            callback_url=callback_url,
+            callback_url=return_url,
         )
     except DomainError:
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(

@@ -22,6 +22,7 @@ from chat.selectors import (
     chat_history,
     chat_message_get,
     chat_moderators,
+    chat_require_reader,
     chat_role,
     chat_settings_of,
     chat_settings_payload,
@@ -55,9 +56,13 @@ class StreamScopedView(APIView):
 class ChatMessagesView(StreamScopedView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(parameters=[HistoryQuerySerializer], responses=results_of(ChatMessageSerializer, "ChatHistory"))
+    @extend_schema(
+        parameters=[HistoryQuerySerializer],
+        responses={200: results_of(ChatMessageSerializer, "ChatHistory"), **error_responses(403)},
+    )
     def get(self, request, stream_id):
         stream = self.stream(request, stream_id)
+        chat_require_reader(stream=stream, user=request.user)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         messages = chat_history(stream=stream, **query.validated_data)

@@ -74,6 +74,7 @@
       if (handler) handler(event);
     };
     socket.onclose = (event) => {
+      if (event.code === 4403) { notice("Chat is for viewers with access to this stream."); return; }
       if (event.code === 4404 || event.code === 4429) { notice(event.code === 4429 ? "This stream is full." : "Chat unavailable."); return; }
       notice("Reconnecting…");
       setTimeout(connect, retry);

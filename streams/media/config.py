@@ -91,14 +91,22 @@ def render() -> Rendered:
     """Write nginx.conf and ladder.sh under MEDIA_SERVER_ROOT (and the folders they use); return their paths."""
     context = _context()
     root: Path = context["root"]
+    # Private: logs, recordings and premium segments are for nginx (which runs as this user) and Django only.
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     for folder in ("logs", "recordings", "tmp", *(str(app["path"]) for app in context["hls_apps"])):
-        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder_path = root / folder
+        while folder_path != root and root in folder_path.parents:
+            folder_path.chmod(0o700)  # also when made before, or by an older render
+            folder_path = folder_path.parent
+    root.chmod(0o700)
     engine = Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False)
     nginx_conf = root / "nginx.conf"
     nginx_conf.write_text(engine.get_template("nginx.conf.template").render(Context(context)))
+    nginx_conf.chmod(0o600)
     ladder = root / "ladder.sh"
     ladder.write_text(engine.get_template("ladder.sh.template").render(Context(context)))
-    ladder.chmod(ladder.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    ladder.chmod(stat.S_IRWXU)
     return Rendered(nginx_conf=nginx_conf, ladder_script=ladder)
 
 

@@ -48,7 +48,8 @@ class StatementQuerySerializer(QuerySerializer):
 class PurchaseSerializer(StrictJSONInput, serializers.Serializer):
     package_id = serializers.UUIDField()
     payment_method = serializers.ChoiceField(choices=PAYMENT_METHODS)
-    callback_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    # A path on this site or a URL on its own origin (checked by the service: see livestream/origins.py).
+    callback_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class PaymentSerializer(serializers.Serializer):

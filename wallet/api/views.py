@@ -125,20 +125,39 @@ class PaystackWebhookView(APIView):
         if not provider.signature_valid(raw_body=raw, signature=request.headers.get("x-paystack-signature", "")):
             logger.warning("paystack webhook with a bad signature from %s", request.META.get("REMOTE_ADDR"))
             return Response({"detail": "Invalid signature.", "code": "invalid_signature"}, status=400)
-        try:
-            event = json.loads(raw)
-            data = event.get("data") or {}
-        except (ValueError, AttributeError):
+        event = _paystack_event(raw)
+        if event is None:
+            logger.warning("paystack webhook with a malformed body from %s", request.META.get("REMOTE_ADDR"))
             return Response({"detail": "Malformed event.", "code": "invalid_event"}, status=400)
-        if event.get("event") == "charge.success":
-            verification = Verification(
-                str(data.get("reference", "")), "success", int(data.get("amount") or 0), str(data.get("currency", ""))
-            )
+        kind, verification = event
+        if kind == "charge.success" and verification is not None:
             try:
                 payment_confirm(verification=verification, source="webhook")
             except DomainError as exc:
                 logger.warning("paystack webhook for %s: %s", verification.reference, exc.detail)
         return Response({"status": "ok"})
+
+
+def _paystack_event(raw: bytes) -> tuple[str, Verification | None] | None:
+    """(event name, the charge's Verification for charge.success) from a signed body; None when malformed."""
+    try:
+        event = json.loads(raw)
+    except ValueError:  # also bytes that are not UTF-8
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("event", ""), str):
+        return None
+    kind = event.get("event", "")
+    if kind != "charge.success":
+        return kind, None
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return None
+    reference, amount, currency = data.get("reference"), data.get("amount"), data.get("currency", "")
+    if not isinstance(reference, str) or not isinstance(currency, str):
+        return None
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        return None
+    return kind, Verification(reference, "success", amount, currency)
 
 
 class PayoutStatementView(APIView):

@@ -99,7 +99,8 @@ def charge_success(reference, amount, currency="NGN"):
 
 
 @pytest.fixture
-def started(auth_client, paystack):
+def started(auth_client, paystack, settings):
+    settings.SITE_URL = "https://app.example"  # a callback_url must be on the site's own origin
     package = CoinPackageFactory(coins=500, bonus_coins=50)
     response = auth_client.post(
         "/api/v1/currency/purchase",
@@ -178,3 +179,35 @@ def test_unknown_reference_in_a_webhook_is_acknowledged_and_ignored(paystack, ca
     response = APIClient().post("/api/v1/currency/webhooks/paystack", **signed(charge_success("gnl_unknown", 100)))
     assert response.status_code == 200
     assert "unknown reference" in caplog.text
+
+
+def signed_raw(raw: bytes) -> dict:
+    return {
+        "data": raw,
+        "content_type": "application/json",
+        "HTTP_X_PAYSTACK_SIGNATURE": hmac.new(SECRET.encode(), raw, hashlib.sha512).hexdigest(),
+    }
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xff\xfe not json",
+        b"[1, 2]",
+        b'{"event": "charge.success", "data": "gnl_x"}',
+        b'{"event": "charge.success", "data": [1]}',
+        b'{"event": "charge.success", "data": {"reference": "REF", "amount": "lots", "currency": "NGN"}}',
+        b'{"event": "charge.success", "data": {"reference": "REF", "amount": [50000], "currency": "NGN"}}',
+        b'{"event": "charge.success", "data": {"reference": "REF", "amount": Infinity, "currency": "NGN"}}',
+        b'{"event": "charge.success", "data": {"reference": "REF", "amount": NaN, "currency": "NGN"}}',
+        b'{"event": "charge.success", "data": {"reference": "REF", "amount": 50000.5, "currency": "NGN"}}',
+        b'{"event": "charge.success", "data": {"reference": {"a": 1}, "amount": 50000, "currency": "NGN"}}',
+    ],
+)
+def test_a_signed_but_malformed_event_is_a_logged_400_and_credits_nothing(started, auth_client, caplog, raw):
+    raw = raw.replace(b"REF", started["reference"].encode())
+    response = APIClient().post("/api/v1/currency/webhooks/paystack", **signed_raw(raw))
+    assert response.status_code == 400 and response.json()["code"] == "invalid_event"
+    assert "malformed" in caplog.text
+    assert account_for(user=auth_client.user).balance == 0
+    assert Payment.objects.get(reference=started["reference"]).status == "pending"

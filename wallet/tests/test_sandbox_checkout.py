@@ -17,7 +17,8 @@ SHOP = "https://shop.example/coins/done?from=checkout"
 
 
 @pytest.fixture
-def purchase(user):
+def purchase(user, settings):
+    settings.SITE_URL = "https://shop.example"  # a callback_url must be on the site's own origin
     """A pending sandbox purchase by ``user`` that returns to SHOP; the API's body."""
     package = CoinPackageFactory(coins=100, bonus_coins=10)
     body = {"package_id": str(package.pk), "payment_method": "card", "callback_url": SHOP}

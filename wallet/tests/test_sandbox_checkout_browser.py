@@ -15,10 +15,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--n
 pytestmark = pytest.mark.needs_chromium
 
 
-def test_a_buyer_pays_on_the_checkout_page_and_returns_to_the_callback_url(live_server, user):
+def test_a_buyer_pays_on_the_checkout_page_and_returns_to_the_callback_url(live_server, user, settings):
     from playwright.sync_api import expect, sync_playwright
 
     package = CoinPackageFactory(coins=100, bonus_coins=10)
+    settings.SITE_URL = live_server.url  # a callback_url must be on the site's own origin
     started_at = f"{live_server.url}/?after=checkout"
     body = {"package_id": str(package.pk), "payment_method": "card", "callback_url": started_at}
     reference = client_for(user).post("/api/v1/currency/purchase", body, format="json").json()["reference"]

@@ -1,0 +1,70 @@
+"""A premium stream's chat is read as its video is watched: history and the room's socket need access."""
+
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from chat.models import ChatMessage, ChatModerator
+from conftest import client_for
+from streams.models import Subscription
+from streams.services.monetization import stream_access_buy
+from streams.tests.factories import StreamFactory
+from wallet.services import coins_grant
+
+db = database_sync_to_async
+
+
+def make_readers(stream):
+    """Everyone who may read, by what lets them."""
+    moderator, staff, buyer, subscriber = UserFactory(), UserFactory(is_staff=True), UserFactory(), UserFactory()
+    ChatModerator.objects.create(stream=stream, user=moderator)
+    coins_grant(user=buyer, coins=stream.price_coins, reason="test")
+    stream_access_buy(stream=stream, user=buyer)
+    Subscription.objects.create(
+        subscriber=subscriber,
+        creator=stream.creator,
+        price_coins=10,
+        current_period_end=timezone.now() + timedelta(days=3),
+    )
+    return {"creator": stream.creator, "moderator": moderator, "staff": staff, "buyer": buyer, "subscriber": subscriber}
+
+
+@pytest.mark.django_db
+def test_premium_history_is_403_without_access_and_read_with_it(api_client):
+    stream = StreamFactory(live=True, is_premium=True, price_coins=50)
+    ChatMessage.objects.create(stream=stream, user=stream.creator, content="for paying viewers only")
+    url = f"/api/v1/streams/{stream.pk}/chat"
+    for client in (api_client, client_for(UserFactory())):
+        response = client.get(url)
+        assert response.status_code == 403 and response.json()["code"] == "premium_required", response.json()
+        assert "paying viewers" not in response.content.decode()
+    for role, reader in make_readers(stream).items():
+        response = client_for(reader).get(url)
+        assert response.status_code == 200, role
+        assert [m["content"] for m in response.json()["results"]] == ["for paying viewers only"]
+
+
+@pytest.mark.django_db
+def test_free_history_stays_open(api_client):
+    stream = StreamFactory(live=True)
+    ChatMessage.objects.create(stream=stream, user=stream.creator, content="hello all")
+    assert api_client.get(f"/api/v1/streams/{stream.pk}/chat").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_premium_rooms_socket_closes_4403_without_access(sockets):
+    stream = await db(StreamFactory)(live=True, is_premium=True, price_coins=50)
+    outsider = await db(UserFactory)()
+    for user in (None, outsider):
+        socket = await sockets(stream, user=user)
+        error = await socket.expect("error")
+        assert error["code"] == "premium_required"
+        assert (await socket.communicator.receive_output(timeout=3))["code"] == 4403
+    readers = await db(make_readers)(stream)
+    for reader in readers.values():
+        socket = await sockets(stream, user=reader)
+        assert (await socket.expect("stream_status"))["status"] == "live"
