@@ -7,8 +7,9 @@ technical one under DEBUG), or the API's JSON 404 under /api/ (``handler404``). 
 to translate it.
 """
 
+from django.conf import settings
 from django.core.handlers.exception import response_for_exception
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
 from livestream import errors
@@ -23,3 +24,37 @@ class NotFoundMiddleware(MiddlewareMixin):
         if isinstance(exception, errors.NotFound):
             return response_for_exception(request, Http404(exception.detail))
         return None
+
+
+class BodySizeMiddleware(MiddlewareMixin):
+    """Refuses an API request whose body is larger than its route needs (413 JSON, code ``request_too_large``),
+    by its Content-Length, before any view or parser reads a byte of it.
+
+    A JSON (or other non-multipart) body may be ``settings.API_JSON_BODY_MAX`` bytes, a multipart upload
+    ``settings.API_UPLOAD_BODY_MAX``; a view class says otherwise with ``json_body_max`` / ``upload_body_max``.
+    Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` stays the cap for everything else (pages' forms), and no
+    body comes in without a Content-Length under WSGI (Django reads none).
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path_info.startswith("/api/"):
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= 0:
+            return None
+        view = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+        multipart = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
+        if multipart:
+            limit = getattr(view, "upload_body_max", None) or settings.API_UPLOAD_BODY_MAX
+        else:
+            limit = getattr(view, "json_body_max", None) or settings.API_JSON_BODY_MAX
+        if length <= limit:
+            return None
+        body = {
+            "detail": f"The request body is too large: this route takes at most {limit} bytes.",
+            "code": "request_too_large",
+        }
+        return JsonResponse(body, status=413)

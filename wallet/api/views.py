@@ -128,7 +128,7 @@ class PaystackWebhookView(APIView):
         try:
             event = json.loads(raw)
             data = event.get("data") or {}
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return Response({"detail": "Malformed event.", "code": "invalid_event"}, status=400)
         if event.get("event") == "charge.success":
             verification = Verification(
