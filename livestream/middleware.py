@@ -1,4 +1,5 @@
-"""The pages' edge of domain errors: a ``livestream.errors.NotFound`` that leaves a view is Django's 404.
+"""Project middleware: oversize API bodies refused unread (``BodySizeMiddleware``), and the pages' edge of
+domain errors: a ``livestream.errors.NotFound`` that leaves a view is Django's 404.
 
 Selectors and services raise the domain's ``NotFound`` (they know nothing of HTTP). DRF's views map it
 themselves (``livestream.api.exceptions``); any other view (a server-rendered page, the sandbox checkout, a
