@@ -72,6 +72,8 @@ def json_type_error(field, value) -> str | None:
         is_list = isinstance(field, serializers.ListField)
         if not isinstance(value, list if is_list else dict):
             return "Expected a list." if is_list else "Expected an object."
+        if getattr(field, "max_length", None) is not None and len(value) > field.max_length:
+            return None  # too long: the field refuses it by its length, without a look at any item
         for item in value if is_list else value.values():
             message = json_type_error(field.child, item)
             if message:

@@ -79,6 +79,13 @@ def test_input_lists_are_refused_by_length_before_any_item_is_validated(serializ
     assert item.call_count < 5  # the other fields at most, never 40,000 items
 
 
+def test_an_overlong_list_is_refused_by_length_before_its_items_types_are_checked():
+    body = {"content": "hi", "mentions": [1, *many_ids()]}  # the first item has the wrong type
+    input_ = ChatMessageInputSerializer(data=body)
+    assert not input_.is_valid()
+    assert input_.errors["mentions"] == [f"Ensure this field has no more than {MAX_MENTIONS} elements."]
+
+
 def test_every_list_or_dict_an_input_serializer_takes_is_bounded():
     from livestream.api.serializers import (
         BoundedDictField,
