@@ -31,8 +31,9 @@ class BodySizeMiddleware(MiddlewareMixin):
     """Refuses an API request whose body is larger than its route needs (413 JSON, code ``request_too_large``),
     by its Content-Length, before any view or parser reads a byte of it.
 
-    A JSON (or other non-multipart) body may be ``settings.API_JSON_BODY_MAX`` bytes, a multipart upload
-    ``settings.API_UPLOAD_BODY_MAX``; a view class says otherwise with ``json_body_max`` / ``upload_body_max``.
+    A body may be ``settings.API_JSON_BODY_MAX`` bytes, or what the view class says in ``json_body_max``; a
+    multipart body may carry as many images of ``MAX_IMAGE_UPLOAD_BYTES`` besides as the view's
+    ``body_images`` says (an int, or a dict by viewset action, e.g. ``{"thumbnail": 1}``); no image otherwise.
     Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` stays the cap for everything else (pages' forms), and no
     body comes in without a Content-Length under WSGI (Django reads none).
     """
@@ -46,12 +47,9 @@ class BodySizeMiddleware(MiddlewareMixin):
             length = 0
         if length <= 0:
             return None
-        view = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-        multipart = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
-        if multipart:
-            limit = getattr(view, "upload_body_max", None) or settings.API_UPLOAD_BODY_MAX
-        else:
-            limit = getattr(view, "json_body_max", None) or settings.API_JSON_BODY_MAX
+        limit = _route_setting(request, view_func, "json_body_max") or settings.API_JSON_BODY_MAX
+        if request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/"):
+            limit += (_route_setting(request, view_func, "body_images") or 0) * settings.MAX_IMAGE_UPLOAD_BYTES
         if length <= limit:
             return None
         body = {
@@ -59,3 +57,12 @@ class BodySizeMiddleware(MiddlewareMixin):
             "code": "request_too_large",
         }
         return JsonResponse(body, status=413)
+
+
+def _route_setting(request, view_func, name: str):
+    """A view class's ``name`` for this request: the value, or for a dict, the entry of the viewset action."""
+    value = getattr(getattr(view_func, "cls", None), name, None)
+    if isinstance(value, dict):
+        action = (getattr(view_func, "actions", None) or {}).get(request.method.lower())
+        value = value.get(action)
+    return value

@@ -257,11 +257,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a form's fields (files apart); Django answers 400 above it
 # Request bodies under /api/, by Content-Length, before any view reads them (livestream.middleware.BodySizeMiddleware;
-# 413 JSON ``request_too_large``). A view may set its own ``json_body_max`` / ``upload_body_max``.
+# 413 JSON ``request_too_large``). A view may set its own ``json_body_max``, and ``body_images`` for uploads.
 API_JSON_BODY_MAX = 64 * 1024
 # Upper bound for avatars, banners and thumbnails.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 5 * 1024 * 1024)
-API_UPLOAD_BODY_MAX = MAX_IMAGE_UPLOAD_BYTES + 256 * 1024  # one image and the form's other fields
 
 # --- REST API -------------------------------------------------------------------
 REST_FRAMEWORK = {

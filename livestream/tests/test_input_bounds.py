@@ -150,6 +150,28 @@ def test_a_route_that_needs_more_takes_more():
     assert response.status_code == 200, response.content
 
 
+def multipart(size: int) -> tuple[bytes, str]:
+    """A multipart body of about ``size`` bytes: one file part that is not an image."""
+    part = b'--b\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\n' + b"x" * size
+    return part + b"\r\n--b--\r\n", "multipart/form-data; boundary=b"
+
+
+def test_only_routes_that_take_images_take_an_image_sized_body(settings):
+    stream = StreamFactory(live=True)
+    client = client_for(stream.creator)
+    body, content_type = multipart(1024 * 1024)
+    # A route that takes no file: a megabyte of multipart is refused unread.
+    refused = client.post("/api/v1/streams", body, content_type=content_type)
+    assert refused.status_code == 413 and refused.json()["code"] == "request_too_large"
+    # The thumbnail takes one image: the view reads it (and refuses it as no image).
+    taken = client.put(f"/api/v1/streams/{stream.pk}/thumbnail", body, content_type=content_type)
+    assert taken.status_code == 400 and taken.json()["code"] == "invalid_image"
+    # More than one image's worth is refused there too.
+    body, content_type = multipart(settings.MAX_IMAGE_UPLOAD_BYTES + settings.API_JSON_BODY_MAX + 1)
+    too_big = client.put(f"/api/v1/streams/{stream.pk}/thumbnail", body, content_type=content_type)
+    assert too_big.status_code == 413
+
+
 # --- Nesting bombs are a 400 -------------------------------------------------------------------------------------
 
 
