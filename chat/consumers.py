@@ -123,7 +123,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         try:
             data = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a nesting bomb in a 4 KB frame
             data = None
         if not isinstance(data, dict) or data.get("type") != "chat_message":
             detail = 'Send {"type": "chat_message", "content": "..."}.'

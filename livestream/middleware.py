@@ -1,4 +1,5 @@
-"""The pages' edge of domain errors: a ``livestream.errors.NotFound`` that leaves a view is Django's 404.
+"""Project middleware: oversize API bodies refused unread (``BodySizeMiddleware``), and the pages' edge of
+domain errors: a ``livestream.errors.NotFound`` that leaves a view is Django's 404.
 
 Selectors and services raise the domain's ``NotFound`` (they know nothing of HTTP). DRF's views map it
 themselves (``livestream.api.exceptions``); any other view (a server-rendered page, the sandbox checkout, a
@@ -7,8 +8,9 @@ technical one under DEBUG), or the API's JSON 404 under /api/ (``handler404``). 
 to translate it.
 """
 
+from django.conf import settings
 from django.core.handlers.exception import response_for_exception
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
 from livestream import errors
@@ -23,3 +25,44 @@ class NotFoundMiddleware(MiddlewareMixin):
         if isinstance(exception, errors.NotFound):
             return response_for_exception(request, Http404(exception.detail))
         return None
+
+
+class BodySizeMiddleware(MiddlewareMixin):
+    """Refuses an API request whose body is larger than its route needs (413 JSON, code ``request_too_large``),
+    by its Content-Length, before any view or parser reads a byte of it.
+
+    A body may be ``settings.API_JSON_BODY_MAX`` bytes, or what the view class says in ``json_body_max``; a
+    multipart body may carry as many images of ``MAX_IMAGE_UPLOAD_BYTES`` besides as the view's
+    ``body_images`` says (an int, or a dict by viewset action, e.g. ``{"thumbnail": 1}``); no image otherwise.
+    Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` stays the cap for everything else (pages' forms), and no
+    body comes in without a Content-Length under WSGI (Django reads none).
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path_info.startswith("/api/"):
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= 0:
+            return None
+        limit = _route_setting(request, view_func, "json_body_max") or settings.API_JSON_BODY_MAX
+        if request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/"):
+            limit += (_route_setting(request, view_func, "body_images") or 0) * settings.MAX_IMAGE_UPLOAD_BYTES
+        if length <= limit:
+            return None
+        body = {
+            "detail": f"The request body is too large: this route takes at most {limit} bytes.",
+            "code": "request_too_large",
+        }
+        return JsonResponse(body, status=413)
+
+
+def _route_setting(request, view_func, name: str):
+    """A view class's ``name`` for this request: the value, or for a dict, the entry of the viewset action."""
+    value = getattr(getattr(view_func, "cls", None), name, None)
+    if isinstance(value, dict):
+        action = (getattr(view_func, "actions", None) or {}).get(request.method.lower())
+        value = value.get(action)
+    return value

@@ -60,7 +60,7 @@ def _checkout(request, reference: str):
 def _settle_json(request, reference: str) -> JsonResponse:
     try:
         data = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a nesting bomb
         return JsonResponse({"detail": "The body is not valid JSON.", "code": "parse_error"}, status=400)
     serializer = SandboxPaySerializer(data=data)
     if not serializer.is_valid():

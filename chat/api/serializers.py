@@ -3,8 +3,9 @@ from rest_framework import serializers
 from accounts.selectors import user_payload
 from chat.models import ChatMessage, MessageReport
 from chat.selectors import chat_message_payload
+from chat.services import MAX_MENTIONS, MAX_TERMS
 from livestream.api.pagination import LimitField
-from livestream.api.serializers import QuerySerializer, StrictJSONInput
+from livestream.api.serializers import BoundedListField, QuerySerializer, StrictJSONInput
 
 
 class ChatUserSerializer(serializers.Serializer):
@@ -32,7 +33,9 @@ class ChatMessageSerializer(serializers.Serializer):
 class ChatMessageInputSerializer(StrictJSONInput, serializers.Serializer):
     content = serializers.CharField(max_length=2000, trim_whitespace=False)
     message_type = serializers.ChoiceField(choices=ChatMessage.Type.choices, default=ChatMessage.Type.TEXT)
-    mentions = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
+    mentions = BoundedListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=MAX_MENTIONS
+    )
 
 
 class HistoryQuerySerializer(QuerySerializer):
@@ -93,8 +96,8 @@ class ChatSettingsSerializer(StrictJSONInput, serializers.Serializer):
     followers_min_minutes = serializers.IntegerField(required=False, min_value=0, max_value=60 * 24 * 365)
     emote_only = serializers.BooleanField(required=False)
     block_links = serializers.BooleanField(required=False)
-    blocked_terms = serializers.ListField(
-        child=serializers.CharField(max_length=100, allow_blank=True), required=False, max_length=200
+    blocked_terms = BoundedListField(
+        child=serializers.CharField(max_length=100, allow_blank=True), required=False, max_length=MAX_TERMS
     )
 
 

@@ -106,6 +106,7 @@ class ChatReportView(StreamScopedView):
 
 class ChatSettingsView(StreamScopedView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    json_body_max = 320 * 1024  # 200 blocked terms of 100 characters, each up to 12 bytes as JSON escapes
 
     @extend_schema(responses=ChatSettingsSerializer)
     def get(self, request, stream_id):

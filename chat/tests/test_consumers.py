@@ -389,3 +389,15 @@ async def test_a_socket_with_a_bad_token_is_told_so_and_closed_4401(live_stream)
     assert error == {"type": "error", "code": "authentication_failed", "detail": "Invalid token."}
     assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
     await communicator.disconnect()
+
+
+async def test_a_nesting_bomb_or_too_many_mentions_over_the_socket_is_an_error_event(live_stream, viewer, sockets):
+    socket = await sockets(live_stream, viewer)
+    await socket.communicator.send_to(text_data='{"type": "chat_message", "content": ' + "[" * 1000 + "]" * 1000 + "}")
+    assert (await socket.expect("error"))["code"] == "invalid_message"
+    ids = ["00000000-0000-0000-0000-%012d" % i for i in range(21)]  # noqa: UP031
+    await socket.send("hi", mentions=ids)
+    error = await socket.expect("error")
+    assert error["code"] == "invalid_message" and error["errors"] == {"mentions": ["At most 20 mentions."]}
+    await socket.send("still here")  # the socket still works
+    assert (await socket.expect("chat_message"))["message"]["content"] == "still here"

@@ -253,7 +253,7 @@ def _gift_input(request):
         return None
     try:
         data = json.loads(request.body.decode("utf-8"), parse_constant=_refuse)
-    except ValueError:
+    except (ValueError, RecursionError):  # a nesting bomb too: DRF's parser answers it with a 400
         return None
     if type(data) is not dict:
         return None

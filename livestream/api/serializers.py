@@ -72,6 +72,8 @@ def json_type_error(field, value) -> str | None:
         is_list = isinstance(field, serializers.ListField)
         if not isinstance(value, list if is_list else dict):
             return "Expected a list." if is_list else "Expected an object."
+        if getattr(field, "max_length", None) is not None and len(value) > field.max_length:
+            return None  # too long: the field refuses it by its length, without a look at any item
         for item in value if is_list else value.values():
             message = json_type_error(field.child, item)
             if message:
@@ -91,10 +93,41 @@ class FormJSONField:
             raw = dictionary.get(self.field_name)
             try:
                 return json.loads(raw)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):  # RecursionError: a nesting bomb, refused as not JSON
                 return raw
         return super().get_value(dictionary)
 
 
-class FormJSONDictField(FormJSONField, serializers.DictField):
+class BoundedListField(serializers.ListField):
+    """A ListField that requires ``max_length`` and refuses a longer list before validating any item.
+
+    DRF's ListField checks ``max_length`` only after it has validated every item, so a 40,000-item list costs
+    40,000 child validations before the refusal; here the length is the first thing looked at.
+    """
+
+    def __init__(self, *, max_length: int, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list | tuple) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class BoundedDictField(serializers.DictField):
+    """A DictField with a required ``max_length`` (number of keys), checked before any value is validated."""
+
+    default_error_messages = {"max_length": "Ensure this field has no more than {max_length} entries."}
+
+    def __init__(self, *, max_length: int, **kwargs):
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class FormJSONDictField(FormJSONField, BoundedDictField):
     pass

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF's process_view, which may read a form body: an oversize API body is refused unread.
+    "livestream.middleware.BodySizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -253,7 +255,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a form's fields (files apart); Django answers 400 above it
+# Request bodies under /api/, by Content-Length, before any view reads them (livestream.middleware.BodySizeMiddleware;
+# 413 JSON ``request_too_large``). A view may set its own ``json_body_max``, and ``body_images`` for uploads.
+API_JSON_BODY_MAX = 64 * 1024
 # Upper bound for avatars, banners and thumbnails.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 5 * 1024 * 1024)
 
@@ -270,6 +275,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "livestream.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "livestream.api.exceptions.exception_handler",
+    # DRF's parsers, with a JSON nesting bomb a 400 instead of a 500 (livestream.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "livestream.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH", "20/min"),
         "register": os.environ.get("THROTTLE_REGISTER", "10/hour"),
@@ -290,7 +301,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # JSON in, JSON out: request bodies are documented as JSON (uploads declare multipart where they take it).
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["livestream.api.parsers.JSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "StreamStatusEnum": "streams.models.Stream.Status",
         "ReportStatusEnum": "chat.models.MessageReport.Status",

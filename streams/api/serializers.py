@@ -6,10 +6,25 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
 from livestream.api.schema import NULLABLE_URI
-from livestream.api.serializers import FormJSONDictField, FormJSONField, QuerySerializer, StrictJSONInput
+from livestream.api.serializers import (
+    BoundedListField,
+    FormJSONDictField,
+    FormJSONField,
+    QuerySerializer,
+    StrictJSONInput,
+)
 from livestream.links import absolute_url
 from streams.filters import StreamFilter
-from streams.models import CLIP_MIN_SECONDS, Category, Clip, Recording, ScheduleSlot, Stream, validate_timezone
+from streams.models import (
+    CLIP_MIN_SECONDS,
+    Category,
+    Clip,
+    CreatorProfile,
+    Recording,
+    ScheduleSlot,
+    Stream,
+    validate_timezone,
+)
 from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
 from streams.selectors.media import gated_file_url
 
@@ -289,7 +304,7 @@ class StreamWriteSerializer(StrictJSONInput, serializers.Serializer):
     title = serializers.CharField(max_length=255)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     category = serializers.CharField(max_length=80, required=False, allow_null=True, allow_blank=True)
-    tags = serializers.ListField(
+    tags = BoundedListField(
         child=serializers.CharField(max_length=60, allow_blank=False), required=False, max_length=50
     )
     scheduled_start_time = AwareDateTimeField(required=False, allow_null=True)
@@ -412,7 +427,11 @@ class CreatorUpdateSerializer(StrictJSONInput, serializers.Serializer):
     display_name = serializers.CharField(max_length=60, required=False)
     bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     brand_colour = serializers.RegexField(r"^#[0-9A-Fa-f]{6}$", required=False)
-    social_links = FormJSONDictField(child=serializers.CharField(max_length=300, allow_blank=True), required=False)
+    social_links = FormJSONDictField(
+        child=serializers.CharField(max_length=300, allow_blank=True),
+        required=False,
+        max_length=len(CreatorProfile.SOCIAL_NETWORKS),
+    )
     timezone = serializers.CharField(
         max_length=64,
         required=False,
@@ -443,7 +462,7 @@ def follow_notifications(follow) -> list[str]:
 
 
 class FollowSerializer(StrictJSONInput, serializers.Serializer):
-    notifications = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=5)
+    notifications = BoundedListField(child=serializers.CharField(max_length=20), required=False, max_length=5)
 
 
 class FollowResponseSerializer(serializers.Serializer):

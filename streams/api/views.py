@@ -58,6 +58,7 @@ class StreamViewSet(viewsets.GenericViewSet):
     serializer_class = StreamSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsStreamOwner]
     public_read_actions = {"retrieve", "list", "recordings", "clips"}  # IsStreamOwner: the rest is the creator's
+    body_images = {"thumbnail": 1}  # multipart images an action takes (livestream.middleware.BodySizeMiddleware)
     # A UUID, so anything else is an unknown path (404), never a stream id the lookup cannot parse (400).
     lookup_value_regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
@@ -190,6 +191,7 @@ class CategoryListView(APIView):
 
 class CreatorView(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    body_images = 2  # avatar and banner, multipart (livestream.middleware.BodySizeMiddleware)
 
     def _out(self, request, username: str) -> Response:
         creator = creator_get(username=username, viewer=request.user)

@@ -51,7 +51,7 @@ THUMBNAIL_SIZE = (1280, 720)
 
 def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
     """The Tag rows for ``names`` (normalised, de-duplicated, at most STREAM_MAX_TAGS)."""
-    normalized: list[str] = []
+    seen: dict[str, None] = {}  # linear dedupe, first-seen order
     for raw in names:
         name = tag_normalize(raw)
         if not name:
@@ -60,10 +60,10 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
             raise ValidationError(
                 {"tags": [f"{raw!r} is not a valid tag: letters, digits, spaces, - and _, up to {TAG_MAX_LENGTH}."]}
             )
-        if name not in normalized:
-            normalized.append(name)
-    if len(normalized) > settings.STREAM_MAX_TAGS:
-        raise ValidationError({"tags": [f"A stream has at most {settings.STREAM_MAX_TAGS} tags."]})
+        seen[name] = None
+        if len(seen) > settings.STREAM_MAX_TAGS:  # refused as soon as it is too many, not after the whole list
+            raise ValidationError({"tags": [f"A stream has at most {settings.STREAM_MAX_TAGS} tags."]})
+    normalized = list(seen)
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=normalized)}
     missing = [Tag(name=name) for name in normalized if name not in existing]
     if missing:

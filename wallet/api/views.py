@@ -142,7 +142,7 @@ def _paystack_event(raw: bytes) -> tuple[str, Verification | None] | None:
     """(event name, the charge's Verification for charge.success) from a signed body; None when malformed."""
     try:
         event = json.loads(raw)
-    except ValueError:  # also bytes that are not UTF-8
+    except (ValueError, RecursionError):  # also bytes that are not UTF-8, and nesting bombs
         return None
     if not isinstance(event, dict) or not isinstance(event.get("event", ""), str):
         return None
