@@ -154,3 +154,21 @@ def test_make_serve_nginx_overwrites_the_forwarded_for_a_client_sent():
     assert (
         'os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")' in (Path(settings.BASE_DIR) / "deploy/serve.py").read_text()
     )
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_lock_out_holds_under_asgi_as_make_run_serves_it():
+    """make run serves HTTP with daphne: axes' middleware then runs its async path."""
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    user = await sync_to_async(UserFactory)()
+    client = AsyncClient()
+    body = {"username": user.username, "password": "wrong"}
+    for _ in range(LIMIT):
+        await client.post(TOKEN, body, content_type="application/json")
+    response = await client.post(TOKEN, {**body, "password": PASSWORD}, content_type="application/json")
+    assert response.status_code == 429
+    assert response.json()["code"] == "login_locked"
+    assert int(response["Retry-After"]) > 0
