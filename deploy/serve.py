@@ -53,6 +53,8 @@ def main() -> int:
     }
     # Gated files (recordings, clips, statements): Django checks, then nginx sends them from its internal location.
     os.environ.setdefault("PROTECTED_MEDIA_ACCEL_PREFIX", "/_protected-media/")
+    # nginx (deploy/nginx.conf.template) sets X-Forwarded-For to the address it saw: one trusted proxy.
+    os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
     template = Template((ROOT / "deploy" / "nginx.conf.template").read_text())
     (RUN_DIR / "nginx.conf").write_text(template.safe_substitute(values))
 

@@ -1,4 +1,4 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
@@ -47,6 +47,8 @@ class TokenView(APIView):
         user = authenticate(request=request._request, **serializer.validated_data)
         if user is None:
             raise DomainError("Unable to log in with those credentials.", code="invalid_credentials")
+        # A token is a log-in: django-axes clears this account's and address's failures on it, as on the pages.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response({"token": user_token_get_or_create(user=user)})
 
 

@@ -8,6 +8,7 @@ SQLite, the in-memory channel layer, a local-memory cache and eager Celery.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "accounts",
     "streams",
     "chat",
@@ -85,7 +87,33 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A domain NotFound out of a page view is the site's 404 (DRF's views map it themselves).
     "livestream.middleware.NotFoundMiddleware",
+    # Turns a log-in django-axes refused (too many failures) into accounts.lockout's 429; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# How many reverse proxies in front of Django set X-Forwarded-For (make serve's nginx: 1, and it overwrites the
+# header with $remote_addr). 0 (make run, tests): the address is REMOTE_ADDR and the header is ignored, since a
+# client can send any value in it. Log-in lock-outs and DRF's throttles both count by this address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Failed log-ins (browser form, /admin/login/, POST /api/v1/auth/token/) are counted by django-axes, per account
+# and per client address separately: AXES_FAILURE_LIMIT failures on either locks it for AXES_COOLOFF_TIME, and
+# each failure during the lock-out starts the cool-off again. Records live in the database (axes' own tables),
+# so they hold on SQLite without Redis and are shared by every process under make serve.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "livestream.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in; only failures are kept
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "livestream.urls"
 WSGI_APPLICATION = "livestream.wsgi.application"
@@ -281,6 +309,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # Throttles count by the same client address as the log-in lock-out (livestream.client_ip): with 0 trusted
+    # proxies X-Forwarded-For is ignored, so a forged header does not start a fresh count.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH", "20/min"),
         "register": os.environ.get("THROTTLE_REGISTER", "10/hour"),

@@ -1,0 +1,22 @@
+"""The client's address, from the one place that can be trusted.
+
+With no trusted proxy (``TRUSTED_PROXY_COUNT=0``, ``make run``) it is ``REMOTE_ADDR``: an ``X-Forwarded-For``
+header is the client's own words and is ignored. Behind ``TRUSTED_PROXY_COUNT`` proxies (``make serve``'s nginx
+is one, and it overwrites the header with ``$remote_addr``) it is the address the outermost trusted proxy saw,
+the N-th entry from the right of ``X-Forwarded-For``. DRF's throttles use the same rule (``NUM_PROXIES``).
+"""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    remote_addr = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded:
+        return remote_addr
+    addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+    if not addresses:
+        return remote_addr
+    return addresses[-min(proxies, len(addresses))]
