@@ -20,10 +20,11 @@ from chat.rooms import Outbox, RoomHub
 from chat.selectors import chat_room_open
 from chat.services import chat_error_event, chat_message_send
 from livestream.errors import DomainError
+from livestream.client_ip import scope_client_ip
 from livestream.events import event_text, user_group
 from livestream.websocket import CLOSE_NOT_FOUND
-from streams.presence import PresenceTracker
-from streams.services import viewer_session_end, viewer_session_start
+from streams.presence import PresenceTracker, viewer_key
+from streams.services import viewer_session_end, viewer_session_resume, viewer_session_start
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.connection_id = uuid.uuid4().hex
         self.presence = PresenceTracker.current()
+        self.address = scope_client_ip(self.scope)
+        self.viewer = viewer_key(self.user, self.address)
+        if not await self.presence.admit(self.address, self.connection_id, settings.WS_MAX_PER_ADDRESS):
+            await self.accept()
+            detail = f"Too many open connections from your address (at most {settings.WS_MAX_PER_ADDRESS})."
+            await self.send_event({"type": "error", "code": "too_many_connections", "detail": detail})
+            await self.close(code=CLOSE_ROOM_FULL)
+            return
         limit = room["max_viewers"]
         if limit and room["role"] is None and await self.presence.count(self.stream_id) >= limit:
+            await self.presence.release(self.address, self.connection_id)
             await self.accept()
             await self.send_event(
                 {"type": "error", "code": "room_full", "detail": f"This stream is full ({limit} viewers)."}
@@ -74,10 +84,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined = True
         self.deliver(event_text({"type": "chat_settings", **room["settings"]}))
         self.deliver(event_text({"type": "stream_status", "status": room["status"]}))
-        await self.presence.join(self.stream_id, self.connection_id)
-        self.session_id = (
-            await database_sync_to_async(viewer_session_start)(stream_id=self.stream_id, user=self.user)
-        ).pk
+        await self.presence.join(self.stream_id, self.connection_id, self.viewer)
+        self.session_id = await self._session_open()
+
+    async def _session_open(self) -> int:
+        """The viewer's session: the one they left within VIEWER_SESSION_RESUME_SECONDS (or still hold open on
+        another socket), else a new one; so reconnect cycles write one session, not one each."""
+        window = settings.VIEWER_SESSION_RESUME_SECONDS
+        session_id = await self.presence.session_for(self.stream_id, self.viewer) if window > 0 else None
+        if session_id is None or not await database_sync_to_async(viewer_session_resume)(
+            session_id=session_id, stream_id=self.stream_id
+        ):
+            session = await database_sync_to_async(viewer_session_start)(stream_id=self.stream_id, user=self.user)
+            session_id = session.pk
+        # Held while open (a day at most, for a process that dies), then the resume window once they leave.
+        await self.presence.remember_session(self.stream_id, self.viewer, session_id, 86400)
+        return session_id
 
     async def disconnect(self, code) -> None:
         if not hasattr(self, "hub"):
@@ -88,9 +110,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.user is not None and self.user.is_authenticated:
             await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
         try:
-            await self.presence.leave(self.stream_id, self.connection_id)
+            await self.presence.leave(self.stream_id, self.connection_id, self.viewer)
+            await self.presence.release(self.address, self.connection_id)
         finally:
             await database_sync_to_async(viewer_session_end)(session_id=self.session_id)
+            window = settings.VIEWER_SESSION_RESUME_SECONDS
+            if window > 0:
+                await self.presence.remember_session(self.stream_id, self.viewer, self.session_id, window)
 
     # --- out: room events ---------------------------------------------------------------
 

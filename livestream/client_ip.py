@@ -11,9 +11,20 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    remote_addr = request.META.get("REMOTE_ADDR") or None
+    return _pick(request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_X_FORWARDED_FOR", ""))
+
+
+def scope_client_ip(scope: dict) -> str | None:
+    """The same rule for an ASGI (WebSocket) scope: ``client`` is REMOTE_ADDR, headers carry X-Forwarded-For."""
+    client = scope.get("client") or (None,)
+    forwarded = ",".join(
+        value.decode("latin-1") for name, value in scope.get("headers", ()) if name.lower() == b"x-forwarded-for"
+    )
+    return _pick(client[0] or None, forwarded)
+
+
+def _pick(remote_addr: str | None, forwarded: str) -> str | None:
     proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies <= 0 or not forwarded:
         return remote_addr
     addresses = [part.strip() for part in forwarded.split(",") if part.strip()]

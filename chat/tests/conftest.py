@@ -33,10 +33,10 @@ def _fast_presence(monkeypatch):
 class Socket:
     """A WebSocket client on the real ASGI application (routing, origin check, auth middleware)."""
 
-    def __init__(self, stream, user=None):
+    def __init__(self, stream, user=None, address="127.0.0.1"):
         from livestream.asgi import application
 
-        self.stream, self.user = stream, user
+        self.stream, self.user, self.address = stream, user, address
         self.application = application
         self.communicator = None
 
@@ -46,6 +46,7 @@ class Socket:
             token, _ = await database_sync_to_async(Token.objects.get_or_create)(user=self.user)
             query = f"?token={token.key}"
         self.communicator = WebsocketCommunicator(self.application, f"/api/v1/streams/{self.stream.pk}/chat{query}")
+        self.communicator.scope["client"] = (self.address, 50000)  # the app is not started until connect()
         connected, code = await self.communicator.connect()
         self.connected, self.code = connected, code
         return self
@@ -81,8 +82,8 @@ class Socket:
 async def sockets():
     opened: list[Socket] = []
 
-    async def open_socket(stream, user=None) -> Socket:
-        socket = await Socket(stream, user).connect()
+    async def open_socket(stream, user=None, address="127.0.0.1") -> Socket:
+        socket = await Socket(stream, user, address).connect()
         opened.append(socket)
         return socket
 

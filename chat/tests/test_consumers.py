@@ -99,7 +99,7 @@ async def test_stream_status_and_chat_settings_changes_reach_the_room(live_strea
 async def test_viewer_count_is_broadcast_and_stored(live_stream, sockets):
     first = await sockets(live_stream)
     assert (await first.expect("viewer_count", count=1))["count"] == 1
-    second = await sockets(live_stream)
+    second = await sockets(live_stream, address="10.0.0.2")
     await first.expect("viewer_count", count=2)
     stream = await db(Stream.objects.get)(pk=live_stream.pk)
     assert stream.current_viewers == 2 and stream.peak_viewers == 2
@@ -111,11 +111,58 @@ async def test_viewer_count_is_broadcast_and_stored(live_stream, sockets):
     assert len(sessions) == 1
 
 
+async def test_many_sockets_from_one_address_count_as_one_viewer(live_stream, viewer, sockets):
+    first = await sockets(live_stream)
+    await first.expect("viewer_count", count=1)
+    for _ in range(5):
+        await sockets(live_stream)
+    await sockets(live_stream, viewer)  # a signed-in user is counted by id, wherever they connect from
+    await first.expect("viewer_count", count=2)
+    await asyncio.sleep(0.3)  # a few more ticks
+    stream = await db(Stream.objects.get)(pk=live_stream.pk)
+    assert stream.current_viewers == 2 and stream.peak_viewers == 2  # the peak: never more, not even for a tick
+
+
+async def test_one_socket_past_ws_max_per_address_is_closed_4429(live_stream, sockets, settings):
+    settings.WS_MAX_PER_ADDRESS = 3
+    opened = [await sockets(live_stream, address="10.0.0.9") for _ in range(3)]
+    await opened[0].expect("viewer_count", count=1)
+    extra = await sockets(live_stream, address="10.0.0.9")
+    assert (await extra.expect("error"))["code"] == "too_many_connections"
+    assert (await extra.communicator.receive_output(timeout=1))["code"] == 4429
+    other = await sockets(live_stream, address="10.0.0.10")  # another address is not affected
+    await other.expect("chat_settings")
+    await opened[1].close()
+    again = await sockets(live_stream, address="10.0.0.9")  # a closed socket frees its place
+    await again.expect("chat_settings")
+
+
+async def test_reconnect_cycles_write_one_viewer_session(live_stream, viewer, sockets):
+    for user in (None, viewer):
+        for _ in range(5):
+            socket = await sockets(live_stream, user)
+            await socket.expect("stream_status")
+            await socket.close()
+    sessions = await db(list)(ViewerSession.objects.filter(stream=live_stream).order_by("pk"))
+    assert len(sessions) == 2
+    assert sessions[0].user is None and sessions[1].user_id == viewer.pk
+    assert all(session.left_at is not None for session in sessions)
+
+
+async def test_a_reconnect_after_the_resume_window_starts_a_new_session(live_stream, sockets, settings):
+    settings.VIEWER_SESSION_RESUME_SECONDS = 0
+    for _ in range(2):
+        socket = await sockets(live_stream)
+        await socket.expect("stream_status")
+        await socket.close()
+    assert await db(ViewerSession.objects.filter(stream=live_stream).count)() == 2
+
+
 async def test_max_viewers_refuses_the_next_viewer_but_not_the_creator(creator, sockets):
     stream = await db(StreamFactory)(creator=creator, live=True, max_viewers=1)
     first = await sockets(stream)
     await first.expect("viewer_count", count=1)
-    second = await sockets(stream)
+    second = await sockets(stream, address="10.0.0.2")
     assert (await second.expect("error"))["code"] == "room_full"
     assert (await second.communicator.receive_output(timeout=1))["code"] == 4429
     owner = await sockets(stream, creator)

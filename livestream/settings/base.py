@@ -407,6 +407,8 @@ LOGGING = {
 CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 10)  # flood protection: messages ...
 CHAT_RATE_SECONDS = env_int("CHAT_RATE_SECONDS", 10)  # ... per this many seconds, per user and stream
 CHAT_OUTBOX_LIMIT = env_int("CHAT_OUTBOX_LIMIT", 500)  # events queued for one slow viewer before we drop them
+WS_MAX_PER_ADDRESS = env_int("WS_MAX_PER_ADDRESS", 20)  # open sockets per client address (0: no limit); more: 4429
+VIEWER_SESSION_RESUME_SECONDS = env_int("VIEWER_SESSION_RESUME_SECONDS", 60)  # a reconnect within this reopens
 
 # --- Coins and payments -----------------------------------------------------------------
 PAYSTACK_BASE_URL = os.environ.get("PAYSTACK_BASE_URL", "https://api.paystack.co")

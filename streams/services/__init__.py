@@ -299,9 +299,14 @@ def viewer_session_start(*, stream_id, user: User | None) -> ViewerSession:
     return ViewerSession.objects.create(stream_id=stream_id, user=user if user and user.is_authenticated else None)
 
 
+def viewer_session_resume(*, session_id: int, stream_id) -> bool:
+    """Reopen a session the same viewer left moments ago (a reconnect), instead of writing a new one."""
+    return bool(ViewerSession.objects.filter(pk=session_id, stream_id=stream_id).update(left_at=None))
+
+
 def viewer_session_end(*, session_id: int) -> None:
-    """Close a viewer session, keeping how long they watched."""
-    session = ViewerSession.objects.filter(pk=session_id, left_at__isnull=True).first()
+    """Close a viewer session, keeping how long they watched (from joining, across any reconnects)."""
+    session = ViewerSession.objects.filter(pk=session_id).first()
     if session is None:
         return
     now = timezone.now()
