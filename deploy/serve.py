@@ -50,6 +50,8 @@ def main() -> int:
         "WS_SERVERS": "\n".join(f"        server 127.0.0.1:{p};" for p in ws_ports),
         "STATIC_ROOT": str(settings.STATIC_ROOT),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # The proxy's own limit on open WebSockets per address: above the app's, so the app's 4429 speaks first.
+        "WS_PROXY_MAX_PER_ADDRESS": str(env_int("WS_PROXY_MAX_PER_ADDRESS", 2 * settings.WS_MAX_PER_ADDRESS or 40)),
     }
     # Gated files (recordings, clips, statements): Django checks, then nginx sends them from its internal location.
     os.environ.setdefault("PROTECTED_MEDIA_ACCEL_PREFIX", "/_protected-media/")

@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 
 import pytest
 import pytest_asyncio
@@ -78,12 +79,19 @@ class Socket:
             await self.communicator.disconnect()
 
 
+_addresses = itertools.count(1)
+
+
 @pytest_asyncio.fixture
 async def sockets():
     opened: list[Socket] = []
+    # Each test's own default client address: a socket a test never closed must not count against the next
+    # test's WS_MAX_PER_ADDRESS (with Redis, the per-address set outlives the test until it expires).
+    n = next(_addresses)
+    default_address = f"127.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
 
-    async def open_socket(stream, user=None, address="127.0.0.1") -> Socket:
-        socket = await Socket(stream, user, address).connect()
+    async def open_socket(stream, user=None, address=None) -> Socket:
+        socket = await Socket(stream, user, address or default_address).connect()
         opened.append(socket)
         return socket
 
