@@ -19,8 +19,8 @@ from django.core.exceptions import ValidationError
 from chat.rooms import Outbox, RoomHub
 from chat.selectors import chat_room_open
 from chat.services import chat_error_event, chat_message_send
-from livestream.errors import DomainError
 from livestream.client_ip import scope_client_ip
+from livestream.errors import DomainError
 from livestream.events import event_text, user_group
 from livestream.websocket import CLOSE_NOT_FOUND
 from streams.presence import PresenceTracker, viewer_key
