@@ -1,4 +1,8 @@
 import time
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 
 from accounts.models import User
 from accounts.tokens import Token
@@ -73,11 +77,6 @@ def socket_credential_valid(*, user_id, token: str | None = None, session: str |
         return Token.objects.filter(key=token, user_id=user_id, user__is_active=True).exists()
     if not session:
         return False
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import SESSION_KEY
-
     data = import_module(settings.SESSION_ENGINE).SessionStore(session).load()
     if str(data.get(SESSION_KEY, "")) != str(user_id):
         return False
