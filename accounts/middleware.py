@@ -44,7 +44,7 @@ class TokenAuthMiddleware(BaseMiddleware):
             user = await database_sync_to_async(user_get_by_token)(key=key)
             if user is None:
                 return await _invalid_token(scope, receive, send)
-            scope = dict(scope, user=user)
+            scope = dict(scope, user=user, auth_token=key)  # the consumer re-checks this token per sent message
         return await super().__call__(scope, receive, send)
 
 

@@ -1,4 +1,8 @@
 import time
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 
 from accounts.models import User
 from accounts.tokens import Token
@@ -62,3 +66,18 @@ def user_payload(user: User, badges: list[str] | None = None) -> dict:
         "is_verified": user.is_verified,
         "badges": badges or [],
     }
+
+
+def socket_credential_valid(*, user_id, token: str | None = None, session: str | None = None) -> bool:
+    """Whether a socket's credential still stands: its token (or else its session) and an active user.
+
+    One or two queries; called per message a socket SENDS, never per event delivered.
+    """
+    if token:
+        return Token.objects.filter(key=token, user_id=user_id, user__is_active=True).exists()
+    if not session:
+        return False
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session).load()
+    if str(data.get(SESSION_KEY, "")) != str(user_id):
+        return False
+    return User.objects.filter(pk=user_id, is_active=True).exists()

@@ -16,13 +16,14 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from accounts.selectors import socket_credential_valid
 from chat.rooms import Outbox, RoomHub
 from chat.selectors import chat_room_open
 from chat.services import chat_error_event, chat_message_send
 from livestream.client_ip import scope_client_ip
 from livestream.errors import DomainError
 from livestream.events import event_text, user_group
-from livestream.websocket import CLOSE_NOT_FOUND
+from livestream.websocket import CLOSE_AUTHENTICATION_FAILED, CLOSE_NOT_FOUND
 from streams.presence import PresenceTracker, viewer_key
 from streams.services import viewer_session_end, viewer_session_resume, viewer_session_start
 
@@ -34,9 +35,19 @@ CLOSE_PREMIUM_REQUIRED = 4403
 CLOSE_TOO_SLOW = 4008
 
 
+AUTH_ENDED_EVENT = {
+    "type": "error",
+    "code": "authentication_failed",
+    "detail": "Your sign-in has ended (token revoked, logged out or account deactivated).",
+}
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     stream_id: str
     joined = False
+    credential_ended = False
+    auth_token: str | None = None
+    auth_session: str | None = None
 
     async def connect(self) -> None:
         self.stream_id = str(self.scope["url_route"]["kwargs"]["stream_id"])
@@ -80,6 +91,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.hub = RoomHub.current()
         await self.hub.join(self.stream_id, self)
         if self.user is not None and self.user.is_authenticated:
+            # The credential this socket stands on: re-checked per sent message and matched by auth_ended.
+            self.auth_token = self.scope.get("auth_token")
+            if not self.auth_token and self.scope.get("session") is not None:
+                self.auth_session = self.scope["session"].session_key
             await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined = True
         self.deliver(event_text({"type": "chat_settings", **room["settings"]}))
@@ -139,6 +154,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if message.get("stream_id") in (None, self.stream_id):
             self.deliver(message["text"])
 
+    async def auth_ended(self, message: dict) -> None:
+        """A token, a session or the whole user ended (accounts.signals): close if it was this socket's."""
+        token, session = message.get("token"), message.get("session")
+        if token and token != self.auth_token:
+            return
+        if session and session != self.auth_session:
+            return
+        await self._end_authentication()
+
+    async def _end_authentication(self) -> None:
+        if self.credential_ended:
+            return
+        self.credential_ended = True
+        self.joined = False  # nothing more from the room: the error and the close are the last frames
+        self.outbox.close()
+        await self.send_event(AUTH_ENDED_EVENT)
+        await self.close(code=CLOSE_AUTHENTICATION_FAILED)
+
+    def _send_checked(self, **fields) -> bool:
+        """Store and broadcast a message unless this socket's credential has ended (one thread hop)."""
+        if self.user is not None and self.user.is_authenticated:
+            if not socket_credential_valid(user_id=self.user.pk, token=self.auth_token, session=self.auth_session):
+                return False
+        chat_message_send(stream_id=self.stream_id, user=self.user, **fields)
+        return True
+
     # --- in: messages from the viewer -------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
@@ -156,13 +197,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.deliver(event_text({"type": "error", "code": "invalid_message", "detail": detail}))
             return
         try:
-            await database_sync_to_async(chat_message_send)(
-                stream_id=self.stream_id,
-                user=self.user,
+            if self.credential_ended:
+                return
+            sent = await database_sync_to_async(self._send_checked)(
                 content=data.get("content"),
                 message_type=data.get("message_type") or "text",
                 mentions=data.get("mentions") or [],
             )
+            if not sent:
+                await self._end_authentication()
         except DomainError as exc:
             self.deliver(event_text(chat_error_event(exc)))
         except ValidationError as exc:

@@ -13,6 +13,7 @@ PROJECT_PACKAGES = ("accounts", "streams", "chat", "gifts", "wallet", "livestrea
 # path -> the lines' modules that may stay inside a function, and why.
 DELIBERATELY_LAZY = {
     # AppConfig.ready(): Django's app loading - these modules import models, which cannot load before ready().
+    "accounts/apps.py": ["accounts"],  # from accounts import signals (signals import the models)
     "chat/apps.py": ["chat.rooms", "livestream.events"],
     "wallet/apps.py": ["wallet.checks"],
 }
