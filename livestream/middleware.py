@@ -133,3 +133,16 @@ def _suspicious(exception: BaseException | None) -> SuspiciousOperation | None:
         exception = exception.__cause__ or exception.__context__
         seen += 1
     return None
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy: settings.PERMISSIONS_POLICY`` on every answer that has none (Django has no setting)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        return response
