@@ -8,7 +8,10 @@ technical one under DEBUG), or the API's JSON 404 under /api/ (``handler404``). 
 to translate it.
 """
 
+import logging
+
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
@@ -66,3 +69,80 @@ def _route_setting(request, view_func, name: str):
         action = (getattr(view_func, "actions", None) or {}).get(request.method.lower())
         value = value.get(action)
     return value
+
+
+class ApiJsonErrorsMiddleware:
+    """Every error under /api/ is JSON with a ``code``, in either mode: a request Django refuses itself (too
+    many fields, a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: ``SuspiciousOperation``) is the API's 400, and any
+    other non-JSON error page (DEBUG's technical pages, a CSRF failure page) becomes ``{"detail", "code"}`` of
+    its status. First in ``MIDDLEWARE``, so it sees every answer; the site's pages keep their HTML."""
+
+    _CODES = {
+        400: ("Bad request.", "bad_request"),
+        401: ("Authentication credentials were not provided.", "not_authenticated"),
+        403: ("You do not have permission to perform this action.", "permission_denied"),
+        404: ("Not found.", "not_found"),
+        405: ("Method not allowed.", "method_not_allowed"),
+        413: ("The request body is too large.", "request_too_large"),
+        500: ("A server error occurred.", "server_error"),
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            response = self.get_response(request)
+        except Exception as exception:
+            # DEBUG's technical page reads request.GET again and re-raises Django's refusal out of the stack.
+            answer = self.process_exception(request, exception)
+            if answer is None:
+                raise
+            return answer
+        if not request.path_info.startswith("/api/") or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").split(";")[0].strip().endswith("json"):
+            return response
+        return self._json(response.status_code, response)
+
+    def process_exception(self, request, exception):
+        suspicious = _suspicious(exception)
+        if request.path_info.startswith("/api/") and suspicious is not None:
+            exception = suspicious
+            security = logging.getLogger(f"django.security.{exception.__class__.__name__}")
+            security.error(str(exception), extra={"status_code": 400, "request": request})
+            return self._json(400)
+        return None
+
+    def _json(self, status: int, original=None) -> JsonResponse:
+        detail, code = self._CODES.get(status, ("The request failed.", "error" if status < 500 else "server_error"))
+        response = JsonResponse({"detail": detail, "code": code}, status=status)
+        if original is not None:
+            for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+                if header in original:
+                    response[header] = original[header]
+        return response
+
+
+def _suspicious(exception: BaseException | None) -> SuspiciousOperation | None:
+    """The ``SuspiciousOperation`` behind an exception (DRF re-raises Django's refusal wrapped), if any."""
+    seen = 0
+    while exception is not None and seen < 10:
+        if isinstance(exception, SuspiciousOperation):
+            return exception
+        exception = exception.__cause__ or exception.__context__
+        seen += 1
+    return None
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy: settings.PERMISSIONS_POLICY`` on every answer that has none (Django has no setting)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        return response

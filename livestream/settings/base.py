@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "channels",
     "axes",
     "accounts",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every error under /api/ leaves as JSON with a code (DEBUG's technical pages included).
+    "livestream.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer (settings below).
+    "csp.middleware.CSPMiddleware",
+    "livestream.middleware.PermissionsPolicyMiddleware",
     # A domain NotFound out of a page view is the site's 404 (DRF's views map it themselves).
     "livestream.middleware.NotFoundMiddleware",
     # Turns a log-in django-axes refused (too many failures) into accounts.lockout's 429; last, as axes asks.
@@ -417,3 +424,38 @@ PAYMENT_PROVIDER_TIMEOUT = env_int("PAYMENT_PROVIDER_TIMEOUT", 15)
 CREATOR_REVENUE_SHARE = os.environ.get("CREATOR_REVENUE_SHARE", "0.5")  # of every gift, as TikTok pays
 PAYOUT_MINIMUM_COINS = env_int("PAYOUT_MINIMUM_COINS", 1000)
 PAYOUT_NAIRA_PER_COIN = os.environ.get("PAYOUT_NAIRA_PER_COIN", "5.00")
+
+
+# Content-Security-Policy (django-csp) in either mode: scripts and styles only from the site's own files (no
+# inline code; a nonce for the one inline style Swagger UI's page has), video and its playlists from the HLS
+# host (hls.js plays through a blob: MediaSource and a blob: worker), the chat socket on the site's origin.
+def _origin(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _ws_origin(url: str) -> str:
+    origin = _origin(url)
+    return origin.replace("https://", "wss://", 1).replace("http://", "ws://", 1) if origin else ""
+
+
+_HLS_ORIGIN = _origin(HLS_BASE_URL)
+_FILE_ORIGINS = []  # images, recordings and clips on object storage come from its host
+if AWS_STORAGE_BUCKET_NAME:
+    _FILE_ORIGINS = [_origin(os.environ.get("AWS_S3_ENDPOINT_URL", "")) or "https://*.amazonaws.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", *_FILE_ORIGINS],
+        "media-src": ["'self'", "blob:", *([_HLS_ORIGIN] if _HLS_ORIGIN else []), *_FILE_ORIGINS],
+        "connect-src": ["'self'", *[o for o in (_HLS_ORIGIN, _ws_origin(SITE_URL)) if o]],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Powerful browser features this site never uses are off for it and anything it might embed.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
