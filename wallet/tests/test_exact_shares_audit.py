@@ -61,3 +61,22 @@ def test_paying_a_creator_needs_a_payer(user):
 def test_reading_the_platform_accounts_id_creates_no_account():
     assert platform_account_id() is None
     assert not Account.objects.filter(kind=Account.Kind.PLATFORM).exists()
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db
+def test_on_postgres_the_audit_reads_the_ledger_with_fresh_statistics():
+    """On a database without statistics (a new one, autovacuum off) the share check's NOT EXISTS ran for minutes
+    after a 70,000-gift run; with statistics, 1.5 s. The audit gathers them first."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        call_command("audit_ledger")
+    assert statements[0].startswith("ANALYZE wallet_transaction, wallet_entry, wallet_account")
