@@ -72,6 +72,8 @@
       const event = JSON.parse(message.data);
       const handler = handlers[event.type];
       if (handler) handler(event);
+      // The room's events for the page's other modules (player, gift moment): listen for "room:<type>".
+      document.dispatchEvent(new CustomEvent("room:" + event.type, { detail: event }));
     };
     socket.onclose = (event) => {
       if (event.code === 4403) { notice("Chat is for viewers with access to this stream."); return; }
