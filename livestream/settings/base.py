@@ -188,11 +188,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis, with a Redis outage handed to the consumer as an event (livestream/channel_layer.py).
+            "BACKEND": "livestream.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 # redis-py 8: the pool caps at 100 connections and a 5 s socket
                 # timeout kills blocking reads (shared/notes/chat-fanout.md).
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": None}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": 1000,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 2,
+                    }
+                ],
                 "capacity": 1000,
                 "expiry": 60,
             },
@@ -200,7 +208,9 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache failing open: rate limits and flood checks are skipped, with a log line,
+            # while Redis is away, rather than every request answering 500 (livestream/cache.py).
+            "BACKEND": "livestream.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "livestream",
         }
