@@ -225,8 +225,19 @@ else:
     CELERY_RESULT_BACKEND = None
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, not when it starts, so a worker that dies mid-task loses nothing: if only its
+# pool process died (OOM killer, a segfault in ffmpeg's wrapper), REJECT_ON_WORKER_LOST puts the message back at
+# once; if the whole worker died, the broker cannot tell it from a slow one, and the message goes back once it has
+# been out CELERY_VISIBILITY_TIMEOUT seconds (any worker sweeps every CELERY_UNACKED_RESTORE_SECONDS). Keep the
+# timeout above the longest task (an ffmpeg job: MEDIA_TOOL_TIMEOUT) and any countdown, or a slow task is handed to
+# a second worker while the first still runs it; tasks are written to be idempotent either way.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 60),
+    "unacked_restore_throttle": 1,  # the interval alone says how often (kombu's default scans every 10th)
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
