@@ -3,9 +3,42 @@ who they are (their mentions), and the rules they chat under. Streams' page view
 
 from django import template
 
-from chat.selectors import chat_role, chat_settings_payload
+from chat.selectors import chat_emote_set, chat_role, chat_settings_payload
 
 register = template.Library()
+
+# The emoji picker's curated set: Unicode characters (nothing to download), each with the name a screen reader
+# says and a tooltip shows.
+PICKER_EMOJI = [
+    ("😀", "grinning face"),
+    ("😂", "face with tears of joy"),
+    ("🤣", "rolling on the floor laughing"),
+    ("😍", "smiling face with heart-eyes"),
+    ("😎", "smiling face with sunglasses"),
+    ("🤔", "thinking face"),
+    ("😮", "face with open mouth"),
+    ("😢", "crying face"),
+    ("😭", "loudly crying face"),
+    ("😡", "angry face"),
+    ("👍", "thumbs up"),
+    ("👎", "thumbs down"),
+    ("👏", "clapping hands"),
+    ("🙌", "raising hands"),
+    ("🙏", "folded hands"),
+    ("💪", "flexed biceps"),
+    ("👋", "waving hand"),
+    ("❤️", "red heart"),
+    ("💚", "green heart"),
+    ("🔥", "fire"),
+    ("🎉", "party popper"),
+    ("✨", "sparkles"),
+    ("💯", "hundred points"),
+    ("⭐", "star"),
+    ("🥁", "drum"),
+    ("🎶", "musical notes"),
+    ("🍚", "cooked rice"),
+    ("🇳🇬", "flag: Nigeria"),
+]
 
 
 @register.simple_tag
@@ -18,4 +51,6 @@ def chat_viewer(stream, user) -> dict:
         "user_id": str(user.pk) if signed_in else "",
         "username": user.username if signed_in else "",
         "settings": chat_settings_payload(stream),
+        "emoji": PICKER_EMOJI,
+        "emotes": chat_emote_set(),
     }
