@@ -43,14 +43,16 @@ PICKER_EMOJI = [
 
 @register.simple_tag
 def chat_viewer(stream, user) -> dict:
-    role = chat_role(stream=stream, user=user)
+    role = chat_role(stream=stream, user=user)  # no query for a visitor or the creator
     signed_in = user is not None and user.is_authenticated
+    # An ended stream's chat is closed: no rules to show (and no query for them).
+    settings = chat_settings_payload(stream) if stream.status != "ended" else {"chat_enabled": False}
     return {
         "role": role or "",
         "moderates": role is not None,
         "user_id": str(user.pk) if signed_in else "",
         "username": user.username if signed_in else "",
-        "settings": chat_settings_payload(stream),
+        "settings": settings,
         "emoji": PICKER_EMOJI,
         "emotes": chat_emote_set(),
     }

@@ -2,16 +2,19 @@
 autocomplete and sends an emote, the creator sees the mention highlighted and the emote as an image, a refused
 message stays in the box with its reason, slow mode counts down, and the creator times out and deletes inline."""
 
+import json
 import re
 import shutil
+import time
 from io import BytesIO
 
 import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
+from rest_framework.authtoken.models import Token
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from chat.models import ChatBan, ChatSettings, Emote
+from chat.models import ChatBan, ChatMessage, ChatSettings, Emote
 from chat.services import emotes_changed
 from chat.tests.servers import two_daphnes  # noqa: F401 - a fixture
 from streams.tests.factories import StreamFactory
@@ -117,3 +120,53 @@ def test_mentions_emotes_refusals_slow_mode_and_inline_moderation(two_daphnes, s
         finally:
             browser.close()
     assert ChatBan.objects.get(stream=stream, user=viewer).expires_at is not None  # a timeout, not a ban
+
+
+def test_after_a_1011_the_page_waits_retry_after_then_catches_up_in_order_without_duplicates(two_daphnes):  # noqa: F811
+    """The server's outage close (1011, after a service_unavailable error with retry_after): the page waits that
+    long, reconnects, and fetches what was said meanwhile (?after=) into place, nothing twice."""
+    from playwright.sync_api import expect, sync_playwright
+
+    stream = StreamFactory(live=True, title="Outage lesson")
+    talker = UserFactory(display_name="Chidi")
+    ChatMessage.objects.create(stream=stream, user=talker, content="before the outage")
+    token = Token.objects.create(user=talker).key
+    host = two_daphnes[0]
+    sockets, closed_at = [], []
+
+    def route(ws):
+        sockets.append((time.monotonic(), ws))
+        ws.connect_to_server()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.route_web_socket(re.compile(r"/chat$"), route)
+            page.goto(f"http://{host}/streams/{stream.pk}/")
+            expect(page.locator(".chat-line", has_text="before the outage")).to_have_count(1)
+            page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
+            assert len(sockets) == 1
+            outage = {
+                "type": "error",
+                "code": "service_unavailable",
+                "detail": "Chat is briefly down.",
+                "retry_after": 3,
+            }
+            sockets[0][1].send(json.dumps(outage))
+            sockets[0][1].close(code=1011, reason="")
+            closed_at.append(time.monotonic())
+            for n in range(3):  # said while this page is away
+                answer = page.request.post(
+                    f"http://{host}/api/v1/streams/{stream.pk}/chat",
+                    data={"content": f"gap {n}"},
+                    headers={"Authorization": f"Token {token}"},
+                )
+                assert answer.status == 201, answer.text()
+            expect(page.locator(".chat-status")).to_have_text(re.compile(r"Reconnecting in [34] s"))
+            expect(page.locator(".chat-line", has_text="gap 2")).to_have_count(1, timeout=8000)
+            assert len(sockets) == 2 and 3.0 <= sockets[1][0] - closed_at[0] < 5.0
+            texts = page.locator(".chat-line .text").all_text_contents()
+            assert texts == ["before the outage", "gap 0", "gap 1", "gap 2"]
+        finally:
+            browser.close()

@@ -194,3 +194,22 @@ def test_history_after_a_message_or_a_time_gives_the_oldest_newer_ones_newest_fi
     unknown = api_client.get(url, {"after": "7b1f7a8e-0000-4000-8000-000000000000"})
     assert unknown.status_code == 400 and "after" in unknown.json()
     assert api_client.get(url, {"after": "yesterday"}).status_code == 400
+
+
+# --- the watch page knows the viewer's role and the rules ---------------------------------------------------
+
+
+def test_the_watch_page_tells_chat_the_viewers_role_the_rules_and_the_emote_set(client, stream, user):
+    ChatSettings.objects.create(stream=stream, slow_mode_seconds=30, emote_only=True)
+    emote("naija")
+    ChatModerator.objects.create(stream=stream, user=user)
+    client.force_login(user)
+    html = client.get(f"/streams/{stream.pk}/").content.decode()
+    assert 'data-role="moderator"' in html and "You moderate this chat" in html
+    assert "Slow mode: 1 message every 30 s" in html and "Emote only" in html
+    assert 'data-emote="naija"' in html and 'aria-label=":naija:"' in html
+    assert 'role="log" aria-live="polite"' in html
+
+    client.force_login(UserFactory())
+    html = client.get(f"/streams/{stream.pk}/").content.decode()
+    assert 'data-role=""' in html and "You moderate" not in html
