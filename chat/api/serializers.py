@@ -1,10 +1,12 @@
 import uuid
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.selectors import user_payload
 from chat.models import ChatMessage, MessageReport
-from chat.selectors import MENTIONABLE_MAX, chat_message_payload
+from chat.selectors import chat_message_payload
 from chat.services import MAX_MENTIONS, MAX_TERMS
 from livestream.api.pagination import LimitField
 from livestream.api.serializers import BoundedListField, QuerySerializer, StrictJSONInput
@@ -40,6 +42,7 @@ class ChatMessageInputSerializer(StrictJSONInput, serializers.Serializer):
     )
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class AfterCursorField(serializers.Field):
     """``after``: a message id (UUID) or a time; the view turns an id into that message of the stream."""
 
@@ -75,7 +78,8 @@ class HistoryQuerySerializer(QuerySerializer):
 
 class MentionableQuerySerializer(QuerySerializer):
     q = serializers.CharField(max_length=30, help_text="What follows the @: a username or display-name prefix.")
-    limit = serializers.IntegerField(required=False, default=8, min_value=1, max_value=MENTIONABLE_MAX)
+    # Like every list's limit (one shape in the schema); the selector returns at most MENTIONABLE_MAX.
+    limit = LimitField(default=8)
 
 
 class MentionableUserSerializer(serializers.Serializer):
