@@ -1,5 +1,8 @@
+import uuid
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,7 +14,10 @@ from chat.api.serializers import (
     ChatMessageInputSerializer,
     ChatMessageSerializer,
     ChatSettingsSerializer,
+    EmoteSerializer,
     HistoryQuerySerializer,
+    MentionableQuerySerializer,
+    MentionableUserSerializer,
     ModeratorSerializer,
     ReportInputSerializer,
     ReportSerializer,
@@ -19,8 +25,11 @@ from chat.api.serializers import (
 )
 from chat.selectors import (
     chat_bans,
+    chat_emote_set,
     chat_history,
+    chat_mentionable,
     chat_message_get,
+    chat_message_of_stream,
     chat_moderators,
     chat_require_reader,
     chat_role,
@@ -65,7 +74,12 @@ class ChatMessagesView(StreamScopedView):
         chat_require_reader(stream=stream, user=request.user)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        messages = chat_history(stream=stream, **query.validated_data)
+        params = dict(query.validated_data)
+        if isinstance(params.get("after"), uuid.UUID):
+            params["after"] = chat_message_of_stream(stream=stream, message_id=params["after"])
+            if params["after"] is None:
+                raise ValidationError({"after": ["No such message in this stream's chat."]})
+        messages = chat_history(stream=stream, **params)
         return Response({"results": ChatMessageSerializer(messages, many=True).data})
 
     @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageSerializer, **error_responses(429)})
@@ -75,6 +89,34 @@ class ChatMessagesView(StreamScopedView):
         serializer.is_valid(raise_exception=True)
         message = chat_message_send(stream_id=stream.pk, user=request.user, **serializer.validated_data)
         return Response(ChatMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MentionableView(StreamScopedView):
+    """Who ``@prefix`` may mean in this chat: its creator, moderators and recent chatters (never everyone)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[MentionableQuerySerializer],
+        responses={200: results_of(MentionableUserSerializer, "Mentionable"), **error_responses(403)},
+    )
+    def get(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        chat_require_reader(stream=stream, user=request.user)
+        query = MentionableQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        users = chat_mentionable(stream=stream, prefix=query.validated_data["q"], limit=query.validated_data["limit"])
+        return Response({"results": MentionableUserSerializer(users, many=True).data})
+
+
+class EmotesView(APIView):
+    """The platform's emote set (curated by staff): what chat shows as images and the picker lists."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: results_of(EmoteSerializer, "Emotes")})
+    def get(self, request):
+        return Response({"results": chat_emote_set()})
 
 
 class ChatMessageView(StreamScopedView):
