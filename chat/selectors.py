@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -15,6 +16,7 @@ from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSe
 from livestream.errors import NotFound, PermissionDenied
 from streams.models import Stream
 from streams.selectors import stream_viewer_has_access, stream_visible_q
+from streams.selectors.media import REPLAY_PAGE_MAX, ReplayClock, ReplayPage, replay_before, replay_window
 
 GLOBAL_TERMS_CACHE_KEY = "chat:blocked-terms"
 EMOTE_SET_CACHE_KEY = "chat:emote-set"
@@ -53,6 +55,25 @@ def chat_history(
 def chat_message_of_stream(*, stream: Stream, message_id) -> ChatMessage | None:
     """A message of this stream, deleted or not (a cursor may name one deleted since), or None."""
     return ChatMessage.objects.filter(pk=message_id, stream=stream).first()
+
+
+def _replay_messages(clock: ReplayClock) -> QuerySet[ChatMessage]:
+    # Deleted messages never replay: a moderator's delete, a ban's removal of its user's messages, a report upheld.
+    return ChatMessage.objects.filter(stream_id=clock.recording.stream_id, deleted_at__isnull=True).select_related(
+        "user"
+    )
+
+
+def chat_replay(*, clock: ReplayClock, start: Decimal, end: Decimal, limit: int = REPLAY_PAGE_MAX) -> ReplayPage:
+    """A recording's chat from offset ``start`` to ``end`` as it was sent, oldest first, deleted messages left
+    out; a full page says where the window continues (``replay_window``). One query."""
+    return replay_window(_replay_messages(clock), clock=clock, start=start, end=end, limit=limit)
+
+
+def chat_replay_before(*, clock: ReplayClock, before: Decimal, limit: int = 50) -> list[ChatMessage]:
+    """The newest ``limit`` visible messages of a recording before offset ``before``, oldest first: the chat a
+    viewer who jumps there sees. One query."""
+    return replay_before(_replay_messages(clock), clock=clock, before=before, limit=limit)
 
 
 def chat_may_read(*, stream: Stream, user, role: str | None = None) -> bool:

@@ -1,6 +1,7 @@
 """Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
 
 from datetime import UTC
+from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -8,6 +9,7 @@ from accounts.models import User
 from accounts.selectors import user_payload
 from gifts.models import Gift, SentGift
 from livestream.links import absolute_url
+from streams.selectors.media import REPLAY_PAGE_MAX, ReplayClock, ReplayPage, replay_before, replay_window
 
 
 def gift_catalogue(*, category: str | None = None, rarity: str | None = None) -> QuerySet[Gift]:
@@ -57,6 +59,21 @@ def sent_gift_payload(sent: SentGift, *, viewer=None, request=None) -> dict:
 
 def stream_recent_gifts(*, stream, limit: int = 50) -> list[SentGift]:
     return list(SentGift.objects.filter(stream=stream).select_related("gift", "sender").order_by("-created_at")[:limit])
+
+
+def _replay_gifts(clock: ReplayClock) -> QuerySet[SentGift]:
+    return SentGift.objects.filter(stream_id=clock.recording.stream_id).select_related("gift", "sender")
+
+
+def gift_replay(*, clock: ReplayClock, start: Decimal, end: Decimal, limit: int = REPLAY_PAGE_MAX) -> ReplayPage:
+    """The gifts sent during a recording from offset ``start`` to ``end``, oldest first; a full page says where
+    the window continues (``replay_window``). One query."""
+    return replay_window(_replay_gifts(clock), clock=clock, start=start, end=end, limit=limit)
+
+
+def gift_replay_before(*, clock: ReplayClock, before: Decimal, limit: int = 50) -> list[SentGift]:
+    """The newest ``limit`` gifts of a recording before offset ``before``, oldest first. One query."""
+    return replay_before(_replay_gifts(clock), clock=clock, before=before, limit=limit)
 
 
 def user_gift_history(*, user, direction: str) -> QuerySet[SentGift]:

@@ -13,6 +13,7 @@ from streams.selectors import (
     stream_get,
     stream_hls_url,
     stream_list,
+    stream_more_from_creator,
     stream_viewer_has_access,
 )
 from streams.selectors.media import clip_ready_list, gated_file_url, media_file_name, recording_list
@@ -45,6 +46,7 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
             "url": gated_file_url(recording, viewer=request.user, has_access=has_access) or "",
             "poster": recording.thumbnail.url if recording.thumbnail else poster,
             "duration": _duration_label(recording.duration_seconds),
+            "duration_seconds": recording.duration_seconds,
         }
         for number, recording in enumerate(recording_list(stream=stream), start=1)
     ]
@@ -57,6 +59,9 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
                 "url": gated_file_url(clip, viewer=request.user, has_access=has_access) or "",
                 "poster": poster,
                 "duration": _duration_label(clip.duration_seconds),
+                # Its recording and where in it the clip starts: the replayed chat follows a clip too.
+                "recording_id": clip.recording_id,
+                "start_seconds": clip.start_seconds,
             }
             for clip in clip_ready_list(stream=stream)
             if clip.file
@@ -64,13 +69,24 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
     return recordings, clips
 
 
+def _broadcast(stream: Stream, recordings: list[dict]) -> dict:
+    """When an ended stream went out and for how long (from its start and end; else its recordings' lengths)."""
+    if stream.started_at and stream.ended_at and stream.ended_at > stream.started_at:
+        seconds = (stream.ended_at - stream.started_at).total_seconds()
+    else:
+        seconds = sum(item["duration_seconds"] or 0 for item in recordings)
+    return {"started_at": stream.started_at, "seconds": round(seconds), "length": _duration_label(seconds)}
+
+
 def stream_detail(request, stream_id):
     stream = stream_get(stream_id=stream_id, user=request.user)
     has_access = stream_viewer_has_access(stream, request.user)
     is_owner = request.user.pk == stream.creator_id
-    recordings, clips = [], []
+    recordings, clips, broadcast, more = [], [], None, None
     if stream.status == Stream.Status.ENDED:
         recordings, clips = _stream_replay(request, stream, has_access=has_access)
+        broadcast = _broadcast(stream, recordings)
+        more = stream_more_from_creator(stream=stream)
     context = {
         "stream": stream,
         "hls_url": stream_hls_url(stream, request.user),
@@ -80,6 +96,10 @@ def stream_detail(request, stream_id):
         "poster_url": stream.thumbnail.url if stream.thumbnail else "",
         "recordings": recordings,
         "clips": clips,
+        # The recording that plays first, whose chat and gifts the replay panel follows (viewers with access).
+        "replay": recordings[0] if recordings and has_access else None,
+        "broadcast": broadcast,
+        "more_from_creator": more,
         "is_owner": is_owner,
         "rtmp_url": settings.RTMP_INGEST_URL,
     }

@@ -1,7 +1,7 @@
 import uuid
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,7 +30,10 @@ from chat.selectors import (
     chat_mentionable,
     chat_message_get,
     chat_message_of_stream,
+    chat_message_payload,
     chat_moderators,
+    chat_replay,
+    chat_replay_before,
     chat_require_reader,
     chat_role,
     chat_settings_of,
@@ -48,7 +51,9 @@ from chat.services import (
     message_report_create,
 )
 from livestream.api.schema import error_responses, results_of
+from streams.api.replay import ReplayBodySerializer, ReplayQuerySerializer, replay_body
 from streams.selectors import stream_get
+from streams.selectors.media import recording_replay_clock
 
 
 def _user_ref(data: dict) -> User:
@@ -117,6 +122,37 @@ class EmotesView(APIView):
     @extend_schema(responses={200: results_of(EmoteSerializer, "Emotes")})
     def get(self, request):
         return Response({"results": chat_emote_set()})
+class ChatReplaySerializer(ReplayBodySerializer):
+    results = inline_serializer(
+        "ChatReplayItem", {"offset": serializers.FloatField(), "message": ChatMessageSerializer()}, many=True
+    )
+
+
+class ChatReplayView(APIView):
+    """A recording's chat, replayed in step with its video (the watch page of an ended stream)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[ReplayQuerySerializer],
+        responses={200: ChatReplaySerializer, **error_responses(403)},
+        description="The messages sent while the recording was made, each with its `offset` in seconds from the "
+        "recording's start, oldest first; deleted messages left out. Read a window (`from`, `to`: at most 600 s) "
+        "at a time as playback advances, following `next` when a busy window fills a page; or, after a seek, "
+        "the newest `limit` `before` the new position. Premium and private streams as their recordings.",
+    )
+    def get(self, request, stream_id, recording_id):
+        clock = recording_replay_clock(stream_id=stream_id, recording_id=recording_id, user=request.user)
+        return Response(
+            replay_body(
+                request,
+                clock=clock,
+                read_window=chat_replay,
+                read_before=chat_replay_before,
+                key="message",
+                payload=chat_message_payload,
+            )
+        )
 
 
 class ChatMessageView(StreamScopedView):

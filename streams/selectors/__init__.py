@@ -7,16 +7,17 @@ The media pipeline's reads (recordings, clips, their signed file links, live seg
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import NotFound
 from streams.filters import StreamFilter
 from streams.media.config import hls_app_name, hls_app_parse
-from streams.models import Category, CreatorProfile, Follow, Stream, StreamAccess, Subscription
+from streams.models import Category, CreatorProfile, Follow, Recording, Stream, StreamAccess, Subscription
 
 UPCOMING_LIMIT = 10
+MORE_FROM_CREATOR_LIMIT = 6
 PLAYBACK_SALT = "streams.playback"
 
 
@@ -152,6 +153,30 @@ def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -
         )
         .order_by("scheduled_start_time")[:limit]
     )
+
+
+def stream_more_from_creator(*, stream: Stream, limit: int = MORE_FROM_CREATOR_LIMIT) -> dict[str, list[Stream]]:
+    """ "More from <creator>" on an ended stream's page: the creator's other public broadcasts that have a
+    recording to play (newest first) and their upcoming streams (soonest first), at most ``limit`` of each.
+    Two queries."""
+    recorded = (
+        Stream.objects.select_related("creator", "category")
+        .filter(creator_id=stream.creator_id, status=Stream.Status.ENDED, visibility=Stream.Visibility.PUBLIC)
+        .filter(Exists(Recording.objects.filter(stream=OuterRef("pk"), status=Recording.Status.READY)))
+        .exclude(pk=stream.pk)
+        .order_by(F("ended_at").desc(nulls_last=True), "-created_at")
+    )
+    upcoming = (
+        Stream.objects.select_related("creator", "category")
+        .filter(
+            creator_id=stream.creator_id,
+            status=Stream.Status.SCHEDULED,
+            visibility=Stream.Visibility.PUBLIC,
+            scheduled_start_time__gte=timezone.now(),
+        )
+        .order_by("scheduled_start_time")
+    )
+    return {"recordings": list(recorded[:limit]), "upcoming": list(upcoming[:limit])}
 
 
 def stream_live_for_creator(*, creator: User) -> Stream | None:

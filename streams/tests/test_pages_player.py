@@ -132,8 +132,9 @@ def test_the_replay_page_runs_a_fixed_number_of_queries(django_assert_num_querie
     stream = StreamFactory(ended=True)
     for _ in range(3):
         clip_of(recording_of(stream))
-    # stream (with the viewer's access), its tags, recordings, clips, the chat's emote set (cached for a minute)
-    with django_assert_num_queries(5):
+    # stream (with the viewer's access), its tags, recordings, clips, and "More from": recordings, upcoming (the
+    # chat replay takes the live chat's place, so not the chat's emote set)
+    with django_assert_num_queries(6):
         Client().get(f"/streams/{stream.pk}/")
 
 
