@@ -71,6 +71,10 @@ ReplayBodySerializer._declared_fields["from"] = serializers.FloatField(
 )
 
 
+def _plain(seconds: Decimal) -> str:
+    return format(seconds.normalize(), "f")  # 600, 59.5: not 6E+2 nor 600.000000
+
+
 def replay_body(
     request,
     *,
@@ -94,8 +98,8 @@ def replay_body(
         page = read_window(clock=clock, start=start, end=end, limit=data["limit"])
         rows = page.items
         if page.next_from is not None:
-            next_url = replace_query_param(request.build_absolute_uri(), "from", str(page.next_from))
-            next_url = replace_query_param(next_url, "to", str(end))
+            next_url = replace_query_param(request.build_absolute_uri(), "from", _plain(page.next_from))
+            next_url = replace_query_param(next_url, "to", _plain(end))
     return {
         "recording_id": str(clock.recording.pk),
         "duration": clock.duration,
