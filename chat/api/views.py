@@ -122,6 +122,8 @@ class EmotesView(APIView):
     @extend_schema(responses={200: results_of(EmoteSerializer, "Emotes")})
     def get(self, request):
         return Response({"results": chat_emote_set()})
+
+
 class ChatReplaySerializer(ReplayBodySerializer):
     results = inline_serializer(
         "ChatReplayItem", {"offset": serializers.FloatField(), "message": ChatMessageSerializer()}, many=True
