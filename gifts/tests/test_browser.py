@@ -209,3 +209,61 @@ def test_the_panel_keeps_keyboard_focus_escape_closes_it_and_a_phone_gets_a_bott
         finally:
             browser.close()
     assert User.objects.get(pk=viewer.pk).gift_confirm_threshold == 500
+
+
+def test_a_burst_of_gifts_is_queued_merged_and_summed_so_none_goes_unshown(live_server):
+    """Room events as the chat socket re-dispatches them, on a page whose clock the test drives."""
+    from playwright.sync_api import sync_playwright
+
+    stream = StreamFactory(live=True, title="Burst lesson")
+    url = f"{live_server.url}/streams/{stream.pk}/"
+
+    def gift(sender: str | None, combo: int = 1, quantity: int = 1) -> dict:
+        return {
+            "type": "gift",
+            "gift": {
+                "id": f"sent-{sender}-{combo}",
+                "gift": {"id": "g1", "name": "Jollof Rice", "rarity": "common", "animation": "float"},
+                "quantity": quantity,
+                "total_coins": 5 * quantity,
+                "message": "",
+                "is_anonymous": sender is None,
+                "sender": {"id": sender, "display_name": sender} if sender else None,
+                "combo": combo,
+            },
+        }
+
+    burst = [gift("Ada", 1), gift("Ada", 2), gift("Ada", 3, quantity=2)]  # a streak while it shows
+    burst += [gift(f"V{n:02d}") for n in range(1, 13)]  # twelve others wait their turn
+    burst += [gift("V03", 2)]  # merged into V03's waiting moment
+    burst += [gift(None), gift("Zed", quantity=4)]  # past the bound: summed into one last moment
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.clock.install()
+            page.goto(url)
+            page.evaluate(
+                """events => {
+                    window.shown = [];
+                    new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
+                        if (n.classList && n.classList.contains("gift-moment")) {
+                            window.shown.push(n.querySelector(".gift-moment-text").textContent);
+                        }
+                    }))).observe(document.getElementById("gift-stage"), { childList: true });
+                    for (const e of events) document.dispatchEvent(new CustomEvent("room:gift", { detail: e }));
+                }""",
+                burst,
+            )
+            # One moment on the stage: Ada's streak, merged into it while it shows.
+            assert page.evaluate("() => document.querySelectorAll('#gift-stage .gift-moment').length") == 1
+            page.clock.run_for(120_000)
+            shown = page.evaluate("() => window.shown")
+        finally:
+            browser.close()
+    assert shown[0] == "Ada sent 4× Jollof Rice ×3"
+    assert shown[1:13] == [
+        f"V{n:02d} sent {2 if n == 3 else 1}× Jollof Rice{' ×2' if n == 3 else ''}" for n in range(1, 13)
+    ]
+    assert shown[13:] == ["…and 5 more gifts (25 coins) from 2 viewers"]
