@@ -10,6 +10,8 @@ from livestream.views import file_response
 from streams.models import Stream
 from streams.selectors import (
     category_tree,
+    creator_followed_by,
+    creator_next_broadcast,
     stream_get,
     stream_hls_url,
     stream_list,
@@ -87,6 +89,8 @@ def stream_detail(request, stream_id):
         recordings, clips = _stream_replay(request, stream, has_access=has_access)
         broadcast = _broadcast(stream, recordings)
         more = stream_more_from_creator(stream=stream)
+    playing_recording = stream.status == Stream.Status.ENDED and bool(recordings)
+    creator_id = stream.creator_id
     context = {
         "stream": stream,
         "hls_url": stream_hls_url(stream, request.user),
@@ -102,6 +106,14 @@ def stream_detail(request, stream_id):
         "more_from_creator": more,
         "is_owner": is_owner,
         "rtmp_url": settings.RTMP_INGEST_URL,
+        # The offline overlay (also shown when a live stream ends or goes private under the viewer's eyes):
+        # when the creator is next on air, and a follow button. A replay has no such overlay.
+        "next_broadcast": None
+        if playing_recording
+        else creator_next_broadcast(creator_id=creator_id, exclude_stream_id=stream.pk),
+        "follows_creator": False
+        if playing_recording
+        else creator_followed_by(creator_id=creator_id, viewer=request.user),
     }
     return render(request, "streams/stream_detail.html", context)
 

@@ -4,6 +4,10 @@ The media pipeline's reads (recordings, clips, their signed file links, live seg
 ``streams.selectors.media``.
 """
 
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -14,7 +18,7 @@ from accounts.models import User
 from livestream.errors import NotFound
 from streams.filters import StreamFilter
 from streams.media.config import hls_app_name, hls_app_parse
-from streams.models import Category, CreatorProfile, Follow, Recording, Stream, StreamAccess, Subscription
+from streams.models import Category, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, StreamAccess, Subscription
 
 UPCOMING_LIMIT = 10
 MORE_FROM_CREATOR_LIMIT = 6
@@ -186,6 +190,62 @@ def stream_live_for_creator(*, creator: User) -> Stream | None:
         .order_by("-started_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class NextBroadcast:
+    """When a creator is next expected on air: a scheduled stream (``stream_id``) or a weekly schedule slot."""
+
+    start: dt.datetime  # aware
+    title: str
+    stream_id: object = None
+
+
+def _slot_next_start(slot: ScheduleSlot, now: dt.datetime) -> dt.datetime:
+    """The slot's next start after ``now``, in the creator's time zone (wall-clock time across DST changes)."""
+    zone = zoneinfo.ZoneInfo(slot.profile.timezone)
+    today = now.astimezone(zone).date()
+    day = today + dt.timedelta(days=(slot.weekday - today.weekday()) % 7)
+    start = dt.datetime.combine(day, slot.start_time, tzinfo=zone)
+    if start <= now:
+        start = dt.datetime.combine(day + dt.timedelta(days=7), slot.start_time, tzinfo=zone)
+    return start
+
+
+def creator_next_broadcast(
+    *, creator_id, exclude_stream_id=None, now: dt.datetime | None = None
+) -> NextBroadcast | None:
+    """The creator's next public scheduled stream or weekly schedule slot, whichever starts first; None without
+    either. Two queries."""
+    now = now or timezone.now()
+    upcoming = (
+        Stream.objects.filter(
+            creator_id=creator_id,
+            status=Stream.Status.SCHEDULED,
+            visibility=Stream.Visibility.PUBLIC,
+            scheduled_start_time__gt=now,
+        )
+        .exclude(pk=exclude_stream_id)
+        .order_by("scheduled_start_time")
+        .only("pk", "title", "scheduled_start_time")
+        .first()
+    )
+    candidates = [
+        NextBroadcast(start=_slot_next_start(slot, now), title=slot.title)
+        for slot in ScheduleSlot.objects.filter(profile_id=creator_id).select_related("profile")
+    ]
+    if upcoming is not None:
+        candidates.append(
+            NextBroadcast(start=upcoming.scheduled_start_time, title=upcoming.title, stream_id=upcoming.pk)
+        )
+    return min(candidates, key=lambda candidate: candidate.start, default=None)
+
+
+def creator_followed_by(*, creator_id, viewer) -> bool:
+    """Whether ``viewer`` (any user, signed in or not) follows the creator."""
+    if viewer is None or not viewer.is_authenticated or viewer.pk == creator_id:
+        return False
+    return Follow.objects.filter(creator_id=creator_id, follower=viewer).exists()
 
 
 def category_tree() -> list[Category]:
