@@ -5,7 +5,8 @@
   "use strict";
 
   // Dates the server wrote in the site's zone, shown in the viewer's (data-local-time="date": the day only).
-  for (const node of document.querySelectorAll("time[data-local-time]")) {
+  // Only this module's own (the player localises the offline overlay's times its own way).
+  for (const node of document.querySelectorAll(".replays time[data-local-time], .more-from time[data-local-time]")) {
     const when = new Date(node.getAttribute("datetime"));
     if (Number.isNaN(when.getTime())) continue;
     const style = node.dataset.localTime === "date" ? { dateStyle: "medium" } : { dateStyle: "full", timeStyle: "short" };

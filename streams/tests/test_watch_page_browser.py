@@ -96,7 +96,9 @@ def check_controls_and_layout(page, size: str) -> None:
     stage, chat = box(page, "#player-box"), box(page, "#chat")
     if size == "phone":
         assert page.evaluate(SMALL_TARGETS) == []
-        assert 0 <= chat["top"] - stage["bottom"] <= 9  # right under the video
+        gifts = box(page, "#gift-area")  # one row under the video: the gift button, sound, top gifters
+        assert 0 <= gifts["top"] - stage["bottom"] <= 8 and gifts["height"] <= 48
+        assert 0 <= chat["top"] - gifts["bottom"] <= 9  # then the chat
         assert chat["width"] >= 370
         page.evaluate("y => window.scrollTo(0, y)", stage["top"] + page.evaluate("scrollY") - 8)
         chat = box(page, "#chat")
@@ -275,7 +277,7 @@ def test_screen_readers_hear_the_audience_at_most_once_a_minute(live_server):
             page = browser.new_page()
             start = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
             page.clock.install(time=start)
-            page.clock.pause_at(start)  # time moves only when the test says
+            page.clock.pause_at(start + dt.timedelta(seconds=10))  # time moves only when the test says
             page.goto(url)
             announcer = page.locator("#viewer-announcer")
             assert announcer.get_attribute("aria-live") == "polite"
