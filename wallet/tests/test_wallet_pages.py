@@ -7,12 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from streams.tests.factories import StreamFactory
 from wallet import views
 from wallet.models import Payment
 from wallet.selectors import STATEMENT_TYPES, wallet_balance
 from wallet.services import coins_grant
 from wallet.tests.factories import CoinPackageFactory
+
+# The stub of Paystack's API: a fixture, registered under the name it is imported as.
+from wallet.tests.test_paystack import paystack as paystack_stub  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -85,12 +87,11 @@ def test_an_account_with_coins_sees_no_first_step(browser, user):
 
 
 def test_buying_through_the_sandbox_checkout_returns_to_next_with_the_new_balance(browser, user, package):
-    stream = StreamFactory(live=True)
-    back = f"/streams/{stream.pk}/"
+    back = "/?from=wallet"  # the page the viewer came from (wallet knows nothing of streams)
     checkout_path = buy(browser, package, next=back)
     payment = Payment.objects.get(user=user)
     assert payment.status == "pending" and payment.coins == 550
-    assert path_of(payment.callback_url) == f"/wallet/return/?next={back.replace('/', '%2F')}"
+    assert path_of(payment.callback_url) == "/wallet/return/?next=%2F%3Ffrom%3Dwallet"
 
     returned = checkout(browser, checkout_path, "pay")
     assert returned.startswith("/wallet/return/?")
@@ -182,3 +183,24 @@ def test_the_page_reads_a_fixed_number_of_queries(browser, user, package, django
         coins_grant(user=user, coins=1, reason=f"Grant {n}")
     with django_assert_max_num_queries(12):
         assert browser.get("/wallet/").status_code == 200
+
+
+def test_with_paystack_the_page_sends_the_buyer_to_its_checkout_and_the_return_verifies(
+    browser,
+    user,
+    package,
+    paystack_stub,  # noqa: F811 - the imported fixture
+):
+    """Production's provider through the same page: Paystack's (stubbed) checkout, and on the return the payment
+    is verified with Paystack at once, so the coins are there before any webhook."""
+    response = browser.post("/wallet/buy", {"package": str(package.pk), "next": "/streams/1/"})
+    payment = Payment.objects.get(user=user)
+    assert response.status_code == 303
+    assert response["Location"] == f"https://checkout.paystack.example/{payment.reference}"
+    sent = paystack_stub.transactions[payment.reference]
+    assert sent["amount"] == 250000 and sent["callback_url"].endswith("/wallet/return/?next=%2Fstreams%2F1%2F")
+
+    paystack_stub.transactions[payment.reference]["status"] = "success"  # the buyer paid at Paystack
+    returned = browser.get("/wallet/return/", {"next": "/streams/1/", "trxref": payment.reference})
+    assert returned["Location"] == "/streams/1/"
+    assert wallet_balance(user=user) == 550
