@@ -6,14 +6,22 @@ The settings page lives in ``streams`` (``streams/account_views.py``): it also c
 is the creator profile's, and accounts depends on no other app.
 """
 
+import logging
+
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import SignupForm
+from livestream.client_ip import client_ip
 from livestream.origins import local_path
+
+logger = logging.getLogger(__name__)
 
 
 def next_path(request) -> str:
@@ -45,9 +53,35 @@ class LoginView(auth_views.LoginView):
         return next_path(self.request)
 
 
+# Reset e-mails per address and per client address in an hour: enough for a lost e-mail or two, not a way
+# to flood someone's inbox from our server.
+RESET_MAILS_PER_ADDRESS = 3
+RESET_MAILS_PER_CLIENT = 10
+RESET_WINDOW_SECONDS = 60 * 60
+
+
+def _reset_allowed(*, email: str, client: str) -> bool:
+    """Counts this request against both limits; False once either is used up (within the window)."""
+    allowed = True
+    for key, limit in (
+        (f"password-reset:email:{email.strip().lower()}", RESET_MAILS_PER_ADDRESS),
+        (f"password-reset:client:{client}", RESET_MAILS_PER_CLIENT),
+    ):
+        if cache.add(key, 1, timeout=RESET_WINDOW_SECONDS):
+            continue
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=RESET_WINDOW_SECONDS)
+            continue
+        allowed = allowed and count <= limit
+    return allowed
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Asks for the account's e-mail and sends a one-time link (the same answer whether or not an account has
-    that address, so the page tells nobody who is registered)."""
+    that address, so the page tells nobody who is registered). Past the hourly limits the answer is the same
+    and nothing is sent."""
 
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
@@ -55,7 +89,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
     extra_email_context = {"site_name": "Great Nigeria Library Live"}
 
+    def form_valid(self, form):
+        if not _reset_allowed(email=form.cleaned_data["email"], client=client_ip(self.request) or ""):
+            logger.warning("password reset: hourly limit reached, no e-mail sent")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in user changes their password with the current one; this session stays signed in (Django
+    updates its hash), the others are signed out."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("account-settings")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed.")
+        return response

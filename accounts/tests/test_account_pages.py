@@ -220,3 +220,27 @@ def test_a_crashing_page_answers_the_branded_500(monkeypatch):
     client = Client(raise_request_exception=False)
     response = client.get("/")
     assert response.status_code == 500 and b"Something went wrong on our side" in response.content
+
+
+def test_a_signed_in_user_changes_their_password_and_stays_signed_in(settings_client, user):
+    wrong = settings_client.post(
+        "/accounts/password/",
+        {"old_password": "nope", "new_password1": "Brand-new-Pass-42", "new_password2": "Brand-new-Pass-42"},
+    )
+    assert wrong.status_code == 200 and "Your old password was entered incorrectly" in wrong.content.decode()
+    response = settings_client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "Brand-new-Pass-42", "new_password2": "Brand-new-Pass-42"},
+    )
+    assert response["Location"] == "/accounts/settings/"
+    assert "Your password is changed." in settings_client.get("/accounts/settings/").content.decode()
+    user.refresh_from_db()
+    assert user.check_password("Brand-new-Pass-42")
+    assert Client().get("/accounts/password/")["Location"] == "/accounts/login/?next=/accounts/password/"
+
+
+def test_password_reset_e_mails_are_limited_per_address_without_saying_so(user):
+    for _ in range(5):
+        response = Client().post("/accounts/password-reset/", {"email": user.email})
+        assert response["Location"] == "/accounts/password-reset/sent/"
+    assert len(mail.outbox) == 3
