@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
@@ -170,12 +171,13 @@ def wallet_page(request):
     return render(request, "wallet/wallet.html", context)
 
 
-@login_required
 @require_POST
 def wallet_buy(request):
     """Start buying a coin package: the browser goes to the provider's checkout, which returns it to
     ``/wallet/return/`` (and from there to ``next``). Refusals come back to the wallet page as a message."""
     next_path = local_path(request.POST.get("next"))
+    if not request.user.is_authenticated:  # signed out meanwhile: log in, then back to the wallet (a GET)
+        return redirect_to_login(_wallet_url(next_path))
     try:
         package_id = uuid.UUID(request.POST.get("package", ""))
     except ValueError:

@@ -125,3 +125,31 @@ def _user(username: str):
     from accounts.models import User
 
     return User.objects.get(username=username)
+
+
+def test_a_member_logs_in_from_a_premium_stream_on_a_desktop_and_lands_back_on_it(live_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    from accounts.tests.factories import PASSWORD, UserFactory
+
+    member = UserFactory(username="tunde")
+    stream = StreamFactory(is_premium=True, price_coins=50, title="Masterclass")
+    url = f"{live_server.url}/streams/{stream.pk}/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+            page.goto(url)
+            page.get_by_role("link", name="Log in to buy access").click()
+            page.get_by_label("Username").fill(member.username)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            expect(page).to_have_url(url)
+            box = page.locator("#premium-access")
+            expect(box.get_by_role("button", name="Buy access · 50 coins")).to_be_in_viewport()
+            expect(box).to_contain_text("You have 0 coins: not enough yet.")
+            expect(box.get_by_role("link", name="Buy coins")).to_have_attribute(
+                "href", f"/wallet/?next=/streams/{stream.pk}/"
+            )
+        finally:
+            browser.close()

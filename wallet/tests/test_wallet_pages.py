@@ -69,6 +69,13 @@ def test_the_wallet_asks_for_a_log_in_and_comes_back_with_next():
     assert response["Location"] == "/accounts/login/?next=/wallet/%3Fnext%3D/streams/x/"
 
 
+def test_a_purchase_sent_after_the_session_ended_logs_in_and_returns_to_the_wallet(package):
+    response = Client().post("/wallet/buy", {"package": str(package.pk), "next": "/streams/1/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/wallet/%3Fnext%3D%252Fstreams%252F1%252F"
+    assert not Payment.objects.exists()
+
+
 def test_a_new_account_at_zero_coins_sees_its_first_step_and_the_packages(browser, package):
     CoinPackageFactory(name="Retired", is_active=False)
     page = browser.get("/wallet/").content.decode()
