@@ -32,6 +32,16 @@ def in_view(page, locator) -> None:
     assert box["height"] >= 44 or locator.evaluate("e => e.tagName") == "P", "a 44 px touch target"
 
 
+def not_clipped(locator) -> None:
+    """The element is what a tap at its centre hits: not cut off by a box that hides its overflow."""
+    locator.scroll_into_view_if_needed()
+    assert locator.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);"
+        " return hit === e || e.contains(hit); }"
+    ), "clipped"
+
+
 def no_serious_axe_violations(page) -> None:
     if not AXE.exists():
         return
@@ -48,6 +58,7 @@ def test_a_new_viewer_signs_up_buys_coins_and_premium_access_on_a_phone(live_ser
 
     settings.SITE_URL = live_server.url  # the sandbox checkout and the return are absolute against it
     stream = StreamFactory(is_premium=True, price_coins=50, title="Masterclass: the talking drum")
+    live = StreamFactory(live=True, is_premium=True, price_coins=30, title="Live masterclass")
     CoinPackageFactory(name="Starter", coins=100, bonus_coins=0, price="500.00")
     url = f"{live_server.url}/streams/{stream.pk}/"
 
@@ -72,6 +83,18 @@ def test_a_new_viewer_signs_up_buys_coins_and_premium_access_on_a_phone(live_ser
             expect(page.get_by_role("link", name="Wallet: 0 coins")).to_be_visible()
             fits_the_phone(page)
             no_serious_axe_violations(page)
+
+            # A live premium stream's box sits in the 16:9 player: on a phone it used to cut off its own button
+            # and error. Both are now where a tap lands.
+            page.goto(f"{live_server.url}/streams/{live.pk}/")
+            live_buy = page.get_by_role("button", name="Buy access · 30 coins")
+            not_clipped(live_buy)
+            live_buy.click()
+            expect(page.locator(".access-status")).to_have_text("You do not have enough coins.")
+            not_clipped(page.locator(".access-status"))
+            not_clipped(page.get_by_role("link", name="Buy coins"))
+            fits_the_phone(page)
+            page.goto(url)
 
             # Not enough coins: the refusal is shown beside the button, both in view, and the way to the wallet.
             buy_access = page.get_by_role("button", name="Buy access · 50 coins")
