@@ -2,7 +2,8 @@
 
 A display name is shown next to the platform's verified badge in chat, on creator pages and in gift
 events, so a name must not imitate the badge or hide what it says. ``display_name_clean`` is the one
-validator; registration, ``/users/me`` and creator profile updates all call it.
+validator; registration, ``/users/me`` and creator profile updates all call it. ``display_name_repair`` cleans
+a name stored before the validator existed the same way (the data migration 0002_display_names_cleaned).
 """
 
 import unicodedata
@@ -35,6 +36,22 @@ def _kept(char: str) -> bool:
     return not ("\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef")
 
 
+def _visible(value: str) -> str:
+    name = "".join(
+        " " if char.isspace() else char
+        for char in unicodedata.normalize("NFKC", value)
+        if char.isspace() or _kept(char)
+    )
+    return " ".join(name.split())
+
+
+def display_name_repair(value: str, *, username: str) -> str:
+    """A stored name made one ``display_name_clean`` accepts, without asking anyone: cleaned as it cleans, badge
+    characters removed rather than refused, cut to MAX_LENGTH, and the username where nothing visible is left."""
+    name = _visible("".join(char for char in value if not _is_badge(char)))[:MAX_LENGTH].strip()
+    return name or username
+
+
 def display_name_clean(value: str, *, field: str = "display_name") -> str:
     """``value`` as it may be stored: NFKC-normalised, without control, bidi, zero-width or other invisible
     characters, runs of spaces made one.
@@ -43,12 +60,7 @@ def display_name_clean(value: str, *, field: str = "display_name") -> str:
     character (a check mark is the platform's, not a name's), ``display_name_blank`` if nothing is left
     after cleaning, ``max_length`` if it is longer than 60 characters after cleaning.
     """
-    name = "".join(
-        " " if char.isspace() else char
-        for char in unicodedata.normalize("NFKC", value)
-        if char.isspace() or _kept(char)
-    )
-    name = " ".join(name.split())
+    name = _visible(value)
     if any(_is_badge(char) for char in name):
         raise ValidationError(
             {

@@ -2,7 +2,8 @@ import time
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
 from accounts.tokens import Token
@@ -71,7 +72,9 @@ def user_payload(user: User, badges: list[str] | None = None) -> dict:
 def socket_credential_valid(*, user_id, token: str | None = None, session: str | None = None) -> bool:
     """Whether a socket's credential still stands: its token (or else its session) and an active user.
 
-    One or two queries; called per message a socket SENDS, never per event delivered.
+    A session stands as Django's own ``get_user`` judges it: it names the user and carries the hash of the user's
+    current password (a password change ends every other session). One or two queries; called per message a
+    socket SENDS, never per event delivered.
     """
     if token:
         return Token.objects.filter(key=token, user_id=user_id, user__is_active=True).exists()
@@ -80,4 +83,9 @@ def socket_credential_valid(*, user_id, token: str | None = None, session: str |
     data = import_module(settings.SESSION_ENGINE).SessionStore(session).load()
     if str(data.get(SESSION_KEY, "")) != str(user_id):
         return False
-    return User.objects.filter(pk=user_id, is_active=True).exists()
+    user = User.objects.filter(pk=user_id, is_active=True).only("password").first()
+    if user is None:
+        return False
+    stored = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(stored, current) for current in hashes)

@@ -1,11 +1,12 @@
-"""Writes for accounts: registration and API tokens."""
+"""Writes for accounts: registration, API tokens, deactivation."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import User
+from accounts import signals
+from accounts.models import GIFT_CONFIRM_THRESHOLD_MAX, User
 from accounts.names import display_name_clean
 from accounts.tokens import Token
 
@@ -57,13 +58,25 @@ def user_token_revoke(*, user: User) -> None:
     Token.objects.filter(user=user).delete()
 
 
-def user_update(*, user: User, display_name: str | None = None, email: str | None = None) -> User:
-    """Change the caller's own display name or e-mail (unique regardless of case): both or neither.
+def user_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    email: str | None = None,
+    gift_confirm_threshold: int | None = None,
+) -> User:
+    """Change the caller's own display name, e-mail (unique regardless of case) or gift-confirmation
+    threshold: all that were given or none.
 
     An address taken by someone else, even in a race with this change, is a field error, never an
-    IntegrityError; ``user`` is changed in memory only once the row is.
+    IntegrityError; a threshold outside 0..GIFT_CONFIRM_THRESHOLD_MAX is a field error; ``user`` is changed
+    in memory only once the row is.
     """
-    changes: dict[str, str] = {}
+    changes: dict[str, str | int] = {}
+    if gift_confirm_threshold is not None:
+        if not 0 <= gift_confirm_threshold <= GIFT_CONFIRM_THRESHOLD_MAX:
+            raise ValidationError({"gift_confirm_threshold": [f"Between 0 and {GIFT_CONFIRM_THRESHOLD_MAX} coins."]})
+        changes["gift_confirm_threshold"] = gift_confirm_threshold
     if display_name is not None:
         changes["display_name"] = display_name_clean(display_name)
     if email is not None:
@@ -79,3 +92,19 @@ def user_update(*, user: User, display_name: str | None = None, email: str | Non
         for field, value in changes.items():
             setattr(user, field, value)
     return user
+
+
+def users_deactivate(*, user_ids) -> int:
+    """Deactivate these users in one statement and, once it commits, close every open socket of each.
+
+    The one bulk path: a queryset ``update(is_active=False)`` sends no ``post_save``, so nothing else would tell
+    their sockets (accounts.signals). Users already inactive are left alone. Returns how many were deactivated.
+    """
+    with transaction.atomic():
+        ids = list(
+            User.objects.select_for_update().filter(pk__in=list(user_ids), is_active=True).values_list("pk", flat=True)
+        )
+        User.objects.filter(pk__in=ids).update(is_active=False)
+        for user_id in ids:
+            signals.auth_ended_send(user_id=user_id)
+    return len(ids)

@@ -8,7 +8,6 @@ is the creator profile's, and accounts depends on no other app.
 
 import logging
 
-from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
@@ -99,16 +98,3 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """A signed-in user changes their password with the current one; this session stays signed in (Django
-    updates its hash), the others are signed out."""
-
-    template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("account-settings")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, "Your password is changed.")
-        return response

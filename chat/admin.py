@@ -7,7 +7,7 @@ from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
 
-from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
+from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings, Emote, MessageReport
 from chat.services import (
     SETTINGS_FIELDS,
     blocked_terms_changed,
@@ -17,9 +17,14 @@ from chat.services import (
     chat_moderator_add,
     chat_moderator_remove,
     chat_settings_update,
+    emotes_changed,
     message_report_resolve,
 )
 from livestream.errors import DomainError
+from livestream.files import files_delete_on_commit
+from livestream.images import image_process
+
+EMOTE_IMAGE_SIZE = (112, 112)  # shown at 28 px: 4x for the sharpest screens, small enough to stay light
 
 
 @admin.register(MessageReport)
@@ -238,3 +243,81 @@ class ChatSettingsAdmin(ServiceAdmin):
     def delete_model(self, request, obj):
         defaults = {name: ChatSettings._meta.get_field(field).get_default() for field, name in _SETTINGS_DATA.items()}
         chat_settings_update(stream=obj.stream, actor=request.user, data=defaults)
+
+
+class EmoteForm(forms.ModelForm):
+    # A plain text field: the colons and capitals staff may type are folded away by clean_code, before the
+    # model's slug rule sees the code.
+    code = forms.CharField(max_length=40, help_text="Typed in chat as :code: (e.g. naija).")
+
+    class Meta:
+        model = Emote
+        fields = ("code", "image", "is_active", "sort_order")
+
+    def clean_code(self):
+        # What staff type may carry the colons chat shows (":naija:") or capitals; chat matches lower case.
+        code = (self.cleaned_data.get("code") or "").strip().strip(":").lower()
+        if not 2 <= len(code) <= 32 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in code):
+            raise ValidationError("2 to 32 lower-case letters, digits, underscores or hyphens, typed as :code:.")
+        return code
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image and hasattr(image, "content_type"):  # a fresh upload: validate, fit, re-encode as WebP
+            try:
+                return image_process(image, size=EMOTE_IMAGE_SIZE, crop=False, min_size=(16, 16))
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return image
+
+
+@admin.register(Emote)
+class EmoteAdmin(admin.ModelAdmin):
+    """The platform's emote set: chat shows ``:code:`` as this image; saves reach every chat within a request."""
+
+    form = EmoteForm
+    list_display = ("preview", "code", "is_active", "sort_order", "created_at")
+    list_display_links = ("preview", "code")
+    list_editable = ("is_active", "sort_order")
+    list_filter = ("is_active",)
+    search_fields = ("code",)
+    readonly_fields = ("large_preview", "created_at")
+
+    @admin.display(description="")
+    def preview(self, obj):
+        return (
+            format_html('<img src="{}" width="28" height="28" alt=":{}:">', obj.image.url, obj.code)
+            if obj.image
+            else "—"
+        )
+
+    @admin.display(description="Preview")
+    def large_preview(self, obj):
+        return (
+            format_html('<img src="{}" width="112" height="112" alt=":{}:">', obj.image.url, obj.code)
+            if obj.image
+            else "—"
+        )
+
+    def save_model(self, request, obj, form, change):
+        replaced = form.initial.get("image") if change and "image" in form.changed_data else None
+        super().save_model(request, obj, form, change)
+        if replaced:
+            files_delete_on_commit([getattr(replaced, "name", replaced)])
+        emotes_changed()
+
+    def delete_model(self, request, obj):
+        name = obj.image.name
+        super().delete_model(request, obj)
+        files_delete_on_commit([name])
+        emotes_changed()
+
+    def delete_queryset(self, request, queryset):
+        names = list(queryset.values_list("image", flat=True))
+        super().delete_queryset(request, queryset)
+        files_delete_on_commit(names)
+        emotes_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        emotes_changed()

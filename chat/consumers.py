@@ -9,6 +9,7 @@ for one user (a ban) through the Channels layer group ``user_<id>``.
 import asyncio
 import json
 import logging
+import math
 import uuid
 
 from channels.db import database_sync_to_async
@@ -17,12 +18,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.selectors import socket_credential_valid
-from chat.rooms import Outbox, RoomHub
+from chat.rooms import Outbox, RoomHub, RoomsUnavailable
 from chat.selectors import chat_room_open
 from chat.services import chat_error_event, chat_message_send
 from livestream.client_ip import scope_client_ip
 from livestream.errors import DomainError
 from livestream.events import event_text, user_group
+from livestream.redis import REDIS_UNAVAILABLE
 from livestream.websocket import CLOSE_AUTHENTICATION_FAILED, CLOSE_NOT_FOUND
 from streams.presence import PresenceTracker, viewer_key
 from streams.services import viewer_session_end, viewer_session_resume, viewer_session_start
@@ -33,6 +35,7 @@ MAX_FRAME = 4096
 CLOSE_ROOM_FULL = 4429
 CLOSE_PREMIUM_REQUIRED = 4403
 CLOSE_TOO_SLOW = 4008
+CLOSE_TRY_AGAIN = 1011  # with an error event {"code": "service_unavailable", "retry_after": seconds} first
 
 
 AUTH_ENDED_EVENT = {
@@ -44,7 +47,11 @@ AUTH_ENDED_EVENT = {
 
 class ChatConsumer(AsyncWebsocketConsumer):
     stream_id: str
+    accepted = False
     joined = False
+    in_room = False
+    told_unavailable = False
+    session_id: int | None = None
     credential_ended = False
     auth_token: str | None = None
     auth_session: str | None = None
@@ -56,13 +63,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room is None:
             # Accept, then close: a close before accept is an HTTP 403 at the handshake, and a browser
             # sees only 1006 there (and retries forever); 4404 tells it to stop.
-            await self.accept()
+            await self._accept()
             await self.close(code=CLOSE_NOT_FOUND, reason="No such stream.")
             return
         self.stream_id = room["stream_id"]
         if not room["may_read"]:
             # A premium room's events (messages, gifts, counts) are for viewers with access, as its video is.
-            await self.accept()
+            await self._accept()
             detail = "Chat on a premium stream is for viewers with access."
             await self.send_event({"type": "error", "code": "premium_required", "detail": detail})
             await self.close(code=CLOSE_PREMIUM_REQUIRED)
@@ -71,8 +78,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.presence = PresenceTracker.current()
         self.address = scope_client_ip(self.scope)
         self.viewer = viewer_key(self.user, self.address)
+        self.hub = RoomHub.current()
+        self.outbox = Outbox(self.base_send, limit=settings.CHAT_OUTBOX_LIMIT, on_overflow=self._drop_laggard)
+        if self.hub.retry_after() > 0:  # Redis is known to be away: refuse at once, without trying it
+            await self._unavailable(self.hub.retry_after())
+            return
+        try:
+            await self._join(room)
+        except RoomsUnavailable as exc:
+            await self._unavailable(exc.retry_after)
+        except REDIS_UNAVAILABLE as exc:
+            logger.warning("chat %s: Redis is away (%s); the socket is told to retry", self.stream_id, exc)
+            await self._unavailable(RoomHub.RETRY_FIRST)
+
+    async def _join(self, room: dict) -> None:
+        """Count the socket, join the room and the user's group, tell the viewer where they are."""
         if not await self.presence.admit(self.address, self.connection_id, settings.WS_MAX_PER_ADDRESS):
-            await self.accept()
+            await self._accept()
             detail = f"Too many open connections from your address (at most {settings.WS_MAX_PER_ADDRESS})."
             await self.send_event({"type": "error", "code": "too_many_connections", "detail": detail})
             await self.close(code=CLOSE_ROOM_FULL)
@@ -80,16 +102,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         limit = room["max_viewers"]
         if limit and room["role"] is None and await self.presence.count(self.stream_id) >= limit:
             await self.presence.release(self.address, self.connection_id)
-            await self.accept()
+            await self._accept()
             await self.send_event(
                 {"type": "error", "code": "room_full", "detail": f"This stream is full ({limit} viewers)."}
             )
             await self.close(code=CLOSE_ROOM_FULL)
             return
-        await self.accept()
-        self.outbox = Outbox(self.base_send, limit=settings.CHAT_OUTBOX_LIMIT, on_overflow=self._drop_laggard)
-        self.hub = RoomHub.current()
+        await self._accept()
         await self.hub.join(self.stream_id, self)
+        self.in_room = True
         if self.user is not None and self.user.is_authenticated:
             # The credential this socket stands on: re-checked per sent message and matched by auth_ended.
             self.auth_token = self.scope.get("auth_token")
@@ -101,6 +122,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.deliver(event_text({"type": "stream_status", "status": room["status"]}))
         await self.presence.join(self.stream_id, self.connection_id, self.viewer)
         self.session_id = await self._session_open()
+
+    async def _accept(self) -> None:
+        if not self.accepted:
+            self.accepted = True
+            await self.accept()
 
     async def _session_open(self) -> int:
         """The viewer's session: the one they left within VIEWER_SESSION_RESUME_SECONDS (or still hold open on
@@ -120,18 +146,53 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not hasattr(self, "hub"):
             return
         self.joined = False
-        await self.hub.leave(self.stream_id, self)
         self.outbox.close()
-        if self.user is not None and self.user.is_authenticated:
-            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        if self.in_room:
+            await self.hub.leave(self.stream_id, self)
         try:
+            if self.user is not None and self.user.is_authenticated:
+                await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
             await self.presence.leave(self.stream_id, self.connection_id, self.viewer)
             await self.presence.release(self.address, self.connection_id)
+        except REDIS_UNAVAILABLE as exc:  # the sorted sets expire this socket by themselves (presence heartbeat)
+            logger.info("chat %s: Redis is away (%s); presence ages this socket out", self.stream_id, exc)
         finally:
-            await database_sync_to_async(viewer_session_end)(session_id=self.session_id)
-            window = settings.VIEWER_SESSION_RESUME_SECONDS
-            if window > 0:
-                await self.presence.remember_session(self.stream_id, self.viewer, self.session_id, window)
+            if self.session_id is not None:
+                await database_sync_to_async(viewer_session_end)(session_id=self.session_id)
+                window = settings.VIEWER_SESSION_RESUME_SECONDS
+                if window > 0:
+                    try:
+                        await self.presence.remember_session(self.stream_id, self.viewer, self.session_id, window)
+                    except REDIS_UNAVAILABLE:
+                        pass  # the next visit starts a new session
+
+    # --- Redis away: the socket is told to come back ------------------------------------
+
+    def room_lost(self, retry_after: float) -> None:
+        """The hub lost this room's feed (Redis went away): say when to retry, then close 1011."""
+        self.in_room = False  # the hub has forgotten its rooms
+        asyncio.get_running_loop().create_task(self._unavailable(retry_after))
+
+    async def channel_layer_lost(self, message: dict) -> None:
+        """The channel layer lost Redis (livestream.channel_layer): the same as the room's feed."""
+        await self._unavailable(self.hub.retry_after() or RoomHub.RETRY_FIRST)
+
+    async def _unavailable(self, retry_after: float) -> None:
+        if self.told_unavailable:
+            return
+        self.told_unavailable = True
+        self.joined = False  # nothing more from the room: the error and the close are the last frames
+        self.outbox.close()
+        retry = max(1, math.ceil(retry_after))
+        detail = f"Live chat lost its connection to the server; reconnect in {retry} s."
+        try:
+            await self._accept()
+            await self.send_event(
+                {"type": "error", "code": "service_unavailable", "detail": detail, "retry_after": retry}
+            )
+            await self.close(code=CLOSE_TRY_AGAIN, reason=f"retry after {retry} s")
+        except Exception:  # the client went away first
+            logger.debug("chat %s: the socket closed before it was told to retry", self.stream_id, exc_info=True)
 
     # --- out: room events ---------------------------------------------------------------
 

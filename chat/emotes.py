@@ -3,8 +3,8 @@
 An emote is a Unicode emoji or a ``:name:`` code of the platform's emote set. A message is "emotes only"
 when, whitespace aside, it is nothing else; its ``message_type`` has no say (a client can claim anything).
 
-The emote set is ``emote_codes()``: today the built-in names below; the staff-curated emote set (a later
-issue) extends that function, and every rule that asks about emotes follows.
+The emote set is ``emote_codes()``: the built-in names below (shown as text) and the staff-curated emotes
+(``chat.models.Emote``, shown as images), so every rule that asks about emotes follows the admin.
 
 Emoji are recognised without a Unicode emoji database, from two sets of code points taken from Unicode's
 emoji data: those shown as emoji by default (``Emoji_Presentation``), and the other pictographic ones (leaving
@@ -15,6 +15,8 @@ of regional indicators) and keycaps (``1️⃣``). An emoji asked for as text (U
 """
 
 import re
+
+from chat.selectors import chat_emote_set
 
 BUILTIN_EMOTE_CODES = frozenset(
     {
@@ -49,8 +51,9 @@ BUILTIN_EMOTE_CODES = frozenset(
 
 
 def emote_codes() -> frozenset[str]:
-    """The names a ``:name:`` emote may have (lower case). The curated emote set extends this."""
-    return BUILTIN_EMOTE_CODES
+    """The names a ``:name:`` emote may have (lower case): the built-in ones and staff's active emotes."""
+    curated = [emote["code"] for emote in chat_emote_set()]
+    return BUILTIN_EMOTE_CODES.union(curated) if curated else BUILTIN_EMOTE_CODES
 
 
 # Emoji_Presentation=Yes: shown as emoji with no selector. From Unicode's emoji-data.txt, Emoji 15.0

@@ -150,3 +150,31 @@ class MessageReport(models.Model):
 
     def __str__(self) -> str:
         return f"Report of {self.message_id} ({self.reason})"
+
+
+def upload_to_emote(instance, filename: str) -> str:
+    return f"emotes/{instance.code}/{uuid.uuid4().hex}.webp"
+
+
+class Emote(models.Model):
+    """A platform emote, curated by staff: an image typed in chat as ``:code:`` and shown in its place."""
+
+    code = models.SlugField(
+        max_length=32,
+        unique=True,
+        help_text="Typed as :code: (lower-case letters, digits, underscores and hyphens).",
+    )
+    image = models.ImageField(upload_to=upload_to_emote)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        constraints = [
+            # The one spelling chat matches (emotes.py folds what is typed to lower case).
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[a-z0-9_-]{2,32}$"), name="chat_emote_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f":{self.code}:"

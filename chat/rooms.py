@@ -17,7 +17,7 @@ from collections import deque
 from typing import Protocol
 
 from livestream.events import CHANNEL_PREFIX, room_channel
-from livestream.redis import redis_async, redis_enabled
+from livestream.redis import REDIS_UNAVAILABLE, redis_async, redis_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +25,31 @@ logger = logging.getLogger(__name__)
 class RoomMember(Protocol):
     def deliver(self, text: str) -> None: ...
 
+    def room_lost(self, retry_after: float) -> None: ...
+
+
+class RoomsUnavailable(Exception):
+    """Redis is away: this process cannot carry a room's events now. Try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"Live updates are unavailable; try again in {retry_after:.0f} s.")
+        self.retry_after = retry_after
+
 
 class RoomHub:
-    """One event loop's rooms. Get it with ``RoomHub.current()`` inside the loop."""
+    """One event loop's rooms. Get it with ``RoomHub.current()`` inside the loop.
+
+    With Redis, a member joins only once its room's subscription is made, and when the subscription's
+    connection breaks (Redis restarted, a network blip) the hub does not pretend: it tells every member
+    (``member.room_lost(retry_after)``: the socket closes 1011 with the hint), forgets its rooms and its
+    pub/sub, and refuses joins for a backoff (1 s, doubling to ``RETRY_CAP``); the next join after it tries a
+    fresh connection. Events published meanwhile were never delivered live, so a client that comes back
+    fetches what it missed from the history route. No process restart is needed, and nothing waits on Redis
+    while it is away.
+    """
+
+    RETRY_FIRST = 1.0
+    RETRY_CAP = 2.0  # a client waits this (plus jitter) at most: delivery resumes soon after Redis does
 
     hubs: dict[asyncio.AbstractEventLoop, "RoomHub"] = {}
     _hubs_lock = threading.Lock()
@@ -38,6 +60,8 @@ class RoomHub:
         self._pubsub = None
         self._reader: asyncio.Task | None = None
         self._subscribe_lock = asyncio.Lock()
+        self._failures = 0
+        self._down_until = 0.0  # loop time before which joins are refused without trying Redis
 
     @classmethod
     def dispatch_everywhere(cls, room_id: str, text: str) -> None:
@@ -60,14 +84,32 @@ class RoomHub:
                 hub = cls.hubs.setdefault(loop, RoomHub(loop))
         return hub
 
+    def retry_after(self) -> float:
+        """Seconds until this hub tries Redis again (0 when it is not known to be away)."""
+        return max(0.0, self._down_until - self.loop.time())
+
     async def join(self, room_id, member: RoomMember) -> None:
+        """Add a member to the room; RoomsUnavailable (and the member not added) when Redis is away."""
         room_id = str(room_id)
-        members = self.rooms.get(room_id)
-        if members is None:
-            members = self.rooms[room_id] = set()
-            if redis_enabled():
-                await self._subscribe(room_id)
-        members.add(member)
+        if not redis_enabled():
+            self.rooms.setdefault(room_id, set()).add(member)
+            return
+        if room_id in self.rooms:  # subscribed already: no await, no lock
+            self.rooms[room_id].add(member)
+            return
+        async with self._subscribe_lock:
+            if room_id not in self.rooms:
+                wait = self.retry_after()
+                if wait > 0:
+                    raise RoomsUnavailable(wait)
+                try:
+                    await self._subscribe(room_id)
+                except REDIS_UNAVAILABLE as exc:
+                    await self._went_away(exc)
+                    raise RoomsUnavailable(self.retry_after()) from exc
+                self._failures = 0
+                self.rooms[room_id] = set()
+            self.rooms[room_id].add(member)
 
     async def leave(self, room_id, member: RoomMember) -> None:
         room_id = str(room_id)
@@ -79,8 +121,11 @@ class RoomHub:
             del self.rooms[room_id]
             if redis_enabled() and self._pubsub is not None:
                 async with self._subscribe_lock:
-                    if room_id not in self.rooms:
-                        await self._pubsub.unsubscribe(room_channel(room_id))
+                    if room_id not in self.rooms and self._pubsub is not None:
+                        try:
+                            await self._pubsub.unsubscribe(room_channel(room_id))
+                        except REDIS_UNAVAILABLE as exc:  # the reader notices and recovers; nothing to undo
+                            logger.debug("room hub: unsubscribe failed (%s)", exc)
 
     def members(self, room_id) -> set[RoomMember]:
         return self.rooms.get(str(room_id), set())
@@ -113,42 +158,59 @@ class RoomHub:
     # --- Redis pub/sub --------------------------------------------------------------
 
     async def _subscribe(self, room_id: str) -> None:
-        async with self._subscribe_lock:
-            if self._pubsub is None:
-                self._pubsub = redis_async().pubsub(ignore_subscribe_messages=True)
-            await self._pubsub.subscribe(room_channel(room_id))
-            if self._reader is None or self._reader.done():
-                self._reader = self.loop.create_task(self._read())
+        """Subscribe to the room's channel (caller holds the lock); raises what Redis raises."""
+        if self._pubsub is None:
+            self._pubsub = redis_async().pubsub(ignore_subscribe_messages=True)
+        await self._pubsub.subscribe(room_channel(room_id))
+        if self._reader is None or self._reader.done():
+            self._reader = self.loop.create_task(self._read(self._pubsub))
 
-    async def _read(self) -> None:
+    async def _read(self, pubsub) -> None:
         prefix_length = len(CHANNEL_PREFIX)
-        while True:
+        while pubsub is self._pubsub:
             try:
-                if not self._pubsub.subscribed:
+                if not pubsub.subscribed:
                     await asyncio.sleep(0.05)
                     continue
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("room hub: Redis read failed; resubscribing")
-                await asyncio.sleep(1)
-                await self._resubscribe()
-                continue
+            except REDIS_UNAVAILABLE as exc:  # the connection broke: every room of this hub lost its feed
+                await self._lost(pubsub, exc)
+                return
+            except Exception as exc:  # anything else the client raises: start over the same way
+                logger.exception("room hub: reading the subscription failed")
+                await self._lost(pubsub, exc)
+                return
             if message is None or message.get("type") != "message":
                 continue
             self.dispatch(message["channel"][prefix_length:], message["data"])
 
-    async def _resubscribe(self) -> None:
+    async def _lost(self, pubsub, exc: BaseException) -> None:
         async with self._subscribe_lock:
+            if pubsub is self._pubsub:
+                await self._went_away(exc)
+
+    async def _went_away(self, exc: BaseException) -> None:
+        """Redis is away (caller holds the lock): tell every member, forget the rooms, back off."""
+        self._failures += 1
+        wait = min(self.RETRY_CAP, self.RETRY_FIRST * 2 ** (self._failures - 1))
+        self._down_until = self.loop.time() + wait
+        rooms, self.rooms = self.rooms, {}
+        pubsub, self._pubsub = self._pubsub, None
+        members = [member for room in rooms.values() for member in room]
+        log = logger.warning if self._failures == 1 else logger.info
+        log("room hub: Redis is away (%s); %s sockets told to retry in %.0f s", exc, len(members), wait)
+        for member in members:
             try:
-                await self._pubsub.aclose()
+                member.room_lost(wait)
+            except Exception:
+                logger.exception("room hub: telling a member its room was lost failed")
+        if pubsub is not None:
+            try:
+                await pubsub.aclose()
             except Exception:
                 logger.debug("room hub: closing the broken pub/sub failed", exc_info=True)
-            self._pubsub = redis_async().pubsub(ignore_subscribe_messages=True)
-            rooms = [room_channel(room_id) for room_id in self.rooms]
-            if rooms:
-                await self._pubsub.subscribe(*rooms)
 
 
 class Outbox:

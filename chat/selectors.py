@@ -3,28 +3,77 @@
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_payload
-from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings
+from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings, Emote
 from livestream.errors import NotFound, PermissionDenied
 from streams.models import Stream
 from streams.selectors import stream_viewer_has_access, stream_visible_q
+from streams.selectors.media import REPLAY_PAGE_MAX, ReplayClock, ReplayPage, replay_before, replay_window
 
 GLOBAL_TERMS_CACHE_KEY = "chat:blocked-terms"
+EMOTE_SET_CACHE_KEY = "chat:emote-set"
 HISTORY_MAX = 100
+MENTIONABLE_MAX = 20
+MENTIONABLE_RECENT_MESSAGES = 500  # "recent chatters": the authors of the stream's last this-many messages
 
 
-def chat_history(*, stream: Stream, before: datetime | None = None, limit: int = 50) -> list[ChatMessage]:
-    """Newest first, deleted messages left out; ``before`` is an exclusive cursor. Two queries at most."""
+def chat_history(
+    *,
+    stream: Stream,
+    before: datetime | None = None,
+    after: datetime | ChatMessage | None = None,
+    limit: int = 50,
+) -> list[ChatMessage]:
+    """Newest first, deleted messages left out; ``before`` is an exclusive cursor. Two queries at most.
+
+    ``after`` (a time, or a message of this stream) asks for what came after it, as a client catching up after
+    a reconnect does: the OLDEST ``limit`` messages after the cursor (so asking again from the newest of them
+    pages forward without a gap), still listed newest first. A message cursor is exclusive of that message and
+    inclusive of its instant (another message stored in the same microsecond is not lost; clients dedupe by id).
+    """
+    limit = max(1, min(limit, HISTORY_MAX))
     messages = ChatMessage.objects.filter(stream=stream, deleted_at__isnull=True).select_related("user")
     if before is not None:
         messages = messages.filter(created_at__lt=before)
-    return list(messages.order_by("-created_at")[: max(1, min(limit, HISTORY_MAX))])
+    if after is None:
+        return list(messages.order_by("-created_at")[:limit])
+    if isinstance(after, ChatMessage):
+        messages = messages.filter(created_at__gte=after.created_at).exclude(pk=after.pk)
+    else:
+        messages = messages.filter(created_at__gt=after)
+    return list(messages.order_by("created_at")[:limit])[::-1]
+
+
+def chat_message_of_stream(*, stream: Stream, message_id) -> ChatMessage | None:
+    """A message of this stream, deleted or not (a cursor may name one deleted since), or None."""
+    return ChatMessage.objects.filter(pk=message_id, stream=stream).first()
+
+
+def _replay_messages(clock: ReplayClock) -> QuerySet[ChatMessage]:
+    # Deleted messages never replay: a moderator's delete, a ban's removal of its user's messages, a report upheld.
+    return ChatMessage.objects.filter(stream_id=clock.recording.stream_id, deleted_at__isnull=True).select_related(
+        "user"
+    )
+
+
+def chat_replay(*, clock: ReplayClock, start: Decimal, end: Decimal, limit: int = REPLAY_PAGE_MAX) -> ReplayPage:
+    """A recording's chat from offset ``start`` to ``end`` as it was sent, oldest first, deleted messages left
+    out; a full page says where the window continues (``replay_window``). One query."""
+    return replay_window(_replay_messages(clock), clock=clock, start=start, end=end, limit=limit)
+
+
+def chat_replay_before(*, clock: ReplayClock, before: Decimal, limit: int = 50) -> list[ChatMessage]:
+    """The newest ``limit`` visible messages of a recording before offset ``before``, oldest first: the chat a
+    viewer who jumps there sees. One query."""
+    return replay_before(_replay_messages(clock), clock=clock, before=before, limit=limit)
 
 
 def chat_may_read(*, stream: Stream, user, role: str | None = None) -> bool:
@@ -175,3 +224,52 @@ def chat_room_open(*, stream_id, user) -> dict | None:
         "may_read": chat_may_read(stream=stream, user=user, role=role),
         "settings": chat_settings_payload(stream),
     }
+
+
+def chat_emote_set() -> list[dict]:
+    """Staff's active emotes as clients render them, ``[{"code", "image_url"}]`` in their order.
+
+    Cached for a minute; admin saves clear it (``chat.services.emotes_changed``). The images are served from
+    our own media (the re-encoded WebP the admin stored).
+    """
+    emotes = cache.get(EMOTE_SET_CACHE_KEY)
+    if emotes is None:
+        emotes = [
+            {"code": emote.code, "image_url": emote.image.url}
+            for emote in Emote.objects.filter(is_active=True).exclude(image="")
+        ]
+        cache.set(EMOTE_SET_CACHE_KEY, emotes, 60)
+    return emotes
+
+
+def chat_mentionable(*, stream: Stream, prefix: str, limit: int = 8) -> list[User]:
+    """Who a viewer may be suggesting with ``@prefix`` in this stream's chat: its creator, its moderators and
+    its recent chatters (the authors of its last MENTIONABLE_RECENT_MESSAGES messages), active accounts only,
+    whose username or display name starts with ``prefix`` (any case). Creator first, then moderators, then
+    chatters, each by username; at most ``limit`` (MENTIONABLE_MAX). One query.
+
+    Never the platform's whole user list: a name typed here finds only people already in this room.
+    """
+    prefix = prefix.strip().lstrip("@")
+    if not prefix:
+        return []
+    limit = max(1, min(limit, MENTIONABLE_MAX))
+    recent = (
+        ChatMessage.objects.filter(stream=stream, deleted_at__isnull=True)
+        .order_by("-created_at")
+        .values("user_id")[:MENTIONABLE_RECENT_MESSAGES]
+    )
+    moderators = ChatModerator.objects.filter(stream=stream).values("user_id")
+    group = Case(
+        When(pk=stream.creator_id, then=Value(0)),
+        When(pk__in=moderators, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(pk=stream.creator_id) | Q(pk__in=moderators) | Q(pk__in=recent))
+        .filter(Q(username__istartswith=prefix) | Q(display_name__istartswith=prefix))
+        .annotate(mention_group=group)
+        .order_by("mention_group", Lower("username"))[:limit]
+    )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,6 +25,7 @@ from chat.emotes import is_emotes_only
 from chat.links import first_link
 from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from chat.selectors import (
+    EMOTE_SET_CACHE_KEY,
     GLOBAL_TERMS_CACHE_KEY,
     chat_active_ban,
     chat_global_blocked_terms,
@@ -144,6 +146,42 @@ def _clean_mentions(mentions: list | tuple) -> list[str]:
     return ids
 
 
+# "@name" where a username may start (not inside an e-mail address or a word); Django's usernames are
+# letters, digits and . + - _ (and @, which a mention cannot carry). A full stop ending the sentence is not part of it.
+_MENTION = re.compile(r"(?<![\w@.+-])@([\w.+-]{1,150})")
+
+
+def _mentioned_usernames(content: str) -> list[str]:
+    """The first MAX_MENTIONS distinct ``@username``s of ``content``, folded to lower case, in order."""
+    names: dict[str, None] = {}
+    for match in _MENTION.finditer(content):
+        name = match.group(1).rstrip(".").lower()
+        if name:
+            names[name] = None
+            if len(names) == MAX_MENTIONS:
+                break
+    return list(names)
+
+
+def _resolve_mentions(*, content: str, mention_ids: list[str]) -> list[str]:
+    """The message's mentions: the ids the client sent, then the active users its ``@username``s name (any
+    case; names nobody has are plain text), deduplicated, at most MAX_MENTIONS. One query, none without an @."""
+    names = _mentioned_usernames(content) if "@" in content else []
+    if not names:
+        return mention_ids
+    found = dict(
+        User.objects.filter(is_active=True)
+        .annotate(folded=Lower("username"))
+        .filter(folded__in=names)
+        .values_list("folded", "pk")
+    )
+    ids = dict.fromkeys(mention_ids)
+    for name in names:
+        if name in found:
+            ids[str(found[name])] = None
+    return list(ids)[:MAX_MENTIONS]
+
+
 def chat_message_send(
     *,
     stream_id,
@@ -154,7 +192,8 @@ def chat_message_send(
 ) -> ChatMessage:
     """Store a chat message and, after commit, send it to the whole room.
 
-    Raises a DomainError (with a contract ``code``) when a rule refuses it and
+    ``mentions`` are user ids; the server adds the users the content names as ``@username`` (at most
+    MAX_MENTIONS in all). Raises a DomainError (with a contract ``code``) when a rule refuses it and
     ValidationError for malformed input; nothing is stored then.
     """
     if user is None or not user.is_authenticated:
@@ -206,7 +245,7 @@ def chat_message_send(
                 f"Links are not allowed in this chat, and “{link}” reads as one.", code="message_blocked"
             )
         _check_rate(stream_id=stream.pk, user_id=user.pk)
-    mention_ids = _clean_mentions(mentions)
+    mention_ids = _resolve_mentions(content=content, mention_ids=_clean_mentions(mentions))
     if role is None:
         _check_slow_mode(stream_id=stream.pk, user_id=user.pk, seconds=rules.slow_mode_seconds)
 
@@ -452,3 +491,8 @@ def message_report_resolve(
 def blocked_terms_changed() -> None:
     """Staff edited the global list: forget the cached copy."""
     cache.delete(GLOBAL_TERMS_CACHE_KEY)
+
+
+def emotes_changed() -> None:
+    """Staff edited the emote set: forget the cached copy (emote-only mode and the pickers follow at once)."""
+    cache.delete(EMOTE_SET_CACHE_KEY)

@@ -45,7 +45,7 @@ class GiftAdmin(admin.ModelAdmin):
     list_editable = ("is_active", "sort_order")
     list_filter = ("category", "rarity", "is_active")
     search_fields = ("name",)
-    readonly_fields = ("large_preview",)
+    readonly_fields = ("large_preview", "sound_preview")
 
     @admin.display(description="")
     def preview(self, obj):
@@ -54,6 +54,10 @@ class GiftAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def large_preview(self, obj):
         return format_html('<img src="{}" width="128" height="128" alt="">', obj.image.url) if obj.image else "—"
+
+    @admin.display(description="Sound")
+    def sound_preview(self, obj):
+        return format_html('<audio controls preload="none" src="{}"></audio>', obj.sound.url) if obj.sound else "—"
 
 
 @admin.register(SentGift)

@@ -1,4 +1,5 @@
-"""A demo catalogue: eight gifts across the three categories and four rarities, with images drawn here."""
+"""A demo catalogue: eight gifts across the three categories and four rarities, with images drawn and sounds
+synthesised here (nothing downloaded)."""
 
 from collections.abc import Iterator
 from decimal import Decimal
@@ -8,6 +9,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
 from gifts.models import Gift
+from gifts.sounds import synthesised_gift_sound
 from livestream.text import with_article
 
 CATALOGUE = [
@@ -53,4 +55,8 @@ def seed() -> Iterator[str]:
         )
         if created or not gift.image:
             gift.image.save("gift.webp", gift_image(name, colours), save=True)
+        if not gift.sound:
+            # Each gift its own pitch: a fifth apart around A3-A5, so a room's mixed gifts do not all sound alike.
+            base_hz = 220 * 2 ** ((order * 7 % 24) / 12)
+            gift.sound.save("sound.wav", synthesised_gift_sound(rarity=rarity, base_hz=base_hz), save=True)
     yield f"gifts: {Gift.objects.filter(is_active=True).count()}"

@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from gifts.sounds import upload_to_gift_sound, validate_gift_sound
+
 
 def upload_to_gift(instance, filename: str) -> str:
     return f"gifts/{instance.pk}/{uuid.uuid4().hex}.webp"
@@ -31,7 +33,13 @@ class Gift(models.Model):
     naira_value = models.DecimalField(max_digits=12, decimal_places=2)
     image = models.ImageField(upload_to=upload_to_gift, blank=True)
     animation = models.CharField(max_length=40, blank=True, help_text="Name of the client-side animation.")
-    sound = models.FileField(upload_to="gift-sounds/", blank=True)
+    sound = models.FileField(
+        upload_to=upload_to_gift_sound,
+        blank=True,
+        validators=[validate_gift_sound],
+        help_text="Played over the video when the gift lands, for viewers who turned gift sounds on: "
+        "wav, mp3, ogg/opus, m4a, aac or webm, at most 512 KB and a few seconds.",
+    )
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 

@@ -1,6 +1,7 @@
 """Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
 
 from datetime import UTC
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -8,6 +9,8 @@ from accounts.models import User
 from accounts.selectors import user_payload
 from gifts.models import Gift, SentGift
 from livestream.links import absolute_url
+from streams.selectors.media import REPLAY_PAGE_MAX, ReplayClock, ReplayPage, replay_before, replay_window
+from wallet.selectors import package_list
 
 
 def gift_catalogue(*, category: str | None = None, rarity: str | None = None) -> QuerySet[Gift]:
@@ -59,6 +62,21 @@ def stream_recent_gifts(*, stream, limit: int = 50) -> list[SentGift]:
     return list(SentGift.objects.filter(stream=stream).select_related("gift", "sender").order_by("-created_at")[:limit])
 
 
+def _replay_gifts(clock: ReplayClock) -> QuerySet[SentGift]:
+    return SentGift.objects.filter(stream_id=clock.recording.stream_id).select_related("gift", "sender")
+
+
+def gift_replay(*, clock: ReplayClock, start: Decimal, end: Decimal, limit: int = REPLAY_PAGE_MAX) -> ReplayPage:
+    """The gifts sent during a recording from offset ``start`` to ``end``, oldest first; a full page says where
+    the window continues (``replay_window``). One query."""
+    return replay_window(_replay_gifts(clock), clock=clock, start=start, end=end, limit=limit)
+
+
+def gift_replay_before(*, clock: ReplayClock, before: Decimal, limit: int = 50) -> list[SentGift]:
+    """The newest ``limit`` gifts of a recording before offset ``before``, oldest first. One query."""
+    return replay_before(_replay_gifts(clock), clock=clock, before=before, limit=limit)
+
+
 def user_gift_history(*, user, direction: str) -> QuerySet[SentGift]:
     gifts = SentGift.objects.select_related("gift", "sender", "stream")
     gifts = gifts.filter(creator=user) if direction == "received" else gifts.filter(sender=user)
@@ -87,3 +105,14 @@ def gift_leaderboard(*, stream=None, creator=None, limit: int = 10) -> list[dict
     for rank, row in enumerate(rows[:limit], start=1):
         row["rank"] = rank
     return rows[:limit]
+
+
+def coin_naira_rate() -> Decimal | None:
+    """What one coin costs in naira at list price: the entry package's price over its coins, bonus coins left out
+    (larger packages only add bonus coins). None while no package is on sale. The gift panel shows ≈ naira
+    with it."""
+    entry = package_list().order_by("coins", "price").values_list("price", "coins").first()
+    if entry is None:
+        return None
+    price, coins = entry
+    return (price / coins).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

@@ -26,7 +26,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from livestream.redis import redis_enabled, redis_sync
+from livestream.redis import REDIS_UNAVAILABLE, redis_enabled, redis_sync
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,7 @@ class RoomPublisher:
         self.linger = linger
         self.pid = os.getpid()
         self.dropped = 0
+        self.undelivered = 0  # events that could not be published while Redis was away
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -190,10 +191,20 @@ class RoomPublisher:
                 for channel, _event_type, text in events:
                     pipe.publish(channel, text)
                 pipe.execute()
+                if self.undelivered:
+                    with self._lock:
+                        undelivered, self.undelivered = self.undelivered, 0
+                    logger.warning("room publisher: Redis is back; %s room events were not delivered live", undelivered)
                 if self.dropped:
                     with self._lock:
                         dropped, self.dropped = self.dropped, 0
                     logger.error("room publisher: Redis is back; %s events were dropped", dropped)
+        except REDIS_UNAVAILABLE as exc:  # once per outage, not a traceback per batch
+            with self._lock:
+                self.undelivered += len(events)
+                first = self.undelivered == len(events)
+            if first:
+                logger.warning("room publisher: Redis is away (%s); room events are not delivered live", exc)
         except redis.RedisError:
             channel, event_type, _text = events[0]
             logger.exception(

@@ -20,7 +20,7 @@ import time
 from asgiref.sync import sync_to_async
 
 from livestream.events import send_event_on_commit
-from livestream.redis import redis_async, redis_enabled
+from livestream.redis import REDIS_UNAVAILABLE, redis_async, redis_enabled
 from streams.services import stream_viewers_update
 
 logger = logging.getLogger(__name__)
@@ -177,29 +177,42 @@ class PresenceTracker:
 
     async def _run(self) -> None:
         last_heartbeat = time.monotonic()
+        away = False
         while self.connections or self.dirty:
             await asyncio.sleep(TICK_SECONDS)
             try:
                 await self._flush()
-                if redis_enabled() and time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
-                    await self._heartbeat()
+                if redis_enabled() and (away or time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS):
+                    await self._heartbeat()  # at once after an outage: a restarted Redis has lost the sets
                     last_heartbeat = time.monotonic()
+                away = False
             except asyncio.CancelledError:
                 raise
+            except REDIS_UNAVAILABLE as exc:  # counts wait for Redis; the dirty streams are kept for then
+                if not away:
+                    logger.warning("presence: Redis is away (%s); viewer counts wait for it", exc)
+                away = True
             except Exception:
                 logger.exception("presence: tick failed")
 
     async def _flush(self) -> None:
         dirty, self.dirty = self.dirty, set()
-        for stream_id in dirty:
-            if redis_enabled():
-                # One process a second speaks for the stream; the others keep it dirty for the next tick.
-                took = await redis_async().set(f"presence-tick:{stream_id}", "1", nx=True, px=int(TICK_SECONDS * 900))
-                if not took:
-                    self.dirty.add(stream_id)
-                    continue
-            count = await self.count(stream_id)
-            await sync_to_async(_store_and_announce)(stream_id, count)
+        pending = list(dirty)
+        try:
+            while pending:
+                stream_id = pending[0]
+                if redis_enabled():
+                    # One process a second speaks for the stream; the others keep it dirty for the next tick.
+                    key = f"presence-tick:{stream_id}"
+                    took = await redis_async().set(key, "1", nx=True, px=int(TICK_SECONDS * 900))
+                    if not took:
+                        self.dirty.add(pending.pop(0))
+                        continue
+                count = await self.count(stream_id)
+                await sync_to_async(_store_and_announce)(stream_id, count)
+                pending.pop(0)
+        finally:
+            self.dirty.update(pending)  # a failed tick leaves what it did not finish for the next
 
     async def _heartbeat(self) -> None:
         expires = time.time() + EXPIRY_SECONDS

@@ -10,9 +10,12 @@ from livestream.views import file_response
 from streams.models import Stream
 from streams.selectors import (
     category_tree,
+    creator_followed_by,
+    creator_next_broadcast,
     stream_get,
     stream_hls_url,
     stream_list,
+    stream_more_from_creator,
     stream_viewer_has_access,
 )
 from streams.selectors.media import clip_ready_list, gated_file_url, media_file_name, recording_list
@@ -45,6 +48,7 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
             "url": gated_file_url(recording, viewer=request.user, has_access=has_access) or "",
             "poster": recording.thumbnail.url if recording.thumbnail else poster,
             "duration": _duration_label(recording.duration_seconds),
+            "duration_seconds": recording.duration_seconds,
         }
         for number, recording in enumerate(recording_list(stream=stream), start=1)
     ]
@@ -57,6 +61,9 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
                 "url": gated_file_url(clip, viewer=request.user, has_access=has_access) or "",
                 "poster": poster,
                 "duration": _duration_label(clip.duration_seconds),
+                # Its recording and where in it the clip starts: the replayed chat follows a clip too.
+                "recording_id": clip.recording_id,
+                "start_seconds": clip.start_seconds,
             }
             for clip in clip_ready_list(stream=stream)
             if clip.file
@@ -64,13 +71,26 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
     return recordings, clips
 
 
+def _broadcast(stream: Stream, recordings: list[dict]) -> dict:
+    """When an ended stream went out and for how long (from its start and end; else its recordings' lengths)."""
+    if stream.started_at and stream.ended_at and stream.ended_at > stream.started_at:
+        seconds = (stream.ended_at - stream.started_at).total_seconds()
+    else:
+        seconds = sum(item["duration_seconds"] or 0 for item in recordings)
+    return {"started_at": stream.started_at, "seconds": round(seconds), "length": _duration_label(seconds)}
+
+
 def stream_detail(request, stream_id):
     stream = stream_get(stream_id=stream_id, user=request.user)
     has_access = stream_viewer_has_access(stream, request.user)
     is_owner = request.user.pk == stream.creator_id
-    recordings, clips = [], []
+    recordings, clips, broadcast, more = [], [], None, None
     if stream.status == Stream.Status.ENDED:
         recordings, clips = _stream_replay(request, stream, has_access=has_access)
+        broadcast = _broadcast(stream, recordings)
+        more = stream_more_from_creator(stream=stream)
+    playing_recording = stream.status == Stream.Status.ENDED and bool(recordings)
+    creator_id = stream.creator_id
     context = {
         "stream": stream,
         "hls_url": stream_hls_url(stream, request.user),
@@ -80,8 +100,20 @@ def stream_detail(request, stream_id):
         "poster_url": stream.thumbnail.url if stream.thumbnail else "",
         "recordings": recordings,
         "clips": clips,
+        # The recording that plays first, whose chat and gifts the replay panel follows (viewers with access).
+        "replay": recordings[0] if recordings and has_access else None,
+        "broadcast": broadcast,
+        "more_from_creator": more,
         "is_owner": is_owner,
         "rtmp_url": settings.RTMP_INGEST_URL,
+        # The offline overlay (also shown when a live stream ends or goes private under the viewer's eyes):
+        # when the creator is next on air, and a follow button. A replay has no such overlay.
+        "next_broadcast": None
+        if playing_recording
+        else creator_next_broadcast(creator_id=creator_id, exclude_stream_id=stream.pk),
+        "follows_creator": False
+        if playing_recording
+        else creator_followed_by(creator_id=creator_id, viewer=request.user),
     }
     return render(request, "streams/stream_detail.html", context)
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import GIFT_CONFIRM_THRESHOLD_MAX, User
 from livestream.api.serializers import StrictJSONInput
 
 
@@ -18,9 +18,26 @@ class UserSerializer(serializers.ModelSerializer):
 class MeSerializer(StrictJSONInput, serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "is_verified", "email", "is_staff", "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "is_verified",
+            "email",
+            "is_staff",
+            "date_joined",
+            "gift_confirm_threshold",
+        ]
         read_only_fields = ["id", "username", "is_verified", "is_staff", "date_joined"]
-        extra_kwargs = {"display_name": {"required": False, "allow_blank": False, "max_length": 60}}
+        extra_kwargs = {
+            "display_name": {"required": False, "allow_blank": False, "max_length": 60},
+            "gift_confirm_threshold": {
+                "required": False,
+                "min_value": 0,
+                "max_value": GIFT_CONFIRM_THRESHOLD_MAX,
+                "help_text": "Coins: the gift panel asks to confirm a send costing more than this (0: every send).",
+            },
+        }
 
 
 class RegisterSerializer(StrictJSONInput, serializers.Serializer):

@@ -232,8 +232,7 @@ def test_a_signed_in_user_changes_their_password_and_stays_signed_in(settings_cl
         "/accounts/password/",
         {"old_password": PASSWORD, "new_password1": "Brand-new-Pass-42", "new_password2": "Brand-new-Pass-42"},
     )
-    assert response["Location"] == "/accounts/settings/"
-    assert "Your password is changed." in settings_client.get("/accounts/settings/").content.decode()
+    assert response["Location"] == "/accounts/password/done/"
     user.refresh_from_db()
     assert user.check_password("Brand-new-Pass-42")
     assert Client().get("/accounts/password/")["Location"] == "/accounts/login/?next=/accounts/password/"

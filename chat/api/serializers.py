@@ -1,3 +1,7 @@
+import uuid
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.selectors import user_payload
@@ -38,9 +42,61 @@ class ChatMessageInputSerializer(StrictJSONInput, serializers.Serializer):
     )
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class AfterCursorField(serializers.Field):
+    """``after``: a message id (UUID) or a time; the view turns an id into that message of the stream."""
+
+    default_error_messages = {"invalid": "Give a message id or an ISO 8601 time."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return uuid.UUID(data)
+        except ValueError:
+            pass
+        try:
+            return serializers.DateTimeField().to_internal_value(data)
+        except serializers.ValidationError:
+            self.fail("invalid")
+
+    def to_representation(self, value):
+        return str(value)
+
+
 class HistoryQuerySerializer(QuerySerializer):
     before = serializers.DateTimeField(required=False, help_text="Only messages older than this (a cursor).")
+    after = AfterCursorField(
+        required=False,
+        help_text=(
+            "Only messages newer than this message id or time (catching up after a reconnect): the oldest "
+            "`limit` of them, listed newest first; ask again from the newest for more."
+        ),
+    )
     limit = LimitField(default=50)
+
+
+class MentionableQuerySerializer(QuerySerializer):
+    q = serializers.CharField(max_length=30, help_text="What follows the @: a username or display-name prefix.")
+    # Like every list's limit (one shape in the schema); the selector returns at most MENTIONABLE_MAX.
+    limit = LimitField(default=8)
+
+
+class MentionableUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    is_verified = serializers.BooleanField()
+    badges = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, user) -> dict:
+        badges = {0: ["creator"], 1: ["moderator"]}.get(getattr(user, "mention_group", 2), [])
+        return user_payload(user, badges)
+
+
+class EmoteSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Typed in chat as :code:.")
+    image_url = serializers.CharField()
 
 
 class UserRefSerializer(StrictJSONInput, serializers.Serializer):

@@ -4,6 +4,13 @@ from chat.api import views
 
 urlpatterns = [
     path("streams/<uuid:stream_id>/chat", views.ChatMessagesView.as_view(), name="api-chat"),
+    path("emotes", views.EmotesView.as_view(), name="api-emotes"),
+    path("streams/<uuid:stream_id>/chat/mentionable", views.MentionableView.as_view(), name="api-chat-mentionable"),
+    path(
+        "streams/<uuid:stream_id>/recordings/<uuid:recording_id>/chat",
+        views.ChatReplayView.as_view(),
+        name="api-chat-replay",
+    ),
     path("streams/<uuid:stream_id>/chat/settings", views.ChatSettingsView.as_view(), name="api-chat-settings"),
     path("streams/<uuid:stream_id>/chat/<uuid:message_id>", views.ChatMessageView.as_view(), name="api-chat-message"),
     path(

@@ -1,5 +1,8 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+import uuid
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,7 +14,10 @@ from chat.api.serializers import (
     ChatMessageInputSerializer,
     ChatMessageSerializer,
     ChatSettingsSerializer,
+    EmoteSerializer,
     HistoryQuerySerializer,
+    MentionableQuerySerializer,
+    MentionableUserSerializer,
     ModeratorSerializer,
     ReportInputSerializer,
     ReportSerializer,
@@ -19,9 +25,15 @@ from chat.api.serializers import (
 )
 from chat.selectors import (
     chat_bans,
+    chat_emote_set,
     chat_history,
+    chat_mentionable,
     chat_message_get,
+    chat_message_of_stream,
+    chat_message_payload,
     chat_moderators,
+    chat_replay,
+    chat_replay_before,
     chat_require_reader,
     chat_role,
     chat_settings_of,
@@ -39,7 +51,9 @@ from chat.services import (
     message_report_create,
 )
 from livestream.api.schema import error_responses, results_of
+from streams.api.replay import ReplayBodySerializer, ReplayQuerySerializer, replay_body
 from streams.selectors import stream_get
+from streams.selectors.media import recording_replay_clock
 
 
 def _user_ref(data: dict) -> User:
@@ -65,7 +79,12 @@ class ChatMessagesView(StreamScopedView):
         chat_require_reader(stream=stream, user=request.user)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        messages = chat_history(stream=stream, **query.validated_data)
+        params = dict(query.validated_data)
+        if isinstance(params.get("after"), uuid.UUID):
+            params["after"] = chat_message_of_stream(stream=stream, message_id=params["after"])
+            if params["after"] is None:
+                raise ValidationError({"after": ["No such message in this stream's chat."]})
+        messages = chat_history(stream=stream, **params)
         return Response({"results": ChatMessageSerializer(messages, many=True).data})
 
     @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageSerializer, **error_responses(429)})
@@ -75,6 +94,67 @@ class ChatMessagesView(StreamScopedView):
         serializer.is_valid(raise_exception=True)
         message = chat_message_send(stream_id=stream.pk, user=request.user, **serializer.validated_data)
         return Response(ChatMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MentionableView(StreamScopedView):
+    """Who ``@prefix`` may mean in this chat: its creator, moderators and recent chatters (never everyone)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[MentionableQuerySerializer],
+        responses={200: results_of(MentionableUserSerializer, "Mentionable"), **error_responses(403)},
+    )
+    def get(self, request, stream_id):
+        stream = self.stream(request, stream_id)
+        chat_require_reader(stream=stream, user=request.user)
+        query = MentionableQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        users = chat_mentionable(stream=stream, prefix=query.validated_data["q"], limit=query.validated_data["limit"])
+        return Response({"results": MentionableUserSerializer(users, many=True).data})
+
+
+class EmotesView(APIView):
+    """The platform's emote set (curated by staff): what chat shows as images and the picker lists."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: results_of(EmoteSerializer, "Emotes")})
+    def get(self, request):
+        return Response({"results": chat_emote_set()})
+
+
+class ChatReplaySerializer(ReplayBodySerializer):
+    results = inline_serializer(
+        "ChatReplayItem", {"offset": serializers.FloatField(), "message": ChatMessageSerializer()}, many=True
+    )
+
+
+class ChatReplayView(APIView):
+    """A recording's chat, replayed in step with its video (the watch page of an ended stream)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[ReplayQuerySerializer],
+        responses={200: ChatReplaySerializer, **error_responses(403)},
+        description="The messages sent while the recording was made, each with its `offset` in seconds from the "
+        "recording's start, oldest first; deleted messages left out. Read a window (`from`, `to`: at most 600 s) "
+        "at a time as playback advances, following `next` when a busy window fills a page; or, after a seek, "
+        "the newest `limit` `before` the new position. Premium and private streams as their recordings.",
+    )
+    def get(self, request, stream_id, recording_id):
+        clock = recording_replay_clock(stream_id=stream_id, recording_id=recording_id, user=request.user)
+        return Response(
+            replay_body(
+                request,
+                clock=clock,
+                read_window=chat_replay,
+                read_before=chat_replay_before,
+                key="message",
+                payload=chat_message_payload,
+            )
+        )
 
 
 class ChatMessageView(StreamScopedView):

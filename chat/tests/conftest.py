@@ -8,6 +8,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from accounts.tests.factories import UserFactory
+from chat.tests.servers import OwnRedis
 from streams.tests.factories import StreamFactory
 
 
@@ -98,3 +99,13 @@ async def sockets():
     yield open_socket
     for socket in opened:
         await socket.close()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,6 +4,8 @@ import pytest
 
 from chat.emotes import emote_codes, is_emotes_only
 
+pytestmark = pytest.mark.django_db  # the emote set includes staff's curated emotes
+
 
 @pytest.mark.parametrize(
     "content",

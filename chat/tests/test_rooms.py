@@ -93,3 +93,76 @@ async def test_hub_gives_every_local_member_the_same_text_and_survives_a_broken_
     await hub.leave("r1", good)
     await hub.leave("r1", bad)
     assert "r1" not in hub.rooms
+
+
+# --- Redis away and back ------------------------------------------------------------------------------------
+
+
+class Member:
+    def __init__(self):
+        self.texts: list[str] = []
+        self.lost: list[float] = []
+
+    def deliver(self, text: str) -> None:
+        self.texts.append(text)
+
+    def room_lost(self, retry_after: float) -> None:
+        self.lost.append(retry_after)
+
+
+async def test_a_join_while_redis_is_away_is_refused_and_the_room_is_not_registered(settings):
+    from unittest import mock
+
+    from chat.rooms import RoomsUnavailable
+    from chat.tests.servers import free_port
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    hub = RoomHub(asyncio.get_running_loop())
+    with pytest.raises(RoomsUnavailable) as refused:
+        await hub.join("r", Member())
+    assert refused.value.retry_after == pytest.approx(RoomHub.RETRY_FIRST, abs=0.1)
+    assert hub.rooms == {}  # not registered: a later join subscribes for real
+    with mock.patch("chat.rooms.redis_async") as client, pytest.raises(RoomsUnavailable):
+        await hub.join("r", Member())  # within the backoff: refused without trying Redis
+    client.assert_not_called()
+    hub._down_until = 0
+    with pytest.raises(RoomsUnavailable) as again:
+        await hub.join("r", Member())
+    assert again.value.retry_after == pytest.approx(min(RoomHub.RETRY_CAP, 2 * RoomHub.RETRY_FIRST), abs=0.1)
+
+
+@pytest.mark.needs_redis
+async def test_the_hub_tells_its_members_and_recovers_when_redis_comes_back(settings, own_redis):
+    import redis
+
+    from livestream.events import room_channel
+
+    settings.REDIS_URL = own_redis.url
+    publisher = redis.Redis.from_url(own_redis.url)
+    hub = RoomHub(asyncio.get_running_loop())
+    first = Member()
+    await hub.join("r", first)
+
+    async def delivered(member: Member, text: str) -> None:
+        for _ in range(100):
+            publisher.publish(room_channel("r"), text)
+            await asyncio.sleep(0.05)
+            if text in member.texts:
+                return
+        raise AssertionError(f"{text} was not delivered")
+
+    await delivered(first, "before")
+    own_redis.stop()
+    for _ in range(100):
+        if first.lost:
+            break
+        await asyncio.sleep(0.05)
+    assert first.lost == [RoomHub.RETRY_FIRST]  # told once, with when to retry
+    assert hub.rooms == {}
+    own_redis.start()
+    await asyncio.sleep(hub.retry_after())
+    second = Member()
+    await hub.join("r", second)
+    await delivered(second, "after")
+    assert "after" not in first.texts  # the lost member is not in the room any more
+    await hub.leave("r", second)

@@ -6,5 +6,10 @@ urlpatterns = [
     path("gifts", views.CatalogueView.as_view(), name="api-gifts"),
     path("streams/<uuid:stream_id>/gifts", views.stream_gifts, name="api-stream-gifts"),
     path("streams/<uuid:stream_id>/gifts/leaderboard", views.LeaderboardView.as_view(), name="api-gift-leaderboard"),
+    path(
+        "streams/<uuid:stream_id>/recordings/<uuid:recording_id>/gifts",
+        views.GiftReplayView.as_view(),
+        name="api-gift-replay",
+    ),
     path("users/<uuid:user_id>/gifts", views.UserGiftsView.as_view(), name="api-user-gifts"),
 ]

@@ -4,8 +4,8 @@ import uuid
 
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
@@ -28,6 +28,8 @@ from gifts.selectors import (
     gift_catalogue,
     gift_leaderboard,
     gift_payload,
+    gift_replay,
+    gift_replay_before,
     sent_gift_payload,
     stream_recent_gifts,
     user_gift_history,
@@ -36,7 +38,9 @@ from gifts.services import SenderNotAuthenticated, gift_send
 from livestream.api.exceptions import domain_error_response
 from livestream.api.schema import error_responses, results_of
 from livestream.errors import DomainError
+from streams.api.replay import ReplayBodySerializer, ReplayQuerySerializer, replay_body
 from streams.selectors import stream_get
+from streams.selectors.media import recording_replay_clock
 
 
 class CatalogueView(APIView):
@@ -80,6 +84,38 @@ class StreamGiftsView(APIView):
             idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
         )
         return Response(sent_gift_payload(sent, viewer=request.user, request=request), status=status.HTTP_201_CREATED)
+
+
+class GiftReplaySerializer(ReplayBodySerializer):
+    results = inline_serializer(
+        "GiftReplayItem", {"offset": serializers.FloatField(), "gift": SentGiftSerializer()}, many=True
+    )
+
+
+class GiftReplayView(APIView):
+    """The gifts sent during a recording, replayed in step with its video (the watch page of an ended stream)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[ReplayQuerySerializer],
+        responses={200: GiftReplaySerializer, **error_responses(403)},
+        description="The gifts sent while the recording was made, each with its `offset` in seconds from the "
+        "recording's start, oldest first (an anonymous sender hidden as everywhere). Windows, `next` and "
+        "`before` as the chat replay's. Premium and private streams as their recordings.",
+    )
+    def get(self, request, stream_id, recording_id):
+        clock = recording_replay_clock(stream_id=stream_id, recording_id=recording_id, user=request.user)
+        return Response(
+            replay_body(
+                request,
+                clock=clock,
+                read_window=gift_replay,
+                read_before=gift_replay_before,
+                key="gift",
+                payload=lambda sent: sent_gift_payload(sent, viewer=request.user, request=request),
+            )
+        )
 
 
 class LeaderboardView(APIView):

@@ -190,11 +190,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis, with a Redis outage handed to the consumer as an event (livestream/channel_layer.py).
+            "BACKEND": "livestream.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 # redis-py 8: the pool caps at 100 connections and a 5 s socket
                 # timeout kills blocking reads (shared/notes/chat-fanout.md).
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": None}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": 1000,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 2,
+                    }
+                ],
                 "capacity": 1000,
                 "expiry": 60,
             },
@@ -202,7 +210,9 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache failing open: rate limits and flood checks are skipped, with a log line,
+            # while Redis is away, rather than every request answering 500 (livestream/cache.py).
+            "BACKEND": "livestream.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "livestream",
         }
@@ -217,8 +227,19 @@ else:
     CELERY_RESULT_BACKEND = None
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, not when it starts, so a worker that dies mid-task loses nothing: if only its
+# pool process died (OOM killer, a segfault in ffmpeg's wrapper), REJECT_ON_WORKER_LOST puts the message back at
+# once; if the whole worker died, the broker cannot tell it from a slow one, and the message goes back once it has
+# been out CELERY_VISIBILITY_TIMEOUT seconds (any worker sweeps every CELERY_UNACKED_RESTORE_SECONDS). Keep the
+# timeout above the longest task (an ffmpeg job: MEDIA_TOOL_TIMEOUT) and any countdown, or a slow task is handed to
+# a second worker while the first still runs it; tasks are written to be idempotent either way.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 60),
+    "unacked_restore_throttle": 1,  # the interval alone says how often (kombu's default scans every 10th)
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -104,17 +104,30 @@ def test_the_queue_is_bounded_and_a_stuck_redis_costs_events_not_memory(caplog):
     assert publisher.dropped == 0 and "2 events were dropped" in caplog.text
 
 
-def test_a_redis_error_is_logged_and_the_publisher_goes_on(caplog):
+def test_redis_away_is_logged_once_per_outage_and_the_publisher_goes_on(caplog):
     fake = FakeRedis(error=redis.ConnectionError("Connection refused"))
     publisher = RoomPublisher()
-    with mock.patch("livestream.events.redis_sync", return_value=fake), caplog.at_level(logging.ERROR):
-        publisher.put("a", "gift", "lost")
-        assert publisher.flush()
-        assert "could not publish 1 events (the first a gift event to room:a)" in caplog.text
+    with mock.patch("livestream.events.redis_sync", return_value=fake), caplog.at_level(logging.WARNING):
+        for n in range(3):
+            publisher.put("a", "gift", f"lost {n}")
+            assert publisher.flush()
+        away = [record for record in caplog.records if "Redis is away" in record.getMessage()]
+        assert len(away) == 1 and away[0].exc_info is None  # one line, not a traceback per batch
+        assert publisher.undelivered == 3
         fake.error = None
         publisher.put("a", "gift", "kept")
         assert publisher.flush()
     assert published(fake) == [(room_channel("a"), "kept")]
+    assert publisher.undelivered == 0 and "Redis is back; 3 room events were not delivered live" in caplog.text
+
+
+def test_another_redis_error_is_logged_with_its_batch(caplog):
+    fake = FakeRedis(error=redis.ResponseError("WRONGTYPE"))
+    publisher = RoomPublisher()
+    with mock.patch("livestream.events.redis_sync", return_value=fake), caplog.at_level(logging.ERROR):
+        publisher.put("a", "gift", "lost")
+        assert publisher.flush()
+    assert "could not publish 1 events (the first a gift event to room:a)" in caplog.text
 
 
 def test_without_redis_room_publish_reaches_local_listeners_before_it_returns():

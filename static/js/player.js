@@ -1,39 +1,50 @@
 // Stream page video: the live HLS ladder (hls.js over MSE; the browser's own HLS where that is the better
-// player), replays of an ended stream (MP4), and buying access to a premium stream with coins.
+// player) with the page's own controls, the live state the room pushes (going live, ending, going private),
+// the offline overlay (next broadcast in the viewer's time, follow), replays of an ended stream (MP4), and
+// buying access to a premium stream with coins.
+//
+// The room's events arrive as "room:<type>" events on document (chat.js owns the socket). Whenever the
+// stream's status or visibility changes, this module dispatches "page:stream-state" on document with
+// {status, visibility} and sets data-stream-status / data-visibility on .stream-layout, for the chat and
+// gift modules to follow.
 (function () {
   "use strict";
   const RETRY_MS = 3000; // how often a live page asks again for a playlist that is not there yet
+  const IDLE_MS = 3000; // controls fade this long after the last touch or pointer move while playing
+  const ANNOUNCE_EVERY_MS = 60000; // screen readers hear the audience at most once a minute
+  const THEATRE_KEY = "gnl.player.theatre";
+  const VOLUME_KEY = "gnl.player.volume";
+  const STATUS_LABELS = { scheduled: "Scheduled", live: "Live", ended: "Ended" };
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+
+  const stored = {
+    get(key) {
+      try { return localStorage.getItem(key); } catch (error) { return null; } // storage off: no memory, no failure
+    },
+    set(key, value) {
+      try { localStorage.setItem(key, value); } catch (error) { /* as above */ }
+    },
+  };
 
   function streamBody(streamId) {
     return fetch("/api/v1/streams/" + streamId, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null));
   }
 
-  // --- Live ------------------------------------------------------------------------------------------
+  // --- Live playback ---------------------------------------------------------------------------------
+  // start(url) plays a master playlist (waiting for it while the encoder is not there yet), stop() lets go
+  // of it at once; callbacks of a stopped run are ignored (each start is a new generation).
 
-  function livePlayer(video) {
+  function liveEngine(video, hooks) {
     const streamId = video.dataset.streamId;
     const lowLatency = video.dataset.latency === "low";
-    const overlay = document.getElementById("player-state");
-    const bar = document.querySelector(".player-bar");
-    const menu = document.getElementById("quality");
-    let url = video.dataset.hlsUrl;
+    let url = "";
     let hls = null;
     let retryTimer = null;
     let played = false;
     let mediaErrorAt = 0;
     let networkErrors = 0;
-
-    function show(text, link) {
-      overlay.textContent = text;
-      if (link) {
-        const a = document.createElement("a");
-        a.href = link.href;
-        a.textContent = link.text;
-        overlay.append(" ", a);
-      }
-      overlay.hidden = !text;
-    }
+    let generation = 0;
+    let native = false;
 
     function play() {
       const attempt = video.play();
@@ -47,16 +58,18 @@
     }
 
     // A live stream whose playlist is missing has not started yet (or its encoder dropped); a stream the
-    // API calls ended will not come back, so the page offers its recording instead of retrying forever.
+    // API calls ended will not come back (the room usually says so first: see the page below).
     function waitForBroadcast(restart) {
+      const run = generation;
       clearTimeout(retryTimer);
-      show(played ? "The broadcast paused. Waiting for it to come back…" : "Waiting for the broadcast to start…");
+      hooks.message(played ? "The broadcast paused. Waiting for it to come back…" : "Waiting for the broadcast to start…");
       retryTimer = setTimeout(() => {
         streamBody(streamId)
           .catch(() => null)
           .then((body) => {
+            if (run !== generation) return;
             if (body && body.status === "ended") {
-              show("The broadcast has ended.", { href: location.pathname, text: "See the recording" });
+              hooks.ended();
               return;
             }
             if (body && body.has_access === false) {
@@ -71,9 +84,11 @@
 
     // A premium URL's playback token expires; the API hands a viewer who still has access a fresh one.
     function renewAccess(restart) {
+      const run = generation;
       streamBody(streamId)
         .catch(() => null)
         .then((body) => {
+          if (run !== generation) return;
           if (body && body.hls_url) {
             url = body.hls_url;
             restart();
@@ -85,80 +100,64 @@
         });
     }
 
-    function levelName(level) {
-      const named = /_(src|\d+p)\.m3u8/i.exec(level.url || "");
-      if (named) return named[1].toLowerCase() === "src" ? "Source" : named[1];
-      if (level.height) return level.height + "p";
-      return Math.round(level.bitrate / 1000) + " kbps";
-    }
-
-    function buildMenu(levels) {
-      menu.replaceChildren(new Option("Auto", "-1"));
-      levels
-        .map((level, index) => ({ level, index }))
-        .sort((a, b) => b.level.bitrate - a.level.bitrate)
-        .forEach(({ level, index }) => menu.add(new Option(levelName(level), String(index))));
-      menu.value = "-1";
-      bar.hidden = levels.length < 2;
-    }
-
     function startHlsJs() {
       if (hls) hls.destroy();
-      hls = new Hls({
+      const run = generation;
+      const player = new Hls({
         lowLatencyMode: lowLatency,
         liveSyncDurationCount: lowLatency ? 2 : 3, // segments behind the live edge
         maxLiveSyncPlaybackRate: lowLatency ? 1.1 : 1, // catch up gently after a stall
         backBufferLength: 30,
         capLevelToPlayerSize: true, // no 1080p for a 360-pixel-wide player (Auto only)
       });
-      hls.on(Hls.Events.MANIFEST_PARSED, (event, data) => {
-        show("");
-        buildMenu(data.levels);
+      hls = player;
+      player.on(Hls.Events.MANIFEST_PARSED, (event, data) => {
+        hooks.message("");
+        hooks.levels(data.levels);
         play();
       });
-      hls.on(Hls.Events.FRAG_LOADED, () => { networkErrors = 0; });
-      hls.on(Hls.Events.LEVEL_SWITCHED, (event, data) => {
-        const level = hls.levels[data.level];
-        menu.options[0].text = hls.autoLevelEnabled && level ? "Auto (" + levelName(level) + ")" : "Auto";
+      player.on(Hls.Events.FRAG_LOADED, () => { networkErrors = 0; });
+      player.on(Hls.Events.LEVEL_SWITCHED, (event, data) => {
+        hooks.levelSwitched(player.autoLevelEnabled ? player.levels[data.level] : null);
       });
-      hls.on(Hls.Events.ERROR, (event, data) => {
-        if (!data.fatal) return; // hls.js retries those itself
+      player.on(Hls.Events.ERROR, (event, data) => {
+        if (!data.fatal || run !== generation) return; // hls.js retries non-fatal errors itself
         const code = data.response ? data.response.code : 0;
         if (data.type === Hls.ErrorTypes.NETWORK_ERROR && (code === 401 || code === 403)) {
           renewAccess(startHlsJs);
         } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR && (code === 404 || data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR)) {
-          hls.destroy();
+          player.destroy();
           hls = null;
           waitForBroadcast(startHlsJs);
         } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
           networkErrors += 1;
-          show("Reconnecting…");
+          hooks.message("Reconnecting…");
           if (networkErrors > 5) {
-            hls.destroy();
+            player.destroy();
             hls = null;
             waitForBroadcast(startHlsJs);
           } else {
-            setTimeout(() => hls && hls.startLoad(), Math.min(1000 * networkErrors, 5000));
+            setTimeout(() => hls === player && player.startLoad(), Math.min(1000 * networkErrors, 5000));
           }
         } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
           // The documented recovery: once, then (if it fails again soon) with the audio codec swapped.
           const now = Date.now();
           if (now - mediaErrorAt > 3000) {
-            hls.recoverMediaError();
+            player.recoverMediaError();
           } else {
-            hls.swapAudioCodec();
-            hls.recoverMediaError();
+            player.swapAudioCodec();
+            player.recoverMediaError();
           }
           mediaErrorAt = now;
         } else {
-          hls.destroy();
+          player.destroy();
           hls = null;
-          show("Playback failed. Retrying…");
+          hooks.message("Playback failed. Retrying…");
           retryTimer = setTimeout(startHlsJs, RETRY_MS);
         }
       });
-      hls.loadSource(url);
-      hls.attachMedia(video);
+      player.loadSource(url);
+      player.attachMedia(video);
     }
 
     function startNative() {
@@ -169,32 +168,448 @@
 
     // The native player hides HTTP statuses; ask the playlist directly (nginx allows any origin).
     function nativeError() {
+      if (!native || !video.getAttribute("src")) return;
+      const run = generation;
       fetch(url, { cache: "no-store" })
         .then((response) => response.status)
         .catch(() => 0)
         .then((code) => {
+          if (run !== generation) return;
           if (code === 401 || code === 403) renewAccess(startNative);
           else waitForBroadcast(startNative);
         });
     }
 
-    menu.addEventListener("change", () => {
-      if (hls) hls.nextLevel = parseInt(menu.value, 10); // -1: automatic; else switch at the next segment
-    });
-    video.addEventListener("playing", () => { played = true; show(""); });
+    video.addEventListener("error", nativeError);
+    video.addEventListener("playing", () => { played = true; hooks.message(""); });
 
-    const native = video.canPlayType("application/vnd.apple.mpegurl") !== "";
-    const mse = typeof Hls !== "undefined" && Hls.isSupported();
-    // Chrome too says "maybe" to HLS now, but only Safari's player (the one with ManagedMediaSource) is a
-    // good one; elsewhere hls.js gives the quality menu, low latency and error recovery (hls.js's advice).
-    if (native && ("ManagedMediaSource" in window || !mse)) {
-      video.addEventListener("error", nativeError);
-      startNative();
-    } else if (mse) {
-      startHlsJs();
-    } else {
-      show("This browser cannot play live video. Try a current Chrome, Firefox, Edge or Safari.");
+    return {
+      start(playlist) {
+        this.stop();
+        url = playlist;
+        const canNative = video.canPlayType("application/vnd.apple.mpegurl") !== "";
+        const mse = typeof Hls !== "undefined" && Hls.isSupported();
+        // Chrome too says "maybe" to HLS now, but only Safari's player (the one with ManagedMediaSource) is a
+        // good one; elsewhere hls.js gives the quality menu, low latency and error recovery (hls.js's advice).
+        native = canNative && ("ManagedMediaSource" in window || !mse);
+        if (native) startNative();
+        else if (mse) startHlsJs();
+        else hooks.message("This browser cannot play live video. Try a current Chrome, Firefox, Edge or Safari.");
+      },
+      stop() {
+        generation += 1;
+        clearTimeout(retryTimer);
+        if (hls) {
+          hls.destroy();
+          hls = null;
+        }
+        native = false;
+        played = false;
+        video.pause();
+        if (video.getAttribute("src")) {
+          video.removeAttribute("src");
+          video.load(); // lets go of the connection and the picture
+        }
+        hooks.message("");
+        hooks.levels([]);
+      },
+      setLevel(index) {
+        if (hls) hls.nextLevel = index; // -1: automatic; else switch at the next segment
+      },
+      // Where "now" is, for a viewer resuming a paused live stream.
+      liveEdge() {
+        if (hls && hls.liveSyncPosition) return hls.liveSyncPosition;
+        return video.seekable.length ? video.seekable.end(video.seekable.length - 1) : null;
+      },
+    };
+  }
+
+  // hls.js is loaded up front on a live page; a page that was waiting for the stream fetches it when the
+  // stream goes live (Safari's own player needs none).
+  function hlsReady(video) {
+    if (typeof Hls !== "undefined" || ("ManagedMediaSource" in window && video.canPlayType("application/vnd.apple.mpegurl"))) {
+      return Promise.resolve();
     }
+    return new Promise((resolve) => {
+      const script = document.createElement("script");
+      script.src = video.dataset.hlsScript;
+      script.onload = resolve;
+      script.onerror = resolve; // start() then says this browser cannot play it
+      document.head.appendChild(script);
+    });
+  }
+
+  function levelName(level) {
+    const named = /_(src|\d+p)\.m3u8/i.exec(level.url || "");
+    if (named) return named[1].toLowerCase() === "src" ? "Source" : named[1];
+    if (level.height) return level.height + "p";
+    return Math.round(level.bitrate / 1000) + " kbps";
+  }
+
+  // --- The watch page --------------------------------------------------------------------------------
+
+  function watchPage(layout, box) {
+    const video = document.getElementById("player");
+    const interactive = box.dataset.state !== "access" && box.dataset.state !== "replay";
+    const owner = box.dataset.owner === "1";
+    const overlay = document.getElementById("player-state");
+    const offline = document.getElementById("player-offline");
+    const offlineTitle = offline && offline.querySelector(".offline-title");
+    const offlineText = offline && offline.querySelector(".offline-text");
+    const offlineNext = offline && offline.querySelector(".offline-next");
+    const firstWords = offlineText ? Array.from(offlineText.childNodes, (node) => node.cloneNode(true)) : [];
+    const firstTitle = offlineTitle ? offlineTitle.textContent : "";
+    let status = layout.dataset.streamStatus;
+    let visibility = layout.dataset.visibility;
+    let engine = null;
+    let startRun = 0;
+
+    function message(text) {
+      if (!overlay) return;
+      overlay.textContent = text;
+      overlay.hidden = !text;
+    }
+
+    function offlineWords(title, text) {
+      if (!offline) return;
+      offlineTitle.textContent = title;
+      offlineText.replaceChildren(...(text === null ? firstWords.map((node) => node.cloneNode(true)) : [text]));
+      // The page's own scheduled time stands for "next"; once that time is gone, the creator's next one.
+      if (offlineNext) offlineNext.hidden = text === null && status === "scheduled" && !!offlineText.querySelector("time");
+    }
+
+    function stateOf() {
+      if (status === "ended") return "ended";
+      if (visibility === "private" && !owner) return "private";
+      if (status === "live" && video) return "live";
+      return "offline";
+    }
+
+    function show() {
+      const state = stateOf();
+      const before = box.dataset.state;
+      if (interactive) box.dataset.state = state;
+      if (state === "ended") offlineWords("This broadcast has ended", "Thanks for watching. Its recording appears on this page once it is ready.");
+      else if (state === "private") offlineWords("This stream is now private", "Only its creator can watch it.");
+      else if (state === "offline" && status === "live") offlineWords("Live now", "Buy access to watch."); // premium
+      else if (state === "offline") offlineWords(firstTitle, null);
+      if (!interactive || !video) return;
+      if (state === "live" && (before !== "live" || !engine)) startLive();
+      else if (state !== "live" && engine) {
+        startRun += 1;
+        engine.stop();
+        engine = null;
+      }
+    }
+
+    function startLive() {
+      const run = ++startRun;
+      const firstUrl = video.dataset.hlsUrl;
+      delete video.dataset.hlsUrl; // good once: a later start asks the API (a premium token expires)
+      const url = firstUrl ? Promise.resolve({ hls_url: firstUrl }) : streamBody(video.dataset.streamId).catch(() => null);
+      Promise.all([url, hlsReady(video)]).then(([body]) => {
+        if (run !== startRun || stateOf() !== "live") return;
+        if (body && body.has_access === false) {
+          location.reload(); // made premium meanwhile: the page shows how to buy access
+          return;
+        }
+        if (!body || !body.hls_url) {
+          message("The video is not available right now.");
+          return;
+        }
+        engine = engine || liveEngine(video, hooks);
+        engine.start(body.hls_url);
+      });
+    }
+
+    function setStatus(next) {
+      if (!next || next === status) return; // the socket repeats the status on every (re)connect
+      status = next;
+      changed();
+    }
+
+    function changed() {
+      layout.dataset.streamStatus = status;
+      layout.dataset.visibility = visibility;
+      const label = document.getElementById("stream-status-label");
+      if (label) {
+        label.textContent = STATUS_LABELS[status] || status;
+        label.className = "status " + status;
+      }
+      const count = document.querySelector(".viewer-count-wrap");
+      if (count) count.hidden = status !== "live";
+      show();
+      document.dispatchEvent(new CustomEvent("page:stream-state", { detail: { status: status, visibility: visibility } }));
+    }
+
+    function retitle(title) {
+      const heading = document.querySelector(".stream-layout h1");
+      if (heading) heading.textContent = title;
+      const shown = box.querySelector(".player-title");
+      if (shown) shown.textContent = title;
+      if (video) video.setAttribute("aria-label", "Live video: " + title);
+      document.title = title + " · GNL Live";
+    }
+
+    document.addEventListener("room:stream_status", (event) => setStatus(event.detail.status));
+    document.addEventListener("room:stream_updated", (event) => {
+      const update = event.detail;
+      if (typeof update.title === "string") retitle(update.title);
+      if (update.visibility && update.visibility !== visibility) {
+        visibility = update.visibility;
+        changed();
+      }
+    });
+
+    const hooks = {
+      message: message,
+      ended: () => setStatus("ended"),
+      levels: () => {},
+      levelSwitched: () => {},
+    };
+    if (interactive && video) controls(layout, box, video, hooks, () => engine);
+    show();
+  }
+
+  // --- Controls: play, sound, quality, chat, theatre, full screen; by touch, pointer and keyboard ---------
+
+  function controls(layout, box, video, hooks, currentEngine) {
+    const bar = box.querySelector(".player-controls");
+    const button = (action) => box.querySelector('[data-action="' + action + '"]');
+    const playButton = button("play");
+    const muteButton = button("mute");
+    const unmute = button("unmute");
+    const chatButton = button("chat");
+    const theatreButton = button("theatre");
+    const fullButton = button("fullscreen");
+    const volume = document.getElementById("player-volume");
+    const quality = box.querySelector(".player-quality");
+    const menu = document.getElementById("quality");
+    const chat = document.getElementById("chat");
+    let soundChosen = false; // once the viewer has touched the sound, no more "tap to unmute"
+    let idleTimer = null;
+    let lastPointer = "mouse";
+
+    video.controls = false; // the page's controls replace the browser's (kept for pages without script)
+    box.classList.add("js-player");
+
+    hooks.levels = (levels) => {
+      menu.replaceChildren(new Option("Auto", "-1"));
+      levels
+        .map((level, index) => ({ level, index }))
+        .sort((a, b) => b.level.bitrate - a.level.bitrate)
+        .forEach(({ level, index }) => menu.add(new Option(levelName(level), String(index))));
+      menu.value = "-1";
+      quality.hidden = levels.length < 2;
+    };
+    hooks.levelSwitched = (level) => {
+      menu.options[0].text = level ? "Auto (" + levelName(level) + ")" : "Auto";
+    };
+    menu.addEventListener("change", () => {
+      const engine = currentEngine();
+      if (engine) engine.setLevel(parseInt(menu.value, 10));
+    });
+
+    // Play and pause. Resuming a live stream paused a while ago jumps back to "now".
+    function togglePlay() {
+      if (video.paused) {
+        const engine = currentEngine();
+        const edge = engine && engine.liveEdge();
+        if (edge && video.currentTime < edge - 10) video.currentTime = edge;
+        video.play().catch(() => {});
+      } else {
+        video.pause();
+      }
+    }
+    function showPlaying() {
+      const playing = !video.paused;
+      box.classList.toggle("playing", playing);
+      playButton.setAttribute("aria-label", playing ? "Pause" : "Play");
+      if (playing) wake();
+      else box.classList.remove("idle");
+      showSound();
+    }
+    playButton.addEventListener("click", togglePlay);
+    video.addEventListener("play", showPlaying);
+    video.addEventListener("pause", showPlaying);
+    video.addEventListener("emptied", showPlaying);
+
+    // Sound: browsers start muted; say so, and let one tap bring the sound (at the viewer's last volume).
+    const savedVolume = parseFloat(stored.get(VOLUME_KEY));
+    if (savedVolume > 0 && savedVolume <= 1) video.volume = savedVolume;
+    function setMuted(muted) {
+      soundChosen = true;
+      if (!muted && video.volume === 0) video.volume = 1;
+      video.muted = muted;
+    }
+    function showSound() {
+      const silent = video.muted || video.volume === 0;
+      box.classList.toggle("muted", silent);
+      muteButton.setAttribute("aria-label", silent ? "Unmute" : "Mute");
+      volume.value = String(video.muted ? 0 : video.volume);
+      volume.setAttribute("aria-valuetext", video.muted ? "Muted" : Math.round(video.volume * 100) + "%");
+      unmute.hidden = !(silent && !soundChosen && !video.paused);
+    }
+    muteButton.addEventListener("click", () => setMuted(!(video.muted || video.volume === 0)));
+    unmute.addEventListener("click", () => {
+      setMuted(false);
+      if (video.paused) video.play().catch(() => {});
+      muteButton.focus(); // the big button goes; focus stays on the control that does the same
+    });
+    volume.addEventListener("input", () => {
+      soundChosen = true;
+      const value = parseFloat(volume.value);
+      video.volume = value;
+      video.muted = value === 0;
+      if (value > 0) stored.set(VOLUME_KEY, String(value));
+    });
+    video.addEventListener("volumechange", showSound);
+
+    // Chat beside (or under) the player, or hidden.
+    if (chat) {
+      chatButton.addEventListener("click", () => {
+        chat.hidden = !chat.hidden;
+        layout.classList.toggle("chat-hidden", chat.hidden);
+        chatButton.setAttribute("aria-pressed", String(!chat.hidden));
+      });
+    } else {
+      chatButton.hidden = true;
+    }
+
+    // Theatre: the player as wide as the window, the chat below it; remembered on this device.
+    function setTheatre(on) {
+      layout.classList.toggle("theatre", on);
+      theatreButton.setAttribute("aria-pressed", String(on));
+    }
+    setTheatre(stored.get(THEATRE_KEY) === "1");
+    theatreButton.addEventListener("click", () => {
+      const on = !layout.classList.contains("theatre");
+      setTheatre(on);
+      stored.set(THEATRE_KEY, on ? "1" : "0");
+    });
+
+    // Full screen: the whole box (so these controls come along); iPhones can only do it for the video.
+    const canFull = document.fullscreenEnabled || typeof video.webkitEnterFullscreen === "function";
+    fullButton.hidden = !canFull;
+    function toggleFullscreen() {
+      if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+      else if (document.fullscreenEnabled) box.requestFullscreen().catch(() => {});
+      else if (video.webkitEnterFullscreen) video.webkitEnterFullscreen();
+    }
+    fullButton.addEventListener("click", toggleFullscreen);
+    document.addEventListener("fullscreenchange", () => {
+      const full = document.fullscreenElement === box;
+      box.classList.toggle("fullscreen", full);
+      fullButton.setAttribute("aria-label", full ? "Exit full screen" : "Full screen");
+    });
+
+    // The controls fade while the video plays untouched; any pointer move, tap or focus brings them back.
+    function wake() {
+      box.classList.remove("idle");
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        if (!video.paused && !box.contains(document.activeElement)) box.classList.add("idle");
+      }, IDLE_MS);
+    }
+    box.addEventListener("pointermove", (event) => { if (event.pointerType === "mouse") wake(); });
+    box.addEventListener("pointerdown", (event) => { lastPointer = event.pointerType; });
+    box.addEventListener("focusin", wake);
+    video.addEventListener("click", () => {
+      if (lastPointer === "mouse") togglePlay(); // a click on the picture plays or pauses
+      else if (box.classList.contains("idle") || video.paused) wake(); // a tap shows the controls first
+      else box.classList.add("idle");
+    });
+
+    // Keys while focus is in the player (not in the volume slider or quality menu, which use them).
+    const keys = { k: togglePlay, m: () => muteButton.click(), f: toggleFullscreen, t: () => theatreButton.click(), c: () => chatButton.click() };
+    box.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.target.matches("input, select, textarea")) return;
+      const action = keys[event.key.toLowerCase()];
+      if (!action) return;
+      event.preventDefault();
+      action();
+    });
+
+    bar.hidden = false;
+    showPlaying();
+  }
+
+  // --- The audience, on screen and (at most once a minute) for screen readers -------------------------
+
+  function audience() {
+    const shown = document.getElementById("player-viewer-count");
+    const header = document.getElementById("viewer-count");
+    const announcer = document.getElementById("viewer-announcer");
+    let spokenAt = Date.now(); // the page itself said the count on arrival
+    let spoken = shown ? shown.textContent : "";
+    let latest = spoken;
+    let pending = null;
+
+    function speak() {
+      pending = null;
+      if (latest === spoken) return;
+      spokenAt = Date.now();
+      spoken = latest;
+      announcer.textContent = latest + (latest === "1" ? " person" : " people") + " watching";
+    }
+
+    document.addEventListener("room:viewer_count", (event) => {
+      latest = String(event.detail.count);
+      if (shown) shown.textContent = latest;
+      if (header) header.textContent = latest + " watching";
+      if (!announcer || pending) return;
+      const wait = spokenAt + ANNOUNCE_EVERY_MS - Date.now();
+      if (wait <= 0) speak();
+      else pending = setTimeout(speak, wait);
+    });
+  }
+
+  // --- Offline overlay: times in the viewer's own zone, and following the creator ---------------------
+
+  function localTimes() {
+    const format = new Intl.DateTimeFormat(undefined, {
+      weekday: "long",
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+    });
+    for (const node of document.querySelectorAll("time[data-local-time]")) {
+      const when = new Date(node.getAttribute("datetime"));
+      if (!isNaN(when.getTime())) node.textContent = format.format(when); // else the server's UTC text stays
+    }
+  }
+
+  function followButton(button) {
+    const status = button.nextElementSibling;
+    const name = button.dataset.name;
+    const path = "/api/v1/creators/" + encodeURIComponent(button.dataset.follow) + "/follow";
+    button.addEventListener("click", () => {
+      const following = button.dataset.following === "1";
+      button.disabled = true;
+      fetch(path, {
+        method: following ? "DELETE" : "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Content-Type": "application/json" },
+        body: following ? undefined : "{}",
+      })
+        .then((r) => {
+          if (r.status === 401 || r.status === 403) {
+            location.href = "/accounts/login/?next=" + encodeURIComponent(location.pathname);
+            return;
+          }
+          if (!r.ok) {
+            return r.json().catch(() => ({})).then((body) => { status.textContent = body.detail || "Could not change that. Try again."; });
+          }
+          button.dataset.following = following ? "0" : "1";
+          button.textContent = (following ? "Follow " : "Unfollow ") + name;
+          status.textContent = following ? "You no longer follow " + name + "." : "You follow " + name + ". You will hear when they go live.";
+        })
+        .catch(() => { status.textContent = "Network trouble. Try again."; })
+        .finally(() => { button.disabled = false; });
+    });
   }
 
   // --- Replays ---------------------------------------------------------------------------------------
@@ -247,8 +662,12 @@
     });
   }
 
-  const live = document.getElementById("player");
-  if (live && live.dataset.hlsUrl) livePlayer(live);
+  const layout = document.querySelector(".stream-layout");
+  const box = document.getElementById("player-box");
+  if (layout && box) watchPage(layout, box);
+  audience();
+  localTimes();
+  for (const button of document.querySelectorAll("button[data-follow]")) followButton(button);
   const replay = document.getElementById("replay");
   if (replay) replayPlayer(replay);
   const access = document.getElementById("premium-access");

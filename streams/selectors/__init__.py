@@ -4,19 +4,24 @@ The media pipeline's reads (recordings, clips, their signed file links, live seg
 ``streams.selectors.media``.
 """
 
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import NotFound
 from streams.filters import StreamFilter
 from streams.media.config import hls_app_name, hls_app_parse
-from streams.models import Category, CreatorProfile, Follow, Stream, StreamAccess, Subscription
+from streams.models import Category, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, StreamAccess, Subscription
 
 UPCOMING_LIMIT = 10
+MORE_FROM_CREATOR_LIMIT = 6
 PLAYBACK_SALT = "streams.playback"
 
 
@@ -154,6 +159,30 @@ def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -
     )
 
 
+def stream_more_from_creator(*, stream: Stream, limit: int = MORE_FROM_CREATOR_LIMIT) -> dict[str, list[Stream]]:
+    """ "More from <creator>" on an ended stream's page: the creator's other public broadcasts that have a
+    recording to play (newest first) and their upcoming streams (soonest first), at most ``limit`` of each.
+    Two queries."""
+    recorded = (
+        Stream.objects.select_related("creator", "category")
+        .filter(creator_id=stream.creator_id, status=Stream.Status.ENDED, visibility=Stream.Visibility.PUBLIC)
+        .filter(Exists(Recording.objects.filter(stream=OuterRef("pk"), status=Recording.Status.READY)))
+        .exclude(pk=stream.pk)
+        .order_by(F("ended_at").desc(nulls_last=True), "-created_at")
+    )
+    upcoming = (
+        Stream.objects.select_related("creator", "category")
+        .filter(
+            creator_id=stream.creator_id,
+            status=Stream.Status.SCHEDULED,
+            visibility=Stream.Visibility.PUBLIC,
+            scheduled_start_time__gte=timezone.now(),
+        )
+        .order_by("scheduled_start_time")
+    )
+    return {"recordings": list(recorded[:limit]), "upcoming": list(upcoming[:limit])}
+
+
 def stream_live_for_creator(*, creator: User) -> Stream | None:
     return (
         _stream_base()
@@ -161,6 +190,62 @@ def stream_live_for_creator(*, creator: User) -> Stream | None:
         .order_by("-started_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class NextBroadcast:
+    """When a creator is next expected on air: a scheduled stream (``stream_id``) or a weekly schedule slot."""
+
+    start: dt.datetime  # aware
+    title: str
+    stream_id: object = None
+
+
+def _slot_next_start(slot: ScheduleSlot, now: dt.datetime) -> dt.datetime:
+    """The slot's next start after ``now``, in the creator's time zone (wall-clock time across DST changes)."""
+    zone = zoneinfo.ZoneInfo(slot.profile.timezone)
+    today = now.astimezone(zone).date()
+    day = today + dt.timedelta(days=(slot.weekday - today.weekday()) % 7)
+    start = dt.datetime.combine(day, slot.start_time, tzinfo=zone)
+    if start <= now:
+        start = dt.datetime.combine(day + dt.timedelta(days=7), slot.start_time, tzinfo=zone)
+    return start
+
+
+def creator_next_broadcast(
+    *, creator_id, exclude_stream_id=None, now: dt.datetime | None = None
+) -> NextBroadcast | None:
+    """The creator's next public scheduled stream or weekly schedule slot, whichever starts first; None without
+    either. Two queries."""
+    now = now or timezone.now()
+    upcoming = (
+        Stream.objects.filter(
+            creator_id=creator_id,
+            status=Stream.Status.SCHEDULED,
+            visibility=Stream.Visibility.PUBLIC,
+            scheduled_start_time__gt=now,
+        )
+        .exclude(pk=exclude_stream_id)
+        .order_by("scheduled_start_time")
+        .only("pk", "title", "scheduled_start_time")
+        .first()
+    )
+    candidates = [
+        NextBroadcast(start=_slot_next_start(slot, now), title=slot.title)
+        for slot in ScheduleSlot.objects.filter(profile_id=creator_id).select_related("profile")
+    ]
+    if upcoming is not None:
+        candidates.append(
+            NextBroadcast(start=upcoming.scheduled_start_time, title=upcoming.title, stream_id=upcoming.pk)
+        )
+    return min(candidates, key=lambda candidate: candidate.start, default=None)
+
+
+def creator_followed_by(*, creator_id, viewer) -> bool:
+    """Whether ``viewer`` (any user, signed in or not) follows the creator."""
+    if viewer is None or not viewer.is_authenticated or viewer.pk == creator_id:
+        return False
+    return Follow.objects.filter(creator_id=creator_id, follower=viewer).exists()
 
 
 def category_tree() -> list[Category]:

@@ -3,6 +3,10 @@ media server's disk, and what the encoder sends (nginx-rtmp's /stat)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -12,12 +16,16 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from livestream import private_files
-from livestream.errors import NotFound
+from livestream.errors import NotFound, PermissionDenied
 from streams.media import nginx, tools
 from streams.media.config import hls_app_parse, hls_dir
 from streams.models import Clip, Recording, Stream
 from streams.selectors import stream_get, stream_viewer_has_access
 
+# nginx-rtmp's record_unique names a recording "<app>.<stream id>-<unix time>.flv": the second it opened the file.
+_RECORDING_OPENED = re.compile(r"-(?P<unix>\d{1,12})\.flv$")
+REPLAY_WINDOW_MAX_SECONDS = 600  # a replay's chat and gifts are read in windows of at most 10 minutes
+REPLAY_PAGE_MAX = 100  # and at most this many items a page (the API's `limit` cap; a busy window continues)
 KEYFRAME_WARN_SECONDS = 2.0
 NGINX_BANDWIDTH_WINDOW_SECONDS = 15
 MEDIA_FILE_ROUTE = "stream-media-file"
@@ -84,6 +92,117 @@ def clip_list(*, stream: Stream) -> QuerySet[Clip]:
 def clip_ready_list(*, stream: Stream) -> QuerySet[Clip]:
     """The stream's playable highlights, newest first (what the stream page lists)."""
     return stream.clips.filter(status=Clip.Status.READY).order_by("-created_at")
+
+
+# --- Replays: a recording's clock, and what happened at each moment of it ------------
+
+
+@dataclass(frozen=True)
+class ReplayClock:
+    """A ready recording's timeline: playback offsets (seconds from its first frame) and the moments they were
+    broadcast. Offsets are exact to the microsecond (``Decimal`` in, so a page's ``next_from`` lands on the very
+    moment the page stopped)."""
+
+    recording: Recording
+    started_at: datetime
+    duration: float | None
+
+    @property
+    def ends_at(self) -> datetime | None:
+        return self.started_at + timedelta(seconds=self.duration) if self.duration else None
+
+    def moment(self, offset: Decimal) -> datetime:
+        return self.started_at + timedelta(microseconds=int(offset * 1_000_000))
+
+    def offset(self, moment: datetime) -> Decimal:
+        return Decimal((moment - self.started_at) // timedelta(microseconds=1)) / 1_000_000
+
+
+@dataclass(frozen=True)
+class ReplayPage:
+    """One page of a replay window, oldest first; ``next_from`` is where the window continues (None: it ends)."""
+
+    items: list
+    next_from: Decimal | None
+
+
+def recording_started_at(recording: Recording) -> datetime:
+    """When the recording's first frame was broadcast: what its replayed chat and gifts are timed from.
+
+    nginx-rtmp names the file with the second it opened it (``record_unique``); the stream's ``started_at``
+    (set by the publish hook moments before the file opens) refines that to the microsecond when it falls in
+    that second, as for a first part (a part after a reconnect keeps the second). A file named otherwise: when
+    record_done noted it, less its length; else the stream's start.
+    """
+    stream = recording.stream
+    match = _RECORDING_OPENED.search(recording.source_path)
+    if match is not None:
+        try:
+            opened = datetime.fromtimestamp(int(match["unix"]), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            opened = None
+        if opened is not None:
+            if stream.started_at is not None and opened <= stream.started_at < opened + timedelta(seconds=1):
+                return stream.started_at
+            return opened
+    if recording.duration_seconds:
+        return recording.created_at - timedelta(seconds=recording.duration_seconds)
+    return stream.started_at or recording.created_at
+
+
+def recording_replay_clock(*, stream_id, recording_id, user) -> ReplayClock:
+    """The clock of a ready recording whose replayed chat and gifts ``user`` may follow, by the rules of the
+    recording's own file: NotFound for a stream they may not see (private, or none) or no such ready recording
+    of it; PermissionDenied (``premium_required``) on a premium stream they have no access to. Three queries."""
+    stream = stream_get(stream_id=stream_id, user=user)
+    if not stream_viewer_has_access(stream, user):
+        raise PermissionDenied("The replay of a premium stream is for viewers with access.", code="premium_required")
+    recording = stream.recordings.filter(pk=recording_id, status=Recording.Status.READY).first()
+    if recording is None:
+        raise NotFound("No such recording.")
+    recording.stream = stream
+    return ReplayClock(
+        recording=recording, started_at=recording_started_at(recording), duration=recording.duration_seconds
+    )
+
+
+def replay_window(
+    items: QuerySet, *, clock: ReplayClock, start: Decimal, end: Decimal, limit: int = REPLAY_PAGE_MAX
+) -> ReplayPage:
+    """What ``items`` (the recording's stream's rows with a ``created_at``: messages, gifts) holds from offset
+    ``start`` (inclusive) to ``end`` (exclusive, and never past the recording's end), oldest first.
+
+    At most ``limit`` a page: a fuller window's page stops before the first moment it leaves out and says so in
+    ``next_from``, never splitting one microsecond, so the next page starts exactly there and nothing is lost
+    or repeated. One query (two when more than ``limit`` rows share one microsecond: that microsecond whole).
+    """
+    lower, upper = clock.moment(start), clock.moment(end)
+    if clock.ends_at is not None:
+        upper = min(upper, clock.ends_at)
+    window = items.filter(created_at__gte=lower, created_at__lt=upper).order_by("created_at", "pk")
+    rows = list(window[: limit + 1])
+    if len(rows) <= limit:
+        return ReplayPage(items=rows, next_from=None)
+    boundary = rows[limit].created_at
+    page = [row for row in rows if row.created_at < boundary]
+    if not page:
+        page = list(window.filter(created_at=boundary))
+        boundary += timedelta(microseconds=1)
+        if boundary >= upper:
+            return ReplayPage(items=page, next_from=None)
+    return ReplayPage(items=page, next_from=clock.offset(boundary))
+
+
+def replay_before(items: QuerySet, *, clock: ReplayClock, before: Decimal, limit: int) -> list:
+    """The newest ``limit`` of ``items`` from the recording's start up to offset ``before`` (exclusive), oldest
+    first: the chat so far for a viewer who jumps there. One query."""
+    upper = clock.moment(before)
+    if clock.ends_at is not None:
+        upper = min(upper, clock.ends_at)
+    newest = items.filter(created_at__gte=clock.started_at, created_at__lt=upper).order_by("-created_at", "-pk")
+    rows = list(newest[:limit])
+    rows.reverse()
+    return rows
 
 
 def media_file_url(field, *, stream_id, viewer, request=None) -> str | None:

@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from streams.models import Category, Stream
+from streams.models import Category, Recording, Stream
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -28,3 +28,15 @@ class StreamFactory(factory.django.DjangoModelFactory):
             started_at=factory.LazyFunction(timezone.now),
             ended_at=factory.LazyFunction(timezone.now),
         )
+
+
+def recording_opened_at(stream: Stream, opened, *, duration: float = 600.0, **fields) -> Recording:
+    """A ready recording as the media server names it: nginx-rtmp's "<app>.<stream id>-<unix time>.flv", the
+    second ``opened`` (an aware datetime) that its first frame was recorded."""
+    return Recording.objects.create(
+        stream=stream,
+        status=fields.pop("status", Recording.Status.READY),
+        source_path=f"/srv/recordings/live_normal.{stream.pk}-{int(opened.timestamp())}.flv",
+        duration_seconds=duration,
+        **fields,
+    )

@@ -16,7 +16,7 @@ from accounts.tests.factories import UserFactory
 from streams.media.nginx import MediaServerUnavailable
 from streams.models import Recording, Stream, Subscription
 from streams.selectors import playback_token_make, stream_hls_url
-from streams.services import media
+from streams.services import media, stream_stop
 from streams.tests.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db
@@ -466,3 +466,28 @@ def test_playback_auth_is_for_the_local_media_server_only(nginx, premium):
     assert auth(nginx, uri, REMOTE_ADDR="198.51.100.4").status_code == 403
     assert auth(nginx, uri, HTTP_X_FORWARDED_FOR="198.51.100.4").status_code == 403
     assert nginx.post(PLAYBACK_AUTH, HTTP_X_ORIGINAL_URI=uri).status_code == 405
+
+
+# --- the room hears every way a stream goes live or ends (the watch page follows it without a reload) ----------
+
+
+def test_every_way_a_stream_ends_tells_the_room(
+    nginx, grace, django_capture_on_commit_callbacks, room_events, settings
+):
+    stopped, dropped, gone = StreamFactory(), StreamFactory(), StreamFactory()
+    for stream, client_id in ((stopped, "1"), (dropped, "2"), (gone, "3")):
+        publish(nginx, stream.stream_key, client_id=client_id)
+    room_events.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        stream_stop(stream=fresh(stopped))  # the creator's stop (API, admin)
+        publish_done(nginx, dropped.stream_key, client_id="2")  # an encoder gone: live for the grace period
+    assert room_events == [(str(stopped.pk), {"type": "stream_status", "status": "ended"})]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert media.dropped_streams_end(now=fresh(dropped).publisher_dropped_at + timedelta(seconds=61)) == 1
+    settings.STREAM_RECONNECT_GRACE_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_done(nginx, gone.stream_key, client_id="3")  # no grace period: ended at once
+    assert room_events[1:] == [
+        (str(dropped.pk), {"type": "stream_status", "status": "ended"}),
+        (str(gone.pk), {"type": "stream_status", "status": "ended"}),
+    ]

@@ -1,14 +1,16 @@
 """The stream page's video: live HLS player, replays of an ended stream, the premium prompt, the studio's
 health panel, and only first-party assets (hls.js is vendored, never a CDN)."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from streams.models import Clip, Recording, Stream
+from streams.models import Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream
 from streams.services.monetization import stream_access_buy
 from streams.tests.factories import StreamFactory
 from wallet.services import coins_grant
@@ -89,6 +91,70 @@ def test_a_live_stream_page_has_the_player_with_its_master_playlist_and_the_vend
     assert 'id="replay"' not in html
 
 
+def test_the_live_player_has_its_overlay_and_controls_and_starts_muted():
+    stream = StreamFactory(live=True, title="Morning show", current_viewers=12)
+    html = page(stream)
+    video = re.search(r"<video id=\"player\"[^>]*>", html).group(0)
+    assert " muted " in video and " autoplay " in video and " controls " in video  # controls: pages without script
+    assert 'data-state="live"' in html and 'data-stream-status="live"' in html and 'data-visibility="public"' in html
+    assert '<span class="player-title">Morning show</span>' in html and '<span class="live-badge">Live</span>' in html
+    assert '<span id="player-viewer-count">12</span> watching' in html
+    for label in ("Play", "Unmute", "Chat", "Theatre mode", "Full screen"):
+        assert f'aria-label="{label}"' in html
+    assert 'aria-label="Volume"' in html and "Muted · Tap to unmute" in html
+    # The count is shown as it changes but spoken at most once a minute, by its own live region.
+    assert '<span id="viewer-count">12 watching</span>' in html
+    assert re.search(r'id="viewer-announcer" aria-live="polite"', html)
+    assert html.count("aria-live") == html.count('aria-live="polite"')
+
+
+def test_a_scheduled_page_holds_the_player_for_when_the_stream_goes_live_without_loading_hls_js():
+    stream = StreamFactory(scheduled_start_time=timezone.now() + dt.timedelta(days=1))
+    html = page(stream)
+    video = re.search(r"<video id=\"player\"[^>]*>", html).group(0)
+    assert "data-hls-url" not in video and 'data-hls-script="/static/vendor/hls.min.js"' in video
+    assert HLS_SCRIPT not in html and 'data-state="offline"' in html and "Starting soon" in html
+    when = stream.scheduled_start_time.astimezone(dt.UTC)
+    assert (
+        f'<time datetime="{when.isoformat()}" data-local-time>{when:%A} {when.day} {when:%B %Y, %H:%M} UTC</time>'
+        in html
+    )
+
+
+def test_the_offline_overlay_says_when_the_creator_is_next_on_air():
+    creator = UserFactory(display_name="Ada")
+    profile = CreatorProfile.objects.create(user=creator, timezone="UTC")
+    ScheduleSlot.objects.create(
+        profile=profile, weekday=2, start_time=dt.time(18, 0), duration_minutes=60, title="Maths"
+    )
+    html = page(StreamFactory(creator=creator, ended=True))
+    assert "This broadcast has ended" in html
+    found = re.search(
+        r'<p class="offline-next">Next from Ada:\s*<time datetime="([^"]+)" data-local-time>([^<]+)</time> · Maths',
+        html,
+    )
+    start = dt.datetime.fromisoformat(found.group(1))
+    assert start.weekday() == 2 and (start.hour, start.minute) == (18, 0) and start > timezone.now()
+    assert found.group(2).endswith(" 18:00 UTC")
+    soon = StreamFactory(creator=creator, scheduled_start_time=timezone.now() + dt.timedelta(hours=1), title="Soon")
+    html = page(StreamFactory(creator=creator, ended=True))
+    assert f'<a href="/streams/{soon.pk}/">Soon</a>' in html  # an earlier scheduled stream comes first
+
+
+def test_the_follow_button_is_a_log_in_link_signed_out_a_toggle_signed_in_and_absent_for_the_creator():
+    creator = UserFactory(display_name="Ada")
+    stream = StreamFactory(creator=creator)
+    html = page(stream)
+    assert f'<a class="button follow-button" href="/accounts/login/?next=/streams/{stream.pk}/">Follow Ada</a>' in html
+    fan = UserFactory()
+    assert re.search(
+        r'data-follow="' + creator.username + r'"[^>]*data-following="0">Follow Ada</button>', page(stream, fan)
+    )
+    Follow.objects.create(follower=fan, creator=creator)
+    assert re.search(r'data-following="1">Unfollow Ada</button>', page(stream, fan))
+    assert "follow-button" not in page(stream, creator)
+
+
 def test_the_live_player_uses_the_thumbnail_as_its_poster():
     stream = StreamFactory(live=True)
     stream.thumbnail.save("thumb.jpg", ContentFile(b"jpeg"))
@@ -132,8 +198,9 @@ def test_the_replay_page_runs_a_fixed_number_of_queries(django_assert_num_querie
     stream = StreamFactory(ended=True)
     for _ in range(3):
         clip_of(recording_of(stream))
-    # stream (with the viewer's access), its tags, recordings, clips
-    with django_assert_num_queries(4):
+    # stream (with the viewer's access), its tags, recordings, clips, and "More from": recordings, upcoming (the
+    # chat replay takes the live chat's place, so not the chat's emote set)
+    with django_assert_num_queries(6):
         Client().get(f"/streams/{stream.pk}/")
 
 

@@ -1,5 +1,6 @@
 """The stream page's video in a real browser (Debian's chromium): an ended stream's replay plays a real MP4; a
-live stream's page waits for its playlist, then plays the HLS ladder through the vendored hls.js; a viewer
+live stream's page waits for its playlist, then plays the HLS ladder through the vendored hls.js with the
+page's own controls (pause, play, unmute, the quality menu); a viewer
 buys access to a premium recording; the creator sees the encoder's health."""
 
 import re
@@ -189,6 +190,19 @@ def test_a_live_streams_page_waits_for_the_broadcast_then_plays_the_ladder_with_
             assert page.eval_on_selector("#player", "v => v.currentSrc.startsWith('blob:')")  # MSE: hls.js plays
 
             assert not any("_360p" in u for u in requested)  # Auto starts on the first (source) rendition
+
+            # The page's own controls, by keyboard: pause and play again; sound on from the "tap to unmute".
+            unmute = page.get_by_role("button", name="Muted · Tap to unmute")
+            expect(unmute).to_be_visible()  # playing muted, as browsers start
+            page.get_by_role("button", name="Pause").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_function("() => document.querySelector('#player').paused")
+            expect(page.get_by_role("button", name="Play")).to_be_focused()
+            page.keyboard.press("k")
+            page.wait_for_function("() => !document.querySelector('#player').paused")
+            unmute.click()
+            expect(unmute).to_be_hidden()
+            assert page.eval_on_selector("#player", "v => !v.muted && v.volume > 0")
             page.select_option("#quality", label="360p")
             page.wait_for_function(
                 "n => performance.getEntriesByType('resource').some(e => e.name.includes(n))",

@@ -1,0 +1,101 @@
+"""Real service processes a fault test owns: its own redis-server and Celery workers over the test database."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chat.tests.servers import ROOT, database_url_of_test_db, free_port
+
+
+def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(interval)
+
+
+@contextlib.contextmanager
+def redis_server(folder: Path):
+    """A redis-server of this test's own (random port, no persistence, in ``folder``); yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+
+        def answers() -> bool:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    return sock.recv(16).startswith(b"+PONG")
+            except OSError:
+                return False
+
+        wait_until(answers, timeout=10, what="redis-server answering")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Worker:
+    """``celery -A livestream worker`` (prefork, one pool process) over the test database and ``redis_url``,
+    in a session of its own so that the whole worker (main process and pool) can be killed at once."""
+
+    def __init__(self, redis_url: str, log: Path, **environment: str):
+        self.log = log
+        env = os.environ | {
+            "DATABASE_URL": database_url_of_test_db(),
+            "REDIS_URL": redis_url,
+            "DJANGO_SETTINGS_MODULE": "livestream.settings.base",
+            **environment,
+        }
+        env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+        celery = [str(Path(sys.executable).parent / "celery")]
+        with open(log, "wb") as output:
+            self.process = subprocess.Popen(
+                [*celery, "-A", "livestream", "worker", "--loglevel", "INFO", "--concurrency", "1",
+                 "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{log.stem}@%h"],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        wait_until(lambda: b" ready." in log.read_bytes() or self.process.poll() is not None, timeout=20,
+                   what="the Celery worker ready")  # fmt: skip
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the worker did not start: {self.output()[-3000:]}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def pool_processes(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool: no shutdown, no acknowledgement, as when a machine or container dies."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
