@@ -69,3 +69,19 @@ def return_url_clean(url: str, *, field: str = "callback_url", max_length: int =
     raise ValidationError(
         {field: ValidationError("Use a path on this site or a URL on its own origin.", code="untrusted_url")}
     )
+
+
+def local_path(value: str | None, *, max_length: int = 400) -> str:
+    """``value`` when it is a path on this site ("/streams/1/?t=2"), else "": where a page may send a browser
+    next (``?next=``) without becoming an open redirect. Scheme-relative ("//evil.example"), backslash
+    ("/\\evil.example", which browsers read as "//"), absolute URLs, control characters and over-long values
+    are refused, even when their origin is the site's own: a path is all a page needs."""
+    value = (value or "").strip()
+    if not value.startswith("/") or value.startswith("//") or len(value) > max_length:
+        return ""
+    if "\\" in value or any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return ""
+    return value

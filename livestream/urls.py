@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from livestream.api import views as api_views
 from livestream.views import public_media
+from streams.account_views import account_settings
 
 # Django tries patterns in order: the API, and in it gifts (the hottest route, a popular stream's gifts),
 # come first so a gift is not matched against every admin and page pattern. No two of these prefixes overlap.
@@ -28,6 +29,8 @@ urlpatterns = [
     ),
     # Anything else under /api/ is the API's JSON 404, DEBUG or not (never the site's HTML page).
     re_path(r"^api/", api_views.not_found, name="api-not-found"),
+    # The settings page also changes the avatar (the creator profile's, in streams): accounts imports no app.
+    path("accounts/settings/", account_settings, name="account-settings"),
     path("accounts/", include("accounts.urls")),
     path("media-hooks/", include("streams.hook_urls")),
     path("", include("wallet.urls")),

@@ -138,6 +138,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "livestream.context_processors.site",
+                "wallet.context_processors.coins",
+                "accounts.context_processors.auth_next",
             ],
         },
     },
@@ -417,6 +419,14 @@ if PAYMENT_PROVIDER not in {"sandbox", "paystack"}:
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Great Nigeria Library Live <live@localhost>")
+# SMTP, when EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend (password resets, notifications).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)  # seconds a reset link works: a day
 
 LOGGING = {
     "version": 1,
