@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.models import GIFT_CONFIRM_THRESHOLD_MAX
 from accounts.services import user_create
 
 
@@ -57,3 +58,14 @@ class EmailForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError("That is not your current password.", code="password_incorrect")
         return password
+
+
+class GiftsForm(forms.Form):
+    """When the gift panel asks "are you sure?": a send costing more than this many coins (0: every send)."""
+
+    gift_confirm_threshold = forms.IntegerField(
+        label="Ask me to confirm gifts costing more than",
+        min_value=0,
+        max_value=GIFT_CONFIRM_THRESHOLD_MAX,
+        help_text="Coins. 0 asks before every gift.",
+    )

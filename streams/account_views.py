@@ -2,7 +2,7 @@
 
 It lives in ``streams`` rather than ``accounts`` because the avatar is the creator profile's (``streams``
 owns it) and ``accounts`` depends on no other app. Each section is its own form, saved all or nothing by
-one service call; the gift-confirmation threshold joins as another section (``SECTIONS``).
+one service call (``SECTIONS``: profile, e-mail, the gift-confirmation threshold).
 """
 
 from django.contrib import messages
@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import EmailForm, ProfileForm
+from accounts.forms import EmailForm, GiftsForm, ProfileForm
 from accounts.services import user_update
 from livestream.errors import DomainError
 from streams.selectors import creator_get
 from streams.services import creator_profile_update
 
 # The page's forms, by the ``section`` their submit button names.
-SECTIONS = ("profile", "email")
+SECTIONS = ("profile", "email", "gifts")
 
 
 def _errors_onto(form, exc: ValidationError) -> None:
@@ -58,6 +58,16 @@ def _save_email(request, form: EmailForm) -> bool:
     return True
 
 
+def _save_gifts(request, form: GiftsForm) -> bool:
+    try:
+        user_update(user=request.user, gift_confirm_threshold=form.cleaned_data["gift_confirm_threshold"])
+    except ValidationError as exc:
+        _errors_onto(form, exc)
+        return False
+    messages.success(request, "Your gift confirmation is saved.")
+    return True
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @sensitive_post_parameters("current_password")
@@ -66,6 +76,7 @@ def account_settings(request):
     forms = {
         "profile": ProfileForm(initial={"display_name": user.display_name or user.username}),
         "email": EmailForm(user=user, initial={"email": user.email}),
+        "gifts": GiftsForm(initial={"gift_confirm_threshold": user.gift_confirm_threshold}),
     }
     if request.method == "POST":
         section = request.POST.get("section", "")
@@ -74,15 +85,19 @@ def account_settings(request):
         if section == "profile":
             forms["profile"] = ProfileForm(request.POST, request.FILES)
             saved = forms["profile"].is_valid() and _save_profile(request, forms["profile"])
-        else:
+        elif section == "email":
             forms["email"] = EmailForm(request.POST, user=user)
             saved = forms["email"].is_valid() and _save_email(request, forms["email"])
+        else:
+            forms["gifts"] = GiftsForm(request.POST)
+            saved = forms["gifts"].is_valid() and _save_gifts(request, forms["gifts"])
         if saved:  # after a POST, a GET: reloading the page sends nothing twice
             return HttpResponseRedirect(reverse("account-settings"), status=303)
     profile = creator_get(username=user.username).profile
     context = {
         "profile_form": forms["profile"],
         "email_form": forms["email"],
+        "gifts_form": forms["gifts"],
         "avatar_url": profile.avatar.url if profile.avatar else "",
     }
     # A form sent back with its errors is a 400, as the API answers the same mistakes.

@@ -194,6 +194,25 @@ def test_settings_changes_the_e_mail_with_the_current_password(settings_client, 
     assert User.objects.get(pk=user.pk).email == "new@example.com"
 
 
+def test_settings_changes_the_gift_confirmation_threshold(settings_client, user):
+    page = settings_client.get("/accounts/settings/").content.decode()
+    assert 'name="gift_confirm_threshold"' in page and 'value="100"' in page
+    response = settings_client.post("/accounts/settings/", {"section": "gifts", "gift_confirm_threshold": "250"})
+    assert response.status_code == 303
+    user.refresh_from_db()
+    assert user.gift_confirm_threshold == 250
+    assert "Your gift confirmation is saved." in settings_client.get("/accounts/settings/").content.decode()
+
+
+@pytest.mark.parametrize("value", ["-1", "1000001", "many", ""])
+def test_settings_shows_threshold_errors_and_keeps_the_old_value(settings_client, user, value):
+    response = settings_client.post("/accounts/settings/", {"section": "gifts", "gift_confirm_threshold": value})
+    assert response.status_code == 400
+    assert 'class="field-errors"' in response.content.decode()
+    user.refresh_from_db()
+    assert user.gift_confirm_threshold == 100
+
+
 def test_settings_refuses_an_unknown_section(settings_client):
     assert settings_client.post("/accounts/settings/", {"section": "admin"}).status_code == 400
 
