@@ -1,6 +1,6 @@
 import uuid
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -217,7 +217,13 @@ class ModeratorsView(StreamScopedView):
         chat_require_moderator(stream=stream, actor=request.user)
         return Response({"results": ModeratorSerializer(chat_moderators(stream=stream), many=True).data})
 
-    @extend_schema(request=UserRefSerializer, responses={201: ModeratorSerializer})
+    @extend_schema(
+        request=UserRefSerializer,
+        responses={
+            201: OpenApiResponse(ModeratorSerializer, description="Made a moderator."),
+            200: OpenApiResponse(ModeratorSerializer, description="Already a moderator: nothing changed."),
+        },
+    )
     def post(self, request, stream_id):
         stream = self.stream(request, stream_id)
         serializer = UserRefSerializer(data=request.data)

@@ -72,6 +72,11 @@ def test_a_sent_gift_documents_its_combo(openapi):
     assert "combo" in sent_gift["required"] and sent_gift["properties"]["combo"]["type"] == "integer"
 
 
+def test_adding_a_moderator_twice_documents_its_200(openapi):
+    responses = openapi["paths"]["/api/v1/streams/{stream_id}/moderators"]["post"]["responses"]
+    assert {"200", "201"} <= set(responses)
+
+
 def test_output_only_some_callers_get_is_not_required(openapi):
     stream = openapi["components"]["schemas"]["Stream"]
     assert {"rtmp_url", "stream_key"}.isdisjoint(stream["required"]) and "rtmp_url" in stream["properties"]
