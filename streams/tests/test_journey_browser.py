@@ -151,8 +151,10 @@ def test_a_new_viewer_signs_up_pays_watches_chats_gifts_sees_the_end_and_the_rep
                 phone.press("#chat-input", "Enter")
                 expect(desktop.locator(".chat-line", has_text="Ẹ kú àárọ̀ from a new viewer")).to_contain_text("amaka")
                 desktop.fill("#chat-input", "Welcome, @amaka")
-                desktop.press("#chat-input", "Enter")
+                desktop.press("#chat-input", "Enter")  # at once: no suggestion may open over the emptied box
                 expect(phone.locator(".chat-line", has_text="Welcome")).to_contain_text("Tunde")
+                expect(desktop.locator("#chat-input")).to_have_value("")
+                expect(desktop.locator("#chat-mention-list")).to_be_hidden()
                 shot(phone, "03-live-chat-phone")
                 shot(desktop, "03-live-chat-desktop")
 
@@ -175,6 +177,8 @@ def test_a_new_viewer_signs_up_pays_watches_chats_gifts_sees_the_end_and_the_rep
                 send_one.click()  # within the combo's 5 s
                 expect(moment.locator(".gift-moment-combo")).to_have_text("×2", timeout=PUSHED_MS)
                 expect(panel.locator(".gift-balance")).to_have_text("60 coins")
+                expect(phone.get_by_role("link", name="Wallet: 60 coins")).to_be_visible()  # the header follows
+                expect(desktop.locator("#top-gifters li").first).to_have_text("1. amaka 140 coins")
                 shot(desktop, "06-gift-combo-desktop")
                 shot(phone, "06-gift-sent-phone")
 
