@@ -1,9 +1,11 @@
 """Real ASGI server processes on the test database, for end-to-end and browser tests."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -30,25 +32,29 @@ def database_url_of_test_db() -> str:
     return f"postgres://{user}{password}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
 
 
-@pytest.fixture
-def two_daphnes(transactional_db):
-    """Two daphne processes on the test database and Redis; yields their host:port."""
+@contextlib.contextmanager
+def daphnes(ports: list[int], log_dir: Path | None = None, **environment: str):
+    """daphne processes on the test database, one per port in ``ports``, with ``environment`` over this
+    process's (REDIS_URL among it); yields their host:port once every one accepts connections. Their logs are
+    kept in ``log_dir`` (daphne-<port>.log) when given."""
     env = os.environ | {
         "DATABASE_URL": database_url_of_test_db(),
         "DJANGO_SETTINGS_MODULE": "livestream.settings.base",
         "DEBUG": "1",  # static files from the app folders, as under make run
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **environment,
     }
-    ports = [free_port(), free_port()]
+    # Their logs go to files, not pipes: a pipe nobody reads would block a server once its buffer filled.
+    logs = [(log_dir / f"daphne-{port}.log").open("w+b") if log_dir else tempfile.TemporaryFile() for port in ports]
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "livestream.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log,
         )
-        for port in ports
+        for port, log in zip(ports, logs, strict=True)
     ]
     try:
         for port in ports:
@@ -59,7 +65,9 @@ def two_daphnes(transactional_db):
                     break
                 except OSError:
                     if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-                        errors = b"".join(p.stderr.read() for p in processes if p.poll() is not None)
+                        errors = b"".join(
+                            _read(log) for p, log in zip(processes, logs, strict=True) if p.poll() is not None
+                        )
                         raise RuntimeError(f"daphne did not start: {errors.decode()[-2000:]}") from None
                     time.sleep(0.1)
         yield [f"127.0.0.1:{port}" for port in ports]
@@ -71,6 +79,20 @@ def two_daphnes(transactional_db):
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for log in logs:
+            log.close()
+
+
+def _read(log) -> bytes:
+    log.seek(0)
+    return log.read()
+
+
+@pytest.fixture
+def two_daphnes(transactional_db):
+    """Two daphne processes on the test database and Redis; yields their host:port."""
+    with daphnes([free_port(), free_port()]) as hosts:
+        yield hosts
 
 
 class OwnRedis:

@@ -170,3 +170,41 @@ def test_after_a_1011_the_page_waits_retry_after_then_catches_up_in_order_withou
             assert texts == ["before the outage", "gap 0", "gap 1", "gap 2"]
         finally:
             browser.close()
+
+
+def test_a_message_sent_before_its_mention_suggestions_arrive_leaves_no_suggestions_open(two_daphnes, settings):  # noqa: F811
+    """Typed "@ada" and Enter at once: the message goes, and no suggestion list opens later over the empty box."""
+    from playwright.sync_api import expect, sync_playwright
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # what the servers check
+    creator = UserFactory(username="ada_creator", display_name="Ada")
+    viewer = UserFactory(username="tunde", display_name="Tunde")
+    viewer.set_password(PASSWORD)
+    viewer.save()
+    stream = StreamFactory(creator=creator, live=True, title="Chat lesson")
+    first, _ = two_daphnes
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context().new_page()
+            log_in(page, first, viewer, f"/streams/{stream.pk}/")
+            box = page.locator("#chat-input")
+            expect(box).to_be_editable()
+            held = []  # the message's POST, answered only when the test says (a slow network)
+            page.route(
+                re.compile(r"/api/v1/streams/[0-9a-f-]+/chat$"),
+                lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+            )
+            box.fill("Well done @ada")
+            box.press("Enter")
+            page.wait_for_timeout(600)  # past the suggestions' 150 ms pause and their answer
+            expect(page.locator("#chat-mention-list")).to_be_hidden()
+            assert len(held) == 1
+            held[0].continue_()
+            expect(page.locator(".chat-line", has_text="Well done")).to_be_visible()
+            expect(box).to_have_value("")
+            expect(page.locator("#chat-mention-list")).to_be_hidden()
+            expect(box).to_have_attribute("aria-expanded", "false")
+        finally:
+            browser.close()

@@ -260,6 +260,10 @@
       event.preventDefault();
       const content = input.value.trim();
       if (!content || send.disabled) return;
+      // Sent before the suggestions came: none may open over the emptied box later.
+      clearTimeout(mentionTimer);
+      mentionQuery = null;
+      closeMentions();
       send.disabled = true;
       request("POST", "/chat", { content: content, message_type: "text" }).then((answer) => {
         send.disabled = false;

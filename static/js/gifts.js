@@ -259,6 +259,11 @@
 
   function showBalance() {
     balanceText.textContent = coins === null ? "… coins" : plural(coins, "coin");
+    const header = document.getElementById("header-coins"); // the page header's wallet link says it too
+    if (header && coins !== null) {
+      header.textContent = String(coins);
+      header.closest("a").setAttribute("aria-label", "Wallet: " + coins + " coins");
+    }
   }
 
   function refreshBalance() {

@@ -1,4 +1,5 @@
-"""Real service processes a fault test owns: its own redis-server and Celery workers over the test database."""
+"""Real service processes a test owns: its own redis-server, Celery workers over the test database, the media
+server (nginx-rtmp and the ffmpeg ladder) and an encoder publishing to it."""
 
 import contextlib
 import os
@@ -99,3 +100,64 @@ class Worker:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def media_server_environment(root: Path, hook_base_url: str) -> dict[str, str]:
+    """Settings for a media server of a test's own (free ports, its files under ``root``) whose hooks call
+    ``hook_base_url``; the same values configure the Django processes that talk to it."""
+    rtmp_port, http_port = free_port(), free_port()
+    return {
+        "MEDIA_SERVER_ROOT": str(root),
+        "RTMP_PORT": str(rtmp_port),
+        "MEDIA_HTTP_PORT": str(http_port),
+        "MEDIA_HOOK_BASE_URL": hook_base_url,
+        "MEDIA_CONTROL_URL": f"http://127.0.0.1:{http_port}",
+        "HLS_BASE_URL": f"http://127.0.0.1:{http_port}/hls",
+        "RTMP_INGEST_URL": f"rtmp://127.0.0.1:{rtmp_port}/live",
+    }
+
+
+@contextlib.contextmanager
+def media_server(environment: dict[str, str]):
+    """The project's media server (``manage.py mediaserver``: nginx-rtmp, its hooks, the ffmpeg ladder) with
+    ``environment`` (media_server_environment); answering /stat before it yields, shut down gracefully after."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "mediaserver"],
+        cwd=ROOT,
+        env=os.environ | environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError("the media server did not start:\n" + process.stdout.read().decode())
+            try:
+                with socket.create_connection(("127.0.0.1", int(environment["MEDIA_HTTP_PORT"])), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+
+        wait_until(answers, timeout=20, what="the media server answering", interval=0.2)
+        yield environment
+    finally:
+        process.send_signal(signal.SIGQUIT)  # nginx: graceful shutdown
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def publish(ingest_url: str, key: str, *, seconds: int, gop: int = 30, size: str = "640x360", rate: int = 30):
+    """ffmpeg publishing a test pattern with a tone over RTMP, in real time, as an encoder would."""
+    return subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
+         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+         "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", str(gop), "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-f", "flv", f"{ingest_url}/{key}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip

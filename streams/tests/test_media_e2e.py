@@ -2,11 +2,8 @@
 publishing a test pattern over RTMP, Django's hooks served by a live server, ffprobe reading what comes out.
 """
 
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,10 +11,11 @@ import pytest
 import requests
 from rest_framework.test import APIClient
 
-from chat.tests.servers import ROOT, free_port
 from livestream.celery import app as celery_app
 from streams.models import Clip, Recording, Stream
 from streams.tests.factories import StreamFactory
+from streams.tests.processes import media_server, media_server_environment
+from streams.tests.processes import publish as encoder
 
 pytestmark = [pytest.mark.needs_media, pytest.mark.timeout(300)]
 
@@ -26,39 +24,8 @@ pytestmark = [pytest.mark.needs_media, pytest.mark.timeout(300)]
 def mediaserver(live_server, tmp_path_factory):
     """The project's media server (nginx-rtmp), its hooks pointing at the live server; yields its settings."""
     root = tmp_path_factory.mktemp("mediaserver")
-    rtmp_port, http_port = free_port(), free_port()
-    values = {
-        "MEDIA_SERVER_ROOT": str(root),
-        "RTMP_PORT": str(rtmp_port),
-        "MEDIA_HTTP_PORT": str(http_port),
-        "MEDIA_HOOK_BASE_URL": f"{live_server.url}/media-hooks",
-        "MEDIA_CONTROL_URL": f"http://127.0.0.1:{http_port}",
-        "HLS_BASE_URL": f"http://127.0.0.1:{http_port}/hls",
-        "RTMP_INGEST_URL": f"rtmp://127.0.0.1:{rtmp_port}/live",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "mediaserver"],
-        cwd=ROOT,
-        env=os.environ | values,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            requests.get(f"{values['MEDIA_CONTROL_URL']}/stat", timeout=1)
-            break
-        except requests.RequestException:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the media server did not start:\n" + process.stdout.read().decode())
-            time.sleep(0.2)
-    yield values
-    process.send_signal(signal.SIGQUIT)  # nginx: graceful shutdown
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with media_server(media_server_environment(root, f"{live_server.url}/media-hooks")) as values:
+        yield values
 
 
 @pytest.fixture
@@ -76,41 +43,7 @@ def media(mediaserver, settings):
 
 def publish(media, key: str, *, seconds: int, gop: int = 30, size: str = "640x360") -> subprocess.Popen:
     """ffmpeg publishing a test pattern with a tone, in real time, as an encoder would."""
-    return subprocess.Popen(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size={size}:rate=30",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=44100",
-            "-t",
-            str(seconds),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            str(gop),
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-f",
-            "flv",
-            f"{media['RTMP_INGEST_URL']}/{key}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    return encoder(media["RTMP_INGEST_URL"], key, seconds=seconds, gop=gop, size=size)
 
 
 def wait_for(predicate, *, timeout: float, what: str):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.tests.browser import fits_the_phone
 from streams.tests.factories import StreamFactory
 from wallet.selectors import wallet_balance
 from wallet.tests.factories import CoinPackageFactory
@@ -20,10 +21,6 @@ AXE = Path(os.environ.get("AXE_CORE_JS", "/tmp/lh/node_modules/axe-core/axe.min.
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 pytestmark = pytest.mark.needs_chromium
-
-
-def fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
 def in_view(page, locator) -> None:

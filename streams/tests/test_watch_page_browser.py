@@ -7,7 +7,6 @@ once a minute."""
 
 import datetime as dt
 import re
-import shutil
 
 import pytest
 from django.test import Client
@@ -17,21 +16,9 @@ from rest_framework.authtoken.models import Token
 from accounts.tests.factories import UserFactory
 from chat.tests.servers import two_daphnes  # noqa: F401 - a fixture
 from streams.models import CreatorProfile, Follow, ScheduleSlot
+from streams.tests.browser import ARGS, CHROMIUM, HEAR_ROOM, SIZES, session_cookie
 from streams.tests.factories import StreamFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SIZES = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-}
 PUSH_MS = 2000  # the longest a pushed change may take to show
 
 # What a finger can hit on the page: the controls, links and fields, less links inside a sentence (WCAG 2.5.8's
@@ -46,17 +33,9 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
   .filter(([, box]) => box.width < 44 || box.height < 44)
   .map(([html, box]) => html + ' ' + Math.round(box.width) + 'x' + Math.round(box.height))"""
 
-# Before the page's scripts: the room's first event (the socket is in the room) and every page:stream-state.
-HEAR_ROOM = """window.roomEvents = [];
-document.addEventListener('room:stream_status', (e) => window.roomEvents.push(e.detail));"""
+# After the page's first room event: every page:stream-state from then on, and a mark a reload would lose.
 RECORD_STATES = """() => { window.states = []; window.sameDocument = true;
   document.addEventListener('page:stream-state', (e) => window.states.push(e.detail)); }"""
-
-
-def session_cookie(user, host: str) -> dict:
-    client = Client()
-    client.force_login(user)
-    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": f"http://{host}"}
 
 
 def box(page, selector: str) -> dict:
