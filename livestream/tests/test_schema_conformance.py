@@ -19,7 +19,8 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core import signals
-from django.db import close_old_connections
+from django.core.cache import cache
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -135,7 +136,22 @@ def test_an_examples_role_depends_on_the_example_alone():
 
 class CreatorWorkflow:
     """Sequences along the links schemathesis infers (a stream created, then read, changed, deleted, ...),
-    as the creator; `use_after_free` follows what was deleted."""
+    as the creator; `use_after_free` follows what was deleted.
+
+    Each scenario starts from the seeded data and an empty cache and leaves nothing behind (a savepoint rolled
+    back): what one scenario wrote (a deleted stream, a throttle's count) cannot change what the next one sees,
+    so a failing scenario replays the same way and is reported as itself, not as hypothesis' "flaky" data.
+    """
+
+    def setup(self):
+        cache.clear()
+        self._scenario = transaction.atomic()
+        self._scenario._from_testcase = True  # as Django's TestCase marks its own: services' durable blocks nest
+        self._scenario.__enter__()
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._scenario.__exit__(None, None, None)
 
     def get_call_kwargs(self, case):
         return {"headers": _auth(TOKENS["creator"])}
