@@ -23,7 +23,7 @@ from chat.selectors import chat_room_open
 from chat.services import chat_error_event, chat_message_send
 from livestream.client_ip import scope_client_ip
 from livestream.errors import DomainError
-from livestream.events import event_text, user_group
+from livestream.events import event_text, room_access_group, user_group
 from livestream.redis import REDIS_UNAVAILABLE
 from livestream.websocket import CLOSE_AUTHENTICATION_FAILED, CLOSE_NOT_FOUND
 from streams.presence import PresenceTracker, viewer_key
@@ -111,6 +111,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._accept()
         await self.hub.join(self.stream_id, self)
         self.in_room = True
+        await self.channel_layer.group_add(room_access_group(self.stream_id), self.channel_name)
         if self.user is not None and self.user.is_authenticated:
             # The credential this socket stands on: re-checked per sent message and matched by auth_ended.
             self.auth_token = self.scope.get("auth_token")
@@ -152,6 +153,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             if self.user is not None and self.user.is_authenticated:
                 await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+            await self.channel_layer.group_discard(room_access_group(self.stream_id), self.channel_name)
             await self.presence.leave(self.stream_id, self.connection_id, self.viewer)
             await self.presence.release(self.address, self.connection_id)
         except REDIS_UNAVAILABLE as exc:  # the sorted sets expire this socket by themselves (presence heartbeat)
@@ -214,6 +216,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """An event for this user's sockets (e.g. they were banned), already serialised by send_event_on_commit."""
         if message.get("stream_id") in (None, self.stream_id):
             self.deliver(message["text"])
+
+    async def access_changed(self, message: dict) -> None:
+        """Who may read the room changed (the stream went private or premium): close if this user no longer may."""
+        if not self.joined:
+            return
+        room = await database_sync_to_async(chat_room_open)(stream_id=self.stream_id, user=self.user)
+        if room is not None and room["may_read"]:
+            return
+        self.joined = False  # nothing more from the room: the error and the close are the last frames
+        self.outbox.close()
+        if room is None:
+            error, code = {"code": "not_found", "detail": "This stream is no longer available to you."}, CLOSE_NOT_FOUND
+        else:
+            detail = "Chat on a premium stream is for viewers with access."
+            error, code = {"code": "premium_required", "detail": detail}, CLOSE_PREMIUM_REQUIRED
+        await self.send_event({"type": "error", **error})
+        await self.close(code=code)
 
     async def auth_ended(self, message: dict) -> None:
         """A token, a session or the whole user ended (accounts.signals): close if it was this socket's."""

@@ -44,6 +44,26 @@ def user_group(user_id) -> str:
     return f"user_{user_id}"
 
 
+ACCESS_CHANGED = "access.changed"  # the Channels message type a room's sockets handle (ChatConsumer.access_changed)
+
+
+def room_access_group(room_id) -> str:
+    """The Channels group every socket of one room joins, told when who may read the room changes."""
+    return f"room_access_{room_id}"
+
+
+def room_access_changed_on_commit(room_id) -> None:
+    """After commit, every socket of the room re-checks that its user may still read it (a stream made private
+    or premium): those who may not are closed. Only the streams service calls this."""
+
+    def send_access_changed() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(room_access_group(room_id), {"type": ACCESS_CHANGED})
+
+    transaction.on_commit(send_access_changed, robust=True)
+
+
 def event_text(event: dict[str, Any]) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 

@@ -68,3 +68,37 @@ async def test_a_premium_rooms_socket_closes_4403_without_access(sockets):
     for reader in readers.values():
         socket = await sockets(stream, user=reader)
         assert (await socket.expect("stream_status"))["status"] == "live"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_sockets_that_may_no_longer_read_close_when_a_stream_goes_private_or_premium(sockets):
+    from streams.services import stream_update
+
+    stream = await db(StreamFactory)(live=True)
+    viewer, buyer = await db(UserFactory)(), await db(UserFactory)()
+    anonymous, signed_in = await sockets(stream), await sockets(stream, user=viewer)
+    creator = await sockets(stream, user=await db(lambda: stream.creator)())
+    for socket in (anonymous, signed_in, creator):
+        await socket.expect("stream_status")
+
+    await db(stream_update)(stream=stream, data={"is_premium": True, "price_coins": 50})
+    for socket in (anonymous, signed_in):
+        assert (await socket.expect("error"))["code"] == "premium_required"
+        assert (await socket.communicator.receive_output(timeout=3))["code"] == 4403
+    await creator.expect("stream_updated")  # the creator reads on
+
+    def buy():
+        stream.refresh_from_db()
+        coins_grant(user=buyer, coins=50, reason="test")
+        stream_access_buy(stream=stream, user=buyer)
+
+    await db(buy)()
+    paid = await sockets(stream, user=buyer)
+    await paid.expect("stream_status")
+    await db(stream_update)(stream=stream, data={"visibility": "private"})
+    assert (await paid.expect("error"))["code"] == "not_found"
+    assert (await paid.communicator.receive_output(timeout=3))["code"] == 4404
+    assert (await creator.expect("stream_updated"))["visibility"] == "private"
+    await creator.send("still here")
+    assert (await creator.expect("chat_message"))["message"]["content"] == "still here"

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.names import display_name_clean
 from livestream.errors import Conflict, DomainError, InvalidTransition
-from livestream.events import send_event_on_commit
+from livestream.events import room_access_changed_on_commit, send_event_on_commit
 from livestream.files import files_delete_on_commit
 from livestream.images import image_process
 from livestream.text import with_article
@@ -244,6 +244,9 @@ def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True
         if changed and stream.status != Stream.Status.ENDED:
             # E.g. a live stream made private: its viewers learn why the picture is about to go.
             send_event_on_commit({"type": "stream_updated", **changed}, room=stream.pk)
+            if {"visibility", "is_premium", "price_coins"} & set(changed):
+                # Who may read the room changed: its sockets re-check, and those now shut out are closed.
+                room_access_changed_on_commit(stream.pk)
     return stream
 
 
