@@ -100,7 +100,7 @@
 
   function showMessage(message) {
     if (list.querySelector('[data-id="' + CSS.escape(message.id) + '"]')) return; // socket and REST both bring it
-    const item = document.createElement("li");
+    const item = document.createElement("div");
     item.className = "chat-line" + (message.message_type === "emote" ? " emote" : "");
     item.dataset.id = message.id;
     item.dataset.userId = message.user.id;
@@ -137,7 +137,7 @@
   }
 
   function line(className, text) {
-    const item = document.createElement("li");
+    const item = document.createElement("div");
     item.className = className;
     item.textContent = text;
     place(item, Date.now());
