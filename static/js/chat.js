@@ -500,5 +500,8 @@
     };
   }
 
-  catchUp(null, 1).then(connect, connect);
+  // A premium stream's viewer without access: the server refuses the history (403) and the socket (4403), so the
+  // page says so without asking (buying access reloads the page, and then the chat starts).
+  if (root.dataset.needsAccess === "1") notice("Chat is for viewers with access to this stream.");
+  else catchUp(null, 1).then(connect, connect);
 })();

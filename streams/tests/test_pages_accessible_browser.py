@@ -1,7 +1,8 @@
 """Every page a viewer or creator meets, walked in Debian's chromium at phone (390x844, touch) and desktop
 (1366x900) size: axe-core finds no serious or critical violation, a phone never scrolls sideways, each page
 has its language, a <title>, a meta description and one h1, and nothing is fetched from another host (the
-configured HLS origin apart). Lighthouse stays a manual measurement (README, "Pages checked").
+configured HLS origin apart) and nothing the page asks for is refused (a premium stream's chat for a viewer
+without access, say). Lighthouse stays a manual measurement (README, "Pages checked").
 
 axe-core comes from npm (package.json's devDependencies, so `npm ci` puts it in node_modules/), or from
 AXE_CORE_JS."""
@@ -75,6 +76,20 @@ def requests_elsewhere(page, own: set[str]) -> list[str]:
     return found
 
 
+def refused_requests(page) -> list[str]:
+    """The page's own requests (scripts, images, API calls) that the server answered with an error."""
+    found: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            found.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
+    return found
+
+
 def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, bool]], dict]:
     """(name, path, who is signed in, open the gift panel) for each page, and each signed-in user."""
     settings.SITE_URL = live_server.url
@@ -145,6 +160,7 @@ def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_another_ho
                         context.add_cookies([cookies[who]])
                     page = context.new_page()
                     foreign = requests_elsewhere(page, own)
+                    refused = refused_requests(page)
                     for name, path, signed_in, open_gifts in pages:
                         if signed_in != who:
                             continue
@@ -164,6 +180,8 @@ def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_another_ho
                             problems.append(f"{where}: scrolls {facts['sideways']} px sideways at 390 px")
                         if facts["lang"] != "en" or not facts["title"] or not facts["description"] or facts["h1"] != 1:
                             problems.append(f"{where}: lang, title, description or a single h1 missing: {facts}")
+                    if refused:
+                        problems.append(f"{size}, {who or 'signed out'}: refused requests {sorted(set(refused))}")
                     if foreign:
                         problems.append(
                             f"{size}, {who or 'signed out'}: requests to another host {sorted(set(foreign))}"
