@@ -100,7 +100,7 @@
 
   function showMessage(message) {
     if (list.querySelector('[data-id="' + CSS.escape(message.id) + '"]')) return; // socket and REST both bring it
-    const item = document.createElement("li");
+    const item = document.createElement("div");
     item.className = "chat-line" + (message.message_type === "emote" ? " emote" : "");
     item.dataset.id = message.id;
     item.dataset.userId = message.user.id;
@@ -137,7 +137,7 @@
   }
 
   function line(className, text) {
-    const item = document.createElement("li");
+    const item = document.createElement("div");
     item.className = className;
     item.textContent = text;
     place(item, Date.now());
@@ -504,5 +504,8 @@
     };
   }
 
-  catchUp(null, 1).then(connect, connect);
+  // A premium stream's viewer without access: the server refuses the history (403) and the socket (4403), so the
+  // page says so without asking (buying access reloads the page, and then the chat starts).
+  if (root.dataset.needsAccess === "1") notice("Chat is for viewers with access to this stream.");
+  else catchUp(null, 1).then(connect, connect);
 })();

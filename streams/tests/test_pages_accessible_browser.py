@@ -1,0 +1,192 @@
+"""Every page a viewer or creator meets, walked in Debian's chromium at phone (390x844, touch) and desktop
+(1366x900) size: axe-core finds no serious or critical violation, a phone never scrolls sideways, each page
+has its language, a <title>, a meta description and one h1, and nothing is fetched from another host (the
+configured HLS origin apart) and nothing the page asks for is refused (a premium stream's chat for a viewer
+without access, say). Lighthouse stays a manual measurement (README, "Pages checked").
+
+axe-core comes from npm (package.json's devDependencies, so `npm ci` puts it in node_modules/), or from
+AXE_CORE_JS."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.tests.factories import UserFactory
+from chat.models import ChatMessage
+from gifts.tests.factories import GiftFactory
+from streams.tests.factories import StreamFactory, recording_opened_at
+from streams.tests.test_player_browser import ARGS, CHROMIUM, session_cookie
+from wallet.services import coins_grant, payment_initiate
+from wallet.tests.factories import CoinPackageFactory
+
+pytestmark = pytest.mark.needs_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_PLACES = [
+    os.environ.get("AXE_CORE_JS", ""),
+    ROOT / "node_modules/axe-core/axe.min.js",
+    "/tmp/lh/node_modules/axe-core/axe.min.js",  # noqa: S108 - where the README's measurement installs it
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+# preload: only the stylesheets; axe would otherwise wait up to 10 s for each video's metadata (no-autoplay-audio).
+AXE_RUN = (
+    "async () => (await axe.run(document, {resultTypes: ['violations'], preload: {assets: ['cssom']}})).violations"
+    ".filter(v => ['serious', 'critical'].includes(v.impact))"
+    ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+)
+PAGE_FACTS = """() => ({
+  lang: document.documentElement.lang,
+  title: document.title.trim(),
+  description: (document.querySelector('meta[name=description]') || {}).content || '',
+  h1: document.querySelectorAll('h1').length,
+  sideways: document.documentElement.scrollWidth - innerWidth,
+})"""
+
+
+def axe_core() -> Path:
+    for place in AXE_PLACES:
+        if place and Path(place).is_file():
+            return Path(place)
+    message = "axe-core is not installed: npm ci (package.json's devDependencies), or set AXE_CORE_JS"
+    if os.environ.get("REQUIRE_SERVICES"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def requests_elsewhere(page, own: set[str]) -> list[str]:
+    """The URLs the page asks for from any host but ``own`` (as the browser sends them)."""
+    found: list[str] = []
+
+    def check(request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.netloc not in own:
+            found.append(request.url)
+
+    page.on("request", check)
+    return found
+
+
+def refused_requests(page) -> list[str]:
+    """The page's own requests (scripts, images, API calls) that the server answered with an error."""
+    found: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            found.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
+    return found
+
+
+def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, bool]], dict]:
+    """(name, path, who is signed in, open the gift panel) for each page, and each signed-in user."""
+    settings.SITE_URL = live_server.url
+    creator = UserFactory(display_name="Ada Okafor")
+    viewer, newcomer = UserFactory(display_name="Tunde"), UserFactory(display_name="New viewer")
+    coins_grant(user=viewer, coins=500, reason="test")
+    GiftFactory(name="Talking drum")
+    live = StreamFactory(live=True, creator=creator, title="Algebra live")
+    ChatMessage.objects.create(stream=live, user=viewer, content="Good evening Ada")
+    scheduled = StreamFactory(
+        creator=creator, title="Yoruba for beginners", scheduled_start_time=timezone.now() + timedelta(days=2)
+    )
+    premium = StreamFactory(live=True, creator=creator, title="Masterclass", is_premium=True, price_coins=50)
+    opened = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    ended = StreamFactory(
+        creator=creator, title="Fractions", status="ended", started_at=opened, ended_at=opened + timedelta(minutes=10)
+    )
+    recording = recording_opened_at(ended, opened)
+    recording.file.save("replay.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"))  # the page, not the playback
+    package = CoinPackageFactory()
+    payment = payment_initiate(user=newcomer, package_id=package.pk, payment_method="card", callback_url="/wallet/")
+    reset = (
+        f"/accounts/reset/{urlsafe_base64_encode(force_bytes(viewer.pk))}/{default_token_generator.make_token(viewer)}/"
+    )
+    pages = [
+        ("home", "/", None, False),
+        ("live, signed out", f"/streams/{live.pk}/", None, False),
+        ("live, viewer with the gift panel open", f"/streams/{live.pk}/", "viewer", True),
+        ("live, its creator", f"/streams/{live.pk}/", "creator", False),
+        ("scheduled (offline overlay)", f"/streams/{scheduled.pk}/", None, False),
+        ("ended (replay)", f"/streams/{ended.pk}/", None, False),
+        ("premium without access", f"/streams/{premium.pk}/", "newcomer", False),
+        ("wallet at 0 coins", "/wallet/", "newcomer", False),
+        ("wallet with history", "/wallet/", "viewer", False),
+        ("log in", "/accounts/login/", None, False),
+        ("sign up", "/accounts/signup/", None, False),
+        ("settings", "/accounts/settings/", "viewer", False),
+        ("password reset", "/accounts/password-reset/", None, False),
+        ("password reset sent", "/accounts/password-reset/sent/", None, False),
+        ("password reset link", reset, None, False),
+        ("password reset complete", "/accounts/reset/done/", None, False),
+        ("password change", "/accounts/password/", "viewer", False),
+        ("password change done", "/accounts/password/done/", "viewer", False),
+        ("sandbox checkout", f"/checkout/sandbox/{payment.reference}", "newcomer", False),
+        ("404", "/no-such-page/", None, False),
+    ]
+    cookies = {
+        name: session_cookie(user, live_server.url)
+        for name, user in (("viewer", viewer), ("creator", creator), ("newcomer", newcomer))
+    }
+    return pages, cookies
+
+
+def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_another_host(live_server, settings):
+    from playwright.sync_api import sync_playwright
+
+    axe = axe_core()
+    pages, cookies = the_pages(live_server, settings)
+    own = {urlsplit(live_server.url).netloc, urlsplit(django_settings.HLS_BASE_URL).netloc}
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for size, device in (("phone", PHONE), ("desktop", DESKTOP)):
+                for who in (None, "viewer", "creator", "newcomer"):
+                    context = browser.new_context(bypass_csp=True, **device)  # bypass_csp: to add axe's script
+                    if who:
+                        context.add_cookies([cookies[who]])
+                    page = context.new_page()
+                    foreign = requests_elsewhere(page, own)
+                    refused = refused_requests(page)
+                    for name, path, signed_in, open_gifts in pages:
+                        if signed_in != who:
+                            continue
+                        where = f"{name} ({size})"
+                        # The deferred scripts have run (after the stylesheet) by DOMContentLoaded; "load" would
+                        # also wait on the replay's video, which is not a real recording here.
+                        page.goto(live_server.url + path, wait_until="domcontentloaded")
+                        if open_gifts:
+                            page.click("#gift-open")
+                            page.locator("#gift-panel").wait_for(state="visible")
+                        page.add_script_tag(path=str(axe))
+                        violations = page.evaluate(AXE_RUN)
+                        facts = page.evaluate(PAGE_FACTS)
+                        if violations:
+                            problems.append(f"{where}: axe {violations}")
+                        if size == "phone" and facts["sideways"] > 0:
+                            problems.append(f"{where}: scrolls {facts['sideways']} px sideways at 390 px")
+                        if facts["lang"] != "en" or not facts["title"] or not facts["description"] or facts["h1"] != 1:
+                            problems.append(f"{where}: lang, title, description or a single h1 missing: {facts}")
+                    if refused:
+                        problems.append(f"{size}, {who or 'signed out'}: refused requests {sorted(set(refused))}")
+                    if foreign:
+                        problems.append(
+                            f"{size}, {who or 'signed out'}: requests to another host {sorted(set(foreign))}"
+                        )
+                    context.close()
+        finally:
+            browser.close()
+    assert problems == [], "\n".join(problems)
