@@ -28,6 +28,10 @@ ARGS = [
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
 ]
+# One gift event as the room sends it (gifts.services' payload), dispatched the way chat.js re-dispatches it.
+GIFT_IN_THE_ROOM = """document.dispatchEvent(new CustomEvent("room:gift", {detail: {type: "gift", gift: {
+    id: "g1", gift: {id: "x", name: "Talking Drum", image_url: "", animation: "float", rarity: "common"},
+    quantity: 1, total_coins: 5, message: "", is_anonymous: true, sender: null, combo: 1}}}))"""
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.needs_chromium]
@@ -203,12 +207,15 @@ def test_the_panel_keeps_keyboard_focus_escape_closes_it_and_a_phone_gets_a_bott
             expect(panel).to_be_hidden()
             expect(opener).to_be_focused()
 
-            # The stream ends: the panel closes and its button goes.
+            # The stream ends: the panel closes, its button goes, and no gift keeps playing over the ended screen.
             opener.click()
             expect(panel).to_be_visible()
+            page.evaluate(GIFT_IN_THE_ROOM)
+            expect(page.locator("#gift-stage .gift-moment")).to_have_count(1)
             page.evaluate("document.dispatchEvent(new CustomEvent('room:stream_status', {detail: {status: 'ended'}}))")
             expect(panel).to_be_hidden()
             expect(opener).to_be_hidden()
+            expect(page.locator("#gift-stage .gift-moment")).to_have_count(0, timeout=500)  # at once, not when it ends
         finally:
             browser.close()
     assert User.objects.get(pk=viewer.pk).gift_confirm_threshold == 500

@@ -211,8 +211,23 @@
     if (event.detail && event.detail.gift) receive(event.detail.gift);
     scheduleLeaders();
   });
+  // The stream ended or went private: the stage empties at once (nothing plays over "This broadcast has ended").
+  function clearStage() {
+    if (current && current.timer) clearTimeout(current.timer);
+    current = null;
+    queue.length = 0;
+    overflow = null;
+    stage.replaceChildren();
+  }
+
   document.addEventListener("room:stream_status", (event) => {
-    if (event.detail && event.detail.status === "ended") scheduleLeaders();
+    if (event.detail && event.detail.status === "ended") {
+      clearStage();
+      scheduleLeaders();
+    }
+  });
+  document.addEventListener("page:stream-state", (event) => {
+    if (event.detail && (event.detail.status !== "live" || event.detail.visibility === "private")) clearStage();
   });
 
   // --- Top gifters ---------------------------------------------------------------------------------------
