@@ -285,10 +285,29 @@
       return "offline";
     }
 
+    // An ended stream whose recording is still being made: look for it now and then (every 15 s, for 20
+    // minutes), and show it when it is ready.
+    let recordingWatch = null;
+    function watchForRecording() {
+      if (recordingWatch || !box.dataset.streamId) return;
+      const since = Date.now();
+      recordingWatch = setInterval(() => {
+        if (Date.now() - since > 20 * 60 * 1000) {
+          clearInterval(recordingWatch);
+          return;
+        }
+        fetch("/api/v1/streams/" + box.dataset.streamId + "/recordings", { credentials: "same-origin" })
+          .then((r) => (r.ok ? r.json() : []))
+          .then((list) => { if (Array.isArray(list) && list.length) location.reload(); })
+          .catch(() => {});
+      }, 15000);
+    }
+
     function show() {
       const state = stateOf();
       const before = box.dataset.state;
       if (interactive) box.dataset.state = state;
+      if (interactive && state === "ended") watchForRecording();
       if (state === "ended") offlineWords("This broadcast has ended", "Thanks for watching. Its recording appears on this page once it is ready.");
       else if (state === "private") offlineWords("This stream is now private", "Only its creator can watch it.");
       else if (state === "offline" && status === "live") offlineWords("Live now", "Buy access to watch."); // premium

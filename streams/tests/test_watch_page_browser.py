@@ -275,3 +275,33 @@ def test_screen_readers_hear_the_audience_at_most_once_a_minute(live_server):
             expect(announcer).to_have_text("7 people watching")
         finally:
             browser.close()
+
+
+@pytest.mark.needs_chromium
+def test_an_ended_page_waiting_for_its_recording_shows_it_when_it_is_ready(live_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    stream = StreamFactory(status="ended", ended_at=timezone.now())
+    url = f"{live_server.url}/streams/{stream.pk}/"
+    ready = {"now": False}
+
+    def recordings(route):
+        body = '[{"id": "r1"}]' if ready["now"] else "[]"
+        route.fulfill(status=200, content_type="application/json", body=body)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.clock.install()
+            page.route(f"**/api/v1/streams/{stream.pk}/recordings", recordings)
+            page.goto(url)
+            expect(page.locator(".offline-text")).to_contain_text("once it is ready")
+            page.evaluate("window.sameDocument = true")
+            page.clock.run_for(16_000)  # asked once: not ready, the page stays
+            assert page.evaluate("window.sameDocument === true")
+            ready["now"] = True
+            with page.expect_navigation():
+                page.clock.run_for(16_000)  # ready: the page reloads to play it
+        finally:
+            browser.close()
