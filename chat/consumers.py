@@ -120,7 +120,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined = True
         self.deliver(event_text({"type": "chat_settings", **room["settings"]}))
-        self.deliver(event_text({"type": "stream_status", "status": room["status"]}))
+        self.deliver(event_text({"type": "stream_status", "status": room["status"], "visibility": room["visibility"]}))
         await self.presence.join(self.stream_id, self.connection_id, self.viewer)
         self.session_id = await self._session_open()
 

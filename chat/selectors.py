@@ -219,6 +219,7 @@ def chat_room_open(*, stream_id, user) -> dict | None:
     return {
         "stream_id": str(stream.pk),
         "status": stream.status,
+        "visibility": stream.visibility,
         "max_viewers": stream.max_viewers,
         "role": role,
         "may_read": chat_may_read(stream=stream, user=user, role=role),

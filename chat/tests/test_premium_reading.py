@@ -80,7 +80,7 @@ async def test_sockets_that_may_no_longer_read_close_when_a_stream_goes_private_
     anonymous, signed_in = await sockets(stream), await sockets(stream, user=viewer)
     creator = await sockets(stream, user=await db(lambda: stream.creator)())
     for socket in (anonymous, signed_in, creator):
-        await socket.expect("stream_status")
+        assert (await socket.expect("stream_status"))["visibility"] == "public"  # where the room stands, on joining
 
     await db(stream_update)(stream=stream, data={"is_premium": True, "price_coins": 50})
     for socket in (anonymous, signed_in):

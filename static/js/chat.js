@@ -471,10 +471,33 @@
       });
   }
 
+  // The room closed this socket because the stream went away from this viewer (made private): ask now and then
+  // (every 5 s, for 30 minutes) whether it is back, and rejoin when it is.
+  let joined = false;
+  function watchForReturn() {
+    const since = Date.now();
+    const ask = () => {
+      if (Date.now() - since > 30 * 60 * 1000) return;
+      fetch(api, { credentials: "same-origin" })
+        .then((r) => {
+          if (!r.ok) return setTimeout(ask, 5000);
+          return r.json().then((body) => {
+            // What changed while the room was closed to us, as the room would have said it.
+            const detail = { type: "stream_updated", title: body.title, visibility: body.visibility };
+            document.dispatchEvent(new CustomEvent("room:stream_updated", { detail: detail }));
+            connect();
+          });
+        })
+        .catch(() => setTimeout(ask, 5000));
+    };
+    setTimeout(ask, 5000);
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + api + "/chat");
     socket.onopen = () => {
+      joined = true;
       attempt = 0;
       notice("");
       const after = lastMessageId();
@@ -489,6 +512,7 @@
     };
     socket.onclose = (event) => {
       if (event.code === 4403) { notice("Chat is for viewers with access to this stream."); return; }
+      if (event.code === 4404 && joined) { notice("Chat unavailable."); watchForReturn(); return; }
       if (event.code === 4404 || event.code === 4429) { notice(event.code === 4429 ? "This stream is full." : "Chat unavailable."); return; }
       let wait;
       if (event.code === 1011 && serviceRetryAfter) {

@@ -370,7 +370,16 @@
       document.title = title + " · GNL Live";
     }
 
-    document.addEventListener("room:stream_status", (event) => setStatus(event.detail.status));
+    document.addEventListener("room:stream_status", (event) => {
+      // On every (re)connect the room says where the stream is, visibility included: a page whose socket was
+      // closed when the stream went private learns it is public again when the chat rejoins.
+      const seen = event.detail.visibility;
+      if (seen && seen !== visibility) {
+        visibility = seen;
+        if (event.detail.status === status) changed();
+      }
+      setStatus(event.detail.status);
+    });
     document.addEventListener("room:stream_updated", (event) => {
       const update = event.detail;
       if (typeof update.title === "string") retitle(update.title);
