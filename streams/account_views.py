@@ -20,8 +20,33 @@ from livestream.errors import DomainError
 from streams.selectors import creator_get
 from streams.services import creator_profile_update
 
-# The page's forms, by the ``section`` their submit button names.
-SECTIONS = ("profile", "email", "gifts")
+
+def _write_profile(user, data: dict) -> None:
+    if data.get("avatar"):  # name and image in one transaction (images checked before anything is written)
+        creator_profile_update(user=user, data={"display_name": data["display_name"]}, avatar=data["avatar"])
+    else:  # no image: no creator profile is created for a viewer who only renames themselves
+        user_update(user=user, display_name=data["display_name"])
+
+
+# The page's forms, by the ``section`` their submit button names: the form, how it is built for this user, the
+# service call that stores its cleaned data, and what the page says once it has.
+SECTIONS = {
+    "profile": (
+        lambda user, *data: ProfileForm(*data, initial={"display_name": user.display_name or user.username}),
+        _write_profile,
+        "Your profile is saved.",
+    ),
+    "email": (
+        lambda user, *data: EmailForm(*data, user=user, initial={"email": user.email}),
+        lambda user, data: user_update(user=user, email=data["email"]),
+        "Your e-mail address is changed.",
+    ),
+    "gifts": (
+        lambda user, *data: GiftsForm(*data, initial={"gift_confirm_threshold": user.gift_confirm_threshold}),
+        lambda user, data: user_update(user=user, gift_confirm_threshold=data["gift_confirm_threshold"]),
+        "Your gift confirmation is saved.",
+    ),
+}
 
 
 def _errors_onto(form, exc: ValidationError) -> None:
@@ -31,40 +56,20 @@ def _errors_onto(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def _save_profile(request, form: ProfileForm) -> bool:
-    name, avatar = form.cleaned_data["display_name"], form.cleaned_data.get("avatar")
+def _saved(request, section: str, form) -> bool:
+    """Store a valid form through its section's service; the service's refusals land on the form."""
+    _build, write, done = SECTIONS[section]
+    if not form.is_valid():
+        return False
     try:
-        if avatar:  # name and image in one transaction (images checked before anything is written)
-            creator_profile_update(user=request.user, data={"display_name": name}, avatar=avatar)
-        else:  # no image: no creator profile is created for a viewer who only renames themselves
-            user_update(user=request.user, display_name=name)
+        write(request.user, form.cleaned_data)
     except ValidationError as exc:
         _errors_onto(form, exc)
         return False
     except DomainError as exc:  # images_busy: every image slot taken
         form.add_error(None, exc.detail)
         return False
-    messages.success(request, "Your profile is saved.")
-    return True
-
-
-def _save_email(request, form: EmailForm) -> bool:
-    try:
-        user_update(user=request.user, email=form.cleaned_data["email"])
-    except ValidationError as exc:
-        _errors_onto(form, exc)
-        return False
-    messages.success(request, "Your e-mail address is changed.")
-    return True
-
-
-def _save_gifts(request, form: GiftsForm) -> bool:
-    try:
-        user_update(user=request.user, gift_confirm_threshold=form.cleaned_data["gift_confirm_threshold"])
-    except ValidationError as exc:
-        _errors_onto(form, exc)
-        return False
-    messages.success(request, "Your gift confirmation is saved.")
+    messages.success(request, done)
     return True
 
 
@@ -73,25 +78,13 @@ def _save_gifts(request, form: GiftsForm) -> bool:
 @sensitive_post_parameters("current_password")
 def account_settings(request):
     user = request.user
-    forms = {
-        "profile": ProfileForm(initial={"display_name": user.display_name or user.username}),
-        "email": EmailForm(user=user, initial={"email": user.email}),
-        "gifts": GiftsForm(initial={"gift_confirm_threshold": user.gift_confirm_threshold}),
-    }
+    forms = {section: build(user) for section, (build, _write, _done) in SECTIONS.items()}
     if request.method == "POST":
         section = request.POST.get("section", "")
         if section not in SECTIONS:
             return HttpResponseBadRequest("Unknown settings section.")
-        if section == "profile":
-            forms["profile"] = ProfileForm(request.POST, request.FILES)
-            saved = forms["profile"].is_valid() and _save_profile(request, forms["profile"])
-        elif section == "email":
-            forms["email"] = EmailForm(request.POST, user=user)
-            saved = forms["email"].is_valid() and _save_email(request, forms["email"])
-        else:
-            forms["gifts"] = GiftsForm(request.POST)
-            saved = forms["gifts"].is_valid() and _save_gifts(request, forms["gifts"])
-        if saved:  # after a POST, a GET: reloading the page sends nothing twice
+        forms[section] = SECTIONS[section][0](user, request.POST, request.FILES)
+        if _saved(request, section, forms[section]):  # after a POST, a GET: reloading the page sends nothing twice
             return HttpResponseRedirect(reverse("account-settings"), status=303)
     profile = creator_get(username=user.username).profile
     context = {
