@@ -52,6 +52,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     in_room = False
     told_unavailable = False
     session_id: int | None = None
+    role: str | None = None
     credential_ended = False
     auth_token: str | None = None
     auth_session: str | None = None
@@ -67,6 +68,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND, reason="No such stream.")
             return
         self.stream_id = room["stream_id"]
+        self.role = room["role"]
         if not room["may_read"]:
             # A premium room's events (messages, gifts, counts) are for viewers with access, as its video is.
             await self._accept()
@@ -221,9 +223,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Who may read the room changed (the stream went private or premium): close if this user no longer may."""
         if not self.joined:
             return
-        room = await database_sync_to_async(chat_room_open)(stream_id=self.stream_id, user=self.user)
-        if room is not None and room["may_read"]:
-            return
+        private, premium = message.get("visibility") == "private", bool(message.get("is_premium"))
+        if not private and not premium:
+            return  # open to all: nothing to check
+        if self.role in ("creator", "staff"):
+            return  # they read whatever the stream becomes
+        room = None
+        if self.user is not None and self.user.is_authenticated:  # a buyer, a moderator: their own rows decide
+            room = await database_sync_to_async(chat_room_open)(stream_id=self.stream_id, user=self.user)
+            if room is not None and room["may_read"]:
+                return
+        elif not private:  # premium, nobody signed in: the error below, without a query
+            room = {"may_read": False}
         self.joined = False  # nothing more from the room: the error and the close are the last frames
         self.outbox.close()
         if room is None:

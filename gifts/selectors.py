@@ -1,7 +1,7 @@
 """Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
 
 from datetime import UTC
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -10,7 +10,6 @@ from accounts.selectors import user_payload
 from gifts.models import Gift, SentGift
 from livestream.links import absolute_url
 from streams.selectors.media import REPLAY_PAGE_MAX, ReplayClock, ReplayPage, replay_before, replay_window
-from wallet.selectors import package_list
 
 
 def gift_catalogue(*, category: str | None = None, rarity: str | None = None) -> QuerySet[Gift]:
@@ -105,14 +104,3 @@ def gift_leaderboard(*, stream=None, creator=None, limit: int = 10) -> list[dict
     for rank, row in enumerate(rows[:limit], start=1):
         row["rank"] = rank
     return rows[:limit]
-
-
-def coin_naira_rate() -> Decimal | None:
-    """What one coin costs in naira at list price: the entry package's price over its coins, bonus coins left out
-    (larger packages only add bonus coins). None while no package is on sale. The gift panel shows ≈ naira
-    with it."""
-    entry = package_list().order_by("coins", "price").values_list("price", "coins").first()
-    if entry is None:
-        return None
-    price, coins = entry
-    return (price / coins).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

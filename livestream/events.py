@@ -52,14 +52,17 @@ def room_access_group(room_id) -> str:
     return f"room_access_{room_id}"
 
 
-def room_access_changed_on_commit(room_id) -> None:
+def room_access_changed_on_commit(room_id, *, visibility: str, is_premium: bool) -> None:
     """After commit, every socket of the room re-checks that its user may still read it (a stream made private
-    or premium): those who may not are closed. Only the streams service calls this."""
+    or premium): those who may not are closed. The message says where the stream now stands, so a socket that
+    is plainly still allowed (an open stream) or plainly not (nobody signed in) decides without a query. Only
+    the streams service calls this."""
+    message = {"type": ACCESS_CHANGED, "visibility": visibility, "is_premium": is_premium}
 
     def send_access_changed() -> None:
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(room_access_group(room_id), {"type": ACCESS_CHANGED})
+            async_to_sync(layer.group_send)(room_access_group(room_id), message)
 
     transaction.on_commit(send_access_changed, robust=True)
 

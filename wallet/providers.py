@@ -10,21 +10,16 @@ import hmac
 import logging
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urljoin
 
 import requests
 from django.conf import settings
 from django.urls import reverse
 
 from livestream.errors import UpstreamError
+from livestream.links import absolute_url
 from wallet.models import Payment
 
 logger = logging.getLogger(__name__)
-
-
-def site_url(path: str) -> str:
-    """``path`` made absolute against SITE_URL: a link handed to a buyer from a service, where no request is."""
-    return urljoin(settings.SITE_URL, path)
 
 
 class ProviderError(UpstreamError):
@@ -59,7 +54,7 @@ class SandboxProvider:
     name = "sandbox"
 
     def initialize(self, *, reference: str, email: str, amount_kobo: int, callback_url: str) -> str:
-        return site_url(reverse("sandbox-checkout", kwargs={"reference": reference}))
+        return absolute_url(reverse("sandbox-checkout", kwargs={"reference": reference}))
 
     def verify(self, *, reference: str) -> Verification:
         payment = Payment.objects.get(reference=reference)

@@ -1,6 +1,6 @@
 """Reads for the wallet: balances, statements, packages, and what other apps need to pay through it."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
 
@@ -125,3 +125,14 @@ def payout_get(*, payout_id, user: User) -> Payout:
     if payout is None:
         raise NotFound("No such payout.")
     return payout
+
+
+def coin_naira_rate() -> Decimal | None:
+    """What one coin costs in naira at list price: the entry package's price over its coins, bonus coins left out
+    (larger packages only add bonus coins). None while no package is on sale. Pages show ≈ naira with it
+    (the gift panel)."""
+    entry = package_list().order_by("coins", "price").values_list("price", "coins").first()
+    if entry is None:
+        return None
+    price, coins = entry
+    return (price / coins).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

@@ -8,11 +8,9 @@ page they came from (``next``: a local path only) with the new balance.
 
 A purchase's ``authorization_url`` is this page. The API contract also lets clients POST
 ``{"status": "success"|"failed"}`` (JSON) to that URL, as they would to a gateway; that POST is answered here
-in JSON by the same service as the API's route (``/api/v1/currency/sandbox/<reference>``), with the same
-serializers, so the two cannot drift.
+in JSON by the API route's own view (``/api/v1/currency/sandbox/<reference>``), so the two cannot drift.
 """
 
-import json
 import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -22,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -30,10 +28,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from livestream.errors import DomainError, NotFound
 from livestream.origins import local_path
-from wallet.api.serializers import PaymentSerializer, SandboxPaySerializer
+from wallet.api.views import SandboxPayView
 from wallet.models import Payment
-from wallet.selectors import package_list, payment_get, statement, wallet_summary
-from wallet.services import payment_initiate, payment_sandbox_settle, payment_verify
+from wallet.selectors import package_list, payment_get, statement, wallet_balance, wallet_summary
+from wallet.services import naira_to_kobo, payment_initiate, payment_sandbox_settle, payment_verify
 
 # The checkout's buttons and what each tells the platform, as the gateway would; cancel settles nothing.
 ACTIONS = {"pay": "success", "fail": "failed", "cancel": None}
@@ -52,7 +50,7 @@ def sandbox_checkout(request, reference: str):
     if settings.PAYMENT_PROVIDER != "sandbox":
         raise Http404("The sandbox gateway is off.")
     if request.method == "POST" and request.content_type not in FORM_TYPES:
-        return _settle_json(request, reference)
+        return SandboxPayView.as_view()(request, reference=reference)  # the API route's own view
     return _checkout(request, reference)
 
 
@@ -71,26 +69,11 @@ def _checkout(request, reference: str):
     return _page(request, payment, outcome=action)
 
 
-def _settle_json(request, reference: str) -> JsonResponse:
-    try:
-        data = json.loads(request.body)
-    except (ValueError, RecursionError):  # RecursionError: a nesting bomb
-        return JsonResponse({"detail": "The body is not valid JSON.", "code": "parse_error"}, status=400)
-    serializer = SandboxPaySerializer(data=data)
-    if not serializer.is_valid():
-        return JsonResponse(serializer.errors, status=400)
-    try:
-        payment = payment_sandbox_settle(reference=reference, status=serializer.validated_data["status"])
-    except NotFound as exc:
-        return JsonResponse(exc.as_dict(), status=404)
-    return JsonResponse(PaymentSerializer(payment).data)
-
-
 def _page(request, payment: Payment, *, outcome: str | None):
-    naira, kobo = divmod(payment.amount_kobo, 100)  # integer arithmetic: no float near money
+    whole, kobo = divmod(payment.amount_kobo, 100)  # integer arithmetic: no float near money
     context = {
         "payment": payment,
-        "amount": f"₦{naira:,}.{kobo:02d}" if payment.currency == "NGN" else f"{naira:,}.{kobo:02d} {payment.currency}",
+        "amount": f"₦{whole:,}.{kobo:02d}" if payment.currency == "NGN" else f"{whole:,}.{kobo:02d} {payment.currency}",
         "outcome": outcome,
         "return_url": _return_url(payment.callback_url, payment.reference) if payment.callback_url else "",
     }
@@ -151,7 +134,7 @@ def wallet_page(request):
             "coins": package.coins,
             "bonus": package.bonus_coins,
             "total": package.total_coins,
-            "price": naira(int(package.price * 100)),
+            "price": naira(naira_to_kobo(package.price)),  # as payment_initiate charges it
         }
         for package in package_list()
     ]
@@ -220,7 +203,7 @@ def wallet_return(request):
         )
         return HttpResponseRedirect(_wallet_url(next_path), status=303)
     if payment.status == Payment.Status.SUCCESS:
-        balance = wallet_summary(user=request.user)["balance"]
+        balance = wallet_balance(user=request.user)
         messages.success(request, f"Payment received: {payment.coins:,} coins added. You have {balance:,} coins.")
         return HttpResponseRedirect(next_path or reverse("wallet"), status=303)
     if payment.status == Payment.Status.FAILED:

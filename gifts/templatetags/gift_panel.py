@@ -2,7 +2,7 @@
 
 from django import template
 
-from gifts.selectors import coin_naira_rate as _coin_naira_rate
+from wallet.selectors import coin_naira_rate as _coin_naira_rate
 
 register = template.Library()
 

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
-from gifts.selectors import coin_naira_rate
 from streams.tests.factories import StreamFactory
 from wallet.models import CoinPackage
+from wallet.selectors import coin_naira_rate
 
 pytestmark = pytest.mark.django_db
 

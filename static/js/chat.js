@@ -15,7 +15,6 @@
   const refusal = form ? form.querySelector(".chat-refusal") : null;
   const status = root.querySelector(".chat-status");
   const rulesList = root.querySelector(".chat-rules");
-  const viewers = document.getElementById("viewer-count");
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
   const MAX_SHOWN = 300;
   const STAFF_BADGES = ["creator", "moderator", "staff"];
@@ -429,7 +428,7 @@
       const item = list.querySelector('[data-id="' + CSS.escape(e.message_id) + '"]');
       if (item) item.remove();
     },
-    viewer_count: (e) => { if (viewers) viewers.textContent = e.count + " watching"; },
+    // viewer_count: the player shows it (overlay, header, and for screen readers once a minute).
     chat_settings: showRules,
     stream_status: (e) => {
       if (e.status === "ended") {

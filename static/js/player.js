@@ -604,9 +604,11 @@
       minute: "2-digit",
       timeZoneName: "short",
     });
+    const dayOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }); // data-local-time="date"
     for (const node of document.querySelectorAll("time[data-local-time]")) {
       const when = new Date(node.getAttribute("datetime"));
-      if (!isNaN(when.getTime())) node.textContent = format.format(when); // else the server's UTC text stays
+      if (isNaN(when.getTime())) continue; // the server's UTC text stays
+      node.textContent = (node.dataset.localTime === "date" ? dayOnly : format).format(when);
     }
   }
 

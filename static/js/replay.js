@@ -1,17 +1,8 @@
 // An ended stream's replay: the recording's chat and gifts appear as the video reaches the moment they were
 // sent (pausing pauses them; a seek starts over with the last 50 before the new position), read from the
-// replay routes a window at a time; and the page's dates in the viewer's own time zone.
+// replay routes a window at a time (the page's dates are put in the viewer's zone by player.js).
 (function () {
   "use strict";
-
-  // Dates the server wrote in the site's zone, shown in the viewer's (data-local-time="date": the day only).
-  // Only this module's own (the player localises the offline overlay's times its own way).
-  for (const node of document.querySelectorAll(".replays time[data-local-time], .more-from time[data-local-time]")) {
-    const when = new Date(node.getAttribute("datetime"));
-    if (Number.isNaN(when.getTime())) continue;
-    const style = node.dataset.localTime === "date" ? { dateStyle: "medium" } : { dateStyle: "full", timeStyle: "short" };
-    node.textContent = new Intl.DateTimeFormat(undefined, style).format(when);
-  }
 
   const root = document.getElementById("replay-chat");
   const video = document.getElementById("replay");

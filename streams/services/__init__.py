@@ -246,7 +246,7 @@ def stream_update(*, stream: Stream, data: dict[str, Any], announce: bool = True
             send_event_on_commit({"type": "stream_updated", **changed}, room=stream.pk)
             if {"visibility", "is_premium", "price_coins"} & set(changed):
                 # Who may read the room changed: its sockets re-check, and those now shut out are closed.
-                room_access_changed_on_commit(stream.pk)
+                room_access_changed_on_commit(stream.pk, visibility=stream.visibility, is_premium=stream.is_premium)
     return stream
 
 
