@@ -33,6 +33,8 @@ urlpatterns = [
     path("accounts/settings/", account_settings, name="account-settings"),
     path("accounts/", include("accounts.urls")),
     path("media-hooks/", include("streams.hook_urls")),
+    # The creator studio: each app's own studio pages (its `studio` package) under one prefix.
+    path("studio/", include("streams.studio.urls")),
     path("", include("wallet.urls")),
     path("", include("streams.urls")),
     # Development only (the view answers 404 unless DEBUG; nginx serves /media/ in production), and never the

@@ -146,6 +146,27 @@ def playback_token_allows(*, token: str, stream_id: str) -> bool:
     return stream is not None and viewer is not None and stream_viewer_has_access(stream, viewer)
 
 
+def stream_list_for_owner(*, owner: User) -> dict[str, list[Stream]]:
+    """All of a creator's own streams, whatever their visibility, by status: ``live``, ``scheduled`` (soonest
+    first) and ``ended`` (newest first). One query."""
+    streams = Stream.objects.select_related("category").filter(creator=owner).order_by("-created_at")
+    by_status: dict[str, list[Stream]] = {status: [] for status in Stream.Status.values}
+    for stream in streams:
+        by_status[stream.status].append(stream)
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    by_status[Stream.Status.SCHEDULED].sort(key=lambda stream: stream.scheduled_start_time or far)
+    by_status[Stream.Status.ENDED].sort(key=lambda stream: stream.ended_at or stream.created_at, reverse=True)
+    return by_status
+
+
+def stream_get_for_owner(*, stream_id, owner: User) -> Stream:
+    """The creator's own stream; anyone else's (or none) is ``NotFound``, as for a private stream."""
+    stream = Stream.objects.select_related("category", "creator").filter(pk=stream_id, creator=owner).first()
+    if stream is None:
+        raise NotFound("No such stream.")
+    return stream
+
+
 def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -> list[Stream]:
     return list(
         _stream_base()
