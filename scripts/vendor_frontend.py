@@ -25,6 +25,12 @@ FILES = {
         ("dist/hls.min.js.map", "hls.min.js.map"),
         ("LICENSE", "hls.js.LICENSE.txt"),
     ],
+    # The studio's analytics charts (a canvas time-series library, ~50 KB; no source map is shipped).
+    "uplot": [
+        ("dist/uPlot.iife.min.js", "uplot.min.js"),
+        ("dist/uPlot.min.css", "uplot.min.css"),
+        ("LICENSE", "uplot.LICENSE.txt"),
+    ],
 }
 
 
