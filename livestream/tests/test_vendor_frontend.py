@@ -1,4 +1,4 @@
-"""scripts/vendor_frontend.py: copies exactly the hls.js that package-lock.json pins into static/vendor/."""
+"""scripts/vendor_frontend.py: copies exactly the browser libraries package-lock.json pins into static/vendor/."""
 
 import importlib.util
 import json
@@ -18,6 +18,7 @@ def vendor(tmp_path, monkeypatch):
     monkeypatch.setattr(module, "ROOT", tmp_path)
     monkeypatch.setattr(module, "NODE_MODULES", tmp_path / "node_modules")
     monkeypatch.setattr(module, "VENDOR", tmp_path / "static" / "vendor")
+    monkeypatch.setattr(module, "FILES", {"hls.js": module.FILES["hls.js"]})
     lock = {"packages": {"": {}, "node_modules/hls.js": {"version": "1.2.3"}}}
     (tmp_path / "package-lock.json").write_text(json.dumps(lock))
     return module
@@ -60,3 +61,11 @@ def test_the_repository_pins_an_exact_hls_js_version():
     locked = json.loads((root / "package-lock.json").read_text())["packages"]["node_modules/hls.js"]
     assert wanted == locked["version"] and wanted[0].isdigit()  # no ^ or ~ range
     assert locked["integrity"].startswith("sha512-")  # npm ci refuses a tarball that does not match
+
+
+def test_every_browser_dependency_is_vendored():
+    spec = importlib.util.spec_from_file_location("vendor_frontend", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dependencies = json.loads((SCRIPT.parent.parent / "package.json").read_text())["dependencies"]
+    assert sorted(module.FILES) == sorted(dependencies)
