@@ -68,3 +68,28 @@ class PaymentSerializer(serializers.Serializer):
 
 class SandboxPaySerializer(StrictJSONInput, serializers.Serializer):
     status = serializers.ChoiceField(choices=["success", "failed"])
+
+
+class BankSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text='The bank\'s code at the provider (the CBN code, e.g. "058").')
+    name = serializers.CharField()
+
+
+class PayoutAccountSerializer(StrictJSONInput, serializers.Serializer):
+    bank_code = serializers.CharField(max_length=20, help_text="A code from GET /currency/payouts/banks.")
+    account_number = serializers.CharField(max_length=20, help_text="The 10-digit account number (NUBAN).")
+
+
+class PayoutAccountPreviewSerializer(serializers.Serializer):
+    bank_code = serializers.CharField()
+    bank_name = serializers.CharField()
+    account_number = serializers.CharField()
+    account_name = serializers.CharField(help_text="The account's name as the bank holds it.")
+
+
+class PayoutDestinationSerializer(serializers.Serializer):
+    bank_code = serializers.CharField()
+    bank_name = serializers.CharField()
+    account_name = serializers.CharField()
+    account_last4 = serializers.CharField(help_text="The account number's last four digits (the rest is not kept).")
+    updated_at = serializers.DateTimeField()
