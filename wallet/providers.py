@@ -109,7 +109,7 @@ class SandboxProvider:
         return "success"
 
     def banks(self) -> list[Bank]:
-        return [Bank(code, name) for code, name in SANDBOX_BANKS]
+        return sorted((Bank(code, name) for code, name in SANDBOX_BANKS), key=lambda bank: bank.name.casefold())
 
     def resolve_account(self, *, account_number: str, bank_code: str) -> ResolvedAccount:
         """Any ten digits at a sandbox bank resolve to a name chosen by the number, except those ending in 0000."""

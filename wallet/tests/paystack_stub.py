@@ -147,7 +147,7 @@ def paystack(settings):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.PAYMENT_PROVIDER = "paystack"
     settings.PAYSTACK_SECRET_KEY = SECRET
