@@ -77,16 +77,23 @@ def _context(request, *, form, preview, banks_error) -> dict:
     page = Paginator(payout_list(user=request.user), PAYOUTS_PAGE_SIZE).get_page(request.GET.get("page"))
     for payout in page:
         payout.status_label = STATUS_LABELS.get(payout.status, payout.status)
+        payout.coins_shown = f"{payout.coins:,}"
         payout.naira = naira(payout.amount_kobo)
         payout.statement_url = payout_statement_url(payout)
+    exact = summary["earnings_exact"]
     return {
         "section": "money",
         "summary": summary,
+        # Thousands separated, as the wallet page shows naira; the exact earnings without trailing zeros.
+        "earnings": f"{summary['earnings']:,}",
+        "earnings_exact": f"{exact.normalize():,f}",
+        "minimum": f"{summary['minimum']:,}",
+        "to_go": f"{summary['to_go']:,}",
         "earnings_naira": naira(summary["earnings_kobo"]),
         "minimum_naira": naira(summary["minimum_kobo"]),
         "rate_naira": naira(int(summary["naira_per_coin"] * 100)),
         "fraction": summary["earnings_exact"] != summary["earnings"],
-        "lifetime_earned": wallet_summary(user=request.user)["lifetime_earned"],
+        "lifetime_earned": f"{wallet_summary(user=request.user)['lifetime_earned']:,}",
         "payouts": page,
         "destination": payout_destination_get(user=request.user),
         "form": form,

@@ -48,7 +48,7 @@ def test_earnings_in_coins_and_naira_the_minimum_and_the_next_automatic_payout(c
     earn(creator, 600)
     page = text(browser_for(creator).get(URL))
     assert "600 coins to be paid out" in page and "≈ ₦3,000 at ₦5 a coin" in page
-    assert "Minimum payout 1000 coins (₦5,000)" in page
+    assert "Minimum payout 1,000 coins (₦5,000)" in page
     assert "No payout is made until you add the bank account" in page
     when = payout_next_run()
     assert when.weekday() == 0 and (when.hour, when.minute) == (8, 0)  # Mondays 08:00 UTC: 09:00 in Lagos
@@ -86,7 +86,7 @@ def test_payout_history_with_status_naira_failure_reason_and_statements(creator,
     failed, paid = Payout.objects.order_by("created_at")
     response = browser_for(creator).get(URL)
     page = text(response)
-    assert "Paid" in page and "Failed" in page and "2000" in page and "₦10,000" in page and "₦7,500" in page
+    assert "Paid" in page and "Failed" in page and "2,000" in page and "₦10,000" in page and "₦7,500" in page
     assert "Why it failed the provider refused the transfer. The coins are back in your earnings." in page
     html = response.content.decode()
     for payout in (failed, paid):
