@@ -230,7 +230,12 @@ class PayoutDestinationView(PayoutAccountThrottled, APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: PayoutDestinationSerializer})
+    @extend_schema(
+        responses={
+            200: PayoutDestinationSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No payout destination yet (code `not_found`)."),
+        }
+    )
     def get(self, request):
         destination = payout_destination_get(user=request.user)
         if destination is None:
