@@ -150,7 +150,8 @@ class PaystackProvider:
 
     def _call(self, method: str, path: str, **kwargs):
         """The ``data`` of Paystack's answer (ProviderRefused on a 4xx, ProviderError when unreachable or 5xx)."""
-        return self._request(method, path, **kwargs).get("data")
+        data = self._request(method, path, **kwargs).get("data")
+        return data if data is not None else {}
 
     def _request(self, method: str, path: str, **kwargs) -> dict:
         """Paystack's whole answer (``status``, ``message``, ``data``, ``meta``)."""

@@ -165,7 +165,7 @@ def payout_destination_get(*, user: User) -> PayoutDestination | None:
 
 def payout_list(*, user: User) -> QuerySet[Payout]:
     """The creator's payouts, newest first."""
-    return Payout.objects.filter(creator=user).order_by("-created_at")
+    return Payout.objects.filter(creator=user).order_by("-created_at", "-id")
 
 
 def payout_next_run(*, now: datetime | None = None) -> datetime | None:

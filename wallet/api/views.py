@@ -21,6 +21,7 @@ from wallet.api.serializers import (
     PayoutAccountPreviewSerializer,
     PayoutAccountSerializer,
     PayoutDestinationSerializer,
+    PayoutSerializer,
     PurchaseSerializer,
     SandboxPaySerializer,
     StatementQuerySerializer,
@@ -33,6 +34,7 @@ from wallet.selectors import (
     payment_get,
     payout_destination_get,
     payout_get,
+    payout_list,
     statement,
     wallet_summary,
 )
@@ -184,6 +186,19 @@ class PayoutStatementView(APIView):
         if not payout.statement:
             raise NotFound("This payout has no statement yet.")
         return file_response(payout.statement.name, as_attachment=True, request=request)
+
+
+class PayoutsView(GenericAPIView):
+    """The caller's payouts, newest first: status, coins, naira, period, failure reason and statement link."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []
+    serializer_class = PayoutSerializer
+
+    @extend_schema(responses=PayoutSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(payout_list(user=request.user))
+        return self.get_paginated_response(PayoutSerializer(page, many=True).data)
 
 
 class PayoutBanksView(APIView):
