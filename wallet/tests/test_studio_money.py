@@ -185,3 +185,12 @@ def test_the_next_run_is_read_from_the_beat_schedule(settings):
     assert payout_next_run(now=friday) == datetime(2026, 12, 4, 6, 30, tzinfo=UTC)
     settings.CELERY_BEAT_SCHEDULE = {"run-payouts": {"task": "wallet.tasks.run_payouts", "schedule": 3600}}
     assert payout_next_run() is None
+
+
+def test_a_creators_wallet_page_leads_to_the_money_page(creator):
+    assert 'href="/studio/money/"' not in browser_for(creator).get("/wallet/").content.decode()  # nothing earned
+    earn(creator, 10)
+    assert (
+        '<a href="/studio/money/">your earnings and payouts</a>'
+        in browser_for(creator).get("/wallet/").content.decode()
+    )
