@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -68,16 +69,25 @@ class VerificationRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     applicant = models.ForeignKey(User, on_delete=models.CASCADE, related_name="verification_requests")
     full_name = models.CharField(max_length=120, help_text="The applicant's real or registered name.")
-    about = models.TextField(max_length=1000, help_text="Who they are: what they teach, perform or represent.")
+    about = models.TextField(
+        max_length=1000,
+        validators=[MaxLengthValidator(1000)],
+        help_text="Who they are: what they teach, perform or represent.",
+    )
     links = models.JSONField(default=list, blank=True, help_text="Up to 5 public links that show who they are.")
-    reason = models.TextField(max_length=1000, help_text="Why they ask for the badge.")
+    reason = models.TextField(
+        max_length=1000, validators=[MaxLengthValidator(1000)], help_text="Why they ask for the badge."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="verification_decisions"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(
-        max_length=1000, blank=True, help_text="Shown to the applicant when the request is rejected or revoked."
+        max_length=1000,
+        blank=True,
+        validators=[MaxLengthValidator(1000)],
+        help_text="Shown to the applicant when the request is rejected or revoked.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
