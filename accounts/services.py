@@ -124,7 +124,8 @@ def users_deactivate(*, user_ids) -> int:
 # The one path that sets or clears ``User.is_verified``: a creator applies, staff approve or reject (the
 # verification request admin), grant or revoke directly (the creator profile admin's actions call these too).
 # The applicant is told by e-mail once the decision commits, and on the studio's verification page.
-# The transactions are not durable: the admin's change form runs its save inside its own.
+# Applying owns a durable transaction; the staff side's are not durable, because the admin's change form runs its
+# save (verification_decide) inside its own transaction.
 
 VERIFICATION_PAGE_PATH = "/studio/verification/"
 _link_validator = URLValidator(schemes=["http", "https"])
@@ -160,7 +161,7 @@ def verification_apply(
         links=_verification_links_clean(links),
     )
     request.full_clean(exclude=["applicant", "decided_by", "status"])
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = User.objects.select_for_update().only("is_verified").get(pk=user.pk)
         if locked.is_verified:
             raise Conflict("You are already verified.", code="already_verified")
