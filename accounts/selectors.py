@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.utils.crypto import constant_time_compare
 
-from accounts.models import User
+from accounts.models import User, VerificationRequest
 from accounts.tokens import Token
 from livestream.errors import NotFound
 
@@ -89,3 +89,8 @@ def socket_credential_valid(*, user_id, token: str | None = None, session: str |
     stored = data.get(HASH_SESSION_KEY) or ""
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     return any(constant_time_compare(stored, current) for current in hashes)
+
+
+def verification_request_latest(*, user: User) -> VerificationRequest | None:
+    """The user's newest verification request (open or decided), or None when they never applied."""
+    return VerificationRequest.objects.filter(applicant=user).order_by("-created_at").first()

@@ -34,6 +34,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("media-hooks/", include("streams.hook_urls")),
     # The creator studio: each app's own studio pages (its `studio` package) under one prefix.
+    path("studio/verification/", include("accounts.studio.urls")),
     path("studio/", include("streams.studio.urls")),
     path("studio/money/", include("wallet.studio.urls")),
     path("", include("wallet.urls")),

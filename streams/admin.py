@@ -7,12 +7,12 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accounts.services import verification_grant, verification_revoke
 from livestream.errors import DomainError
 from streams.models import Category, Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, Tag
 from streams.selectors.media import media_file_url
 from streams.services import (
     STREAM_EDITABLE_FIELDS,
-    creator_verify,
     stream_apply_action,
     stream_create,
     stream_delete,
@@ -22,6 +22,8 @@ from streams.services import (
 )
 from streams.services.media.clips import clip_delete
 from streams.services.media.recordings import recording_delete, recording_retry
+
+REVOKED_BY_STAFF = "The platform's staff removed the badge from your creator profile."
 
 
 @admin.register(Category)
@@ -79,12 +81,19 @@ class CreatorProfileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Verify the selected creators")
     def verify(self, request, queryset):
-        count = creator_verify(users=[profile.user for profile in queryset.select_related("user")], verified=True)
+        # The badge's one path: accounts' verification services (an open request of theirs is approved).
+        count = verification_grant(
+            users=[profile.user for profile in queryset.select_related("user")], decided_by=request.user
+        )
         self.message_user(request, f"{count} creator(s) verified.", messages.SUCCESS)
 
     @admin.action(description="Remove the verified badge")
     def unverify(self, request, queryset):
-        count = creator_verify(users=[profile.user for profile in queryset.select_related("user")], verified=False)
+        count = verification_revoke(
+            users=[profile.user for profile in queryset.select_related("user")],
+            decided_by=request.user,
+            reason=REVOKED_BY_STAFF,
+        )
         self.message_user(request, f"{count} creator(s) unverified.", messages.SUCCESS)
 
 

@@ -366,6 +366,12 @@ class Recording(models.Model):
     size_bytes = models.BigIntegerField(null=True, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days this recording is kept from its making; empty: its creator's setting (recording_expires_at).",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     # When its task was last queued or started: a recording processing long past it lost its task (beat requeues).
     queued_at = models.DateTimeField(default=timezone.now)
@@ -385,6 +391,12 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return f"Recording of {self.stream_id} ({self.status})"
+
+
+def recording_keep_days(*, recording_days: int | None, creator_days: int | None) -> int:
+    """How long a recording is kept, the one rule (pruning, the studio's expiry dates): its own setting, else its
+    creator's (``CreatorProfile.recording_retention_days``), else the platform's ``RECORDING_RETENTION_DAYS``."""
+    return recording_days or creator_days or settings.RECORDING_RETENTION_DAYS
 
 
 CLIP_MIN_SECONDS = 0.5  # the API, the service and the table; the longest is settings.CLIP_MAX_SECONDS

@@ -6,6 +6,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from livestream.text import duration_label
 from livestream.views import file_response
 from streams.models import Stream
 from streams.selectors import (
@@ -27,14 +28,6 @@ def home(request):
     return render(request, "streams/home.html", {"live": live, "upcoming": upcoming, "categories": category_tree()})
 
 
-def _duration_label(seconds: float | None) -> str:
-    if not seconds:
-        return ""
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[dict], list[dict]]:
     """The ended stream's ready recordings (oldest first) and clips (newest first), as the player lists them.
 
@@ -47,7 +40,7 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
             "label": f"Part {number}" if number > 1 else "Full broadcast",
             "url": gated_file_url(recording, viewer=request.user, has_access=has_access) or "",
             "poster": recording.thumbnail.url if recording.thumbnail else poster,
-            "duration": _duration_label(recording.duration_seconds),
+            "duration": duration_label(recording.duration_seconds),
             "duration_seconds": recording.duration_seconds,
         }
         for number, recording in enumerate(recording_list(stream=stream), start=1)
@@ -57,10 +50,10 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
         clips = [
             {
                 "id": clip.pk,
-                "label": clip.title or f"Highlight at {_duration_label(clip.start_seconds) or '0:00'}",
+                "label": clip.title or f"Highlight at {duration_label(clip.start_seconds) or '0:00'}",
                 "url": gated_file_url(clip, viewer=request.user, has_access=has_access) or "",
                 "poster": poster,
-                "duration": _duration_label(clip.duration_seconds),
+                "duration": duration_label(clip.duration_seconds),
                 # Its recording and where in it the clip starts: the replayed chat follows a clip too.
                 "recording_id": clip.recording_id,
                 "start_seconds": clip.start_seconds,
@@ -77,7 +70,7 @@ def _broadcast(stream: Stream, recordings: list[dict]) -> dict:
         seconds = (stream.ended_at - stream.started_at).total_seconds()
     else:
         seconds = sum(item["duration_seconds"] or 0 for item in recordings)
-    return {"started_at": stream.started_at, "seconds": round(seconds), "length": _duration_label(seconds)}
+    return {"started_at": stream.started_at, "seconds": round(seconds), "length": duration_label(seconds)}
 
 
 def stream_detail(request, stream_id):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import GIFT_CONFIRM_THRESHOLD_MAX, User
+from accounts.models import GIFT_CONFIRM_THRESHOLD_MAX, VERIFICATION_LINKS_MAX, User, VerificationRequest
 from livestream.api.serializers import StrictJSONInput
 
 
@@ -63,3 +63,47 @@ class AuthResponseSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class VerificationApplySerializer(StrictJSONInput, serializers.Serializer):
+    """A creator's application for the verified badge."""
+
+    full_name = serializers.CharField(max_length=120, help_text="Your real or registered name.")
+    about = serializers.CharField(max_length=1000, help_text="Who you are: what you teach, perform or represent.")
+    links = serializers.ListField(
+        child=serializers.URLField(max_length=200),
+        max_length=VERIFICATION_LINKS_MAX,
+        required=False,
+        default=list,
+        help_text=f"Up to {VERIFICATION_LINKS_MAX} public links (http or https) that show who you are.",
+    )
+    reason = serializers.CharField(max_length=1000, help_text="Why you ask for the badge.")
+
+
+class VerificationRequestSerializer(serializers.ModelSerializer):
+    links = serializers.ListField(child=serializers.URLField(), read_only=True)
+    rejection_reason = serializers.CharField(
+        read_only=True, help_text="Why it was rejected or the badge removed; empty otherwise."
+    )
+
+    class Meta:
+        model = VerificationRequest
+        fields = [
+            "id",
+            "status",
+            "full_name",
+            "about",
+            "links",
+            "reason",
+            "rejection_reason",
+            "created_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class VerificationStatusSerializer(serializers.Serializer):
+    """The caller's badge and their latest verification request (null when they never applied)."""
+
+    is_verified = serializers.BooleanField()
+    request = VerificationRequestSerializer(allow_null=True)

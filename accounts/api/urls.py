@@ -7,4 +7,5 @@ urlpatterns = [
     path("auth/token", views.TokenView.as_view(), name="api-token"),
     path("auth/token/revoke", views.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("users/me", views.MeView.as_view(), name="api-me"),
+    path("verification", views.VerificationView.as_view(), name="api-verification"),
 ]

@@ -12,8 +12,18 @@ from accounts.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
     UserSerializer,
+    VerificationApplySerializer,
+    VerificationStatusSerializer,
 )
-from accounts.services import user_create, user_token_get_or_create, user_token_revoke, user_update
+from accounts.selectors import verification_request_latest
+from accounts.services import (
+    user_create,
+    user_token_get_or_create,
+    user_token_revoke,
+    user_update,
+    verification_apply,
+)
+from livestream.api.schema import error_responses
 from livestream.errors import DomainError
 
 
@@ -74,3 +84,26 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user = user_update(user=request.user, **serializer.validated_data)
         return Response(MeSerializer(user).data)
+
+
+class VerificationView(APIView):
+    """The caller's verified badge and verification request; POST applies (409 ``verification_pending`` while
+    one is open, ``already_verified`` with the badge). Staff decide in the admin; the applicant is e-mailed."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=VerificationStatusSerializer)
+    def get(self, request):
+        latest = verification_request_latest(user=request.user)
+        return Response(VerificationStatusSerializer({"is_verified": request.user.is_verified, "request": latest}).data)
+
+    @extend_schema(
+        request=VerificationApplySerializer,
+        responses={201: VerificationStatusSerializer, **error_responses(409)},
+    )
+    def post(self, request):
+        serializer = VerificationApplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = verification_apply(user=request.user, **serializer.validated_data)
+        body = VerificationStatusSerializer({"is_verified": request.user.is_verified, "request": created}).data
+        return Response(body, status=status.HTTP_201_CREATED)

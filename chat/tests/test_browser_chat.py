@@ -38,7 +38,7 @@ def test_mentions_emotes_refusals_slow_mode_and_inline_moderation(two_daphnes, s
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # what the servers check
     creator = UserFactory(username="ada_creator", display_name="Ada")
-    viewer = UserFactory(username="tunde", display_name="Tunde")
+    viewer = UserFactory(username="tunde", display_name="Tunde", is_verified=True)
     for person in (creator, viewer):
         person.set_password(PASSWORD)
         person.save()
@@ -106,6 +106,8 @@ def test_mentions_emotes_refusals_slow_mode_and_inline_moderation(two_daphnes, s
             expect(emote_img).to_have_attribute("alt", ":naija:")
             expect(emote_img).to_have_attribute("src", re.compile(r"^/media/emotes/naija/.+\.webp$"))
             expect(line.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+            # The verified viewer's badge beside the name: words for screen readers, not colour alone.
+            expect(line.locator(".author + .verified .visually-hidden")).to_have_text("(verified)")
             expect(host.locator(".chat-messages")).to_have_attribute("role", "log")
 
             # Inline moderation: a timeout the viewer hears at once, then the message deleted everywhere.

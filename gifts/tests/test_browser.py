@@ -52,7 +52,7 @@ def login_cookie(user, host: str) -> dict:
 def test_a_gift_over_the_threshold_is_confirmed_and_the_room_sees_and_hears_the_combo(shared_media, two_daphnes):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
-    creator, sender = UserFactory(display_name="Ada"), UserFactory(display_name="Tunde")
+    creator, sender = UserFactory(display_name="Ada"), UserFactory(display_name="Tunde", is_verified=True)
     stream = StreamFactory(creator=creator, live=True, title="Gift lesson")
     coins_grant(user=sender, coins=200, reason="test")
     CoinPackage.objects.create(name="Starter", coins=100, price="500.00")  # 5 naira a coin
@@ -104,7 +104,9 @@ def test_a_gift_over_the_threshold_is_confirmed_and_the_room_sees_and_hears_the_
             with room.expect_request(lambda request: drum.sound.name in request.url, timeout=10_000):
                 confirm.get_by_role("button", name="Yes, send").click()
                 moment = room.locator("#gift-stage .gift-moment")
-                expect(moment).to_contain_text("Tunde sent 6× Talking Drum", timeout=10_000)
+                expect(moment).to_contain_text("Tunde ✔(verified) sent 6× Talking Drum", timeout=10_000)
+            # The verified sender's badge: a mark for the eye, words for screen readers.
+            expect(moment.locator(".gift-moment-sender .verified .visually-hidden")).to_have_text("(verified)")
             expect(moment).to_have_class("gift-moment rarity-rare anim-bounce")
             expect(moment.locator(".gift-moment-message")).to_have_text("Ẹ kú iṣẹ́ <b>o</b>")  # text, not markup
             expect(panel.locator("#gift-quantity")).to_have_value("1")  # reset after a send
@@ -119,7 +121,7 @@ def test_a_gift_over_the_threshold_is_confirmed_and_the_room_sees_and_hears_the_
             expect(send_one).to_be_enabled()
             send_one.click()
             expect(moment.locator(".gift-moment-combo")).to_have_text("×3", timeout=10_000)
-            expect(moment).to_contain_text("Tunde sent 8× Talking Drum")
+            expect(moment).to_contain_text("Tunde ✔(verified) sent 8× Talking Drum")
             expect(confirm).to_be_hidden()
 
             # The reduced-motion viewer got the same gifts as a still banner.
@@ -128,7 +130,7 @@ def test_a_gift_over_the_threshold_is_confirmed_and_the_room_sees_and_hears_the_
             assert banner.evaluate("e => getComputedStyle(e).animationName") == "none"
             assert banner.evaluate("e => getComputedStyle(e.querySelector('.gift-moment-art')).animationName") == "none"
 
-            expect(room.locator("#top-gifters li").first).to_have_text("1. Tunde 160 coins")
+            expect(room.locator("#top-gifters li").first).to_have_text("1. Tunde ✔(verified) 160 coins")
 
             # 40 coins left: three drums cannot be paid; the wallet is one link away, and back.
             panel.get_by_role("button", name="One more").click()

@@ -2,6 +2,7 @@
 // Every room event is also re-dispatched on document as "room:<type>" for the page's other modules.
 (function () {
   "use strict";
+  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/verified.js
   const root = document.getElementById("chat");
   if (!root) return;
   const streamId = root.dataset.streamId;
@@ -117,6 +118,7 @@
     author.className = "author " + badges.join(" ");
     author.textContent = message.user.display_name;
     item.appendChild(author);
+    item.appendChild(verifiedBadge(message.user));
     item.appendChild(document.createTextNode(": "));
     const text = document.createElement("span");
     text.className = "text";
@@ -135,10 +137,10 @@
     place(item, Date.parse(message.created_at));
   }
 
-  function line(className, text) {
+  function line(className, ...parts) {
     const item = document.createElement("div");
     item.className = className;
-    item.textContent = text;
+    item.append(...parts); // strings go in as text, never markup
     place(item, Date.now());
   }
 
@@ -339,7 +341,7 @@
           name.textContent = user.display_name;
           const handle = document.createElement("span");
           handle.textContent = " @" + user.username + (user.badges.length ? " · " + user.badges.map((b) => BADGE_WORDS[b] || b).join(", ") : "");
-          option.append(name, handle);
+          option.append(name, verifiedBadge(user), handle);
           option.addEventListener("mousedown", (event) => { event.preventDefault(); choose(user.username); });
           return option;
         }));
@@ -436,7 +438,7 @@
         if (input) { input.disabled = true; input.placeholder = "The stream has ended"; }
       }
     },
-    gift: (e) => line("chat-line gift", "🎁 " + (e.gift.sender ? e.gift.sender.display_name : "Someone") + " sent " + e.gift.quantity + "× " + e.gift.gift.name),
+    gift: (e) => line("chat-line gift", "🎁 " + (e.gift.sender ? e.gift.sender.display_name : "Someone"), verifiedBadge(e.gift.sender), " sent " + e.gift.quantity + "× " + e.gift.gift.name),
     error: (e) => {
       if (e.code === "service_unavailable") {
         serviceRetryAfter = Number(e.retry_after) || null;

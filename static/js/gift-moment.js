@@ -5,6 +5,7 @@
 // summed into one "and N more gifts" moment, so none goes unshown. Also the stream's top-gifters strip.
 (function () {
   "use strict";
+  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/verified.js
   const stage = document.getElementById("gift-stage");
   const area = document.getElementById("gift-area");
   const streamId = area ? area.dataset.streamId : null;
@@ -92,6 +93,7 @@
       key: key,
       gift: event.gift,
       sender: event.sender ? event.sender.display_name : "Someone",
+      senderUser: event.sender,
       quantity: event.quantity,
       combo: event.combo || 1,
       message: event.message || "",
@@ -190,7 +192,7 @@
   }
 
   function render(item, element) {
-    element.querySelector(".gift-moment-sender").textContent = item.sender;
+    element.querySelector(".gift-moment-sender").replaceChildren(item.sender, verifiedBadge(item.senderUser));
     element.querySelector(".gift-moment-what").textContent = " sent " + item.quantity + "× " + item.gift.name;
     const combo = element.querySelector(".gift-moment-combo");
     combo.textContent = item.combo > 1 ? " ×" + item.combo : "";
@@ -254,6 +256,7 @@
           const name = document.createElement("span");
           name.className = "top-gifter-name";
           name.textContent = row.user ? row.user.display_name : "Anonymous";
+          name.appendChild(verifiedBadge(row.user));
           const coins = document.createElement("span");
           coins.className = "top-gifter-coins";
           coins.textContent = row.coins.toLocaleString() + (row.coins === 1 ? " coin" : " coins");

@@ -3,6 +3,7 @@
 // replay routes a window at a time (the page's dates are put in the viewer's zone by player.js).
 (function () {
   "use strict";
+  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/verified.js
 
   const root = document.getElementById("replay-chat");
   const video = document.getElementById("replay");
@@ -103,12 +104,15 @@
       li.className = "chat-line" + (message.message_type === "emote" ? " emote" : "");
       li.dataset.id = message.id;
       add("strong", message.user.display_name);
+      li.appendChild(verifiedBadge(message.user));
       add("span", " " + message.content, "text");
     } else {
       const gift = item.gift;
       li.className = "chat-line gift";
       const who = gift.sender ? gift.sender.display_name : "Someone";
-      add("span", "🎁 " + who + " sent " + gift.quantity + "× " + gift.gift.name + (gift.message ? ": " + gift.message : ""));
+      add("span", "🎁 " + who);
+      li.appendChild(verifiedBadge(gift.sender));
+      add("span", " sent " + gift.quantity + "× " + gift.gift.name + (gift.message ? ": " + gift.message : ""));
     }
     return li;
   }

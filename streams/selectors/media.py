@@ -19,7 +19,7 @@ from livestream import private_files
 from livestream.errors import NotFound, PermissionDenied
 from streams.media import nginx, tools
 from streams.media.config import hls_app_parse, hls_dir
-from streams.models import Clip, Recording, Stream
+from streams.models import Clip, CreatorProfile, Recording, Stream, recording_keep_days
 from streams.selectors import stream_get, stream_viewer_has_access
 
 # nginx-rtmp's record_unique names a recording "<app>.<stream id>-<unix time>.flv": the second it opened the file.
@@ -92,6 +92,45 @@ def clip_list(*, stream: Stream) -> QuerySet[Clip]:
 def clip_ready_list(*, stream: Stream) -> QuerySet[Clip]:
     """The stream's playable highlights, newest first (what the stream page lists)."""
     return stream.clips.filter(status=Clip.Status.READY).order_by("-created_at")
+
+
+# --- The creator's own recordings and clips (the studio) ----------------------------
+
+
+def recording_list_for_owner(*, owner: User) -> QuerySet[Recording]:
+    """Every recording of ``owner``'s streams, any status, newest first (one query, the stream joined)."""
+    return Recording.objects.filter(stream__creator=owner).select_related("stream").order_by("-created_at")
+
+
+def clip_list_for_owner(*, owner: User) -> QuerySet[Clip]:
+    """Every clip of ``owner``'s streams, any status, newest first (one query, stream and recording joined)."""
+    return Clip.objects.filter(stream__creator=owner).select_related("stream", "recording").order_by("-created_at")
+
+
+def recording_get_for_owner(*, recording_id, owner: User) -> Recording:
+    """``owner``'s own recording; NotFound for anyone else's (the studio answers 404)."""
+    recording = recording_list_for_owner(owner=owner).filter(pk=recording_id).first()
+    if recording is None:
+        raise NotFound("No such recording.")
+    return recording
+
+
+def clip_get_for_owner(*, clip_id, owner: User) -> Clip:
+    clip = clip_list_for_owner(owner=owner).filter(pk=clip_id).first()
+    if clip is None:
+        raise NotFound("No such clip.")
+    return clip
+
+
+def creator_retention_days(*, creator: User) -> int | None:
+    """The creator's own recording retention, in days; None: the platform's default."""
+    return CreatorProfile.objects.filter(user=creator).values_list("recording_retention_days", flat=True).first()
+
+
+def recording_expires_at(recording: Recording, *, creator_days: int | None) -> datetime:
+    """When the daily prune deletes ``recording`` (``recording_keep_days``, the rule the prune applies)."""
+    days = recording_keep_days(recording_days=recording.retention_days, creator_days=creator_days)
+    return recording.created_at + timedelta(days=days)
 
 
 # --- Replays: a recording's clock, and what happened at each moment of it ------------

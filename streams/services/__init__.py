@@ -455,12 +455,6 @@ def _schedule_rows(*, slots: list[dict[str, Any]]) -> list[ScheduleSlot]:
     return rows
 
 
-def creator_verify(*, users: Iterable[User], verified: bool = True) -> int:
-    """Set or clear the verified badge (staff only); returns how many changed."""
-    ids = [user.pk for user in users]
-    return User.objects.filter(pk__in=ids).exclude(is_verified=verified).update(is_verified=verified)
-
-
 # --- Follows -------------------------------------------------------------------------
 
 NOTIFICATION_CHOICES = ("go_live", "scheduled")

@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.services import verification_apply
 from accounts.tests.factories import UserFactory
 from chat.models import ChatMessage
 from gifts.tests.factories import GiftFactory
+from streams.models import Clip
 from streams.tests.factories import StreamFactory, recording_opened_at
 from streams.tests.test_player_browser import ARGS, CHROMIUM, session_cookie
 from wallet.services import coins_grant, payment_initiate
@@ -93,7 +95,7 @@ def refused_requests(page) -> list[str]:
 def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, bool]], dict]:
     """(name, path, who is signed in, open the gift panel) for each page, and each signed-in user."""
     settings.SITE_URL = live_server.url
-    creator = UserFactory(display_name="Ada Okafor")
+    creator = UserFactory(display_name="Ada Okafor", is_verified=True)  # her badge on the cards and pages
     viewer, newcomer = UserFactory(display_name="Tunde"), UserFactory(display_name="New viewer")
     coins_grant(user=viewer, coins=500, reason="test")
     GiftFactory(name="Talking drum")
@@ -109,6 +111,10 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
     )
     recording = recording_opened_at(ended, opened)
     recording.file.save("replay.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"))  # the page, not the playback
+    clip = Clip.objects.create(
+        stream=ended, recording=recording, created_by=creator, title="Best bit", start_seconds=1, duration_seconds=5
+    )
+    verification_apply(user=viewer, full_name="Tunde Bello", about="A viewer.", reason="To try.")
     package = CoinPackageFactory()
     payment = payment_initiate(user=newcomer, package_id=package.pk, payment_method="card", callback_url="/wallet/")
     reset = (
@@ -135,6 +141,11 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
         ("password change done", "/accounts/password/done/", "viewer", False),
         ("sandbox checkout", f"/checkout/sandbox/{payment.reference}", "newcomer", False),
         ("404", "/no-such-page/", None, False),
+        ("studio recordings and clips", "/studio/recordings/", "creator", False),
+        ("studio recording: cut a clip", f"/studio/recordings/{recording.pk}/", "creator", False),
+        ("studio: delete a clip", f"/studio/recordings/clips/{clip.pk}/delete/", "creator", False),
+        ("studio verification: verified", "/studio/verification/", "creator", False),
+        ("studio verification: under review", "/studio/verification/", "viewer", False),
     ]
     cookies = {
         name: session_cookie(user, live_server.url)

@@ -3,7 +3,9 @@ import re
 import pytest
 from django.test import Client
 
+from accounts.models import VerificationRequest
 from accounts.tests.factories import UserFactory
+from streams.admin import REVOKED_BY_STAFF
 from streams.models import CreatorProfile
 from streams.services import creator_profile_ensure
 from streams.tests.factories import CategoryFactory, StreamFactory
@@ -80,6 +82,19 @@ def test_admin_verify_action_sets_the_badge(staff_client):
     creator.refresh_from_db()
     assert creator.is_verified is True
     assert CreatorProfile.objects.count() >= 1
+
+
+def test_admin_verify_and_unverify_go_through_the_verification_services(staff_client):
+    creator = UserFactory()
+    profile = creator_profile_ensure(user=creator)
+    staff_client.post("/admin/streams/creatorprofile/", {"action": "verify", "_selected_action": [profile.pk]})
+    granted = VerificationRequest.objects.get(applicant=creator)
+    assert granted.status == VerificationRequest.Status.APPROVED and granted.decided_by.is_staff
+    staff_client.post("/admin/streams/creatorprofile/", {"action": "unverify", "_selected_action": [profile.pk]})
+    creator.refresh_from_db()
+    granted.refresh_from_db()
+    assert creator.is_verified is False
+    assert (granted.status, granted.rejection_reason) == (VerificationRequest.Status.REVOKED, REVOKED_BY_STAFF)
 
 
 def test_admin_category_cannot_sit_under_its_descendant(staff_client):

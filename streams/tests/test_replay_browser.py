@@ -30,7 +30,7 @@ def recorded_stream(tmp_path) -> Stream:
     ended, and was recorded as an 8 s MP4 named as nginx-rtmp names it."""
     opened = timezone.now().replace(microsecond=0) - timedelta(hours=2)
     stream = StreamFactory(live=True, started_at=opened, title="Talking drum basics")
-    fan = UserFactory(display_name="Tunde")
+    fan = UserFactory(display_name="Tunde", is_verified=True)
     coins_grant(user=fan, coins=100, reason="test")
 
     def at(model, pk, seconds):
@@ -86,7 +86,8 @@ def test_the_replay_shows_chat_and_gifts_in_step_with_the_video_and_a_seek_start
             )
             shown_at = page.eval_on_selector("#replay", "v => v.currentTime")
             assert 1.95 <= shown_at < 3.5, shown_at  # in step: not before its moment, and soon after it
-            expect(page.locator(LIST)).to_contain_text("Tunde sent 2× Talking drum", timeout=5_000)
+            expect(page.locator(LIST)).to_contain_text("Tunde ✔(verified) sent 2× Talking drum", timeout=5_000)
+            expect(page.locator(f"{LIST} .verified .visually-hidden")).to_have_count(2)  # the line and the gift
             assert "Deleted line" not in chat_text(page)
 
             page.eval_on_selector("#replay", "v => v.pause()")

@@ -98,7 +98,7 @@ def clip_fail(*, clip_id, error: str) -> None:
 
 
 def clip_delete(*, clip: Clip) -> None:
-    """Delete a clip (staff, from the admin); its file goes once the deletion commits."""
+    """Delete a clip (its creator from the studio, staff from the admin); its file goes once the deletion commits."""
     with transaction.atomic():
         clip = Clip.objects.select_for_update().get(pk=clip.pk)
         files_delete_on_commit([clip.file.name])

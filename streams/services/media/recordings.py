@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
@@ -21,7 +22,7 @@ from livestream.images import image_process
 from livestream.task_queue import task_on_commit
 from streams.media import tools
 from streams.media.config import hls_app_parse, recordings_dir
-from streams.models import CreatorProfile, Recording, Stream
+from streams.models import CreatorProfile, Recording, Stream, recording_keep_days
 from streams.services.media.thumbnails import THUMBNAIL_SIZES, thumbnail_set
 
 logger = logging.getLogger(__name__)
@@ -136,8 +137,9 @@ def recording_retry(*, recording_id) -> bool:
 
 
 def recordings_prune(*, now: datetime | None = None) -> int:
-    """Delete recordings (rows, then their files once each deletion commits) older than their creator's
-    retention; how many went."""
+    """Delete recordings (rows, then their files once each deletion commits) kept past their time
+    (``recording_keep_days``: the recording's own setting, else its creator's, else the platform's); how many
+    went."""
     now = now or timezone.now()
     pruned = 0
     retention = {
@@ -150,10 +152,16 @@ def recordings_prune(*, now: datetime | None = None) -> int:
     candidates = (
         Recording.objects.select_related("stream")
         .prefetch_related("clips")  # their files go too: not one query per recording
-        .filter(Q(created_at__lt=oldest_default) | Q(stream__creator_id__in=list(retention)))
+        .filter(
+            Q(created_at__lt=oldest_default)
+            | Q(stream__creator_id__in=list(retention))
+            | Q(retention_days__isnull=False)
+        )
     )
     for recording in candidates.iterator(chunk_size=200):
-        days = retention.get(recording.stream.creator_id, settings.RECORDING_RETENTION_DAYS)
+        days = recording_keep_days(
+            recording_days=recording.retention_days, creator_days=retention.get(recording.stream.creator_id)
+        )
         if recording.created_at >= now - timedelta(days=days):
             continue
         with transaction.atomic():
@@ -163,8 +171,21 @@ def recordings_prune(*, now: datetime | None = None) -> int:
     return pruned
 
 
+def recording_retention_set(*, recording: Recording, days: int | None) -> Recording:
+    """Keep ``recording`` ``days`` days from its making (1-3650), or, with None, as long as its creator's
+    setting says (the caller checked that it is the caller's own). A recording already past its new time goes
+    at the next daily prune."""
+    if days is not None and not 1 <= days <= 3650:
+        raise ValidationError({"retention_days": ["Between 1 and 3650 days."]})
+    with transaction.atomic(durable=True):
+        Recording.objects.filter(pk=recording.pk).update(retention_days=days)
+    recording.retention_days = days
+    return recording
+
+
 def recording_delete(*, recording: Recording) -> None:
-    """Delete a recording and its clips (staff, from the admin); their files go once the deletion commits."""
+    """Delete a recording and its clips (its creator from the studio, staff from the admin); their files go once
+    the deletion commits."""
     with transaction.atomic():
         recording = Recording.objects.select_for_update().prefetch_related("clips").get(pk=recording.pk)
         _recording_files_delete_on_commit([recording])
