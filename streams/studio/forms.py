@@ -112,6 +112,8 @@ class StreamForm(forms.Form):
     """Create (``stream=None``) or change a stream. ``zone`` is the creator's IANA time zone: the start is
     typed on its clock and stored as an aware datetime (UTC in the database)."""
 
+    label_suffix = ""
+
     title = Stream._meta.get_field("title").formfield()
     description = Stream._meta.get_field("description").formfield(widget=forms.Textarea(attrs={"rows": 4}))
     category = forms.ChoiceField(required=False)
@@ -276,6 +278,8 @@ class StreamForm(forms.Form):
 class ThumbnailForm(forms.Form):
     """A creator's own thumbnail, without script: the same service as ``PUT /api/v1/streams/{id}/thumbnail``
     (cropped to 16:9 from the centre, stored at 1280x720, 640x360 and 320x180)."""
+
+    label_suffix = ""
 
     image = forms.FileField(
         label="Thumbnail image",
