@@ -159,6 +159,13 @@ def stream_list_for_owner(*, owner: User) -> dict[str, list[Stream]]:
     return by_status
 
 
+def creator_timezone(*, user: User) -> str:
+    """The IANA zone a creator's times are shown and entered in: their creator profile's (its schedule's
+    ``timezone``), or the site's display zone for a user who has no profile yet. One query."""
+    zone = CreatorProfile.objects.filter(user=user).values_list("timezone", flat=True).first()
+    return zone or settings.DISPLAY_TIME_ZONE
+
+
 def stream_get_for_owner(*, stream_id, owner: User) -> Stream:
     """The creator's own stream; anyone else's (or none) is ``NotFound``, as for a private stream."""
     stream = Stream.objects.select_related("category", "creator").filter(pk=stream_id, creator=owner).first()

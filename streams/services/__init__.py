@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -180,7 +181,7 @@ STREAM_EDITABLE_FIELDS = (
 # Written as they come; category (a slug) and tags (names) are resolved to rows first.
 _UPDATABLE = set(STREAM_EDITABLE_FIELDS) - {"category", "tags"}
 # Fixed while an encoder publishes: they choose the HLS application (and its gate) the ladder writes to.
-_FIXED_WHILE_PUBLISHING = {"is_premium", "latency_mode"}
+FIXED_WHILE_PUBLISHING = {"is_premium", "latency_mode"}
 
 
 def stream_update_validate(*, stream: Stream, data: dict[str, Any]) -> None:
@@ -197,7 +198,7 @@ def stream_update_validate(*, stream: Stream, data: dict[str, Any]) -> None:
             raise ValidationError({"scheduled_start_time": ["Only a scheduled stream can be rescheduled."]})
         _check_scheduled_start(data["scheduled_start_time"])
     if stream.publisher_client_id:
-        changing = sorted(f for f in _FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
+        changing = sorted(f for f in FIXED_WHILE_PUBLISHING & set(data) if data[f] != getattr(stream, f))
         if changing:
             raise Conflict(
                 "Stop the broadcast to change " + " or ".join(changing) + ": it decides how the video is served.",
@@ -334,13 +335,22 @@ def stream_rotate_key(*, stream: Stream) -> Stream:
 
 
 def stream_delete(*, stream: Stream) -> None:
-    """Delete a stream that is not live (a live one must be stopped first)."""
+    """Delete a stream that is not live (a live one must be stopped first) and that no viewer has paid on: gifts
+    sent to it and access bought to it are part of the ledger's story (the rows protect it), so such a stream is
+    refused (Conflict ``stream_has_payments``; making it private hides it instead)."""
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream.pk)
         if stream.status == Stream.Status.LIVE:
             raise InvalidTransition("Stop the live stream before deleting it.")
-        stream_files_delete_on_commit(stream)
-        stream.delete()
+        stream_files_delete_on_commit(stream)  # discarded with the transaction when the delete is refused
+        try:
+            stream.delete()
+        except ProtectedError as exc:  # the collector refuses before it deletes anything
+            raise Conflict(
+                "Viewers sent gifts or bought access on this stream, so it stays in their history: "
+                "make it private to hide it instead.",
+                code="stream_has_payments",
+            ) from exc
 
 
 # --- Creators ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from streams.studio import media_views, views
 
 urlpatterns = [
     path("", views.studio_home, name="studio"),
+    path("streams/new/", views.studio_stream_new, name="studio-stream-new"),
     path("streams/<uuid:stream_id>/", views.studio_stream, name="studio-stream"),
     path("recordings/", media_views.studio_recordings, name="studio-recordings"),
     path("recordings/<uuid:recording_id>/", media_views.studio_recording, name="studio-recording"),
@@ -14,4 +15,7 @@ urlpatterns = [
     ),
     path("recordings/<uuid:recording_id>/delete/", media_views.studio_recording_delete, name="studio-recording-delete"),
     path("recordings/clips/<uuid:clip_id>/delete/", media_views.studio_clip_delete, name="studio-clip-delete"),
+    path("streams/<uuid:stream_id>/edit/", views.studio_stream_edit, name="studio-stream-edit"),
+    path("streams/<uuid:stream_id>/thumbnail/", views.studio_stream_thumbnail, name="studio-stream-thumbnail"),
+    path("streams/<uuid:stream_id>/delete/", views.studio_stream_delete, name="studio-stream-delete"),
 ]

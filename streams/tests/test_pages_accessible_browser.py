@@ -146,6 +146,11 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
         ("studio: delete a clip", f"/studio/recordings/clips/{clip.pk}/delete/", "creator", False),
         ("studio verification: verified", "/studio/verification/", "creator", False),
         ("studio verification: under review", "/studio/verification/", "viewer", False),
+        ("studio: the creator's streams", "/studio/", "creator", False),
+        ("studio: new stream", "/studio/streams/new/", "creator", False),
+        ("studio: edit a stream", f"/studio/streams/{scheduled.pk}/edit/", "creator", False),
+        ("studio: delete a stream", f"/studio/streams/{scheduled.pk}/delete/", "creator", False),
+        ("studio: a live stream is not deleted", f"/studio/streams/{live.pk}/delete/", "creator", False),
     ]
     cookies = {
         name: session_cookie(user, live_server.url)
