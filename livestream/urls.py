@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("streams.api.urls")),
     path("", include("chat.api.urls")),
     path("", include("wallet.api.urls")),
+    path("", include("analytics.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("media-hooks/", include("streams.hook_urls")),
     # The creator studio: each app's own studio pages (its `studio` package) under one prefix.
+    path("studio/analytics/", include("analytics.studio.urls")),
     path("studio/", include("streams.studio.urls")),
     path("", include("wallet.urls")),
     path("", include("streams.urls")),
