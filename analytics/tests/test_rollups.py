@@ -15,8 +15,13 @@ from analytics.services import (
     viewer_intervals,
 )
 from analytics.tasks import rollup_live_streams, stream_rollup_task
+from analytics.tests.conftest import funded
+from chat.services import chat_message_send
+from gifts.models import SentGift
+from streams.models import CreatorProfile
 from streams.selectors.audience import SessionSpan
 from streams.services import stream_stop
+from streams.services.monetization import stream_access_buy, subscription_start
 from streams.tests.factories import StreamFactory
 from wallet.models import Account, Entry
 
@@ -45,8 +50,6 @@ def test_concurrent_viewers_are_the_most_watching_at_one_moment_of_each_minute()
 
 def ledger_debits_for_gifts(stream) -> int:
     """What the gifts' senders' wallets paid, from the ledger alone."""
-    from gifts.models import SentGift
-
     ids = SentGift.objects.filter(stream=stream).values("ledger_transaction_id")
     return -Entry.objects.filter(transaction__in=ids, account__kind=Account.Kind.WALLET).aggregate(s=Sum("amount"))["s"]
 
@@ -88,8 +91,6 @@ def test_rolling_up_again_gives_the_same_rows(busy_stream):
 
 
 def test_an_incremental_rollup_picks_up_what_came_after_the_last(busy_stream, settings):
-    from chat.services import chat_message_send
-
     stream_rollup(stream_id=busy_stream.pk)
     chat_message_send(stream_id=busy_stream.pk, user=busy_stream.viewers[2], content="late")
     assert stream_rollup(stream_id=busy_stream.pk).chat_messages == 8
@@ -118,12 +119,8 @@ def test_the_beat_job_rolls_up_live_streams_only(busy_stream):
 
 
 def test_a_creators_days_split_revenue_exactly_as_the_ledger(busy_stream, creator):
-    from streams.models import CreatorProfile
-    from streams.services.monetization import stream_access_buy, subscription_start
 
     premium = StreamFactory(creator=creator, is_premium=True, price_coins=30)
-    from analytics.tests.conftest import funded
-
     stream_access_buy(stream=premium, user=funded())
     CreatorProfile.objects.update_or_create(user=creator, defaults={"subscription_price_coins": 50})
     subscription_start(subscriber=funded(), creator=creator)
