@@ -85,15 +85,19 @@ def viewer_intervals(sessions: list[SessionSpan], *, start: dt.datetime, end: dt
 def concurrent_by_minute(intervals: list[tuple], minutes: list[dt.datetime]) -> dict[dt.datetime, int]:
     """For each minute, the most viewers watching at the same moment within it (a sweep over joins and
     leaves; a leave at the very moment of a join is counted first)."""
-    events = sorted([(joined, 1) for _, joined, _ in intervals] + [(left, -1) for _, _, left in intervals])
+    # As POSIX seconds: sorting 20,000 floats is several times faster than as aware datetimes.
+    events = sorted(
+        [(joined.timestamp(), 1) for _, joined, _ in intervals] + [(left.timestamp(), -1) for _, _, left in intervals]
+    )
     result: dict[dt.datetime, int] = {}
     current = index = 0
     for minute in minutes:
-        while index < len(events) and events[index][0] < minute:
+        start = minute.timestamp()
+        while index < len(events) and events[index][0] < start:
             current += events[index][1]
             index += 1
         peak = current
-        minute_end = minute + MINUTE
+        minute_end = start + 60
         while index < len(events) and events[index][0] < minute_end:
             current += events[index][1]
             peak = max(peak, current)

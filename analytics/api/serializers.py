@@ -18,7 +18,7 @@ RangeQuerySerializer = type(
 )
 
 
-class StreamSummarySerializer(serializers.Serializer):
+class AnalyticsStreamSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
     status = serializers.CharField()
@@ -27,7 +27,7 @@ class StreamSummarySerializer(serializers.Serializer):
     category = serializers.CharField(allow_null=True)
 
 
-class StreamTotalsSerializer(serializers.Serializer):
+class AnalyticsStreamTotalsSerializer(serializers.Serializer):
     unique_viewers = serializers.IntegerField(help_text="Signed-in viewers (each once) plus signed-out sessions.")
     signed_in_viewers = serializers.IntegerField()
     anonymous_viewers = serializers.IntegerField()
@@ -42,7 +42,7 @@ class StreamTotalsSerializer(serializers.Serializer):
     new_subscribers = serializers.IntegerField()
 
 
-class StreamMinuteSerializer(serializers.Serializer):
+class AnalyticsStreamMinuteSerializer(serializers.Serializer):
     minute = serializers.DateTimeField(help_text="The minute's first second, UTC.")
     viewers = serializers.IntegerField(help_text="Most viewers watching at once during the minute.")
     chat_messages = serializers.IntegerField()
@@ -52,29 +52,29 @@ class StreamMinuteSerializer(serializers.Serializer):
     new_subscribers = serializers.IntegerField()
 
 
-class GifterSerializer(serializers.Serializer):
+class AnalyticsGifterSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     user = UserSerializer(allow_null=True, help_text="null for the sum of anonymous gifts")
     coins = serializers.IntegerField()
     gifts = serializers.IntegerField(help_text="Sends")
 
 
-class ChatterSerializer(serializers.Serializer):
+class AnalyticsChatterSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     user = UserSerializer()
     messages = serializers.IntegerField()
 
 
 class StreamAnalyticsSerializer(serializers.Serializer):
-    stream = StreamSummarySerializer()
+    stream = AnalyticsStreamSummarySerializer()
     rolled_up_at = serializers.DateTimeField(allow_null=True, help_text="When the numbers were last rolled up.")
-    totals = StreamTotalsSerializer()
-    minutes = StreamMinuteSerializer(many=True, help_text="One row per minute of the broadcast, UTC.")
-    top_gifters = GifterSerializer(many=True)
-    top_chatters = ChatterSerializer(many=True)
+    totals = AnalyticsStreamTotalsSerializer()
+    minutes = AnalyticsStreamMinuteSerializer(many=True, help_text="One row per minute of the broadcast, UTC.")
+    top_gifters = AnalyticsGifterSerializer(many=True)
+    top_chatters = AnalyticsChatterSerializer(many=True)
 
 
-class CreatorTotalsSerializer(serializers.Serializer):
+class AnalyticsCreatorTotalsSerializer(serializers.Serializer):
     coins = serializers.IntegerField(help_text="Coins viewers paid the creator (gifts, access, subscriptions).")
     earned_coins_exact = serializers.CharField(help_text="The creator's exact share of them.")
     naira = serializers.CharField(help_text="≈ naira of that share at PAYOUT_NAIRA_PER_COIN.")
@@ -96,7 +96,7 @@ class CreatorTotalsSerializer(serializers.Serializer):
     streams = serializers.IntegerField(help_text="Streams that went live in the range.")
 
 
-class CreatorDaySerializer(serializers.Serializer):
+class AnalyticsCreatorDaySerializer(serializers.Serializer):
     day = serializers.DateField()
     gift_coins = serializers.IntegerField()
     gift_earned_exact = serializers.CharField()
@@ -117,19 +117,19 @@ class CreatorDaySerializer(serializers.Serializer):
     followers = serializers.IntegerField(help_text="Following at the end of the day (of those who follow now).")
 
 
-class HourSerializer(serializers.Serializer):
+class AnalyticsHourSerializer(serializers.Serializer):
     hour = serializers.IntegerField(min_value=0, max_value=23)
     views = serializers.IntegerField()
 
 
-class CategoryAudienceSerializer(serializers.Serializer):
+class AnalyticsCategoryAudienceSerializer(serializers.Serializer):
     category = serializers.CharField()
     streams = serializers.IntegerField()
     viewers = serializers.IntegerField()
     watch_seconds = serializers.IntegerField()
 
 
-class TopStreamSerializer(serializers.Serializer):
+class AnalyticsTopStreamSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
     started_at = serializers.DateTimeField()
@@ -141,7 +141,7 @@ class TopStreamSerializer(serializers.Serializer):
     coins = serializers.IntegerField()
 
 
-class CreatorNameSerializer(serializers.Serializer):
+class AnalyticsCreatorNameSerializer(serializers.Serializer):
     username = serializers.CharField()
     display_name = serializers.CharField()
 
@@ -150,15 +150,15 @@ CreatorAnalyticsSerializer = type(
     "CreatorAnalyticsSerializer",
     (serializers.Serializer,),
     {
-        "creator": CreatorNameSerializer(),
+        "creator": AnalyticsCreatorNameSerializer(),
         "from": serializers.DateField(),
         "to": serializers.DateField(),
         "time_zone": serializers.CharField(help_text="Days and hours of day are counted in it."),
-        "totals": CreatorTotalsSerializer(),
-        "days": CreatorDaySerializer(many=True, help_text="One row per day of the range."),
-        "audience_by_hour": HourSerializer(many=True),
-        "audience_by_category": CategoryAudienceSerializer(many=True),
-        "top_streams": TopStreamSerializer(many=True),
-        "top_gifters": GifterSerializer(many=True),
+        "totals": AnalyticsCreatorTotalsSerializer(),
+        "days": AnalyticsCreatorDaySerializer(many=True, help_text="One row per day of the range."),
+        "audience_by_hour": AnalyticsHourSerializer(many=True),
+        "audience_by_category": AnalyticsCategoryAudienceSerializer(many=True),
+        "top_streams": AnalyticsTopStreamSerializer(many=True),
+        "top_gifters": AnalyticsGifterSerializer(many=True),
     },
 )

@@ -14,7 +14,16 @@ from streams.tests.test_pages_accessible_browser import AXE_RUN, PAGE_FACTS, axe
 pytestmark = pytest.mark.needs_chromium
 
 CSP_WATCH = """window.cspViolations = [];
-document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+document.addEventListener('securitypolicyviolation',
+  (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
+
+def draw_every_chart(page) -> None:
+    """Charts are drawn as they scroll into view: bring each there and wait for its canvas."""
+    charts = page.locator(".analytics-chart")
+    for index in range(charts.count()):
+        charts.nth(index).scroll_into_view_if_needed()
+        charts.nth(index).locator("canvas").wait_for()
 
 
 def test_the_analytics_pages_draw_their_charts_and_are_accessible(live_server, busy_stream):
@@ -37,11 +46,13 @@ def test_the_analytics_pages_draw_their_charts_and_are_accessible(live_server, b
                 page = strict.new_page()
                 page.add_init_script(CSP_WATCH)
                 errors = []
-                page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+                page.on(
+                    "console", lambda message, errors=errors: message.type == "error" and errors.append(message.text)
+                )
                 for name, (path, charts) in pages.items():
                     where = f"{name} ({size})"
                     page.goto(live_server.url + path)
-                    page.wait_for_selector(".analytics-chart.drawn canvas")
+                    draw_every_chart(page)
                     drawn = page.locator(".analytics-chart.drawn canvas").count()
                     if drawn != charts:
                         problems.append(f"{where}: {drawn} charts drawn, not {charts}")
@@ -77,7 +88,7 @@ def test_the_analytics_pages_draw_their_charts_and_are_accessible(live_server, b
                 page = audit.new_page()
                 for name, (path, _) in pages.items():
                     page.goto(live_server.url + path)
-                    page.wait_for_selector(".analytics-chart.drawn canvas")
+                    draw_every_chart(page)
                     page.locator("details").first.locator("summary").click()  # a table open, checked too
                     page.add_script_tag(path=str(axe))
                     violations = page.evaluate(AXE_RUN)

@@ -115,12 +115,41 @@
     },
   };
 
-  const sources = { revenue: "analytics-days", followers: "analytics-days", audience: "analytics-days", hours: "analytics-hours", viewers: "analytics-minutes", activity: "analytics-minutes" };
-  document.querySelectorAll("[data-chart]").forEach((node) => {
+  const sources = {
+    revenue: "analytics-days",
+    followers: "analytics-days",
+    audience: "analytics-days",
+    hours: "analytics-hours",
+    viewers: "analytics-minutes",
+    activity: "analytics-minutes",
+  };
+  const cache = {};
+  function drawOne(node) {
     const name = node.dataset.chart;
-    const rows = read(sources[name]);
-    if (!rows || !rows.length || !charts[name]) return;
+    if (node.classList.contains("drawn") || !charts[name]) return;
+    const source = sources[name];
+    const rows = cache[source] || (cache[source] = read(source));
+    if (!rows || !rows.length) return;
     charts[name](node, rows);
     node.classList.add("drawn");
-  });
+  }
+
+  // A chart is drawn when it comes near the screen: the page is usable at once, however many charts follow.
+  document.documentElement.classList.add("analytics-charts");
+  const nodes = document.querySelectorAll("[data-chart]");
+  if (!("IntersectionObserver" in window)) {
+    nodes.forEach(drawOne);
+    return;
+  }
+  const observer = new IntersectionObserver(
+    (entries) => {
+      entries.forEach((entry) => {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        drawOne(entry.target);
+      });
+    },
+    { rootMargin: "200px 0px" }
+  );
+  nodes.forEach((node) => observer.observe(node));
 })();
