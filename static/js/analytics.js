@@ -1,9 +1,12 @@
 // The studio's analytics charts (uPlot, vendored): drawn from the numbers the page's tables already show
 // (JSON blocks beside them). Each chart is a picture of its table; series differ by colour, dash and legend label.
+// uPlot itself is fetched (same origin) only when the first chart comes near the screen.
 (function () {
   "use strict";
-  if (typeof window.uPlot !== "function") return;
-  const uPlot = window.uPlot;
+  const UPLOT_SRC = document.currentScript && document.currentScript.dataset.uplot;
+  const UPLOT_CSS = document.currentScript && document.currentScript.dataset.uplotCss;
+  if (!UPLOT_SRC) return;
+  let uPlot = null;
   const HEIGHT = 220;
   const GREEN = "#006b3f";
   const AMBER = "#9a5b00";
@@ -52,6 +55,29 @@
         }
       }).observe(node);
     }
+  }
+
+  let loading = null;
+  function withUPlot() {
+    if (!loading) {
+      if (UPLOT_CSS) {
+        const sheet = document.createElement("link");
+        sheet.rel = "stylesheet";
+        sheet.href = UPLOT_CSS;
+        document.head.appendChild(sheet);
+      }
+      loading = new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = UPLOT_SRC;
+        script.onload = () => {
+          uPlot = window.uPlot;
+          resolve();
+        };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
   }
 
   const byUTC = { tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") };
@@ -130,8 +156,11 @@
     const source = sources[name];
     const rows = cache[source] || (cache[source] = read(source));
     if (!rows || !rows.length) return;
-    charts[name](node, rows);
-    node.classList.add("drawn");
+    withUPlot().then(() => {
+      if (node.classList.contains("drawn")) return;
+      charts[name](node, rows);
+      node.classList.add("drawn");
+    });
   }
 
   // A chart is drawn when it comes near the screen: the page is usable at once, however many charts follow.
@@ -149,7 +178,7 @@
         drawOne(entry.target);
       });
     },
-    { rootMargin: "200px 0px" }
+    { rootMargin: "0px" }
   );
   nodes.forEach((node) => observer.observe(node));
 })();
