@@ -100,7 +100,8 @@ def test_a_stream_never_live_has_no_rollup(creator):
     assert stream_rollup(stream_id=StreamFactory(creator=creator).pk) is None
 
 
-def test_ending_a_stream_queues_its_full_rollup(busy_stream, django_capture_on_commit_callbacks):
+def test_ending_a_stream_queues_its_full_rollup(busy_stream, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr(stream_rollup_task, "delay", stream_rollup_task)  # run here, with or without a broker
     with django_capture_on_commit_callbacks(execute=True):
         stream_stop(stream=busy_stream)
     stats = StreamStats.objects.get(stream=busy_stream)
