@@ -1,9 +1,10 @@
 """Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMinute
 
 from accounts.models import User
 from accounts.selectors import user_payload
@@ -82,13 +83,20 @@ def user_gift_history(*, user, direction: str) -> QuerySet[SentGift]:
     return gifts.order_by("-created_at")
 
 
-def gift_leaderboard(*, stream=None, creator=None, limit: int = 10) -> list[dict]:
-    """Top gifters by coins; anonymous gifts count toward an 'Anonymous' row, never a name."""
+def gift_leaderboard(
+    *, stream=None, creator=None, limit: int = 10, start: datetime | None = None, end: datetime | None = None
+) -> list[dict]:
+    """Top gifters by coins (sent in [start, end) when given); anonymous gifts count toward an 'Anonymous' row,
+    never a name."""
     gifts = SentGift.objects.all()
     if stream is not None:
         gifts = gifts.filter(stream=stream)
     if creator is not None:
         gifts = gifts.filter(creator=creator)
+    if start is not None:
+        gifts = gifts.filter(created_at__gte=start)
+    if end is not None:
+        gifts = gifts.filter(created_at__lt=end)
     named = (
         gifts.filter(is_anonymous=False)
         .values("sender")
@@ -104,3 +112,36 @@ def gift_leaderboard(*, stream=None, creator=None, limit: int = 10) -> list[dict
     for rank, row in enumerate(rows[:limit], start=1):
         row["rank"] = rank
     return rows[:limit]
+
+
+# --- Analytics: what the analytics app rolls up --------------------------------------------------------------
+
+
+def gift_totals_by_minute(*, stream_id, start: datetime, end: datetime) -> dict[datetime, dict]:
+    """Gifts sent to the stream in [start, end), by minute: ``{"gifts"`` (items: a send of 5 is 5), ``"coins"``
+    (what senders paid, the ledger's debits)``}``. One query."""
+    rows = (
+        SentGift.objects.filter(stream_id=stream_id, created_at__gte=start, created_at__lt=end)
+        .annotate(minute=TruncMinute("created_at"))
+        .values("minute")
+        .annotate(gifts=Sum("quantity"), coins=Sum("total_coins"))
+        .order_by()
+    )
+    return {row["minute"]: {"gifts": row["gifts"], "coins": row["coins"]} for row in rows}
+
+
+def gift_counts_by_day(*, creator_id, start: datetime, end: datetime, tzinfo) -> dict:
+    """Gift items the creator received in [start, end), by day in ``tzinfo``. One query."""
+    rows = (
+        SentGift.objects.filter(creator_id=creator_id, created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=tzinfo))
+        .values("day")
+        .annotate(gifts=Sum("quantity"))
+        .order_by()
+    )
+    return {row["day"]: row["gifts"] for row in rows}
+
+
+def gift_ledger_transactions(*, stream_id) -> QuerySet:
+    """The ledger transactions that paid for the stream's gifts (ids, as a subquery for the wallet's reads)."""
+    return SentGift.objects.filter(stream_id=stream_id).values("ledger_transaction_id")

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("streams.api.urls")),
     path("", include("chat.api.urls")),
     path("", include("wallet.api.urls")),
+    path("", include("analytics.api.urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("media-hooks/", include("streams.hook_urls")),
     # The creator studio: each app's own studio pages (its `studio` package) under one prefix.
     path("studio/verification/", include("accounts.studio.urls")),
+    path("studio/analytics/", include("analytics.studio.urls")),
     path("studio/", include("streams.studio.urls")),
     path("studio/money/", include("wallet.studio.urls")),
     path("", include("wallet.urls")),

@@ -1,12 +1,13 @@
 """Reads for the wallet: balances, statements, packages, and what other apps need to pay through it."""
 
-from datetime import datetime, timedelta
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
 from django.conf import settings
 from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -168,7 +169,7 @@ def payout_list(*, user: User) -> QuerySet[Payout]:
     return Payout.objects.filter(creator=user).order_by("-created_at", "-id")
 
 
-def payout_next_run(*, now: datetime | None = None) -> datetime | None:
+def payout_next_run(*, now: dt.datetime | None = None) -> dt.datetime | None:
     """When beat next runs the automatic payouts (``wallet.tasks.run_payouts``), read from its schedule: the
     first time after ``now`` its crontab matches. None when the job is not scheduled on a crontab."""
     entry = settings.CELERY_BEAT_SCHEDULE.get(PAYOUT_BEAT_ENTRY) or {}
@@ -178,7 +179,7 @@ def payout_next_run(*, now: datetime | None = None) -> datetime | None:
     zone = ZoneInfo(settings.CELERY_TIMEZONE)
     now = (now or timezone.now()).astimezone(zone)
     for offset in range(366):
-        day = (now + timedelta(days=offset)).date()
+        day = (now + dt.timedelta(days=offset)).date()
         # celery counts weekdays from Sunday (0), Python from Monday.
         if (day.weekday() + 1) % 7 not in schedule.day_of_week or day.day not in schedule.day_of_month:
             continue
@@ -186,7 +187,7 @@ def payout_next_run(*, now: datetime | None = None) -> datetime | None:
             continue
         for hour in sorted(schedule.hour):
             for minute in sorted(schedule.minute):
-                moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+                moment = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
                 if moment > now:
                     return moment
     return None
@@ -210,3 +211,75 @@ def payout_summary(*, user: User) -> dict:
         "to_go": max(0, minimum - whole),
         "next_run": payout_next_run(),
     }
+
+
+# --- Analytics: a creator's revenue, from the ledger ---------------------------------------------------------
+
+
+def creator_revenue_by_day(*, creator_id, start: dt.datetime, end: dt.datetime, tzinfo) -> dict:
+    """What viewers paid the creator in [start, end), by day in ``tzinfo`` and kind (gift, access, subscription):
+    ``{day: {kind: {"coins": whole coins the payers' wallets paid, "earned_micro": the creator's exact share}}}``.
+    Read from the ledger's entries of those payments (the creator's earnings credit, the payer's debit). Two
+    queries."""
+    payments = Entry.objects.filter(
+        account__owner_id=creator_id,
+        account__kind=Account.Kind.EARNINGS,
+        transaction__kind__in=CREATOR_PAYMENT_KINDS,
+        transaction__created_at__gte=start,
+        transaction__created_at__lt=end,
+    )
+    by_day: dict = {}
+
+    def cell(row) -> dict:
+        kinds = by_day.setdefault(row["day"], {})
+        return kinds.setdefault(row["transaction__kind"], {"coins": 0, "earned_micro": 0})
+
+    day = TruncDate("transaction__created_at", tzinfo=tzinfo)
+    earned = (
+        payments.annotate(day=day)
+        .values("day", "transaction__kind")
+        .annotate(micro=ledger.value_micro_sum())
+        .order_by()
+    )
+    for row in earned:
+        cell(row)["earned_micro"] += row["micro"]
+    paid = (
+        Entry.objects.filter(
+            transaction__in=payments.values("transaction_id"), account__kind=Account.Kind.WALLET, amount__lt=0
+        )
+        .annotate(day=day)
+        .values("day", "transaction__kind")
+        .annotate(coins=Sum("amount"))
+        .order_by()
+    )
+    for row in paid:
+        cell(row)["coins"] += -row["coins"]
+    return by_day
+
+
+def creator_earned_micro(*, creator_id, transactions: QuerySet) -> int:
+    """The creator's exact share (millionths of a coin) of these ledger transactions (a subquery of ids)."""
+    return ledger.sum_micro(
+        Entry.objects.filter(
+            transaction__in=transactions, account__owner_id=creator_id, account__kind=Account.Kind.EARNINGS
+        )
+    )
+
+
+def creator_payouts_by_day(*, creator_id, start: dt.datetime, end: dt.datetime, tzinfo) -> dict:
+    """Coins paid out (or on their way: failed payouts left out) to the creator in [start, end), by day in
+    ``tzinfo``. One query."""
+    rows = (
+        Payout.objects.filter(creator_id=creator_id, created_at__gte=start, created_at__lt=end)
+        .exclude(status=Payout.Status.FAILED)
+        .annotate(day=TruncDate("created_at", tzinfo=tzinfo))
+        .values("day")
+        .annotate(coins=Sum("coins"))
+        .order_by()
+    )
+    return {row["day"]: row["coins"] for row in rows}
+
+
+def payout_naira_per_coin() -> Decimal:
+    """What a payout pays the creator per coin earned (PAYOUT_NAIRA_PER_COIN): ≈ naira of earnings."""
+    return Decimal(str(settings.PAYOUT_NAIRA_PER_COIN))

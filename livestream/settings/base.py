@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "chat",
     "gifts",
     "wallet",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "end-dropped-streams": {"task": "streams.tasks.end_dropped_streams", "schedule": 30},
     "prune-recordings": {"task": "streams.tasks.prune_recordings", "schedule": 24 * 60 * 60},
     "requeue-stuck-media": {"task": "streams.tasks.requeue_stuck_media", "schedule": 5 * 60},
+    "rollup-live-streams": {"task": "analytics.tasks.rollup_live_streams", "schedule": 60},
 }
 
 # --- Auth -----------------------------------------------------------------------

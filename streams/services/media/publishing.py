@@ -98,6 +98,8 @@ def live_stream_end(*, stream: Stream) -> Stream:
     stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
     publisher_release(stream=stream, drop=True)
     send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
+    # Its analytics, rolled up once more now that every minute is in (by name: streams imports no analytics).
+    task_on_commit("analytics.tasks.stream_rollup_task", str(stream.pk))
     return stream
 
 
