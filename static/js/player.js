@@ -224,19 +224,35 @@
     };
   }
 
-  // hls.js is loaded up front on a live page; a page that was waiting for the stream fetches it when the
-  // stream goes live (Safari's own player needs none).
+  // hls.js (about 190 kB compressed, the page's heaviest script) is fetched only when there is a live stream to
+  // play, never by the page's markup: after the poster (the picture a viewer sees first, the page's largest paint)
+  // has arrived, so on a slow network the two do not share the bandwidth; at most POSTER_FIRST_MS later. Safari's
+  // own player needs none.
+  const POSTER_FIRST_MS = 1500;
+  let hlsScript = null;
+
+  function posterShown(video) {
+    if (!video.poster) return Promise.resolve();
+    return new Promise((resolve) => {
+      const image = new Image();
+      image.onload = image.onerror = resolve; // the browser's cache answers: the video's own request fetched it
+      image.src = video.poster;
+      setTimeout(resolve, POSTER_FIRST_MS);
+    });
+  }
+
   function hlsReady(video) {
     if (typeof Hls !== "undefined" || ("ManagedMediaSource" in window && video.canPlayType("application/vnd.apple.mpegurl"))) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
+    hlsScript = hlsScript || posterShown(video).then(() => new Promise((resolve) => {
       const script = document.createElement("script");
       script.src = video.dataset.hlsScript;
       script.onload = resolve;
-      script.onerror = resolve; // start() then says this browser cannot play it
+      script.onerror = () => { hlsScript = null; resolve(); }; // start() then says this browser cannot play it
       document.head.appendChild(script);
-    });
+    }));
+    return hlsScript;
   }
 
   function levelName(level) {
@@ -477,6 +493,7 @@
       volume.value = String(video.muted ? 0 : video.volume);
       volume.setAttribute("aria-valuetext", video.muted ? "Muted" : Math.round(video.volume * 100) + "%");
       unmute.hidden = !(silent && !soundChosen && !video.paused);
+      box.classList.toggle("unmute-shown", !unmute.hidden); // the gift stage ends above the button meanwhile
     }
     muteButton.addEventListener("click", () => setMuted(!(video.muted || video.volume === 0)));
     unmute.addEventListener("click", () => {
