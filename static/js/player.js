@@ -12,11 +12,13 @@
   const RETRY_MS = 3000; // how often a live page asks again for a playlist that is not there yet
   const IDLE_MS = 3000; // controls fade this long after the last touch or pointer move while playing
   const ANNOUNCE_EVERY_MS = 60000; // screen readers hear the audience at most once a minute
-  const THEATRE_KEY = "gnl.player.theatre";
+  const THEATRE_COOKIE = "gnl_theatre"; // read by the server, which lays the page out in theatre mode at once
   const VOLUME_KEY = "gnl.player.volume";
   const STATUS_LABELS = { scheduled: "Scheduled", live: "Live", ended: "Ended" };
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
 
+  // The device's memory. localStorage is first opened when the viewer first needs it (the first unmute), never
+  // while the page starts: opening it cost about 25 ms of the main thread (100 ms on Lighthouse's slow phone).
   const stored = {
     get(key) {
       try { return localStorage.getItem(key); } catch (error) { return null; } // storage off: no memory, no failure
@@ -479,9 +481,13 @@
     video.addEventListener("emptied", showPlaying);
 
     // Sound: browsers start muted; say so, and let one tap bring the sound (at the viewer's last volume).
-    const savedVolume = parseFloat(stored.get(VOLUME_KEY));
-    if (savedVolume > 0 && savedVolume <= 1) video.volume = savedVolume;
+    let volumeRestored = false;
     function setMuted(muted) {
+      if (!muted && !soundChosen && !volumeRestored) {
+        volumeRestored = true;
+        const savedVolume = parseFloat(stored.get(VOLUME_KEY));
+        if (savedVolume > 0 && savedVolume <= 1) video.volume = savedVolume;
+      }
       soundChosen = true;
       if (!muted && video.volume === 0) video.volume = 1;
       video.muted = muted;
@@ -503,6 +509,7 @@
     });
     volume.addEventListener("input", () => {
       soundChosen = true;
+      volumeRestored = true; // the viewer's own choice now
       const value = parseFloat(volume.value);
       video.volume = value;
       video.muted = value === 0;
@@ -521,16 +528,13 @@
       chatButton.hidden = true;
     }
 
-    // Theatre: the player as wide as the window, the chat below it; remembered on this device.
-    function setTheatre(on) {
-      layout.classList.toggle("theatre", on);
-      theatreButton.setAttribute("aria-pressed", String(on));
-    }
-    setTheatre(stored.get(THEATRE_KEY) === "1");
+    // Theatre: the player as wide as the window, the chat below it; remembered on this device in a cookie, so the
+    // server lays the next page out that way (no script to wait for, no shift when it runs).
     theatreButton.addEventListener("click", () => {
       const on = !layout.classList.contains("theatre");
-      setTheatre(on);
-      stored.set(THEATRE_KEY, on ? "1" : "0");
+      layout.classList.toggle("theatre", on);
+      theatreButton.setAttribute("aria-pressed", String(on));
+      document.cookie = THEATRE_COOKIE + "=" + (on ? "1" : "0") + "; path=/; max-age=31536000; samesite=lax";
     });
 
     // Full screen: the whole box (so these controls come along); iPhones can only do it for the video.
@@ -713,7 +717,9 @@
   const box = document.getElementById("player-box");
   if (layout && box) watchPage(layout, box);
   audience();
-  localTimes();
+  // Times in the viewer's zone: the first Intl formatter costs about 30 ms (ICU's start), so after the first paint,
+  // in a task of its own; the server's UTC text stands until then.
+  (window.requestIdleCallback || ((run) => setTimeout(run, 1)))(localTimes, { timeout: 1000 });
   for (const button of document.querySelectorAll("button[data-follow]")) followButton(button);
   const replay = document.getElementById("replay");
   if (replay) replayPlayer(replay);

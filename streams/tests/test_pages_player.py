@@ -286,3 +286,16 @@ def test_an_ended_streams_chat_is_closed_rather_than_offering_a_send_box(client)
     assert "its chat is closed" in html and 'id="chat-input"' not in html
     live = StreamFactory(live=True)
     assert 'id="chat-input"' in client.get(f"/streams/{live.pk}/").content.decode()
+
+
+def test_the_devices_theatre_and_gift_sound_choices_are_drawn_by_the_server():
+    """Remembered in cookies the page is drawn with: no script reads storage (or moves the layout) as it starts."""
+    stream = StreamFactory(live=True)
+    plain = page(stream)
+    assert 'class="stream-layout"' in plain and 'aria-pressed="false">Gift sounds off<' in plain
+    client = Client()
+    client.cookies["gnl_theatre"] = "1"
+    client.cookies["gnl_gift_sounds"] = "on"
+    html = client.get(f"/streams/{stream.pk}/").content.decode()
+    assert 'class="stream-layout theatre"' in html and 'aria-pressed="true">Gift sounds on<' in html
+    assert re.search(r'data-action="theatre" aria-label="Theatre mode" aria-pressed="true"', html)
