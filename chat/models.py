@@ -33,6 +33,12 @@ class ChatMessage(models.Model):
                 condition=models.Q(deleted_at__isnull=True),
             ),
             models.Index(fields=["user", "-created_at"], name="chat_user_idx"),
+            # A catch-up's deletions since its cursor (chat_deleted_since): the few deleted messages only.
+            models.Index(
+                fields=["stream", "deleted_at"],
+                name="chat_deleted_idx",
+                condition=models.Q(deleted_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(message_type__in=["text", "emote"]), name="chat_message_type"),

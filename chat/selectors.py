@@ -15,12 +15,14 @@ from accounts.selectors import user_payload
 from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings, Emote
 from livestream.errors import NotFound, PermissionDenied
 from streams.models import Stream
-from streams.selectors import stream_viewer_has_access, stream_visible_q
+from streams.selectors import stream_viewer_has_access, stream_visible_q, subscribers_active
 from streams.selectors.media import REPLAY_PAGE_MAX, ReplayClock, ReplayPage, replay_before, replay_window
 
 GLOBAL_TERMS_CACHE_KEY = "chat:blocked-terms"
 EMOTE_SET_CACHE_KEY = "chat:emote-set"
 HISTORY_MAX = 100
+# A catch-up's deletions: as many as a page shows (chat.js keeps its newest 300 lines), newest messages first.
+HISTORY_DELETED_MAX = 300
 MENTIONABLE_MAX = 20
 MENTIONABLE_RECENT_MESSAGES = 500  # "recent chatters": the authors of the stream's last this-many messages
 
@@ -52,9 +54,45 @@ def chat_history(
     return list(messages.order_by("created_at")[:limit])[::-1]
 
 
+def chat_deleted_since(*, stream: Stream, after: datetime | ChatMessage) -> list[str]:
+    """Ids of this stream's messages sent up to the cursor and deleted at or after it: what a client catching up
+    after a reconnect (``after``, as for ``chat_history``) may still show but the room told others to remove while
+    it was away. Its last message shown is the cursor; anything it missed was deleted after that message reached
+    it, so no later than its ``created_at``. The newest HISTORY_DELETED_MAX messages, newest first. One query.
+    """
+    since = after.created_at if isinstance(after, ChatMessage) else after
+    return [
+        str(pk)
+        for pk in ChatMessage.objects.filter(stream=stream, deleted_at__gte=since, created_at__lte=since)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)[:HISTORY_DELETED_MAX]
+    ]
+
+
 def chat_message_of_stream(*, stream: Stream, message_id) -> ChatMessage | None:
     """A message of this stream, deleted or not (a cursor may name one deleted since), or None."""
     return ChatMessage.objects.filter(pk=message_id, stream=stream).first()
+
+
+def chat_badges(role: str | None, *, subscribed: bool) -> list[str]:
+    """A chat author's badges, as every client renders them: their role (creator, moderator, staff), then
+    ``subscriber``. (Verified is the user's own ``is_verified``, not a badge of this room.)"""
+    return ([role] if role else []) + (["subscriber"] if subscribed else [])
+
+
+def chat_badges_attach(*, stream: Stream, messages: list[ChatMessage]) -> list[ChatMessage]:
+    """Sets each stored message's ``badges`` as its author stands in the room now (a message sent live carries
+    those of its moment): what the history and the replay show beside the name, as the live chat does. Two
+    queries (moderators and subscribers among the authors), none for an empty list."""
+    authors = {message.user_id for message in messages}
+    if not authors:
+        return messages
+    moderating = set(ChatModerator.objects.filter(stream=stream, user_id__in=authors).values_list("user_id", flat=True))
+    subscribed = subscribers_active(creator_id=stream.creator_id, subscriber_ids=authors)
+    for message in messages:
+        role = _role(stream=stream, user=message.user, moderates=lambda message=message: message.user_id in moderating)
+        message.badges = chat_badges(role, subscribed=message.user_id in subscribed)
+    return messages
 
 
 def _replay_messages(clock: ReplayClock) -> QuerySet[ChatMessage]:
@@ -66,14 +104,18 @@ def _replay_messages(clock: ReplayClock) -> QuerySet[ChatMessage]:
 
 def chat_replay(*, clock: ReplayClock, start: Decimal, end: Decimal, limit: int = REPLAY_PAGE_MAX) -> ReplayPage:
     """A recording's chat from offset ``start`` to ``end`` as it was sent, oldest first, deleted messages left
-    out; a full page says where the window continues (``replay_window``). One query."""
-    return replay_window(_replay_messages(clock), clock=clock, start=start, end=end, limit=limit)
+    out, with their authors' badges; a full page says where the window continues (``replay_window``). Three
+    queries."""
+    page = replay_window(_replay_messages(clock), clock=clock, start=start, end=end, limit=limit)
+    chat_badges_attach(stream=clock.recording.stream, messages=page.items)
+    return page
 
 
 def chat_replay_before(*, clock: ReplayClock, before: Decimal, limit: int = 50) -> list[ChatMessage]:
     """The newest ``limit`` visible messages of a recording before offset ``before``, oldest first: the chat a
-    viewer who jumps there sees. One query."""
-    return replay_before(_replay_messages(clock), clock=clock, before=before, limit=limit)
+    viewer who jumps there sees, with their authors' badges. Three queries."""
+    messages = replay_before(_replay_messages(clock), clock=clock, before=before, limit=limit)
+    return chat_badges_attach(stream=clock.recording.stream, messages=messages)
 
 
 def chat_may_read(*, stream: Stream, user, role: str | None = None) -> bool:
@@ -191,10 +233,11 @@ def chat_global_blocked_terms() -> list[str]:
 
 
 def chat_message_payload(message: ChatMessage, badges: list[str] | None = None) -> dict:
-    """A message as every client sees it, over the socket and over REST alike."""
+    """A message as every client sees it, over the socket and over REST alike; ``badges`` default to those
+    ``chat_badges_attach`` (or the sending service) set on it."""
     return {
         "id": str(message.pk),
-        "user": user_payload(message.user, badges),
+        "user": user_payload(message.user, badges if badges is not None else getattr(message, "badges", None)),
         "content": message.content,
         "message_type": message.message_type,
         "mentions": message.mentions,

@@ -28,6 +28,7 @@ from chat.selectors import (
     EMOTE_SET_CACHE_KEY,
     GLOBAL_TERMS_CACHE_KEY,
     chat_active_ban,
+    chat_badges,
     chat_global_blocked_terms,
     chat_message_payload,
     chat_role,
@@ -78,10 +79,6 @@ def chat_ban_error(ban: ChatBan, *, just_now: bool = False) -> errors.Permission
     return errors.PermissionDenied(
         f"{words} for {_duration(remaining)}.{reason}", code="timed_out", until=ban.expires_at, retry_after=remaining
     )
-
-
-def _badges(role: str | None) -> list[str]:
-    return [role] if role else []
 
 
 def _terms_pattern(terms: Iterable[str]) -> re.Pattern | None:
@@ -253,7 +250,7 @@ def chat_message_send(
         message = ChatMessage.objects.create(
             stream=stream, user=user, content=content, message_type=message_type, mentions=mention_ids
         )
-        message.badges = _badges(role) + (["subscriber"] if subscribed else [])
+        message.badges = chat_badges(role, subscribed=subscribed)
         send_event_on_commit(
             {"type": "chat_message", "message": chat_message_payload(message, message.badges)}, room=stream.pk
         )

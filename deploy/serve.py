@@ -55,6 +55,9 @@ def main() -> int:
     }
     # Gated files (recordings, clips, statements): Django checks, then nginx sends them from its internal location.
     os.environ.setdefault("PROTECTED_MEDIA_ACCEL_PREFIX", "/_protected-media/")
+    # The site's origin (browser sockets' Origin check, absolute links): honcho gives each process its own PORT,
+    # so the settings' default (from PORT) would name a port nobody serves and refuse every browser socket.
+    os.environ.setdefault("SITE_URL", f"http://{'127.0.0.1' if bind in ('0.0.0.0', '::') else bind}:{port}")  # noqa: S104
     # nginx (deploy/nginx.conf.template) sets X-Forwarded-For to the address it saw: one trusted proxy.
     os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
     template = Template((ROOT / "deploy" / "nginx.conf.template").read_text())

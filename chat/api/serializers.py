@@ -34,6 +34,19 @@ class ChatMessageSerializer(serializers.Serializer):
         return chat_message_payload(instance, getattr(instance, "badges", None))
 
 
+class ChatHistorySerializer(serializers.Serializer):
+    """For the schema: a page of history, and (catching up with ``after``) what was deleted meanwhile."""
+
+    results = ChatMessageSerializer(many=True)
+    deleted = serializers.ListField(
+        child=serializers.UUIDField(),
+        help_text=(
+            "With `after`: ids of messages sent up to the cursor and deleted since (a client that was away still "
+            "shows them; it removes them). Empty without `after`."
+        ),
+    )
+
+
 class ChatMessageInputSerializer(StrictJSONInput, serializers.Serializer):
     content = serializers.CharField(max_length=2000, trim_whitespace=False)
     message_type = serializers.ChoiceField(choices=ChatMessage.Type.choices, default=ChatMessage.Type.TEXT)

@@ -11,6 +11,7 @@ from accounts.selectors import user_get
 from chat.api.serializers import (
     BanInputSerializer,
     BanSerializer,
+    ChatHistorySerializer,
     ChatMessageInputSerializer,
     ChatMessageSerializer,
     ChatSettingsSerializer,
@@ -24,7 +25,9 @@ from chat.api.serializers import (
     UserRefSerializer,
 )
 from chat.selectors import (
+    chat_badges_attach,
     chat_bans,
+    chat_deleted_since,
     chat_emote_set,
     chat_history,
     chat_mentionable,
@@ -72,7 +75,7 @@ class ChatMessagesView(StreamScopedView):
 
     @extend_schema(
         parameters=[HistoryQuerySerializer],
-        responses={200: results_of(ChatMessageSerializer, "ChatHistory"), **error_responses(403)},
+        responses={200: ChatHistorySerializer, **error_responses(403)},
     )
     def get(self, request, stream_id):
         stream = self.stream(request, stream_id)
@@ -85,7 +88,10 @@ class ChatMessagesView(StreamScopedView):
             if params["after"] is None:
                 raise ValidationError({"after": ["No such message in this stream's chat."]})
         messages = chat_history(stream=stream, **params)
-        return Response({"results": ChatMessageSerializer(messages, many=True).data})
+        chat_badges_attach(stream=stream, messages=messages)
+        after = params.get("after")
+        deleted = chat_deleted_since(stream=stream, after=after) if after is not None else []
+        return Response({"results": ChatMessageSerializer(messages, many=True).data, "deleted": deleted})
 
     @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageSerializer, **error_responses(429)})
     def post(self, request, stream_id):

@@ -56,3 +56,9 @@ def chat_viewer(stream, user) -> dict:
         "emoji": PICKER_EMOJI,
         "emotes": chat_emote_set(),
     }
+
+
+@register.simple_tag
+def chat_emotes() -> list[dict]:
+    """The emote set alone, for a page that shows chat without its box (the replayed chat of an ended stream)."""
+    return chat_emote_set()

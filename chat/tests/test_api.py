@@ -6,9 +6,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
 from conftest import client_for
+from streams.models import Subscription
 from streams.tests.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +55,57 @@ def test_history_is_newest_first_without_deleted_messages_with_a_cursor(api_clie
 def test_history_runs_three_queries_whatever_its_length(api_client, stream, django_assert_max_num_queries):
     for _ in range(30):
         say(stream, UserFactory())
-    with django_assert_max_num_queries(3):  # the stream (with its tags), then the page
+    with django_assert_max_num_queries(5):  # the stream (with its tags), the page, its authors' moderators, subscribers
         assert len(api_client.get(chat_url(stream), {"limit": 100}).json()["results"]) == 30
+
+
+def test_history_gives_each_author_the_badges_the_live_chat_shows(api_client, stream):
+    moderator, subscriber, staff, plain = UserFactory(), UserFactory(), UserFactory(is_staff=True), UserFactory()
+    ChatModerator.objects.create(stream=stream, user=moderator)
+    Subscription.objects.create(
+        subscriber=subscriber,
+        creator=stream.creator,
+        price_coins=10,
+        current_period_end=timezone.now() + timedelta(days=3),
+    )
+    lapsed = UserFactory()
+    Subscription.objects.create(
+        subscriber=lapsed, creator=stream.creator, price_coins=10, current_period_end=timezone.now() - timedelta(days=1)
+    )
+    User.objects.filter(pk=stream.creator.pk).update(is_verified=True)
+    for person in (stream.creator, moderator, subscriber, staff, plain, lapsed):
+        say(stream, person, person.username)
+    rows = {row["content"]: row["user"] for row in api_client.get(chat_url(stream)).json()["results"]}
+    assert rows[stream.creator.username]["badges"] == ["creator"] and rows[stream.creator.username]["is_verified"]
+    assert rows[moderator.username]["badges"] == ["moderator"]
+    assert rows[subscriber.username]["badges"] == ["subscriber"]
+    assert rows[staff.username]["badges"] == ["staff"]
+    assert rows[plain.username]["badges"] == [] == rows[lapsed.username]["badges"]
+    assert not rows[plain.username]["is_verified"]
+
+
+def test_catching_up_names_the_shown_messages_deleted_since_the_cursor(api_client, stream, user):
+    """A page that was away still shows messages a moderator deleted meanwhile: the catch-up names them."""
+    base = timezone.now() - timedelta(minutes=5)
+    messages = []
+    for n in range(5):
+        message = say(stream, user, f"m{n}")
+        ChatMessage.objects.filter(pk=message.pk).update(created_at=base + timedelta(seconds=n))
+        messages.append(message)
+    cursor = messages[2]  # the last line the page showed before its socket dropped
+    long_ago = base + timedelta(seconds=1, milliseconds=500)  # before the cursor reached the page: it heard it
+    ChatMessage.objects.filter(pk=messages[0].pk).update(deleted_at=long_ago)
+    meanwhile = timezone.now()
+    ChatMessage.objects.filter(pk__in=[messages[1].pk, messages[3].pk]).update(deleted_at=meanwhile)
+    body = api_client.get(chat_url(stream), {"after": str(cursor.pk)}).json()
+    assert body["deleted"] == [str(messages[1].pk)]  # m3 came after the cursor: it is simply not caught up
+    assert [row["content"] for row in body["results"]] == ["m4"]
+    ChatMessage.objects.filter(pk=cursor.pk).update(deleted_at=meanwhile)  # the cursor itself
+    body = api_client.get(chat_url(stream), {"after": str(cursor.pk)}).json()
+    assert body["deleted"] == [str(cursor.pk), str(messages[1].pk)]  # newest first
+    by_time = api_client.get(chat_url(stream), {"after": (base + timedelta(seconds=2)).isoformat()}).json()
+    assert by_time["deleted"] == [str(cursor.pk), str(messages[1].pk)]
+    assert api_client.get(chat_url(stream)).json()["deleted"] == []  # only a catch-up asks
 
 
 def test_history_of_a_private_stream_is_404_to_others(api_client, auth_client):

@@ -126,13 +126,16 @@ def test_mentions_emotes_refusals_slow_mode_and_inline_moderation(two_daphnes, s
 
 def test_after_a_1011_the_page_waits_retry_after_then_catches_up_in_order_without_duplicates(two_daphnes):  # noqa: F811
     """The server's outage close (1011, after a service_unavailable error with retry_after): the page waits that
-    long, reconnects, and fetches what was said meanwhile (?after=) into place, nothing twice."""
+    long, reconnects, and fetches what was said meanwhile (?after=) into place, nothing twice; what a moderator
+    deleted meanwhile goes from the page too."""
     from playwright.sync_api import expect, sync_playwright
 
     stream = StreamFactory(live=True, title="Outage lesson")
     talker = UserFactory(display_name="Chidi")
     ChatMessage.objects.create(stream=stream, user=talker, content="before the outage")
+    doomed = ChatMessage.objects.create(stream=stream, user=talker, content="deleted while away")
     token = Token.objects.create(user=talker).key
+    creator_token = Token.objects.create(user=stream.creator).key
     host = two_daphnes[0]
     sockets, closed_at = [], []
 
@@ -147,6 +150,7 @@ def test_after_a_1011_the_page_waits_retry_after_then_catches_up_in_order_withou
             page.route_web_socket(re.compile(r"/chat$"), route)
             page.goto(f"http://{host}/streams/{stream.pk}/")
             expect(page.locator(".chat-line", has_text="before the outage")).to_have_count(1)
+            expect(page.locator(".chat-line", has_text="deleted while away")).to_have_count(1)
             page.wait_for_function("() => document.querySelector('.chat-status').textContent === ''")
             assert len(sockets) == 1
             outage = {
@@ -165,9 +169,15 @@ def test_after_a_1011_the_page_waits_retry_after_then_catches_up_in_order_withou
                     headers={"Authorization": f"Token {token}"},
                 )
                 assert answer.status == 201, answer.text()
+            gone = page.request.delete(
+                f"http://{host}/api/v1/streams/{stream.pk}/chat/{doomed.pk}",
+                headers={"Authorization": f"Token {creator_token}"},
+            )
+            assert gone.status == 204, gone.text()  # the room told its sockets; this page had none
             expect(page.locator(".chat-status")).to_have_text(re.compile(r"Reconnecting in [34] s"))
             expect(page.locator(".chat-line", has_text="gap 2")).to_have_count(1, timeout=8000)
             assert len(sockets) == 2 and 3.0 <= sockets[1][0] - closed_at[0] < 5.0
+            expect(page.locator(".chat-line", has_text="deleted while away")).to_have_count(0)
             texts = page.locator(".chat-line .text").all_text_contents()
             assert texts == ["before the outage", "gap 0", "gap 1", "gap 2"]
         finally:

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
-from chat.models import ChatMessage
+from chat.models import ChatMessage, ChatModerator
 from chat.services import chat_ban_create, chat_message_delete
 from conftest import client_for
 from streams.models import Stream
@@ -61,7 +62,8 @@ def test_a_busy_window_continues_in_next_pages_with_nothing_lost_or_repeated(
 ):
     sent = [say(stream, 10 + n * 0.5).pk for n in range(130)]
     client = APIClient()
-    with django_assert_max_num_queries(4):  # the stream (and its tags), the recording, the messages
+    # The stream (and its tags), the recording, the messages, their authors' moderator rows and subscriptions.
+    with django_assert_max_num_queries(6):
         first = client.get(url(stream, recording, **{"from": 0, "to": 600})).json()
     assert len(first["results"]) == 100 and first["next"]
     assert first["next"].endswith("?from=60&to=600")
@@ -140,3 +142,20 @@ def test_a_private_streams_replay_is_its_creators_alone_and_other_recordings_are
 def test_bad_windows_are_refused_with_the_field_named(stream, recording, params, field):
     response = APIClient().get(url(stream, recording, **params))
     assert response.status_code == 400 and field in response.json(), response.json()
+
+
+def test_replayed_messages_carry_their_authors_badges_as_the_live_chat_shows_them(stream, recording):
+    moderator = UserFactory()
+    ChatModerator.objects.create(stream=stream, user=moderator)
+    User.objects.filter(pk=stream.creator.pk).update(is_verified=True)
+    say(stream, 1, "from the creator", user=stream.creator)
+    say(stream, 2, "from a moderator", user=moderator)
+    say(stream, 3, "from a viewer")
+    for body in (
+        APIClient().get(url(stream, recording)).json(),
+        APIClient().get(url(stream, recording, before=10)).json(),
+    ):
+        users = {item["message"]["content"]: item["message"]["user"] for item in body["results"]}
+        assert users["from the creator"]["badges"] == ["creator"] and users["from the creator"]["is_verified"]
+        assert users["from a moderator"]["badges"] == ["moderator"]
+        assert users["from a viewer"]["badges"] == [] and not users["from a viewer"]["is_verified"]

@@ -19,13 +19,9 @@
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
   const MAX_SHOWN = 300;
   const STAFF_BADGES = ["creator", "moderator", "staff"];
-  const BADGE_WORDS = { creator: "Creator", moderator: "Mod", staff: "Staff", subscriber: "Sub" };
+  const BADGE_WORDS = window.gnlChatLine.BADGE_WORDS;
   let slowMode = Number(root.dataset.slowMode) || 0;
   let chatOn = !(input && input.disabled);
-
-  // The platform's emote set, rendered by the server into the picker (or a hidden list for visitors).
-  const emotes = new Map();
-  root.querySelectorAll("[data-emote][data-src]").forEach((node) => emotes.set(node.dataset.emote, node.dataset.src));
 
   function notice(text) { status.textContent = text; }
 
@@ -49,34 +45,6 @@
   }
 
   // --- rendering a message ---------------------------------------------------------------------------
-
-  const TOKENS = /(@[\w.+-]{1,150}|:[A-Za-z0-9_+-]{1,32}:)/;
-
-  function renderContent(into, content) {
-    const parts = content.split(TOKENS);
-    parts.forEach((part, index) => {
-      if (!part) return;
-      const before = index > 0 ? parts[index - 1] : "";
-      if (index % 2 === 1 && part[0] === "@" && (!before || /\s$/.test(before))) {
-        const span = document.createElement("span");
-        span.className = "mention";
-        span.textContent = part;
-        if (me.username && part.slice(1).replace(/\.+$/, "").toLowerCase() === me.username) span.classList.add("me");
-        into.appendChild(span);
-      } else if (index % 2 === 1 && part[0] === ":" && emotes.has(part.slice(1, -1).toLowerCase())) {
-        const img = document.createElement("img");
-        img.className = "emote";
-        img.src = emotes.get(part.slice(1, -1).toLowerCase());
-        img.alt = part;
-        img.title = part;
-        img.width = 28;
-        img.height = 28;
-        into.appendChild(img);
-      } else {
-        into.appendChild(document.createTextNode(part)); // never innerHTML: chat is stored raw
-      }
-    });
-  }
 
   function timeOf(iso) {
     const node = document.createElement("time");
@@ -107,23 +75,7 @@
     const badges = message.user.badges || [];
     item.appendChild(timeOf(message.created_at));
     item.appendChild(document.createTextNode(" "));
-    badges.filter((badge) => BADGE_WORDS[badge]).forEach((badge) => {
-      const tag = document.createElement("span");
-      tag.className = "chat-badge " + badge;
-      tag.textContent = BADGE_WORDS[badge];
-      item.appendChild(tag);
-      item.appendChild(document.createTextNode(" "));
-    });
-    const author = document.createElement("strong");
-    author.className = "author " + badges.join(" ");
-    author.textContent = message.user.display_name;
-    item.appendChild(author);
-    item.appendChild(verifiedBadge(message.user));
-    item.appendChild(document.createTextNode(": "));
-    const text = document.createElement("span");
-    text.className = "text";
-    renderContent(text, message.content);
-    item.appendChild(text);
+    window.gnlChatLine.words(item, message, me.username);
     if (me.id && (message.mentions || []).includes(me.id) && message.user.id !== me.id) {
       item.classList.add("mentions-me");
       const flag = document.createElement("span");
@@ -467,6 +419,8 @@
     return fetch(api + url, { credentials: "same-origin" })
       .then((response) => (response.ok ? response.json() : { results: [] }))
       .then((body) => {
+        // Deleted while this page was away (the room's message_deleted went to the others): gone here too.
+        (body.deleted || []).forEach((id) => handlers.message_deleted({ message_id: id }));
         body.results.slice().reverse().forEach(showMessage);
         if (after && body.results.length === 100 && pages > 1) return catchUp(body.results[0].id, pages - 1);
       });

@@ -17,7 +17,7 @@
   const QUEUE_MAX = 12;
   const STREAK_EXTEND_MS = 1500;
   const RAIN_DROPS = 10;
-  const SOUND_KEY = "gnl.giftSounds";
+  const SOUND_COOKIE = "gnl_gift_sounds"; // the server draws the button's state from it (no storage read at start)
 
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const catalogue = new Map(); // gift id -> the catalogue's body (image and sound URLs on this page's host)
@@ -34,22 +34,16 @@
     .then((list) => { for (const gift of list) catalogue.set(gift.id, gift); })
     .catch(() => {});
 
-  // --- Sound: off until the viewer turns it on, remembered on this device --------------------------------------
+  // --- Sound: off until the viewer turns it on, remembered on this device (a cookie the page is drawn with) ------
 
   const soundButton = document.getElementById("gift-sound");
-  let soundOn = false;
-  try { soundOn = localStorage.getItem(SOUND_KEY) === "on"; } catch (e) { soundOn = false; }
-  function showSoundState() {
-    if (!soundButton) return;
-    soundButton.setAttribute("aria-pressed", String(soundOn));
-    soundButton.textContent = soundOn ? "Gift sounds on" : "Gift sounds off";
-  }
-  showSoundState();
+  let soundOn = soundButton ? soundButton.getAttribute("aria-pressed") === "true" : false;
   if (soundButton) {
     soundButton.addEventListener("click", () => {
       soundOn = !soundOn;
-      try { localStorage.setItem(SOUND_KEY, soundOn ? "on" : "off"); } catch (e) { /* private mode: this page only */ }
-      showSoundState();
+      document.cookie = SOUND_COOKIE + "=" + (soundOn ? "on" : "off") + "; path=/; max-age=31536000; samesite=lax";
+      soundButton.setAttribute("aria-pressed", String(soundOn));
+      soundButton.textContent = soundOn ? "Gift sounds on" : "Gift sounds off";
     });
   }
 

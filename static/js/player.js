@@ -12,11 +12,13 @@
   const RETRY_MS = 3000; // how often a live page asks again for a playlist that is not there yet
   const IDLE_MS = 3000; // controls fade this long after the last touch or pointer move while playing
   const ANNOUNCE_EVERY_MS = 60000; // screen readers hear the audience at most once a minute
-  const THEATRE_KEY = "gnl.player.theatre";
+  const THEATRE_COOKIE = "gnl_theatre"; // read by the server, which lays the page out in theatre mode at once
   const VOLUME_KEY = "gnl.player.volume";
   const STATUS_LABELS = { scheduled: "Scheduled", live: "Live", ended: "Ended" };
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
 
+  // The device's memory. localStorage is first opened when the viewer first needs it (the first unmute), never
+  // while the page starts: opening it cost about 25 ms of the main thread (100 ms on Lighthouse's slow phone).
   const stored = {
     get(key) {
       try { return localStorage.getItem(key); } catch (error) { return null; } // storage off: no memory, no failure
@@ -224,19 +226,35 @@
     };
   }
 
-  // hls.js is loaded up front on a live page; a page that was waiting for the stream fetches it when the
-  // stream goes live (Safari's own player needs none).
+  // hls.js (about 190 kB compressed, the page's heaviest script) is fetched only when there is a live stream to
+  // play, never by the page's markup: after the poster (the picture a viewer sees first, the page's largest paint)
+  // has arrived, so on a slow network the two do not share the bandwidth; at most POSTER_FIRST_MS later. Safari's
+  // own player needs none.
+  const POSTER_FIRST_MS = 1500;
+  let hlsScript = null;
+
+  function posterShown(video) {
+    if (!video.poster) return Promise.resolve();
+    return new Promise((resolve) => {
+      const image = new Image();
+      image.onload = image.onerror = resolve; // the browser's cache answers: the video's own request fetched it
+      image.src = video.poster;
+      setTimeout(resolve, POSTER_FIRST_MS);
+    });
+  }
+
   function hlsReady(video) {
     if (typeof Hls !== "undefined" || ("ManagedMediaSource" in window && video.canPlayType("application/vnd.apple.mpegurl"))) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
+    hlsScript = hlsScript || posterShown(video).then(() => new Promise((resolve) => {
       const script = document.createElement("script");
       script.src = video.dataset.hlsScript;
       script.onload = resolve;
-      script.onerror = resolve; // start() then says this browser cannot play it
+      script.onerror = () => { hlsScript = null; resolve(); }; // start() then says this browser cannot play it
       document.head.appendChild(script);
-    });
+    }));
+    return hlsScript;
   }
 
   function levelName(level) {
@@ -463,9 +481,13 @@
     video.addEventListener("emptied", showPlaying);
 
     // Sound: browsers start muted; say so, and let one tap bring the sound (at the viewer's last volume).
-    const savedVolume = parseFloat(stored.get(VOLUME_KEY));
-    if (savedVolume > 0 && savedVolume <= 1) video.volume = savedVolume;
+    let volumeRestored = false;
     function setMuted(muted) {
+      if (!muted && !soundChosen && !volumeRestored) {
+        volumeRestored = true;
+        const savedVolume = parseFloat(stored.get(VOLUME_KEY));
+        if (savedVolume > 0 && savedVolume <= 1) video.volume = savedVolume;
+      }
       soundChosen = true;
       if (!muted && video.volume === 0) video.volume = 1;
       video.muted = muted;
@@ -477,6 +499,7 @@
       volume.value = String(video.muted ? 0 : video.volume);
       volume.setAttribute("aria-valuetext", video.muted ? "Muted" : Math.round(video.volume * 100) + "%");
       unmute.hidden = !(silent && !soundChosen && !video.paused);
+      box.classList.toggle("unmute-shown", !unmute.hidden); // the gift stage ends above the button meanwhile
     }
     muteButton.addEventListener("click", () => setMuted(!(video.muted || video.volume === 0)));
     unmute.addEventListener("click", () => {
@@ -486,6 +509,7 @@
     });
     volume.addEventListener("input", () => {
       soundChosen = true;
+      volumeRestored = true; // the viewer's own choice now
       const value = parseFloat(volume.value);
       video.volume = value;
       video.muted = value === 0;
@@ -504,16 +528,13 @@
       chatButton.hidden = true;
     }
 
-    // Theatre: the player as wide as the window, the chat below it; remembered on this device.
-    function setTheatre(on) {
-      layout.classList.toggle("theatre", on);
-      theatreButton.setAttribute("aria-pressed", String(on));
-    }
-    setTheatre(stored.get(THEATRE_KEY) === "1");
+    // Theatre: the player as wide as the window, the chat below it; remembered on this device in a cookie, so the
+    // server lays the next page out that way (no script to wait for, no shift when it runs).
     theatreButton.addEventListener("click", () => {
       const on = !layout.classList.contains("theatre");
-      setTheatre(on);
-      stored.set(THEATRE_KEY, on ? "1" : "0");
+      layout.classList.toggle("theatre", on);
+      theatreButton.setAttribute("aria-pressed", String(on));
+      document.cookie = THEATRE_COOKIE + "=" + (on ? "1" : "0") + "; path=/; max-age=31536000; samesite=lax";
     });
 
     // Full screen: the whole box (so these controls come along); iPhones can only do it for the video.
@@ -696,7 +717,9 @@
   const box = document.getElementById("player-box");
   if (layout && box) watchPage(layout, box);
   audience();
-  localTimes();
+  // Times in the viewer's zone: the first Intl formatter costs about 30 ms (ICU's start), so after the first paint,
+  // in a task of its own; the server's UTC text stands until then.
+  (window.requestIdleCallback || ((run) => setTimeout(run, 1)))(localTimes, { timeout: 1000 });
   for (const button of document.querySelectorAll("button[data-follow]")) followButton(button);
   const replay = document.getElementById("replay");
   if (replay) replayPlayer(replay);

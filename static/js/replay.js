@@ -103,9 +103,7 @@
       const message = item.message;
       li.className = "chat-line" + (message.message_type === "emote" ? " emote" : "");
       li.dataset.id = message.id;
-      add("strong", message.user.display_name);
-      li.appendChild(verifiedBadge(message.user));
-      add("span", " " + message.content, "text");
+      window.gnlChatLine.words(li, message, ""); // badges, name, verified, emotes: as the live chat shows them
     } else {
       const gift = item.gift;
       li.className = "chat-line gift";

@@ -85,8 +85,8 @@ def test_a_live_stream_page_has_the_player_with_its_master_playlist_and_the_vend
     video = re.search(r"<video id=\"player\"[^>]*>", html).group(0)
     assert f'data-hls-url="{HLS}/low/{stream.pk}.m3u8"' in video
     assert 'data-latency="low"' in video
-    assert HLS_SCRIPT in html
-    assert html.index(HLS_SCRIPT) < html.index('<script src="/static/js/player.js" defer></script>')
+    # hls.js is player.js's to fetch (after the poster), never the markup's: the first paint waits for none of it.
+    assert HLS_SCRIPT not in html and 'data-hls-script="/static/vendor/hls.min.js"' in video
     assert '<select id="quality">' in html
     assert 'id="replay"' not in html
 
@@ -158,7 +158,11 @@ def test_the_follow_button_is_a_log_in_link_signed_out_a_toggle_signed_in_and_ab
 def test_the_live_player_uses_the_thumbnail_as_its_poster():
     stream = StreamFactory(live=True)
     stream.thumbnail.save("thumb.jpg", ContentFile(b"jpeg"))
-    assert f'poster="{stream.thumbnail.url}"' in page(stream)
+    html = page(stream)
+    assert f'poster="{stream.thumbnail.url}"' in html
+    # The page's largest paint, asked for from the head at high priority, before the stylesheet's fonts or any script.
+    preload = f'<link rel="preload" as="image" href="{stream.thumbnail.url}" fetchpriority="high">'
+    assert preload in html and html.index(preload) < html.index("<script")
 
 
 def test_an_ended_stream_plays_its_first_ready_recording_and_lists_recordings_and_clips():
@@ -198,9 +202,9 @@ def test_the_replay_page_runs_a_fixed_number_of_queries(django_assert_num_querie
     stream = StreamFactory(ended=True)
     for _ in range(3):
         clip_of(recording_of(stream))
-    # stream (with the viewer's access), its tags, recordings, clips, and "More from": recordings, upcoming (the
-    # chat replay takes the live chat's place, so not the chat's emote set)
-    with django_assert_num_queries(6):
+    # stream (with the viewer's access), its tags, recordings, clips, "More from": recordings, upcoming, and the
+    # emote set the replayed chat draws :codes: with (cached for a minute, so mostly none)
+    with django_assert_num_queries(7):
         Client().get(f"/streams/{stream.pk}/")
 
 
@@ -225,7 +229,7 @@ def test_a_premium_live_stream_plays_with_a_playback_token_for_viewers_with_acce
     viewer = buyer_of(stream) if who == "buyer" else stream.creator
     html = page(stream, viewer)
     assert re.search(rf'data-hls-url="{HLS}/p/[^/"]+/normal/{stream.pk}\.m3u8"', html)
-    assert "data-buy-access" not in html and HLS_SCRIPT in html
+    assert "data-buy-access" not in html and 'data-hls-script="/static/vendor/hls.min.js"' in html
 
 
 def test_a_premium_recording_is_only_for_viewers_with_access():
@@ -282,3 +286,16 @@ def test_an_ended_streams_chat_is_closed_rather_than_offering_a_send_box(client)
     assert "its chat is closed" in html and 'id="chat-input"' not in html
     live = StreamFactory(live=True)
     assert 'id="chat-input"' in client.get(f"/streams/{live.pk}/").content.decode()
+
+
+def test_the_devices_theatre_and_gift_sound_choices_are_drawn_by_the_server():
+    """Remembered in cookies the page is drawn with: no script reads storage (or moves the layout) as it starts."""
+    stream = StreamFactory(live=True)
+    plain = page(stream)
+    assert 'class="stream-layout"' in plain and 'aria-pressed="false">Gift sounds off<' in plain
+    client = Client()
+    client.cookies["gnl_theatre"] = "1"
+    client.cookies["gnl_gift_sounds"] = "on"
+    html = client.get(f"/streams/{stream.pk}/").content.decode()
+    assert 'class="stream-layout theatre"' in html and 'aria-pressed="true">Gift sounds on<' in html
+    assert re.search(r'data-action="theatre" aria-label="Theatre mode" aria-pressed="true"', html)

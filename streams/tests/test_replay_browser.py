@@ -2,16 +2,20 @@
 as the video reaches the moment they were sent; a seek starts the chat over from the new position; the page's
 dates are in the viewer's time zone, and a phone gets no sideways scroll."""
 
+import re
 from datetime import timedelta
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
-from chat.models import ChatMessage
-from chat.services import chat_message_delete
+from chat.models import ChatMessage, Emote
+from chat.services import chat_message_delete, emotes_changed
 from gifts.models import SentGift
 from gifts.services import gift_send
 from gifts.tests.factories import GiftFactory
@@ -26,8 +30,9 @@ LIST = "#replay-chat .chat-messages"
 
 
 def recorded_stream(tmp_path) -> Stream:
-    """A stream that went live at a whole second, had a chat line at 1 s (deleted), one at 2 s and a gift at 3 s,
-    ended, and was recorded as an 8 s MP4 named as nginx-rtmp names it."""
+    """A stream that went live at a whole second, had a chat line at 1 s (deleted), one at 2 s, its verified
+    creator's with an emote at 2.5 s and a gift at 3 s, ended, and was recorded as an 8 s MP4 named as nginx-rtmp
+    names it."""
     opened = timezone.now().replace(microsecond=0) - timedelta(hours=2)
     stream = StreamFactory(live=True, started_at=opened, title="Talking drum basics")
     fan = UserFactory(display_name="Tunde", is_verified=True)
@@ -40,6 +45,13 @@ def recorded_stream(tmp_path) -> Stream:
     at(ChatMessage, gone.pk, 1)
     chat_message_delete(stream=stream, message_id=gone.pk, actor=stream.creator)
     at(ChatMessage, ChatMessage.objects.create(stream=stream, user=fan, content="Hello at two").pk, 2)
+    User.objects.filter(pk=stream.creator.pk).update(is_verified=True, display_name="Ada")
+    out = BytesIO()
+    Image.new("RGB", (112, 112), "#008751").save(out, format="WEBP")
+    Emote(code="naija").image.save("naija.webp", ContentFile(out.getvalue()), save=True)
+    emotes_changed()
+    welcome = ChatMessage.objects.create(stream=stream, user=stream.creator, content="Welcome :naija: @Tunde")
+    at(ChatMessage, welcome.pk, 2.5)
     sent = gift_send(stream_id=stream.pk, sender=fan, gift_id=GiftFactory(name="Talking drum").pk, quantity=2)
     at(SentGift, sent.pk, 3)
     Stream.objects.filter(pk=stream.pk).update(status=Stream.Status.ENDED, ended_at=opened + timedelta(seconds=8))
@@ -87,7 +99,16 @@ def test_the_replay_shows_chat_and_gifts_in_step_with_the_video_and_a_seek_start
             shown_at = page.eval_on_selector("#replay", "v => v.currentTime")
             assert 1.95 <= shown_at < 3.5, shown_at  # in step: not before its moment, and soon after it
             expect(page.locator(LIST)).to_contain_text("Tunde ✔(verified) sent 2× Talking drum", timeout=5_000)
-            expect(page.locator(f"{LIST} .verified .visually-hidden")).to_have_count(2)  # the line and the gift
+            # Drawn as the live chat draws it: the creator's badge, the verified mark, the emote as its image.
+            welcome = page.locator(f"{LIST} li", has_text="Welcome")
+            expect(welcome.locator(".chat-badge.creator")).to_have_text("Creator")
+            expect(welcome.locator(".verified .visually-hidden")).to_have_text("(verified)")
+            expect(welcome.locator("img.emote")).to_have_attribute("alt", ":naija:")
+            expect(welcome.locator("img.emote")).to_have_attribute("src", re.compile(r"^/media/emotes/naija/.+\.webp$"))
+            expect(welcome.locator(".mention")).to_have_text("@Tunde")
+            fan_line = page.locator(f"{LIST} li", has_text="Hello at two")
+            expect(fan_line.locator(".chat-badge")).to_have_count(0)
+            expect(fan_line.locator(".verified .visually-hidden")).to_have_text("(verified)")
             assert "Deleted line" not in chat_text(page)
 
             page.eval_on_selector("#replay", "v => v.pause()")
@@ -101,7 +122,7 @@ def test_the_replay_shows_chat_and_gifts_in_step_with_the_video_and_a_seek_start
             assert "Hello at two" not in chat_text(page)
 
             page.eval_on_selector("#replay", "v => { v.currentTime = 5; }")  # past both: they are what preceded
-            expect(page.locator(f"{LIST} li")).to_have_count(2)
+            expect(page.locator(f"{LIST} li")).to_have_count(3)
             assert "Hello at two" in chat_text(page) and "Talking drum" in chat_text(page)
 
             phone = browser.new_page(
