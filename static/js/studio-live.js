@@ -35,7 +35,15 @@
     root.dataset.status = status;
     state.textContent = WORDS[status] || "";
     if (endButton) endButton.hidden = status !== "live";
-    if (status === "ended" && endDialog && endDialog.open) endDialog.close();
+    if (status === "ended") {
+      if (endDialog && endDialog.open) endDialog.close();
+      viewers.textContent = "0"; // the room is closed: nobody is watching live any more
+      // Nothing is left to broadcast to: the key, the encoder settings and the checklist go.
+      ["go-live", "stream-setup", "encoder-settings"].forEach((id) => {
+        const card = document.getElementById(id);
+        if (card && !card.contains(document.activeElement)) card.hidden = true;
+      });
+    }
     if (status !== "scheduled") earnings();
   }
   document.addEventListener("page:stream-state", (event) => follow(event.detail && event.detail.status));
@@ -126,7 +134,13 @@
         coins.title = body.coins_exact + " coins exactly";
         earned.querySelector(".earned-naira").textContent = "≈ ₦" + Number(body.naira).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
         giftCount.textContent = number(body.gift_count);
-        if (feedEarned) feedEarned.textContent = number(body.coins) + " coins";
+        if (feedEarned) {
+          feedEarned.textContent = number(body.coins) + " coins";
+          const split = document.getElementById("gift-feed-split");
+          const exact = (value) => Number(value).toLocaleString(undefined, { maximumFractionDigits: 2 });
+          split.textContent = "gifts " + exact(body.gifts_exact) + (split.dataset.premium ? ", access " + exact(body.access_exact) : "");
+          document.getElementById("gift-feed-coins").textContent = number(body.gift_coins);
+        }
       })
       .catch(() => {})
       .then(() => {

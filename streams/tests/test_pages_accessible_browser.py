@@ -135,6 +135,9 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
         ("password change done", "/accounts/password/done/", "viewer", False),
         ("sandbox checkout", f"/checkout/sandbox/{payment.reference}", "newcomer", False),
         ("404", "/no-such-page/", None, False),
+        ("studio: a live stream's dashboard", f"/studio/streams/{live.pk}/", "creator", False),
+        ("studio: a scheduled stream", f"/studio/streams/{scheduled.pk}/", "creator", False),
+        ("studio: an ended stream", f"/studio/streams/{ended.pk}/", "creator", False),
     ]
     cookies = {
         name: session_cookie(user, live_server.url)

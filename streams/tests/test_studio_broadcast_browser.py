@@ -143,6 +143,8 @@ def test_the_checklist_key_rotation_and_ending_in_the_studio(live_server, settin
             ending.get_by_role("button", name="End stream now").click()
             expect(page.locator("#broadcast-state")).to_contain_text("This broadcast has ended.")
             expect(page.get_by_role("button", name="End stream")).to_be_hidden()
+            expect(page.locator("#stream-setup")).to_be_hidden()  # nothing left to broadcast to
+            expect(page.locator("#go-live")).to_be_hidden()
             assert owners_view(page, stream)["status"] == "ended"
 
             phone = browser.new_context(bypass_csp=True, **SIZES["phone"])
@@ -272,6 +274,8 @@ def test_the_creator_broadcasts_from_the_studio_through_the_real_pipeline(stack)
             studio.get_by_role("dialog", name="End this stream?").get_by_role("button", name="End stream now").click()
             expect(studio.locator("#stream-status-label")).to_have_text("Ended", timeout=PUSHED_MS)
             expect(studio.locator("#broadcast-state")).to_contain_text("This broadcast has ended.")
+            expect(studio.locator("#studio-viewers")).to_have_text("0")
+            expect(studio.locator("#gift-feed-list li")).to_have_count(1)  # the dashboard's record stays
             expect(watch.locator("#player-box")).to_have_attribute("data-state", "ended", timeout=PUSHED_MS)
             studio.screenshot(path=str(ARTIFACTS / "03-ended-desktop.png"), full_page=True)
         finally:
