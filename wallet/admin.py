@@ -80,8 +80,10 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutDestination)
 class PayoutDestinationAdmin(admin.ModelAdmin):
-    list_display = ("user", "bank_name", "account_last4", "recipient_code", "updated_at")
-    search_fields = ("user__username", "recipient_code")
+    # Creators set their own up in the studio (the bank resolves the name, the provider makes the recipient).
+    list_display = ("user", "account_name", "bank_name", "account_last4", "recipient_code", "provider", "updated_at")
+    list_filter = ("provider",)
+    search_fields = ("user__username", "recipient_code", "account_name")
     raw_id_fields = ("user",)
 
 

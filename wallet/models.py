@@ -208,11 +208,18 @@ class Payment(models.Model):
 
 
 class PayoutDestination(models.Model):
-    """Where a creator's payouts go: the provider's transfer recipient (set up by staff or onboarding)."""
+    """Where a creator's payouts go: the provider's transfer recipient for their bank account.
+
+    The creator sets it up in the studio (``wallet.payouts.payout_destination_set``: the bank resolves the
+    account's name, the provider registers the recipient); only the last four digits of the number are kept.
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payout_destination")
     recipient_code = models.CharField(max_length=64, help_text="Paystack transfer recipient code (RCP_...).")
+    provider = models.CharField(max_length=20, blank=True, help_text="The provider the recipient was created at.")
+    bank_code = models.CharField(max_length=20, blank=True)
     bank_name = models.CharField(max_length=80, blank=True)
+    account_name = models.CharField(max_length=100, blank=True, help_text="As the bank holds it.")
     account_last4 = models.CharField(max_length=4, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

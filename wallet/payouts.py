@@ -8,15 +8,24 @@ pays whole coins; the fraction of a coin that exact shares leave
 (``Entry.amount_micro``) stays in earnings for the next one. The
 transfer call happens after commit, outside any lock; if it fails, a reversal
 returns the coins to earnings.
+
+Where the naira go is the creator's PayoutDestination, which they set up themselves: the bank (from the
+provider's list, cached a day), the account number, whose name the bank resolves (a paid call at Paystack:
+the API throttles it, and an answer is remembered a few minutes so "check, then save" asks once), and the
+provider's transfer recipient, created before anything is written.
 """
 
 import csv
 import io
 import logging
+import re
 import uuid
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -28,12 +37,13 @@ from livestream.errors import DomainError, InvalidTransition
 from livestream.private_files import private_name
 from wallet.ledger import Line, account_balance_micro, account_for, ledger_post, system_account
 from wallet.models import CREATOR_PAYMENT_KINDS, MICRO, Account, Entry, Payout, PayoutDestination, Transaction
-from wallet.providers import payment_provider
+from wallet.providers import AccountNotFound, Bank, ProviderError, payment_provider
 
 logger = logging.getLogger(__name__)
 
 
-def _kobo(coins: int, rate: Decimal) -> int:
+def payout_kobo(coins: int, rate: Decimal) -> int:
+    """What ``coins`` are paid at ``rate`` naira a coin, in kobo (rounded half up)."""
     return int((Decimal(coins) * rate * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
@@ -61,7 +71,7 @@ def payout_create(*, creator: User) -> Payout | None:
             creator=creator,
             coins=balance,
             naira_per_coin=rate,
-            amount_kobo=_kobo(balance, rate),
+            amount_kobo=payout_kobo(balance, rate),
             provider=payment_provider().name,
             provider_reference=reference,
             recipient_code=destination.recipient_code,
@@ -198,3 +208,114 @@ def creators_with_earnings() -> list:
             "owner_id", flat=True
         )
     )
+
+
+# --- Where payouts go -----------------------------------------------------------------------------
+
+BANKS_CACHE_SECONDS = 24 * 60 * 60
+RESOLVED_CACHE_SECONDS = 10 * 60
+NUBAN = re.compile(r"\d{10}")
+
+
+@dataclass(frozen=True)
+class AccountPreview:
+    """A bank account as its bank names it, before (or as) it becomes a payout destination."""
+
+    bank_code: str
+    bank_name: str
+    account_number: str
+    account_name: str
+
+
+def _provider_unreachable(what: str) -> ProviderError:
+    name = "Paystack" if settings.PAYMENT_PROVIDER == "paystack" else "The payment provider"
+    return ProviderError(f"{name} could not be reached to {what}; nothing was changed. Try again in a minute.")
+
+
+def payout_banks() -> list[Bank]:
+    """The banks payouts can go to, by name: the provider's list, kept a day (ProviderError if unreachable)."""
+    key = f"wallet:payout-banks:{settings.PAYMENT_PROVIDER}"
+    banks = cache.get(key)
+    if banks is None:
+        try:
+            banks = payment_provider().banks()
+        except ProviderError as exc:
+            raise _provider_unreachable("list the banks") from exc
+        if banks:  # an empty list is the provider's hiccup, not an answer worth a day
+            cache.set(key, [(bank.code, bank.name) for bank in banks], BANKS_CACHE_SECONDS)
+        return banks
+    return [Bank(code, name) for code, name in banks]
+
+
+def _bank(bank_code: str) -> Bank:
+    for bank in payout_banks():
+        if bank.code == bank_code:
+            return bank
+    raise ValidationError({"bank_code": ValidationError("Choose your bank from the list.", code="invalid_bank")})
+
+
+def _account_number(account_number: str) -> str:
+    number = re.sub(r"[\s-]", "", account_number or "")
+    if not NUBAN.fullmatch(number):
+        raise ValidationError(
+            {
+                "account_number": ValidationError(
+                    "Enter your 10-digit account number (NUBAN).", code="invalid_account_number"
+                )
+            }
+        )
+    return number
+
+
+def payout_account_resolve(*, bank_code: str, account_number: str) -> AccountPreview:
+    """Whose account this is, as the bank says: the name a creator confirms before saving it as their payout
+    destination. Field errors (ValidationError) for an unknown bank, a number that is not ten digits, or one
+    the bank does not know (``account_not_found``); ProviderError (502) when the provider cannot be reached.
+    A resolved account is remembered for a few minutes (each lookup is a paid call at Paystack)."""
+    bank = _bank(bank_code)
+    number = _account_number(account_number)
+    key = f"wallet:payout-account:{settings.PAYMENT_PROVIDER}:{bank.code}:{number}"
+    name = cache.get(key)
+    if name is None:
+        try:
+            name = payment_provider().resolve_account(account_number=number, bank_code=bank.code).account_name
+        except AccountNotFound as exc:
+            raise ValidationError({"account_number": ValidationError(exc.detail, code=exc.code)}) from exc
+        except ProviderError as exc:
+            raise _provider_unreachable("check the account") from exc
+        cache.set(key, name, RESOLVED_CACHE_SECONDS)
+    return AccountPreview(bank.code, bank.name, number, name)
+
+
+def payout_destination_set(*, user: User, bank_code: str, account_number: str) -> PayoutDestination:
+    """Make this bank account where the creator's payouts go.
+
+    The bank resolves the account's name and the provider registers a transfer recipient for it, both before
+    anything is written and with no lock held; then the destination is saved (the name, the bank, the
+    recipient and the number's last four digits: never the whole number). Errors as payout_account_resolve
+    gives them; nothing changes on any of them. Payouts already pending keep the recipient they were made for.
+    """
+    account = payout_account_resolve(bank_code=bank_code, account_number=account_number)
+    provider = payment_provider()
+    try:
+        recipient = provider.create_transfer_recipient(
+            account_name=account.account_name, account_number=account.account_number, bank_code=account.bank_code
+        )
+    except AccountNotFound as exc:
+        raise ValidationError({"account_number": ValidationError(exc.detail, code=exc.code)}) from exc
+    except ProviderError as exc:
+        raise _provider_unreachable("save the account for payouts") from exc
+    with transaction.atomic(durable=True):
+        destination, _ = PayoutDestination.objects.update_or_create(
+            user=user,
+            defaults={
+                "recipient_code": recipient,
+                "provider": provider.name,
+                "bank_code": account.bank_code,
+                "bank_name": account.bank_name[:80],
+                "account_name": account.account_name[:100],
+                "account_last4": account.account_number[-4:],
+            },
+        )
+    logger.info("payout destination of %s set: %s ****%s", user.pk, account.bank_name, account.account_number[-4:])
+    return destination

@@ -1,16 +1,31 @@
 """Reads for the wallet: balances, statements, packages, and what other apps need to pay through it."""
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
+from celery.schedules import crontab
 from django.conf import settings
 from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import NotFound
 from wallet import ledger
 from wallet.ledger import account_balance_micro, micro_to_coins
-from wallet.models import CREATOR_PAYMENT_KINDS, MICRO, Account, CoinPackage, Entry, Payment, Payout, Transaction
+from wallet.models import (
+    CREATOR_PAYMENT_KINDS,
+    MICRO,
+    Account,
+    CoinPackage,
+    Entry,
+    Payment,
+    Payout,
+    PayoutDestination,
+    Transaction,
+)
+from wallet.payouts import payout_kobo
 
 # What a movement is called in a user's statement.
 STATEMENT_TYPES = ("purchase", "gift", "earn", "payout", "refund", "access", "subscription", "grant")
@@ -99,7 +114,7 @@ def creator_earned_from(*, creator_id, transactions: Iterable) -> dict:
     return {
         "total": micro_to_coins(total),
         **{str(kind): micro_to_coins(value) for kind, value in by_kind.items()},
-        "naira": (rate * (total // MICRO)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "naira": (Decimal(payout_kobo(total // MICRO, rate)) / 100).quantize(Decimal("0.01")),  # as a payout pays
     }
 
 
@@ -173,3 +188,61 @@ def coin_naira_rate() -> Decimal | None:
         return None
     price, coins = entry
     return (price / coins).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+# --- Payouts, as their creator sees them ------------------------------------------------------------
+
+PAYOUT_BEAT_ENTRY = "run-payouts"
+
+
+def payout_destination_get(*, user: User) -> PayoutDestination | None:
+    return PayoutDestination.objects.filter(user=user).first()
+
+
+def payout_list(*, user: User) -> QuerySet[Payout]:
+    """The creator's payouts, newest first."""
+    return Payout.objects.filter(creator=user).order_by("-created_at", "-id")
+
+
+def payout_next_run(*, now: datetime | None = None) -> datetime | None:
+    """When beat next runs the automatic payouts (``wallet.tasks.run_payouts``), read from its schedule: the
+    first time after ``now`` its crontab matches. None when the job is not scheduled on a crontab."""
+    entry = settings.CELERY_BEAT_SCHEDULE.get(PAYOUT_BEAT_ENTRY) or {}
+    schedule = entry.get("schedule")
+    if not isinstance(schedule, crontab):
+        return None
+    zone = ZoneInfo(settings.CELERY_TIMEZONE)
+    now = (now or timezone.now()).astimezone(zone)
+    for offset in range(366):
+        day = (now + timedelta(days=offset)).date()
+        # celery counts weekdays from Sunday (0), Python from Monday.
+        if (day.weekday() + 1) % 7 not in schedule.day_of_week or day.day not in schedule.day_of_month:
+            continue
+        if day.month not in schedule.month_of_year:
+            continue
+        for hour in sorted(schedule.hour):
+            for minute in sorted(schedule.minute):
+                moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+                if moment > now:
+                    return moment
+    return None
+
+
+def payout_summary(*, user: User) -> dict:
+    """What a creator's money page leads with: earnings (whole coins a payout pays, and exact), their naira at
+    PAYOUT_NAIRA_PER_COIN (in kobo), the minimum a payout needs, how far there is still to go, and when the
+    next automatic payout runs."""
+    exact = earnings_exact(user=user)
+    whole = int(exact)  # rounded down: a payout pays whole coins
+    rate = Decimal(str(settings.PAYOUT_NAIRA_PER_COIN))
+    minimum = settings.PAYOUT_MINIMUM_COINS
+    return {
+        "earnings": whole,
+        "earnings_exact": exact,
+        "earnings_kobo": payout_kobo(whole, rate),
+        "naira_per_coin": rate,
+        "minimum": minimum,
+        "minimum_kobo": payout_kobo(minimum, rate),
+        "to_go": max(0, minimum - whole),
+        "next_run": payout_next_run(),
+    }

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -246,7 +247,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "renew-subscriptions": {"task": "streams.tasks.renew_subscriptions_task", "schedule": 15 * 60},
-    "run-payouts": {"task": "wallet.tasks.run_payouts", "schedule": 7 * 24 * 60 * 60},
+    # Weekly at a fixed time (Mondays 08:00 UTC, 09:00 in Lagos), so the studio's money page can tell creators when.
+    "run-payouts": {"task": "wallet.tasks.run_payouts", "schedule": crontab(minute=0, hour=8, day_of_week="mon")},
     "refresh-live-thumbnails": {"task": "streams.tasks.refresh_live_thumbnails", "schedule": 60},
     "end-dropped-streams": {"task": "streams.tasks.end_dropped_streams", "schedule": 30},
     "prune-recordings": {"task": "streams.tasks.prune_recordings", "schedule": 24 * 60 * 60},
@@ -345,6 +347,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH", "20/min"),
         "register": os.environ.get("THROTTLE_REGISTER", "10/hour"),
+        # Looking a bank account up (checking it, saving it as the payout destination) is a paid call at Paystack.
+        "payout_account": os.environ.get("THROTTLE_PAYOUT_ACCOUNT", "20/hour"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),

@@ -7,22 +7,37 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from livestream.api.schema import ErrorSerializer, error_responses
+from livestream.api.schema import ErrorSerializer, error_responses, results_of
 from livestream.errors import DomainError, NotFound
 from livestream.views import file_response
 from wallet.api.serializers import (
     BalanceSerializer,
+    BankSerializer,
     CoinPackageSerializer,
     PaymentSerializer,
+    PayoutAccountPreviewSerializer,
+    PayoutAccountSerializer,
+    PayoutDestinationSerializer,
+    PayoutSerializer,
     PurchaseSerializer,
     SandboxPaySerializer,
     StatementQuerySerializer,
     StatementRowSerializer,
 )
+from wallet.payouts import payout_account_resolve, payout_banks, payout_destination_set
 from wallet.providers import PaystackProvider, Verification
-from wallet.selectors import package_list, payment_get, payout_get, statement, wallet_summary
+from wallet.selectors import (
+    package_list,
+    payment_get,
+    payout_destination_get,
+    payout_get,
+    payout_list,
+    statement,
+    wallet_summary,
+)
 from wallet.services import payment_confirm, payment_initiate, payment_sandbox_settle, payment_verify
 
 logger = logging.getLogger(__name__)
@@ -171,3 +186,82 @@ class PayoutStatementView(APIView):
         if not payout.statement:
             raise NotFound("This payout has no statement yet.")
         return file_response(payout.statement.name, as_attachment=True, request=request)
+
+
+class PayoutsView(GenericAPIView):
+    """The caller's payouts, newest first: status, coins, naira, period, failure reason and statement link."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []
+    serializer_class = PayoutSerializer
+
+    @extend_schema(responses=PayoutSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(payout_list(user=request.user))
+        return self.get_paginated_response(PayoutSerializer(page, many=True).data)
+
+
+class PayoutBanksView(APIView):
+    """The banks a creator's payouts can go to, by name (the provider's list, refreshed daily)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: results_of(BankSerializer, "BankList"), **error_responses(502)})
+    def get(self, request):
+        return Response({"results": BankSerializer(payout_banks(), many=True).data})
+
+
+class PayoutAccountThrottled:
+    """Writes that look an account up at the bank (a paid call at Paystack): THROTTLE_PAYOUT_ACCOUNT per caller.
+    Reads are not throttled."""
+
+    throttle_scope = "payout_account"
+
+    def get_throttles(self):
+        if self.request is not None and self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return []
+        return [ScopedRateThrottle()]
+
+
+class PayoutAccountResolveView(PayoutAccountThrottled, APIView):
+    """Whose account a number is at a bank, as the bank says: the name to confirm before saving the destination.
+    Nothing is saved."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=PayoutAccountSerializer, responses={200: PayoutAccountPreviewSerializer, **error_responses(502)}
+    )
+    def post(self, request):
+        serializer = PayoutAccountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        preview = payout_account_resolve(**serializer.validated_data)
+        return Response(PayoutAccountPreviewSerializer(preview).data)
+
+
+class PayoutDestinationView(PayoutAccountThrottled, APIView):
+    """Where the caller's payouts go. PUT resolves the account's name at the bank, registers it with the
+    provider for transfers, and saves it (only the number's last four digits are kept)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            200: PayoutDestinationSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No payout destination yet (code `not_found`)."),
+        }
+    )
+    def get(self, request):
+        destination = payout_destination_get(user=request.user)
+        if destination is None:
+            raise NotFound("No payout destination yet.")
+        return Response(PayoutDestinationSerializer(destination).data)
+
+    @extend_schema(
+        request=PayoutAccountSerializer, responses={200: PayoutDestinationSerializer, **error_responses(502)}
+    )
+    def put(self, request):
+        serializer = PayoutAccountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        destination = payout_destination_set(user=request.user, **serializer.validated_data)
+        return Response(PayoutDestinationSerializer(destination).data)

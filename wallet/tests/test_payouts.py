@@ -143,3 +143,30 @@ def test_a_failed_payouts_returned_coins_are_not_counted_as_earned_again(creator
     assert ["earned in period", "", "", "100"] in rows  # the returned 1,500 were earned in the first period
     assert ["paid out", "", "at NGN 5.00 per coin", "1600"] in rows
     assert [row[1] for row in rows[1 : rows.index([])]] == ["gift"]  # no "payout_reversal" line
+
+
+def test_a_creator_lists_their_own_payouts_with_naira_and_statement_links(creator, django_assert_max_num_queries):
+    earn(creator, 1500)
+    with mock.patch.object(SandboxProvider, "transfer", return_value="failed"):
+        run_payouts.apply()
+    earn(creator, 500)
+    run_payouts.apply()
+    other = UserFactory()
+    PayoutDestination.objects.create(user=other, recipient_code="RCP_other")
+    earn(other, 1000)
+    run_payouts.apply()
+    client = client_for(creator)
+    with django_assert_max_num_queries(4):
+        body = client.get("/api/v1/currency/payouts").json()
+    assert body["count"] == 2
+    paid, failed = body["results"]
+    assert (paid["status"], paid["coins"], paid["amount"], paid["currency"]) == ("paid", 2000, "10000.00", "NGN")
+    assert paid["naira_per_coin"] == "5.00" and paid["paid_at"] and paid["failure_reason"] == ""
+    assert paid["statement_url"] == f"/api/v1/currency/payouts/{paid['id']}/statement"
+    assert (failed["status"], failed["failure_reason"], failed["paid_at"]) == (
+        "failed",
+        "the provider refused the transfer",
+        None,
+    )
+    assert client_for(UserFactory()).get("/api/v1/currency/payouts").json()["count"] == 0
+    assert APIClient().get("/api/v1/currency/payouts").status_code == 401

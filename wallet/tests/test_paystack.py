@@ -3,8 +3,6 @@
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from rest_framework.test import APIClient
@@ -12,77 +10,9 @@ from rest_framework.test import APIClient
 from wallet.ledger import account_for
 from wallet.models import Payment, Transaction
 from wallet.tests.factories import CoinPackageFactory
+from wallet.tests.paystack_stub import SECRET
 
 pytestmark = pytest.mark.django_db
-SECRET = "sk_test_local_stub"
-
-
-class Paystack:
-    """What the stub knows: initialized transactions and how each one ended."""
-
-    def __init__(self):
-        self.transactions: dict[str, dict] = {}
-        self.requests: list[tuple[str, str, dict]] = []
-        self.fail_next = False
-
-
-@pytest.fixture
-def paystack(settings):
-    state = Paystack()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def _answer(self, code, body):
-            raw = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def _authorized(self):
-            return self.headers.get("Authorization") == f"Bearer {SECRET}"
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state.requests.append(("POST", self.path, body))
-            if state.fail_next:
-                state.fail_next = False
-                return self._answer(500, {"status": False, "message": "down"})
-            if not self._authorized():
-                return self._answer(401, {"status": False, "message": "Invalid key"})
-            if self.path == "/transaction/initialize":
-                state.transactions[body["reference"]] = {**body, "status": "ongoing"}
-                url = f"https://checkout.paystack.example/{body['reference']}"
-                return self._answer(
-                    200, {"status": True, "data": {"authorization_url": url, "reference": body["reference"]}}
-                )
-            return self._answer(404, {"status": False})
-
-        def do_GET(self):
-            state.requests.append(("GET", self.path, {}))
-            reference = self.path.rsplit("/", 1)[-1]
-            found = state.transactions.get(reference)
-            if not self._authorized() or found is None:
-                return self._answer(404, {"status": False, "message": "Transaction reference not found"})
-            data = {
-                "reference": reference,
-                "status": found["status"],
-                "amount": found.get("paid", found["amount"]),
-                "currency": found.get("paid_currency", "NGN"),
-            }
-            return self._answer(200, {"status": True, "data": data})
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.PAYMENT_PROVIDER = "paystack"
-    settings.PAYSTACK_SECRET_KEY = SECRET
-    settings.PAYSTACK_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
 
 
 def signed(event: dict, secret: str = SECRET) -> dict:

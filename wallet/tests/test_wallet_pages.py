@@ -14,7 +14,6 @@ from wallet.services import coins_grant
 from wallet.tests.factories import CoinPackageFactory
 
 # The stub of Paystack's API: a fixture, registered under the name it is imported as.
-from wallet.tests.test_paystack import paystack as paystack_stub  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +195,7 @@ def test_with_paystack_the_page_sends_the_buyer_to_its_checkout_and_the_return_v
     browser,
     user,
     package,
-    paystack_stub,  # noqa: F811 - the imported fixture
+    paystack,
 ):
     """Production's provider through the same page: Paystack's (stubbed) checkout, and on the return the payment
     is verified with Paystack at once, so the coins are there before any webhook."""
@@ -204,10 +203,10 @@ def test_with_paystack_the_page_sends_the_buyer_to_its_checkout_and_the_return_v
     payment = Payment.objects.get(user=user)
     assert response.status_code == 303
     assert response["Location"] == f"https://checkout.paystack.example/{payment.reference}"
-    sent = paystack_stub.transactions[payment.reference]
+    sent = paystack.transactions[payment.reference]
     assert sent["amount"] == 250000 and sent["callback_url"].endswith("/wallet/return/?next=%2Fstreams%2F1%2F")
 
-    paystack_stub.transactions[payment.reference]["status"] = "success"  # the buyer paid at Paystack
+    paystack.transactions[payment.reference]["status"] = "success"  # the buyer paid at Paystack
     returned = browser.get("/wallet/return/", {"next": "/streams/1/", "trxref": payment.reference})
     assert returned["Location"] == "/streams/1/"
     assert wallet_balance(user=user) == 550
