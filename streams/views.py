@@ -1,7 +1,6 @@
 """Server-rendered pages: home and a stream's page (the full UI comes later), and the signed links to
 recordings and clips on local storage."""
 
-from django.conf import settings
 from django.http import HttpResponseForbidden
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -98,7 +97,6 @@ def stream_detail(request, stream_id):
         "broadcast": broadcast,
         "more_from_creator": more,
         "is_owner": is_owner,
-        "rtmp_url": settings.RTMP_INGEST_URL,
         # The offline overlay (also shown when a live stream ends or goes private under the viewer's eyes):
         # when the creator is next on air, and a follow button. A replay has no such overlay.
         "next_broadcast": None

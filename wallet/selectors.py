@@ -1,12 +1,13 @@
 """Reads for the wallet: balances, statements, packages, and what other apps need to pay through it."""
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
 from django.conf import settings
-from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -81,6 +82,41 @@ def earnings_exact(*, user: User) -> Decimal:
     """A creator's earnings not yet paid out, to the millionth of a coin."""
     account = Account.objects.filter(owner=user, kind=Account.Kind.EARNINGS).first()
     return micro_to_coins(account_balance_micro(account) if account else 0)
+
+
+def creator_earned_from(*, creator_id, transactions: Iterable) -> dict:
+    """What a creator earned from some payments, exact to the millionth of a coin: the earnings entries of the
+    ledger transactions in ``transactions`` (sets of transaction ids - lists, or values querysets another app
+    builds from its own rows: a stream's gifts, its access sales), by kind and in all, with the naira a payout
+    pays for the whole coins of it (``PAYOUT_NAIRA_PER_COIN``). One query.
+
+    Returns ``{"total", "gift", "access", "subscription"}`` as ``Decimal`` coins (six places) and ``naira``
+    (two places).
+    """
+    matches = Q()
+    for ids in transactions:
+        matches |= Q(transaction_id__in=ids)
+    by_kind = dict.fromkeys(CREATOR_PAYMENT_KINDS, 0)
+    if matches:
+        rows = (
+            Entry.objects.filter(
+                matches,
+                account__owner_id=creator_id,
+                account__kind=Account.Kind.EARNINGS,
+                transaction__kind__in=CREATOR_PAYMENT_KINDS,
+            )
+            .values("transaction__kind")
+            .annotate(total=ledger.value_micro_sum())
+        )
+        for row in rows:
+            by_kind[row["transaction__kind"]] = row["total"]
+    total = sum(by_kind.values())
+    rate = Decimal(str(settings.PAYOUT_NAIRA_PER_COIN))
+    return {
+        "total": micro_to_coins(total),
+        **{str(kind): micro_to_coins(value) for kind, value in by_kind.items()},
+        "naira": (Decimal(payout_kobo(total // MICRO, rate)) / 100).quantize(Decimal("0.01")),  # as a payout pays
+    }
 
 
 def creator_share_rate_micro() -> int:

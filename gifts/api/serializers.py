@@ -66,3 +66,15 @@ class LeaderRowSerializer(serializers.Serializer):
 class LeaderboardSerializer(serializers.Serializer):
     stream = LeaderRowSerializer(many=True)
     creator = LeaderRowSerializer(many=True)
+
+
+class StreamEarningsSerializer(serializers.Serializer):
+    coins = serializers.IntegerField(help_text="Whole coins earned from this stream, rounded down (what a payout pays)")
+    coins_exact = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="The same, to the millionth")
+    gifts_exact = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="Of it, from gifts")
+    access_exact = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="Of it, from premium access")
+    naira = serializers.DecimalField(
+        max_digits=20, decimal_places=2, help_text="What a payout pays for the whole coins (PAYOUT_NAIRA_PER_COIN)"
+    )
+    gift_count = serializers.IntegerField(help_text="Gifts sent to this stream")
+    gift_coins = serializers.IntegerField(help_text="Coins their senders spent")

@@ -22,6 +22,7 @@ from gifts.api.serializers import (
     RecentQuerySerializer,
     SendGiftSerializer,
     SentGiftSerializer,
+    StreamEarningsSerializer,
 )
 from gifts.models import GIFT_MESSAGE_MAX, GIFT_QUANTITY_MAX
 from gifts.selectors import (
@@ -31,6 +32,7 @@ from gifts.selectors import (
     gift_replay,
     gift_replay_before,
     sent_gift_payload,
+    stream_earnings,
     stream_recent_gifts,
     user_gift_history,
 )
@@ -130,6 +132,23 @@ class LeaderboardView(APIView):
                 "creator": gift_leaderboard(creator=stream.creator),
             }
         )
+
+
+class StreamEarningsView(APIView):
+    """The creator's running earnings from one stream (the studio's live dashboard follows it as gifts arrive)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={200: StreamEarningsSerializer, **error_responses(403)},
+        description="What the stream's creator earned from it, exact and as the ledger says: their share of its "
+        "gifts and of the premium access bought to it. The creator (and staff) only.",
+    )
+    def get(self, request, stream_id):
+        stream = stream_get(stream_id=stream_id, user=request.user)
+        if stream.creator_id != request.user.pk and not request.user.is_staff:
+            raise exceptions.PermissionDenied("Only the stream's creator may see its earnings.")
+        return Response(StreamEarningsSerializer(stream_earnings(stream=stream)).data)
 
 
 class UserGiftsView(GenericAPIView):

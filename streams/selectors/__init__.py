@@ -189,6 +189,12 @@ def stream_get_for_owner(*, stream_id, owner: User) -> Stream:
     return stream
 
 
+def stream_access_transactions(*, stream: Stream) -> QuerySet:
+    """The ledger transactions that paid for access to this premium stream, as a subquery of their ids (for
+    ``wallet.selectors.creator_earned_from``)."""
+    return StreamAccess.objects.filter(stream=stream).values("ledger_transaction_id")
+
+
 def stream_upcoming_for_creator(*, creator: User, limit: int = UPCOMING_LIMIT) -> list[Stream]:
     return list(
         _stream_base()

@@ -294,6 +294,56 @@ def media_file_name(*, token: str) -> str | None:
 # --- Health -------------------------------------------------------------------------
 
 
+def keyframe_interval_max(*, latency_mode: str) -> float:
+    """The longest keyframe interval a stream of this latency mode should have: 2 s (quick starts, steady
+    quality switching), or the fragment when shorter (the low preset's 1 s fragments are cut at keyframes).
+    Stream health warns above it and the studio's encoder settings ask for it."""
+    return min(KEYFRAME_WARN_SECONDS, settings.HLS_LATENCY_FRAGMENTS.get(latency_mode, KEYFRAME_WARN_SECONDS))
+
+
+# What an encoder should send, whatever the latency mode: the source rendition is copied as it arrives (HLS carries
+# H.264 and AAC), and the ladder's rungs re-encode it with x264's veryfast preset, main profile, AAC at 44.1 kHz.
+ENCODER_VIDEO_PRESET = "veryfast"
+ENCODER_VIDEO_PROFILE = "main"
+ENCODER_AUDIO_KBPS = 128
+ENCODER_AUDIO_RATE = 44100
+
+
+def encoder_settings(*, latency_mode: str, ingest_url: str) -> dict[str, Any]:
+    """The encoder settings (OBS's words) that fit a stream's latency mode and this pipeline, and the ffmpeg
+    command line that sends them to ``ingest_url`` (the key left as a placeholder: the page fills it in)."""
+    keyframe = keyframe_interval_max(latency_mode=latency_mode)
+    top_kbps = settings.HLS_SOURCE_KBPS_ESTIMATE  # what the master playlist tells players the source needs
+    rung = max(settings.HLS_LADDER, key=lambda rung: rung["video_kbps"])
+    tune = "zerolatency" if latency_mode == Stream.Latency.LOW else ""
+    keyframe_text = f"{keyframe:g}"
+    command = (
+        "ffmpeg -re -i INPUT "
+        f"-c:v libx264 -preset {ENCODER_VIDEO_PRESET} {'-tune zerolatency ' if tune else ''}"
+        f"-profile:v {ENCODER_VIDEO_PROFILE} -pix_fmt yuv420p "
+        f"-b:v {top_kbps}k -maxrate {top_kbps}k -bufsize {top_kbps * 2}k "
+        f'-force_key_frames "expr:gte(t,n_forced*{keyframe_text})" -sc_threshold 0 '
+        f"-c:a aac -b:a {ENCODER_AUDIO_KBPS}k -ar {ENCODER_AUDIO_RATE} -ac 2 "
+        f"-f flv {ingest_url.rstrip('/')}/STREAM_KEY"
+    )
+    return {
+        "latency_mode": latency_mode,
+        "fragment_seconds": settings.HLS_LATENCY_FRAGMENTS.get(latency_mode),
+        "keyframe_seconds": keyframe_text,
+        "rate_control": "CBR",
+        "video_kbps": top_kbps,
+        # On a slow uplink: the ladder's top rung's picture and bitrate (what the player's next step down gets).
+        "small_height": rung["height"],
+        "small_kbps": rung["video_kbps"],
+        "preset": ENCODER_VIDEO_PRESET,
+        "profile": ENCODER_VIDEO_PROFILE,
+        "tune": tune,
+        "audio_kbps": ENCODER_AUDIO_KBPS,
+        "audio_rate_khz": f"{ENCODER_AUDIO_RATE / 1000:g}",
+        "ffmpeg_command": command,
+    }
+
+
 def stream_health(*, stream: Stream) -> dict[str, Any]:
     """What the studio shows while live: bitrate, fps, resolution, keyframe interval, and warnings."""
     health: dict[str, Any] = {"publishing": False, "warnings": []}
@@ -321,7 +371,7 @@ def stream_health(*, stream: Stream) -> dict[str, Any]:
         keyframe_interval_seconds=keyframe_interval,
     )
     # Over 2 s, starts and quality switches suffer; the low-latency preset needs one per 1 s fragment.
-    limit = min(KEYFRAME_WARN_SECONDS, settings.HLS_LATENCY_FRAGMENTS.get(stream.latency_mode, KEYFRAME_WARN_SECONDS))
+    limit = keyframe_interval_max(latency_mode=stream.latency_mode)
     if keyframe_interval is not None and keyframe_interval > limit + 0.05:
         health["warnings"].append(
             {

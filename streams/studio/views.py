@@ -15,8 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from livestream.errors import DomainError
 from streams.models import Stream
-from streams.selectors import creator_timezone, stream_get_for_owner, stream_list_for_owner
+from streams.selectors import creator_timezone, stream_get_for_owner, stream_hls_url, stream_list_for_owner
+from streams.selectors.media import encoder_settings
 from streams.services import stream_delete
+from streams.services.media.publishing import reconnect_grace_seconds
 from streams.services.media.thumbnails import thumbnail_remove_custom
 from streams.studio.forms import StreamForm, ThumbnailForm
 
@@ -50,8 +52,26 @@ def studio_home(request):
 @login_required
 @require_safe
 def studio_stream(request, stream_id):
+    """Broadcasting (server, key, encoder settings, the go-live checklist, ending the stream) and, while live,
+    the dashboard: the player, viewers now, the chat with its moderation tools, the gifts and this stream's
+    earnings. The key is not in the page: the page asks the API for it when the creator reveals or copies it."""
     stream = stream_get_for_owner(stream_id=stream_id, owner=request.user)
-    return render(request, "studio/stream.html", {"section": "streams", "stream": stream})
+    ended = stream.status == Stream.Status.ENDED
+    context = {
+        "section": "streams",
+        "stream": stream,
+        "rtmp_url": settings.RTMP_INGEST_URL,
+        "encoder": encoder_settings(latency_mode=stream.latency_mode, ingest_url=settings.RTMP_INGEST_URL),
+        "reconnect_grace": reconnect_grace_seconds(),
+        # What the watch page's player and chat need (templates/streams/_player.html, chat/_chat.html): the
+        # creator watches their own stream, whatever its access rules.
+        "hls_url": None if ended else stream_hls_url(stream, request.user),
+        "is_owner": True,
+        "needs_access": False,
+        "poster_url": stream.thumbnail.url if stream.thumbnail else "",
+        "recordings": [],
+    }
+    return render(request, "studio/stream.html", context)
 
 
 @login_required

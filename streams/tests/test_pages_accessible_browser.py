@@ -151,6 +151,9 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
         ("studio: edit a stream", f"/studio/streams/{scheduled.pk}/edit/", "creator", False),
         ("studio: delete a stream", f"/studio/streams/{scheduled.pk}/delete/", "creator", False),
         ("studio: a live stream is not deleted", f"/studio/streams/{live.pk}/delete/", "creator", False),
+        ("studio: a live stream's dashboard", f"/studio/streams/{live.pk}/", "creator", False),
+        ("studio: a scheduled stream", f"/studio/streams/{scheduled.pk}/", "creator", False),
+        ("studio: an ended stream", f"/studio/streams/{ended.pk}/", "creator", False),
     ]
     cookies = {
         name: session_cookie(user, live_server.url)

@@ -22,13 +22,13 @@ def test_home_lists_live_and_upcoming_streams_escaped(client):
     assert "12 watching" in html and "Coming soon" in html and "Secret" not in html
 
 
-def test_stream_page_respects_visibility_and_shows_the_key_to_its_owner(client):
+def test_stream_page_respects_visibility_and_never_shows_the_key(client):
     stream = StreamFactory(title="Reading circle")
     assert "Reading circle" in client.get(f"/streams/{stream.pk}/").content.decode()
     assert stream.stream_key not in client.get(f"/streams/{stream.pk}/").content.decode()
     owner = Client()
     owner.force_login(stream.creator)
-    assert stream.stream_key in owner.get(f"/streams/{stream.pk}/").content.decode()
+    assert stream.stream_key not in owner.get(f"/streams/{stream.pk}/").content.decode()  # the studio has it
     private = StreamFactory(visibility="private")
     assert client.get(f"/streams/{private.pk}/").status_code == 404
 

@@ -256,19 +256,6 @@ def test_an_ended_premium_stream_without_a_recording_sells_nothing():
     assert "This broadcast has ended" in html and "data-buy-access" not in html
 
 
-def test_the_health_panel_is_for_the_streams_creator_only():
-    stream = StreamFactory(live=True)
-    owners = page(stream, stream.creator)
-    assert 'id="stream-health"' in owners and '<script src="/static/js/health.js" defer></script>' in owners
-    for html in (page(stream), page(stream, UserFactory()), page(stream, UserFactory(is_staff=True))):
-        assert "stream-health" not in html and "health.js" not in html
-
-
-def test_the_health_panel_is_gone_once_the_stream_has_ended():
-    stream = StreamFactory(ended=True)
-    assert "stream-health" not in page(stream, stream.creator)
-
-
 def test_stream_pages_load_no_third_party_assets():
     live, ended, paid = StreamFactory(live=True), StreamFactory(ended=True), premium(live=True)
     clip_of(recording_of(ended))

@@ -1,13 +1,12 @@
 """The stream page's video in a real browser (Debian's chromium): an ended stream's replay plays a real MP4; a
 live stream's page waits for its playlist, then plays the HLS ladder through the vendored hls.js with the
 page's own controls (pause, play, unmute, the quality menu); a viewer
-buys access to a premium recording; the creator sees the encoder's health."""
+buys access to a premium recording. (The encoder's health is the studio's: test_studio_broadcast_browser.py.)"""
 
 import re
 import shutil
 import subprocess
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
@@ -247,39 +246,5 @@ def test_a_viewer_buys_access_to_a_premium_recording_and_it_plays(live_server, t
             page.get_by_role("button", name="Buy access · 20 coins").click()
             assert metadata(page, "#replay")["duration"] > 1  # the page reloaded with the recording
             expect(page.locator("#premium-access")).to_have_count(0)
-        finally:
-            browser.close()
-
-
-def test_the_creator_sees_the_encoders_health_and_its_warnings(live_server):
-    from playwright.sync_api import expect, sync_playwright
-
-    stream = StreamFactory(live=True, title="Studio")
-    cookie = session_cookie(stream.creator, live_server.url)
-    health = {
-        "publishing": True,
-        "bitrate_kbps": 2500,
-        "fps": 29.97,
-        "width": 1280,
-        "height": 720,
-        "keyframe_interval_seconds": 4.0,
-        "warnings": [{"code": "keyframe_interval", "detail": "Keyframes every 4.0 s; set your encoder to 2 s."}],
-    }
-    # What nginx-rtmp's /stat would say, without a media server: the API view's one call into the pipeline.
-    with mock.patch("streams.api.views.stream_health", return_value=health), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            context = browser.new_context()
-            context.add_cookies([cookie])
-            page = context.new_page()
-            page.goto(f"{live_server.url}/streams/{stream.pk}/")
-            panel = page.locator("#stream-health")
-            expect(panel.locator(".health-state")).to_have_text("Receiving your broadcast.")
-            expect(panel.locator('[data-field="bitrate"]')).to_have_text("2,500 kbps")
-            expect(panel.locator('[data-field="fps"]')).to_have_text("30 fps")
-            expect(panel.locator('[data-field="resolution"]')).to_have_text("1280×720")
-            expect(panel.locator('[data-field="keyframes"]')).to_have_text("4.0 s")
-            expect(panel.locator('[data-field="keyframes"]')).to_have_class("bad")
-            expect(panel.locator(".health-warning")).to_have_text("Keyframes every 4.0 s; set your encoder to 2 s.")
         finally:
             browser.close()

@@ -116,7 +116,7 @@ def publisher_release(*, stream: Stream, drop: bool) -> None:
     if drop:
         task_on_commit("streams.tasks.drop_publisher_task", publish_name(stream))
     live = stream.status == Stream.Status.LIVE
-    grace = _reconnect_grace() if live else 0
+    grace = reconnect_grace_seconds() if live else 0
     stream.publisher_client_id = ""
     stream.publisher_dropped_at = timezone.now() if grace else None
     stream.save(update_fields=["publisher_client_id", "publisher_dropped_at", "updated_at"])
@@ -126,7 +126,7 @@ def publisher_release(*, stream: Stream, drop: bool) -> None:
         live_stream_end(stream=stream)
 
 
-def _reconnect_grace() -> int:
+def reconnect_grace_seconds() -> int:
     """Seconds a dropped stream waits for its encoder; 0 where no worker runs delayed tasks (eager Celery)."""
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         return 0
