@@ -27,7 +27,7 @@ def home(request):
     return render(request, "streams/home.html", {"live": live, "upcoming": upcoming, "categories": category_tree()})
 
 
-def _duration_label(seconds: float | None) -> str:
+def duration_label(seconds: float | None) -> str:
     if not seconds:
         return ""
     minutes, secs = divmod(round(seconds), 60)
@@ -47,7 +47,7 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
             "label": f"Part {number}" if number > 1 else "Full broadcast",
             "url": gated_file_url(recording, viewer=request.user, has_access=has_access) or "",
             "poster": recording.thumbnail.url if recording.thumbnail else poster,
-            "duration": _duration_label(recording.duration_seconds),
+            "duration": duration_label(recording.duration_seconds),
             "duration_seconds": recording.duration_seconds,
         }
         for number, recording in enumerate(recording_list(stream=stream), start=1)
@@ -57,10 +57,10 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
         clips = [
             {
                 "id": clip.pk,
-                "label": clip.title or f"Highlight at {_duration_label(clip.start_seconds) or '0:00'}",
+                "label": clip.title or f"Highlight at {duration_label(clip.start_seconds) or '0:00'}",
                 "url": gated_file_url(clip, viewer=request.user, has_access=has_access) or "",
                 "poster": poster,
-                "duration": _duration_label(clip.duration_seconds),
+                "duration": duration_label(clip.duration_seconds),
                 # Its recording and where in it the clip starts: the replayed chat follows a clip too.
                 "recording_id": clip.recording_id,
                 "start_seconds": clip.start_seconds,
@@ -77,7 +77,7 @@ def _broadcast(stream: Stream, recordings: list[dict]) -> dict:
         seconds = (stream.ended_at - stream.started_at).total_seconds()
     else:
         seconds = sum(item["duration_seconds"] or 0 for item in recordings)
-    return {"started_at": stream.started_at, "seconds": round(seconds), "length": _duration_label(seconds)}
+    return {"started_at": stream.started_at, "seconds": round(seconds), "length": duration_label(seconds)}
 
 
 def stream_detail(request, stream_id):
