@@ -613,25 +613,7 @@
     });
   }
 
-  // --- Offline overlay: times in the viewer's own zone, and following the creator ---------------------
-
-  function localTimes() {
-    const format = new Intl.DateTimeFormat(undefined, {
-      weekday: "long",
-      day: "numeric",
-      month: "long",
-      year: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      timeZoneName: "short",
-    });
-    const dayOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }); // data-local-time="date"
-    for (const node of document.querySelectorAll("time[data-local-time]")) {
-      const when = new Date(node.getAttribute("datetime"));
-      if (isNaN(when.getTime())) continue; // the server's UTC text stays
-      node.textContent = (node.dataset.localTime === "date" ? dayOnly : format).format(when);
-    }
-  }
+  // --- Offline overlay: following the creator (its times are local-time.js's) -------------------------
 
   function followButton(button) {
     const status = button.nextElementSibling;
@@ -717,9 +699,6 @@
   const box = document.getElementById("player-box");
   if (layout && box) watchPage(layout, box);
   audience();
-  // Times in the viewer's zone: the first Intl formatter costs about 30 ms (ICU's start), so after the first paint,
-  // in a task of its own; the server's UTC text stands until then.
-  (window.requestIdleCallback || ((run) => setTimeout(run, 1)))(localTimes, { timeout: 1000 });
   for (const button of document.querySelectorAll("button[data-follow]")) followButton(button);
   const replay = document.getElementById("replay");
   if (replay) replayPlayer(replay);

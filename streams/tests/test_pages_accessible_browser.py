@@ -25,6 +25,7 @@ from accounts.tests.factories import UserFactory
 from chat.models import ChatMessage
 from gifts.tests.factories import GiftFactory
 from streams.models import Clip
+from streams.models import CreatorProfile, ScheduleSlot
 from streams.tests.factories import StreamFactory, recording_opened_at
 from streams.tests.test_player_browser import ARGS, CHROMIUM, session_cookie
 from wallet.services import coins_grant, payment_initiate
@@ -96,6 +97,16 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
     """(name, path, who is signed in, open the gift panel) for each page, and each signed-in user."""
     settings.SITE_URL = live_server.url
     creator = UserFactory(display_name="Ada Okafor", is_verified=True)  # her badge on the cards and pages
+    creator = UserFactory(display_name="Ada Okafor", is_verified=True)
+    # The channel page with everything it can show: bio, links, a light brand colour, the schedule, subscribing.
+    profile = CreatorProfile.objects.create(
+        user=creator,
+        bio="Maths teacher from Enugu.",
+        brand_colour="#ffcc00",
+        social_links={"website": "https://ada.example/", "youtube": "https://youtube.com/@ada"},
+        subscription_price_coins=30,
+    )
+    ScheduleSlot.objects.create(profile=profile, weekday=2, start_time="18:00", duration_minutes=90, title="Algebra")
     viewer, newcomer = UserFactory(display_name="Tunde"), UserFactory(display_name="New viewer")
     coins_grant(user=viewer, coins=500, reason="test")
     GiftFactory(name="Talking drum")
@@ -128,6 +139,9 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
         ("scheduled (offline overlay)", f"/streams/{scheduled.pk}/", None, False),
         ("ended (replay)", f"/streams/{ended.pk}/", None, False),
         ("premium without access", f"/streams/{premium.pk}/", "newcomer", False),
+        ("channel, signed out", f"/@{creator.username}/", None, False),
+        ("channel, viewer", f"/@{creator.username}/", "viewer", False),
+        ("channel, its creator", f"/@{creator.username}/", "creator", False),
         ("wallet at 0 coins", "/wallet/", "newcomer", False),
         ("wallet with history", "/wallet/", "viewer", False),
         ("log in", "/accounts/login/", None, False),

@@ -69,7 +69,7 @@ def test_more_from_the_creator_lists_their_upcoming_streams_and_other_recordings
     )
     html = page(stream)
     section = html[html.index('id="more-from-heading"') :]
-    assert "More from Ada" in section
+    assert f'More from <a href="/@{creator.username}/">Ada</a>' in section  # the creator's channel
     assert f'href="/streams/{soon.pk}/"' in section and "Coming up" in section
     assert f'href="/streams/{older.pk}/"' in section and "Never recorded" not in section
     assert section.index("Drums, part three") < section.index("Drums, part one")  # upcoming first
