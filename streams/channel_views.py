@@ -26,10 +26,10 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.selectors import user_get
 from livestream.errors import DomainError
 from livestream.links import absolute_url
+from livestream.text import duration_label
 from streams.selectors.channel import Channel, channel_get
 from streams.services import NOTIFICATION_CHOICES, follow_create, follow_delete
 from streams.services.monetization import subscription_cancel, subscription_start
-from livestream.text import duration_label
 from wallet.services import InsufficientCoins
 
 SOCIAL_LABELS = {

@@ -24,8 +24,7 @@ from accounts.services import verification_apply
 from accounts.tests.factories import UserFactory
 from chat.models import ChatMessage
 from gifts.tests.factories import GiftFactory
-from streams.models import Clip
-from streams.models import CreatorProfile, ScheduleSlot
+from streams.models import Clip, CreatorProfile, ScheduleSlot
 from streams.tests.factories import StreamFactory, recording_opened_at
 from streams.tests.test_player_browser import ARGS, CHROMIUM, session_cookie
 from wallet.services import coins_grant, payment_initiate
