@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import GIFT_CONFIRM_THRESHOLD_MAX, VERIFICATION_LINKS_MAX, User, VerificationRequest
-from livestream.api.serializers import StrictJSONInput
+from livestream.api.serializers import BoundedListField, StrictJSONInput
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -70,7 +70,7 @@ class VerificationApplySerializer(StrictJSONInput, serializers.Serializer):
 
     full_name = serializers.CharField(max_length=120, help_text="Your real or registered name.")
     about = serializers.CharField(max_length=1000, help_text="Who you are: what you teach, perform or represent.")
-    links = serializers.ListField(
+    links = BoundedListField(
         child=serializers.URLField(max_length=200),
         max_length=VERIFICATION_LINKS_MAX,
         required=False,

@@ -167,6 +167,9 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
         ("studio: a live stream's dashboard", f"/studio/streams/{live.pk}/", "creator", False),
         ("studio: a scheduled stream", f"/studio/streams/{scheduled.pk}/", "creator", False),
         ("studio: an ended stream", f"/studio/streams/{ended.pk}/", "creator", False),
+        ("studio: money", "/studio/money/", "creator", False),
+        ("studio: analytics", "/studio/analytics/", "creator", False),
+        ("studio: a stream's analytics", f"/studio/analytics/streams/{ended.pk}/", "creator", False),
     ]
     cookies = {
         name: session_cookie(user, live_server.url)
@@ -175,50 +178,52 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
     return pages, cookies
 
 
-def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_another_host(live_server, settings):
+# Four runs, each well inside the suite's per-test timeout: the viewer's pages and the studio's, at each size.
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("part", ["site", "studio"])
+def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_another_host(live_server, settings, size, part):
     from playwright.sync_api import sync_playwright
 
     axe = axe_core()
     pages, cookies = the_pages(live_server, settings)
+    pages = [page for page in pages if page[1].startswith("/studio/") == (part == "studio")]
+    device = PHONE if size == "phone" else DESKTOP
     own = {urlsplit(live_server.url).netloc, urlsplit(django_settings.HLS_BASE_URL).netloc}
     problems = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            for size, device in (("phone", PHONE), ("desktop", DESKTOP)):
-                for who in (None, "viewer", "creator", "newcomer"):
-                    context = browser.new_context(bypass_csp=True, **device)  # bypass_csp: to add axe's script
-                    if who:
-                        context.add_cookies([cookies[who]])
-                    page = context.new_page()
-                    foreign = requests_elsewhere(page, own)
-                    refused = refused_requests(page)
-                    for name, path, signed_in, open_gifts in pages:
-                        if signed_in != who:
-                            continue
-                        where = f"{name} ({size})"
-                        # The deferred scripts have run (after the stylesheet) by DOMContentLoaded; "load" would
-                        # also wait on the replay's video, which is not a real recording here.
-                        page.goto(live_server.url + path, wait_until="domcontentloaded")
-                        if open_gifts:
-                            page.click("#gift-open")
-                            page.locator("#gift-panel").wait_for(state="visible")
-                        page.add_script_tag(path=str(axe))
-                        violations = page.evaluate(AXE_RUN)
-                        facts = page.evaluate(PAGE_FACTS)
-                        if violations:
-                            problems.append(f"{where}: axe {violations}")
-                        if size == "phone" and facts["sideways"] > 0:
-                            problems.append(f"{where}: scrolls {facts['sideways']} px sideways at 390 px")
-                        if facts["lang"] != "en" or not facts["title"] or not facts["description"] or facts["h1"] != 1:
-                            problems.append(f"{where}: lang, title, description or a single h1 missing: {facts}")
-                    if refused:
-                        problems.append(f"{size}, {who or 'signed out'}: refused requests {sorted(set(refused))}")
-                    if foreign:
-                        problems.append(
-                            f"{size}, {who or 'signed out'}: requests to another host {sorted(set(foreign))}"
-                        )
-                    context.close()
+            for who in (None, "viewer", "creator", "newcomer"):
+                context = browser.new_context(bypass_csp=True, **device)  # bypass_csp: to add axe's script
+                if who:
+                    context.add_cookies([cookies[who]])
+                page = context.new_page()
+                foreign = requests_elsewhere(page, own)
+                refused = refused_requests(page)
+                for name, path, signed_in, open_gifts in pages:
+                    if signed_in != who:
+                        continue
+                    where = f"{name} ({size})"
+                    # The deferred scripts have run (after the stylesheet) by DOMContentLoaded; "load" would
+                    # also wait on the replay's video, which is not a real recording here.
+                    page.goto(live_server.url + path, wait_until="domcontentloaded")
+                    if open_gifts:
+                        page.click("#gift-open")
+                        page.locator("#gift-panel").wait_for(state="visible")
+                    page.add_script_tag(path=str(axe))
+                    violations = page.evaluate(AXE_RUN)
+                    facts = page.evaluate(PAGE_FACTS)
+                    if violations:
+                        problems.append(f"{where}: axe {violations}")
+                    if size == "phone" and facts["sideways"] > 0:
+                        problems.append(f"{where}: scrolls {facts['sideways']} px sideways at 390 px")
+                    if facts["lang"] != "en" or not facts["title"] or not facts["description"] or facts["h1"] != 1:
+                        problems.append(f"{where}: lang, title, description or a single h1 missing: {facts}")
+                if refused:
+                    problems.append(f"{size}, {who or 'signed out'}: refused requests {sorted(set(refused))}")
+                if foreign:
+                    problems.append(f"{size}, {who or 'signed out'}: requests to another host {sorted(set(foreign))}")
+                context.close()
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)
