@@ -5,26 +5,32 @@ mock of the API view's single call into the pipeline): the checklist and the hea
 copying the key (the clipboard read back), resetting it through the confirmation, ending the stream, axe at
 phone and desktop size.
 
-The second runs the real stack, nothing mocked (as the journey test does): the media server (nginx-rtmp and the
-ffmpeg ladder), daphne, a Celery worker and a redis-server of its own over the test's PostgreSQL database. The
-creator copies the key from the studio and ffmpeg publishes with it; the checklist turns green and the status
-Live; a viewer's browser raises "viewers now", chats and sends a gift, which the dashboard shows with the
-earnings the ledger says; resetting the key drops the encoder; the creator ends the stream.
+The second is the creator's journey (issue 13's) on the real stack, nothing mocked (as the viewer's journey test
+does): the media server (nginx-rtmp and the ffmpeg ladder), daphne, a Celery worker and a redis-server of its
+own over the test's PostgreSQL database. A new user signs up on the way to the studio and schedules a stream
+there, copies the key and ffmpeg publishes with it; the checklist turns green and the status Live; a viewer's
+browser raises "viewers now", chats and sends a gift, which the dashboard shows with the earnings the ledger
+says; resetting the key drops the encoder; the creator ends the stream, reads analytics whose numbers are what
+happened, and the channel page lists the broadcast under past broadcasts once its recording is made.
 """
 
+import time
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from chat.tests.servers import daphnes, free_port
 from gifts.models import SentGift
 from gifts.selectors import stream_earnings
 from gifts.tests.factories import GiftFactory
-from streams.models import Stream
+from streams.models import Recording, Stream
 from streams.tests.browser import ARGS, CHROMIUM, HEAR_ROOM, SIZES, fits_the_phone, session_cookie
 from streams.tests.factories import StreamFactory
 from streams.tests.processes import Worker, media_server, media_server_environment, publish, redis_server
@@ -182,25 +188,39 @@ def stack(transactional_db, settings, tmp_path):
 @pytest.mark.needs_redis
 @pytest.mark.needs_chromium
 @pytest.mark.needs_media
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(240)
 def test_the_creator_broadcasts_from_the_studio_through_the_real_pipeline(stack):
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    creator = UserFactory(display_name="Ada")
-    stream = StreamFactory(creator=creator, title="Talking drum, live", latency_mode=Stream.Latency.LOW)
     viewer = UserFactory(display_name="Tunde")
     coins_grant(user=viewer, coins=100, reason="test")
     GiftFactory(name="Talking Drum", cost_in_coins=15, rarity="rare", animation="bounce")
     site = f"http://{stack.site}"
-    studio_cookie, viewer_cookie = session_cookie(creator, stack.site), session_cookie(viewer, stack.site)
+    viewer_cookie = session_cookie(viewer, stack.site)
+    tomorrow = (timezone.localtime(timezone.now(), ZoneInfo("Africa/Lagos")) + timedelta(days=1)).date()
     encoder = None
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             context = browser.new_context(permissions=CLIPBOARD, **SIZES["desktop"])
-            context.add_cookies([studio_cookie])
             studio = context.new_page()
+            # A new user signs up on the way to the studio and schedules their first stream there.
+            studio.goto(f"{site}/accounts/signup/?next=/studio/")
+            studio.get_by_label("Username").fill("ada_new")
+            studio.get_by_label("Email").fill("ada@example.com")
+            studio.get_by_label("Password").fill("Talking-drum-2026")
+            studio.get_by_role("button", name="Sign up").click()
+            expect(studio).to_have_url(f"{site}/studio/")
+            studio.get_by_role("link", name="New stream").click()
+            studio.get_by_label("Title").fill("Talking drum, live")
+            studio.get_by_label("Date").fill(tomorrow.isoformat())
+            studio.locator("#id_start_time").fill("18:00")
+            studio.get_by_label("Low: closest to real time").check()
+            studio.get_by_role("button", name="Create stream").click()
+            expect(studio.locator(".messages")).to_contain_text("“Talking drum, live” is ready")
+            stream = Stream.objects.get(creator__username="ada_new")
+            assert stream.latency_mode == Stream.Latency.LOW and stream.status == Stream.Status.SCHEDULED
             studio.add_init_script(HEAR_ROOM)
             studio.goto(f"{site}/studio/streams/{stream.pk}/")
             studio.wait_for_function("() => window.roomEvents.length > 0")  # in the room
@@ -278,6 +298,27 @@ def test_the_creator_broadcasts_from_the_studio_through_the_real_pipeline(stack)
             expect(studio.locator("#gift-feed-list li")).to_have_count(1)  # the dashboard's record stays
             expect(watch.locator("#player-box")).to_have_attribute("data-state", "ended", timeout=PUSHED_MS)
             studio.screenshot(path=str(ARTIFACTS / "03-ended-desktop.png"), full_page=True)
+
+            # Analytics say what happened: two viewers (the creator's own dashboard and Tunde), one message, the
+            # gift's two items and the 30 coins Tunde paid (the ledger's); the studio page shows the same totals.
+            totals = studio.request.get(f"{site}/api/v1/streams/{stream.pk}/analytics").json()["totals"]
+            assert (totals["unique_viewers"], totals["peak_viewers"]) == (2, 2)
+            assert (totals["chat_messages"], totals["gifts"], totals["coins"]) == (1, 2, 30)
+            assert totals["watch_seconds"] > 0
+            studio.goto(f"{site}/studio/analytics/streams/{stream.pk}/")
+            expect(studio.locator("h1")).to_contain_text("Talking drum, live")
+            expect(studio.locator("main")).to_contain_text("30")
+            studio.screenshot(path=str(ARTIFACTS / "04-analytics-desktop.png"), full_page=True)
+
+            # Once the worker has made the recording, the channel page lists the broadcast under past broadcasts.
+            deadline = time.monotonic() + 60
+            while not Recording.objects.filter(stream=stream, status=Recording.Status.READY).exists():
+                assert time.monotonic() < deadline, "no recording became ready"
+                time.sleep(0.5)
+            channel = phone.new_page()
+            channel.goto(f"{site}/@ada_new/")
+            expect(channel.locator("#past")).to_contain_text("Talking drum, live")
+            channel.screenshot(path=str(ARTIFACTS / "05-channel-phone.png"), full_page=True)
         finally:
             browser.close()
             if encoder is not None and encoder.poll() is None:
