@@ -35,6 +35,7 @@ urlpatterns = [
     path("media-hooks/", include("streams.hook_urls")),
     # The creator studio: each app's own studio pages (its `studio` package) under one prefix.
     path("studio/", include("streams.studio.urls")),
+    path("studio/moderation/", include("chat.studio.urls")),
     path("", include("wallet.urls")),
     path("", include("streams.urls")),
     # Development only (the view answers 404 unless DEBUG; nginx serves /media/ in production), and never the
