@@ -118,4 +118,3 @@ def test_channel_chat_settings_read_and_change(owner, creator, api_client):
     too_long = owner.patch(url(creator, "chat-settings"), {"blocked_terms": ["x" * 101]}, format="json")
     assert too_long.status_code == 400
     assert ChannelChatSettings.objects.get(creator=creator).slow_mode_seconds == 20
-

@@ -304,9 +304,7 @@ def test_blocked_terms_are_cleaned_bounded_and_kept_by_the_creator(creator, view
     assert ChannelChatSettings.objects.get(creator=creator).blocked_terms == ["a", "b"]
     with pytest.raises(errors.NotFound):
         chat_channel_blocked_term_remove(creator=creator, actor=creator, term="c")
-    chat_channel_settings_update(
-        creator=creator, actor=creator, data={"blocked_terms": [f"t{n}" for n in range(200)]}
-    )
+    chat_channel_settings_update(creator=creator, actor=creator, data={"blocked_terms": [f"t{n}" for n in range(200)]})
     with pytest.raises(ValidationError):
         chat_channel_blocked_term_add(creator=creator, actor=creator, term="one more")
 
@@ -322,7 +320,7 @@ def test_channel_settings_are_all_or_nothing_and_the_creators_own(creator, viewe
     assert chat_channel_settings_update(creator=creator, actor=staff, data={"slow_mode": 5}).slow_mode_seconds == 5
 
 
-def test_sending_a_message_costs_no_more_queries_with_channel_rules(creator, viewer, streams, django_assert_num_queries):
+def test_a_message_costs_no_more_queries_with_channel_rules(creator, viewer, streams, django_assert_num_queries):
     chat_channel_settings_update(creator=creator, actor=creator, data={"blocked_terms": ["boo"], "slow_mode": 0})
     chat_message_send(stream_id=streams[0].pk, user=viewer, content="warm up the caches")
     # As before channels: the stream (its own rules and its channel's joined in), the moderator check (both
