@@ -49,6 +49,7 @@ class ChatMessage(models.Model):
 # A moderator or a ban holds in one stream's chat (``stream``) or in every stream of a creator's channel
 # (``creator``), never both: the chat checks both scopes in one query on the user's own rows (the user index).
 ONE_SCOPE = models.Q(stream__isnull=False, creator__isnull=True) | models.Q(stream__isnull=True, creator__isnull=False)
+ONE_SCOPE_MESSAGE = "Choose a stream, or a creator for their whole channel: one of the two."
 
 
 class ChatModerator(models.Model):
@@ -73,7 +74,9 @@ class ChatModerator(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["stream", "user"], name="chat_moderator_once"),
             models.UniqueConstraint(fields=["creator", "user"], name="chat_channel_moderator_once"),
-            models.CheckConstraint(condition=ONE_SCOPE, name="chat_moderator_one_scope"),
+            models.CheckConstraint(
+                condition=ONE_SCOPE, name="chat_moderator_one_scope", violation_error_message=ONE_SCOPE_MESSAGE
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,7 +109,9 @@ class ChatBan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["stream", "user"], name="chat_ban_once"),
             models.UniqueConstraint(fields=["creator", "user"], name="chat_channel_ban_once"),
-            models.CheckConstraint(condition=ONE_SCOPE, name="chat_ban_one_scope"),
+            models.CheckConstraint(
+                condition=ONE_SCOPE, name="chat_ban_one_scope", violation_error_message=ONE_SCOPE_MESSAGE
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,9 +9,10 @@ from accounts.selectors import user_get
 from chat.services import MAX_TERM_LENGTH
 from livestream.errors import DomainError, NotFound
 
-# What a creator picks for a timeout, as Twitch and YouTube offer it; empty: a ban until lifted.
+# What a creator picks for a timeout, as Twitch and YouTube offer it, or a ban until lifted.
+BAN = "ban"
 DURATIONS = [
-    ("", "Ban (until lifted)"),
+    (BAN, "Ban (until lifted)"),
     ("60", "Time out for 1 minute"),
     ("600", "Time out for 10 minutes"),
     ("3600", "Time out for 1 hour"),
@@ -75,7 +76,7 @@ class ModeratorForm(UsernameForm):
 
 class BanForm(UsernameForm):
     duration = forms.TypedChoiceField(
-        label="Ban or time out", choices=DURATIONS, coerce=int, empty_value=None, required=False
+        label="Ban or time out", choices=DURATIONS, coerce=lambda value: None if value == BAN else int(value)
     )
     reason = forms.CharField(label="Reason", max_length=300, required=False, help_text="They are told it.")
 

@@ -98,7 +98,7 @@ def test_bans_and_timeouts_are_imposed_listed_and_lifted(signed_in, creator):
     assert timed_out.status_code == 303
     ban = ChatBan.objects.get(creator=creator, user=tunde)
     assert ban.expires_at is not None and ban.reason == "spam" and ban.moderator == creator
-    post(signed_in, "ban", **{"ban-username": "kemi", "ban-duration": ""})
+    post(signed_in, "ban", **{"ban-username": "kemi", "ban-duration": "ban"})
     assert ChatBan.objects.get(creator=creator, user=kemi).expires_at is None
     page = signed_in.get(PAGE)
     body = page.content.decode()
@@ -108,7 +108,7 @@ def test_bans_and_timeouts_are_imposed_listed_and_lifted(signed_in, creator):
     assert lifted.status_code == 303 and not ChatBan.objects.filter(user=tunde).exists()
     bad_duration = post(signed_in, "ban", **{"ban-username": "tunde", "ban-duration": "5"})
     assert bad_duration.status_code == 400 and bad_duration.context["ban_form"].errors["duration"]
-    herself = post(signed_in, "ban", **{"ban-username": "ada"})
+    herself = post(signed_in, "ban", **{"ban-username": "ada", "ban-duration": "ban"})
     assert herself.status_code == 400 and "cannot ban yourself" in herself.content.decode()
 
 
