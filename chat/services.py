@@ -395,6 +395,11 @@ SETTINGS_FIELDS = {
 }
 
 
+def _fold_term(term: Any) -> str:
+    """A blocked term as chat matches it (on content folded the same way): trimmed, in lower case."""
+    return str(term if term is not None else "").strip().casefold()
+
+
 def _clean_terms(value: Any) -> list[str]:
     """A list of blocked terms as chat matches them: trimmed, folded to lower case, deduplicated, sorted;
     ValidationError (``blocked_terms``) for anything but a list of at most MAX_TERMS terms of MAX_TERM_LENGTH."""
@@ -402,7 +407,7 @@ def _clean_terms(value: Any) -> list[str]:
         raise ValidationError({"blocked_terms": ["Send a list of terms."]})
     if len(value) > MAX_TERMS:  # before any work on the terms
         raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
-    terms = {str(term).strip().casefold() for term in value if str(term).strip()}
+    terms = {folded for folded in map(_fold_term, value) if folded}
     if any(len(term) > MAX_TERM_LENGTH for term in terms):
         raise ValidationError({"blocked_terms": [f"A term is at most {MAX_TERM_LENGTH} characters."]})
     return sorted(terms)
@@ -567,7 +572,7 @@ def chat_channel_settings_update(
 
 def _clean_term(term: Any) -> str:
     """One blocked term as chat matches it; ValidationError (``term``) when it is empty or too long."""
-    term = str(term or "").strip().casefold()
+    term = _fold_term(term)
     if not term:
         raise ValidationError({"term": ["Type a word or phrase."]})
     if len(term) > MAX_TERM_LENGTH:
@@ -593,7 +598,7 @@ def chat_channel_blocked_term_add(*, creator: User, actor: User, term: str) -> C
 def chat_channel_blocked_term_remove(*, creator: User, actor: User, term: str) -> ChannelChatSettings:
     """Remove a word or phrase from the channel's blocked terms (the creator or staff); NotFound if it is not one."""
     _require_channel_owner(creator=creator, actor=actor, words="Only the creator changes the channel's chat rules.")
-    term = str(term or "").strip().casefold()
+    term = _fold_term(term)
     with transaction.atomic():
         rules = ChannelChatSettings.objects.select_for_update().filter(creator=creator).first()
         if rules is None or term not in rules.blocked_terms:
