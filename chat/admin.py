@@ -7,12 +7,26 @@ from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
 
-from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings, Emote, MessageReport
+from chat.models import (
+    BlockedTerm,
+    ChannelChatSettings,
+    ChatBan,
+    ChatMessage,
+    ChatModerator,
+    ChatSettings,
+    Emote,
+    MessageReport,
+)
 from chat.services import (
     SETTINGS_FIELDS,
     blocked_terms_changed,
     chat_ban_create,
     chat_ban_lift,
+    chat_channel_ban_create,
+    chat_channel_ban_lift,
+    chat_channel_moderator_add,
+    chat_channel_moderator_remove,
+    chat_channel_settings_update,
     chat_message_delete,
     chat_moderator_add,
     chat_moderator_remove,
@@ -151,7 +165,7 @@ class ChatMessageAdmin(ServiceAdmin):
 class ChatBanForm(forms.ModelForm):
     class Meta:
         model = ChatBan
-        fields = ("stream", "user", "reason", "expires_at")
+        fields = ("stream", "creator", "user", "reason", "expires_at")
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data.get("expires_at")
@@ -160,56 +174,89 @@ class ChatBanForm(forms.ModelForm):
         return expires_at
 
 
+class ScopeFilter(admin.SimpleListFilter):
+    """One stream's rows, or a whole channel's."""
+
+    title = "scope"
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("stream", "One stream"), ("channel", "A whole channel")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("stream", "channel"):
+            return queryset.filter(creator__isnull=self.value() == "stream")
+        return queryset
+
+
 @admin.register(ChatBan)
 class ChatBanAdmin(ServiceAdmin):
-    """Bans and timeouts through chat_ban_create (the user hears it on every socket) and chat_ban_lift."""
+    """Bans and timeouts of one stream (``stream``) through chat_ban_create and chat_ban_lift, or of a creator's
+    whole channel (``creator``) through chat_channel_ban_create and chat_channel_ban_lift; the user hears it on
+    every socket it concerns."""
 
     form = ChatBanForm
-    list_display = ("user", "stream", "reason", "expires_at", "moderator", "created_at")
-    search_fields = ("user__username",)
-    raw_id_fields = ("user", "stream")
-    list_select_related = ("user", "stream", "moderator")
+    list_display = ("user", "stream", "creator", "reason", "expires_at", "moderator", "created_at")
+    list_filter = (ScopeFilter,)
+    search_fields = ("user__username", "creator__username")
+    raw_id_fields = ("user", "stream", "creator")
+    list_select_related = ("user", "stream", "creator", "moderator")
     readonly_fields = ("moderator", "created_at")
 
     def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "stream", "user") if obj is not None else self.readonly_fields
+        return (*self.readonly_fields, "stream", "creator", "user") if obj is not None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         duration = None
         if obj.expires_at is not None:
             duration = max(1, math.ceil((obj.expires_at - timezone.now()).total_seconds()))
-        ban = chat_ban_create(
-            stream=obj.stream, actor=request.user, user=obj.user, duration_seconds=duration, reason=obj.reason
-        )
+        fields = {"actor": request.user, "user": obj.user, "duration_seconds": duration, "reason": obj.reason}
+        if obj.creator_id is not None:
+            ban = chat_channel_ban_create(creator=obj.creator, **fields)
+        else:
+            ban = chat_ban_create(stream=obj.stream, **fields)
         obj.pk = ban.pk
         obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        chat_ban_lift(stream=obj.stream, actor=request.user, user=obj.user)
+        if obj.creator_id is not None:
+            chat_channel_ban_lift(creator=obj.creator, actor=request.user, user=obj.user)
+        else:
+            chat_ban_lift(stream=obj.stream, actor=request.user, user=obj.user)
 
 
 @admin.register(ChatModerator)
 class ChatModeratorAdmin(ServiceAdmin):
-    """Appointed through chat_moderator_add (which lifts their ban) and removed through chat_moderator_remove."""
+    """Moderators of one stream (``stream``: chat_moderator_add / chat_moderator_remove) or of a creator's whole
+    channel (``creator``: chat_channel_moderator_add / chat_channel_moderator_remove); appointing lifts their bans
+    there."""
 
-    list_display = ("user", "stream", "appointed_by", "created_at")
-    raw_id_fields = ("user", "stream")
-    list_select_related = ("user", "stream", "appointed_by")
-    fields = ("stream", "user", "appointed_by", "created_at")
+    list_display = ("user", "stream", "creator", "appointed_by", "created_at")
+    list_filter = (ScopeFilter,)
+    search_fields = ("user__username", "creator__username")
+    raw_id_fields = ("user", "stream", "creator")
+    list_select_related = ("user", "stream", "creator", "appointed_by")
+    fields = ("stream", "creator", "user", "appointed_by", "created_at")
     readonly_fields = ("appointed_by", "created_at")
 
     def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "stream", "user") if obj is not None else self.readonly_fields
+        return (*self.readonly_fields, "stream", "creator", "user") if obj is not None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if change:
             return  # nothing of an appointment is edited
-        moderator, _ = chat_moderator_add(stream=obj.stream, actor=request.user, user=obj.user)
+        if obj.creator_id is not None:
+            moderator, _ = chat_channel_moderator_add(creator=obj.creator, actor=request.user, user=obj.user)
+        else:
+            moderator, _ = chat_moderator_add(stream=obj.stream, actor=request.user, user=obj.user)
         obj.pk = moderator.pk
         obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        chat_moderator_remove(stream=obj.stream, actor=request.user, user=obj.user)
+        if obj.creator_id is not None:
+            chat_channel_moderator_remove(creator=obj.creator, actor=request.user, user=obj.user)
+        else:
+            chat_moderator_remove(stream=obj.stream, actor=request.user, user=obj.user)
 
 
 # The admin's field names -> chat_settings_update's (the API's) names.
@@ -243,6 +290,36 @@ class ChatSettingsAdmin(ServiceAdmin):
     def delete_model(self, request, obj):
         defaults = {name: ChatSettings._meta.get_field(field).get_default() for field, name in _SETTINGS_DATA.items()}
         chat_settings_update(stream=obj.stream, actor=request.user, data=defaults)
+
+
+@admin.register(ChannelChatSettings)
+class ChannelChatSettingsAdmin(ServiceAdmin):
+    """A creator's channel rules, changed through chat_channel_settings_update (validated as over the API): what
+    their new streams start with, and the channel's blocked terms. Deleting them resets them to the defaults."""
+
+    list_display = ("creator", "slow_mode_seconds", "followers_only", "emote_only", "block_links", "updated_at")
+    search_fields = ("creator__username",)
+    raw_id_fields = ("creator",)
+    list_select_related = ("creator",)
+    fields = ("creator", *_SETTINGS_DATA, "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "creator") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        names = [field for field in _SETTINGS_DATA if field in form.cleaned_data]
+        if change:
+            names = [field for field in names if field in form.changed_data]
+        data = {_SETTINGS_DATA[field]: form.cleaned_data[field] for field in names}
+        rules = chat_channel_settings_update(creator=obj.creator, actor=request.user, data=data)
+        obj.pk = rules.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        model = ChannelChatSettings._meta
+        defaults = {name: model.get_field(field).get_default() for field, name in _SETTINGS_DATA.items()}
+        chat_channel_settings_update(creator=obj.creator, actor=request.user, data=defaults)
 
 
 class EmoteForm(forms.ModelForm):

@@ -47,6 +47,7 @@ AUTH_ENDED_EVENT = {
 
 class ChatConsumer(AsyncWebsocketConsumer):
     stream_id: str
+    creator_id: str | None = None
     accepted = False
     joined = False
     in_room = False
@@ -68,6 +69,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND, reason="No such stream.")
             return
         self.stream_id = room["stream_id"]
+        self.creator_id = room["creator_id"]
         self.role = room["role"]
         if not room["may_read"]:
             # A premium room's events (messages, gifts, counts) are for viewers with access, as its video is.
@@ -215,8 +217,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event_text(event))
 
     async def user_event(self, message: dict) -> None:
-        """An event for this user's sockets (e.g. they were banned), already serialised by send_event_on_commit."""
-        if message.get("stream_id") in (None, self.stream_id):
+        """An event for this user's sockets (e.g. they were banned), already serialised by send_event_on_commit:
+        about this stream, about this stream's channel (a channel ban, unheard where this user moderates), or
+        about no stream in particular."""
+        creator_id = message.get("creator_id")
+        if creator_id is not None:
+            if creator_id == self.creator_id and self.role is None:
+                self.deliver(message["text"])
+        elif message.get("stream_id") in (None, self.stream_id):
             self.deliver(message["text"])
 
     async def access_changed(self, message: dict) -> None:

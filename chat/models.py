@@ -52,25 +52,59 @@ class ChatMessage(models.Model):
         return self.deleted_at is not None
 
 
-class ChatModerator(models.Model):
-    """A user the creator trusts to moderate one stream's chat."""
+# A moderator or a ban holds in one stream's chat (``stream``) or in every stream of a creator's channel
+# (``creator``), never both: the chat checks both scopes in one query on the user's own rows (the user index).
+ONE_SCOPE = models.Q(stream__isnull=False, creator__isnull=True) | models.Q(stream__isnull=True, creator__isnull=False)
+ONE_SCOPE_MESSAGE = "Choose a stream, or a creator for their whole channel: one of the two."
 
-    stream = models.ForeignKey("streams.Stream", on_delete=models.CASCADE, related_name="moderators")
+
+class ChatModerator(models.Model):
+    """A user the creator trusts to moderate one stream's chat, or (``creator``) every chat of their channel."""
+
+    stream = models.ForeignKey(
+        "streams.Stream", null=True, blank=True, on_delete=models.CASCADE, related_name="moderators"
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="channel_moderators",
+        help_text="Set for a channel moderator (every stream of this creator); empty for one stream's.",
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderating")
     appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["stream", "user"], name="chat_moderator_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "user"], name="chat_moderator_once"),
+            models.UniqueConstraint(fields=["creator", "user"], name="chat_channel_moderator_once"),
+            models.CheckConstraint(
+                condition=ONE_SCOPE, name="chat_moderator_one_scope", violation_error_message=ONE_SCOPE_MESSAGE
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} moderates {self.stream_id}"
+        where = f"the channel of {self.creator_id}" if self.creator_id else self.stream_id
+        return f"{self.user} moderates {where}"
 
 
 class ChatBan(models.Model):
-    """A ban (no end) or a timeout (with an end) from one stream's chat."""
+    """A ban (no end) or a timeout (with an end) from one stream's chat, or (``creator``) from every chat of a
+    creator's channel, streams created later included."""
 
-    stream = models.ForeignKey("streams.Stream", on_delete=models.CASCADE, related_name="chat_bans")
+    stream = models.ForeignKey(
+        "streams.Stream", null=True, blank=True, on_delete=models.CASCADE, related_name="chat_bans"
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="channel_chat_bans",
+        help_text="Set for a channel ban (every stream of this creator); empty for one stream's.",
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_bans")
     moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(max_length=300, blank=True)
@@ -78,18 +112,22 @@ class ChatBan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["stream", "user"], name="chat_ban_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "user"], name="chat_ban_once"),
+            models.UniqueConstraint(fields=["creator", "user"], name="chat_channel_ban_once"),
+            models.CheckConstraint(
+                condition=ONE_SCOPE, name="chat_ban_one_scope", violation_error_message=ONE_SCOPE_MESSAGE
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} banned from {self.stream_id}"
+        where = f"the channel of {self.creator_id}" if self.creator_id else self.stream_id
+        return f"{self.user} banned from {where}"
 
 
-class ChatSettings(models.Model):
-    """Per-stream chat rules. Chat on/off is the stream's own `allow_chat`."""
+class ChatRules(models.Model):
+    """The chat rules a stream's chat runs by; a stream's own (ChatSettings) or a channel's (ChannelChatSettings)."""
 
-    stream = models.OneToOneField(
-        "streams.Stream", primary_key=True, on_delete=models.CASCADE, related_name="chat_settings"
-    )
     slow_mode_seconds = models.PositiveIntegerField(default=0)
     followers_only = models.BooleanField(default=False)
     followers_min_minutes = models.PositiveIntegerField(default=0)
@@ -99,6 +137,26 @@ class ChatSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        abstract = True
+
+
+# The rules a channel's settings give a stream that has none of its own (its blocked terms are the channel's and
+# apply beside each stream's own, so they are not among them).
+STREAM_RULE_FIELDS = ("slow_mode_seconds", "followers_only", "followers_min_minutes", "emote_only", "block_links")
+
+
+class ChatSettings(ChatRules):
+    """Per-stream chat rules. Chat on/off is the stream's own `allow_chat`.
+
+    A stream without a row runs by its creator's ChannelChatSettings (the rules every new stream starts with);
+    ``blocked_terms`` here are the stream's own, checked beside the channel's and the platform's.
+    """
+
+    stream = models.OneToOneField(
+        "streams.Stream", primary_key=True, on_delete=models.CASCADE, related_name="chat_settings"
+    )
+
+    class Meta:
         verbose_name_plural = "chat settings"
         constraints = [
             models.CheckConstraint(condition=models.Q(slow_mode_seconds__lte=86400), name="chat_slow_mode_range"),
@@ -106,6 +164,26 @@ class ChatSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Chat settings of {self.stream_id}"
+
+
+class ChannelChatSettings(ChatRules):
+    """A creator's channel chat rules: what every new stream of theirs starts with, and the channel's blocked
+    terms, which hold in all of its streams."""
+
+    creator = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="channel_chat_settings"
+    )
+
+    class Meta:
+        verbose_name_plural = "channel chat settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(slow_mode_seconds__lte=86400), name="chat_channel_slow_mode_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Channel chat settings of {self.creator_id}"
 
 
 class BlockedTerm(models.Model):

@@ -6,13 +6,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, TruncDate, TruncMinute
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_payload
-from chat.models import BlockedTerm, ChatBan, ChatMessage, ChatModerator, ChatSettings, Emote
+from chat.models import (
+    STREAM_RULE_FIELDS,
+    BlockedTerm,
+    ChannelChatSettings,
+    ChatBan,
+    ChatMessage,
+    ChatModerator,
+    ChatSettings,
+    Emote,
+)
 from livestream.errors import NotFound, PermissionDenied
 from streams.models import Stream
 from streams.selectors import stream_viewer_has_access, stream_visible_q, subscribers_active
@@ -143,17 +152,24 @@ def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:
     return message
 
 
+def _in_scope(stream: Stream) -> Q:
+    """Rows (moderators, bans) that hold in this stream: its own and its creator's channel's."""
+    return Q(stream_id=stream.pk) | Q(creator_id=stream.creator_id)
+
+
 def chat_is_moderator(*, stream: Stream, user) -> bool:
+    """Whether the user moderates this stream: as its moderator or as a moderator of its creator's channel. One
+    query on the user's own rows."""
     if user is None or not user.is_authenticated:
         return False
-    return ChatModerator.objects.filter(stream=stream, user=user).exists()
+    return ChatModerator.objects.filter(_in_scope(stream), user=user).exists()
 
 
-def _role(*, stream: Stream, user, moderates: Callable[[], bool]) -> str | None:
+def _role(*, creator_id, user, moderates: Callable[[], bool]) -> str | None:
     """The rule of who moderates; ``moderates`` says whether a ChatModerator row names them (asked only if needed)."""
     if user is None or not user.is_authenticated:
         return None
-    if user.pk == stream.creator_id:
+    if user.pk == creator_id:
         return "creator"
     if moderates():
         return "moderator"
@@ -163,54 +179,118 @@ def _role(*, stream: Stream, user, moderates: Callable[[], bool]) -> str | None:
 
 
 def chat_role(*, stream: Stream, user) -> str | None:
-    """'creator', 'staff', 'moderator' or None: who may moderate this stream's chat."""
-    return _role(stream=stream, user=user, moderates=lambda: chat_is_moderator(stream=stream, user=user))
+    """'creator', 'staff', 'moderator' or None: who may moderate this stream's chat (a channel moderator moderates
+    every stream of the channel)."""
+    return _role(creator_id=stream.creator_id, user=user, moderates=lambda: chat_is_moderator(stream=stream, user=user))
 
 
 def chat_roles(*, pairs: Iterable[tuple[Stream, User]]) -> dict[tuple, str | None]:
     """chat_role of many (stream, user) pairs in one query, keyed by (stream id, user id)."""
     pairs = list(pairs)
-    moderating = set()
+    of_streams, of_channels = set(), set()
     if pairs:
-        moderating = set(
-            ChatModerator.objects.filter(
-                stream_id__in={stream.pk for stream, _ in pairs}, user_id__in={user.pk for _, user in pairs}
-            ).values_list("stream_id", "user_id")
-        )
+        rows = ChatModerator.objects.filter(
+            Q(stream_id__in={stream.pk for stream, _ in pairs}) | Q(creator_id__in={s.creator_id for s, _ in pairs}),
+            user_id__in={user.pk for _, user in pairs},
+        ).values_list("stream_id", "creator_id", "user_id")
+        for stream_id, creator_id, user_id in rows:
+            if stream_id is not None:
+                of_streams.add((stream_id, user_id))
+            else:
+                of_channels.add((creator_id, user_id))
     roles = {}
     for stream, user in pairs:
         key = (stream.pk, user.pk)
-        roles[key] = _role(stream=stream, user=user, moderates=lambda key=key: key in moderating)
+        roles[key] = _role(
+            creator_id=stream.creator_id,
+            user=user,
+            moderates=lambda key=key, stream=stream: key in of_streams or (stream.creator_id, key[1]) in of_channels,
+        )
     return roles
 
 
+def chat_channel_role(*, creator: User, user) -> str | None:
+    """'creator', 'moderator' (of the channel), 'staff' or None: who may moderate a creator's whole channel."""
+    return _role(
+        creator_id=creator.pk,
+        user=user,
+        moderates=lambda: ChatModerator.objects.filter(creator=creator, user=user).exists(),
+    )
+
+
+def chat_channel_settings_of(creator_id) -> ChannelChatSettings:
+    """A creator's channel chat settings, or unsaved defaults when they never set any. One query."""
+    return ChannelChatSettings.objects.filter(creator_id=creator_id).first() or ChannelChatSettings(
+        creator_id=creator_id
+    )
+
+
+def _channel_rules(stream: Stream) -> ChannelChatSettings:
+    """The channel settings of the stream's creator: from ``select_related("creator__channel_chat_settings")``
+    when the caller loaded them, else one query; remembered on the stream object."""
+    rules = getattr(stream, "_channel_rules", None)
+    if rules is None:
+        if Stream.creator.is_cached(stream):
+            try:
+                rules = stream.creator.channel_chat_settings
+            except ChannelChatSettings.DoesNotExist:
+                rules = ChannelChatSettings(creator_id=stream.creator_id)
+        else:
+            rules = chat_channel_settings_of(stream.creator_id)
+        stream._channel_rules = rules
+    return rules
+
+
+def chat_channel_blocked_terms(stream: Stream) -> list[str]:
+    """The blocked terms of the stream's creator's channel (they hold in all of the channel's streams)."""
+    return _channel_rules(stream).blocked_terms
+
+
 def chat_settings_of(stream: Stream) -> ChatSettings:
-    """The stream's chat settings, or unsaved defaults when nobody changed them."""
+    """The stream's chat settings; when nobody set the stream's own, unsaved ones with its channel's rules (the
+    rules every new stream starts with) and no stream terms of its own."""
     try:
         return stream.chat_settings
     except ChatSettings.DoesNotExist:
-        return ChatSettings(stream=stream)
+        channel = _channel_rules(stream)
+        return ChatSettings(stream=stream, **{field: getattr(channel, field) for field in STREAM_RULE_FIELDS})
 
 
-def chat_settings_payload(stream: Stream, chat_settings: ChatSettings | None = None) -> dict:
-    """The `chat_settings` event and the settings API body (blocked terms only for moderators)."""
+def chat_settings_payload(stream: Stream, chat_settings: ChatSettings | ChannelChatSettings | None = None) -> dict:
+    """The `chat_settings` event and the settings API body (blocked terms only for moderators); ``chat_settings``
+    the rules in force, the stream's own or (applied to it) its channel's."""
     chat_settings = chat_settings or chat_settings_of(stream)
     return {
         "chat_enabled": stream.allow_chat,
         "gifts_enabled": stream.allow_gifts,
-        "slow_mode": chat_settings.slow_mode_seconds,
-        "followers_only": chat_settings.followers_only,
-        "followers_min_minutes": chat_settings.followers_min_minutes,
-        "emote_only": chat_settings.emote_only,
-        "block_links": chat_settings.block_links,
+        **chat_rules_payload(chat_settings),
+    }
+
+
+def chat_rules_payload(rules: ChatSettings | ChannelChatSettings) -> dict:
+    """The rules of a stream or a channel as the API and the socket name them (terms apart)."""
+    return {
+        "slow_mode": rules.slow_mode_seconds,
+        "followers_only": rules.followers_only,
+        "followers_min_minutes": rules.followers_min_minutes,
+        "emote_only": rules.emote_only,
+        "block_links": rules.block_links,
     }
 
 
 def chat_active_ban(*, stream: Stream, user: User) -> ChatBan | None:
-    return ChatBan.objects.filter(stream=stream, user=user).exclude(expires_at__lte=timezone.now()).first()
+    """The ban or timeout that keeps the user out of this stream's chat (the stream's own or its channel's), the
+    longest first; None. One query on the user's own rows."""
+    return (
+        ChatBan.objects.filter(_in_scope(stream), user=user)
+        .exclude(expires_at__lte=timezone.now())
+        .order_by(F("expires_at").desc(nulls_first=True))
+        .first()
+    )
 
 
 def chat_bans(*, stream: Stream) -> QuerySet[ChatBan]:
+    """The stream's own bans and timeouts in force (its channel's are listed by chat_channel_bans)."""
     return (
         ChatBan.objects.filter(stream=stream)
         .exclude(expires_at__lte=timezone.now())
@@ -220,7 +300,23 @@ def chat_bans(*, stream: Stream) -> QuerySet[ChatBan]:
 
 
 def chat_moderators(*, stream: Stream) -> QuerySet[ChatModerator]:
+    """The stream's own moderators (its channel's are listed by chat_channel_moderators)."""
     return ChatModerator.objects.filter(stream=stream).select_related("user").order_by("created_at")
+
+
+def chat_channel_bans(*, creator: User) -> QuerySet[ChatBan]:
+    """The channel's bans and timeouts in force, newest first."""
+    return (
+        ChatBan.objects.filter(creator=creator)
+        .exclude(expires_at__lte=timezone.now())
+        .select_related("user", "moderator")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def chat_channel_moderators(*, creator: User) -> QuerySet[ChatModerator]:
+    """The channel's moderators, longest-serving first."""
+    return ChatModerator.objects.filter(creator=creator).select_related("user").order_by("created_at", "pk")
 
 
 def chat_global_blocked_terms() -> list[str]:
@@ -255,12 +351,17 @@ def chat_room_open(*, stream_id, user) -> dict | None:
         stream_id = uuid.UUID(str(stream_id))
     except ValueError:
         return None
-    stream = Stream.objects.select_related("chat_settings").filter(stream_visible_q(user), pk=stream_id).first()
+    stream = (
+        Stream.objects.select_related("chat_settings", "creator__channel_chat_settings")
+        .filter(stream_visible_q(user), pk=stream_id)
+        .first()
+    )
     if stream is None:
         return None
     role = chat_role(stream=stream, user=user)
     return {
         "stream_id": str(stream.pk),
+        "creator_id": str(stream.creator_id),
         "status": stream.status,
         "visibility": stream.visibility,
         "max_viewers": stream.max_viewers,
@@ -303,7 +404,7 @@ def chat_mentionable(*, stream: Stream, prefix: str, limit: int = 8) -> list[Use
         .order_by("-created_at")
         .values("user_id")[:MENTIONABLE_RECENT_MESSAGES]
     )
-    moderators = ChatModerator.objects.filter(stream=stream).values("user_id")
+    moderators = ChatModerator.objects.filter(_in_scope(stream)).values("user_id")
     group = Case(
         When(pk=stream.creator_id, then=Value(0)),
         When(pk__in=moderators, then=Value(1)),

@@ -17,18 +17,30 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
 from chat.emotes import is_emotes_only
 from chat.links import first_link
-from chat.models import ChatBan, ChatMessage, ChatModerator, ChatSettings, MessageReport
+from chat.models import (
+    STREAM_RULE_FIELDS,
+    ChannelChatSettings,
+    ChatBan,
+    ChatMessage,
+    ChatModerator,
+    ChatSettings,
+    MessageReport,
+)
 from chat.selectors import (
     EMOTE_SET_CACHE_KEY,
     GLOBAL_TERMS_CACHE_KEY,
     chat_active_ban,
     chat_badges,
+    chat_channel_blocked_terms,
+    chat_channel_role,
+    chat_channel_settings_of,
     chat_global_blocked_terms,
     chat_message_payload,
     chat_role,
@@ -45,6 +57,8 @@ from streams.services import stream_update
 MAX_LENGTH = 500
 MAX_MENTIONS = 20
 MAX_TERMS = 200
+MAX_TERM_LENGTH = 100
+MAX_BAN_SECONDS = 60 * 60 * 24 * 365
 
 
 def chat_error_event(exc: errors.DomainError) -> dict[str, Any]:
@@ -71,11 +85,12 @@ def chat_ban_error(ban: ChatBan, *, just_now: bool = False) -> errors.Permission
     ``just_now``: the words for the moment it is imposed (the event on the user's sockets).
     """
     reason = f" Reason: {ban.reason}" if ban.reason else ""
+    where = "this channel's chats" if ban.creator_id else "this chat"
     if ban.expires_at is None:
-        words = "You have been banned from this chat." if just_now else "You are banned from this chat."
+        words = f"You have been banned from {where}." if just_now else f"You are banned from {where}."
         return errors.PermissionDenied(words + reason, code="banned")
     remaining = (ban.expires_at - timezone.now()).total_seconds()
-    words = "You have been timed out in this chat" if just_now else "You are timed out in this chat"
+    words = f"You have been timed out in {where}" if just_now else f"You are timed out in {where}"
     return errors.PermissionDenied(
         f"{words} for {_duration(remaining)}.{reason}", code="timed_out", until=ban.expires_at, retry_after=remaining
     )
@@ -207,7 +222,10 @@ def chat_message_send(
     if not isinstance(mentions, list | tuple):
         raise ValidationError({"mentions": ["Send a list of user ids."]})
 
-    stream = Stream.objects.select_related("chat_settings").filter(pk=stream_id).first()
+    # The stream, its own rules and its channel's (defaults and blocked terms) in one query.
+    stream = (
+        Stream.objects.select_related("chat_settings", "creator__channel_chat_settings").filter(pk=stream_id).first()
+    )
     if stream is None:
         raise errors.NotFound("No such stream.")
     if not stream.allow_chat:
@@ -234,7 +252,8 @@ def chat_message_send(
         if rules.emote_only and not is_emotes_only(content):
             raise errors.DomainError("Emote-only mode is on: send emoji and emotes only.", code="emote_only")
         folded = content.casefold()
-        for pattern in (_terms_pattern(chat_global_blocked_terms()), _terms_pattern(rules.blocked_terms)):
+        term_lists = (chat_global_blocked_terms(), chat_channel_blocked_terms(stream), rules.blocked_terms)
+        for pattern in map(_terms_pattern, term_lists):
             if pattern is not None and pattern.search(folded):
                 raise errors.DomainError("Your message contains a blocked term.", code="message_blocked")
         if rules.block_links and (link := first_link(content)) is not None:
@@ -316,15 +335,30 @@ def chat_moderator_remove(*, stream: Stream, actor: User, user: User) -> None:
         raise errors.NotFound("That user is not a moderator here.")
 
 
-def _ban_write(*, stream: Stream, actor: User, user: User, expires_at, reason: str) -> ChatBan:
-    """Store the ban (or timeout) and, after commit, tell its user on every socket. Caller holds the transaction."""
+def _ban_write(
+    *, stream: Stream | None = None, creator: User | None = None, actor: User, user: User, expires_at, reason: str
+) -> ChatBan:
+    """Store the ban (or timeout) of one stream's chat or (``creator``) of a whole channel's and, after commit,
+    tell its user on every socket in that stream, or in any stream of that channel (the event's ``stream_id`` or
+    ``creator_id`` says which sockets hear it). Caller holds the transaction."""
+    scope = {"stream": stream} if stream is not None else {"creator": creator}
     ban, _ = ChatBan.objects.update_or_create(
-        stream=stream, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
+        **scope, user=user, defaults={"moderator": actor, "reason": reason.strip(), "expires_at": expires_at}
     )
     event = chat_error_event(chat_ban_error(ban, just_now=True))
-    event["stream_id"] = str(stream.pk)
+    if stream is not None:
+        event["stream_id"] = str(stream.pk)
+    else:
+        event["creator_id"] = str(creator.pk)
     send_event_on_commit(event, users=[user.pk])
     return ban
+
+
+def _ban_expiry(duration_seconds: int | None):
+    """When a ban of ``duration_seconds`` ends: None (no duration) for a ban, a time for a timeout."""
+    if duration_seconds is not None and not 1 <= duration_seconds <= MAX_BAN_SECONDS:
+        raise ValidationError({"duration_seconds": ["Between 1 second and a year."]})
+    return timezone.now() + timedelta(seconds=duration_seconds) if duration_seconds else None
 
 
 def chat_ban_create(
@@ -336,9 +370,7 @@ def chat_ban_create(
         raise errors.DomainError("You cannot ban yourself.", code="invalid_ban")
     if chat_role(stream=stream, user=user) is not None:
         raise errors.PermissionDenied("The creator, moderators and staff cannot be banned.", code="invalid_ban")
-    if duration_seconds is not None and not 1 <= duration_seconds <= 60 * 60 * 24 * 365:
-        raise ValidationError({"duration_seconds": ["Between 1 second and a year."]})
-    expires_at = timezone.now() + timedelta(seconds=duration_seconds) if duration_seconds else None
+    expires_at = _ban_expiry(duration_seconds)
     with transaction.atomic():
         return _ban_write(stream=stream, actor=actor, user=user, expires_at=expires_at, reason=reason)
 
@@ -360,25 +392,37 @@ SETTINGS_FIELDS = {
 }
 
 
-def _settings_values(*, rules: ChatSettings, data: dict[str, Any]) -> dict[str, Any]:
-    """The model fields ``data`` changes, validated against ``rules`` (left unchanged); ValidationError names
-    the API's fields."""
+def _fold_term(term: Any) -> str:
+    """A blocked term as chat matches it (on content folded the same way): trimmed, in lower case."""
+    return str(term if term is not None else "").strip().casefold()
+
+
+def _clean_terms(value: Any) -> list[str]:
+    """A list of blocked terms as chat matches them: trimmed, folded to lower case, deduplicated, sorted;
+    ValidationError (``blocked_terms``) for anything but a list of at most MAX_TERMS terms of MAX_TERM_LENGTH."""
+    if not isinstance(value, list | tuple):
+        raise ValidationError({"blocked_terms": ["Send a list of terms."]})
+    if len(value) > MAX_TERMS:  # before any work on the terms
+        raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
+    terms = {folded for folded in map(_fold_term, value) if folded}
+    if any(len(term) > MAX_TERM_LENGTH for term in terms):
+        raise ValidationError({"blocked_terms": [f"A term is at most {MAX_TERM_LENGTH} characters."]})
+    return sorted(terms)
+
+
+def _settings_values(*, rules: ChatSettings | ChannelChatSettings, data: dict[str, Any]) -> dict[str, Any]:
+    """The model fields ``data`` changes, validated against ``rules`` (a stream's or a channel's, left unchanged);
+    ValidationError names the API's fields."""
     values: dict[str, Any] = {}
     for name, field in SETTINGS_FIELDS.items():
         if name in data:
-            value = data[name]
-            if name == "blocked_terms":
-                if not isinstance(value, list | tuple):
-                    raise ValidationError({"blocked_terms": ["Send a list of terms."]})
-                if len(value) > MAX_TERMS:  # before any work on the terms
-                    raise ValidationError({"blocked_terms": [f"At most {MAX_TERMS} terms."]})
-                value = sorted({str(term).strip().casefold() for term in value if str(term).strip()})
-            values[field] = value
-    candidate = ChatSettings(**{f.attname: getattr(rules, f.attname) for f in ChatSettings._meta.concrete_fields})
+            values[field] = _clean_terms(data[name]) if name == "blocked_terms" else data[name]
+    model = type(rules)
+    candidate = model(**{f.attname: getattr(rules, f.attname) for f in model._meta.concrete_fields})
     for field, value in values.items():
         setattr(candidate, field, value)
     try:
-        candidate.full_clean(exclude=["stream"], validate_unique=False)
+        candidate.full_clean(exclude=[model._meta.pk.name], validate_unique=False)
     except ValidationError as exc:
         api_name = {field: name for name, field in SETTINGS_FIELDS.items()}
         raise ValidationError(
@@ -394,16 +438,170 @@ def chat_settings_update(*, stream: Stream, actor: User, data: dict[str, Any]) -
     gifts on or off) and the rules commit in one transaction.
     """
     chat_require_moderator(stream=stream, actor=actor)
-    values = _settings_values(rules=chat_settings_of(stream), data=data)
+    current = chat_settings_of(stream)  # the channel's rules while the stream has none of its own
+    values = _settings_values(rules=current, data=data)
     stream_changes = {field: data[name] for name, field in STREAM_SETTINGS.items() if name in data}
     with transaction.atomic():
         if stream_changes:
             stream = stream_update(stream=stream, data=stream_changes, announce=False)  # one event, below
-        rules, _ = ChatSettings.objects.select_for_update().get_or_create(stream=stream)
+        rules, _ = ChatSettings.objects.select_for_update().get_or_create(
+            stream=stream, defaults={field: getattr(current, field) for field in STREAM_RULE_FIELDS}
+        )
         for field, value in values.items():
             setattr(rules, field, value)
         rules.save()
         send_event_on_commit({"type": "chat_settings", **chat_settings_payload(stream, rules)}, room=stream.pk)
+    return rules
+
+
+# --- The channel: moderators, bans and rules that hold in every stream of one creator -------------------------
+# Not durable, as the stream-level services above: the admin's change view calls them inside its own transaction.
+
+
+def chat_channel_require_moderator(*, creator: User, actor: User) -> str:
+    """The actor's role on the creator's channel (creator, moderator, staff); PermissionDenied for anyone else."""
+    role = chat_channel_role(creator=creator, user=actor)
+    if role is None:
+        raise errors.PermissionDenied("Only the creator, the channel's moderators and staff can do that.")
+    return role
+
+
+def _require_channel_owner(*, creator: User, actor: User, words: str) -> None:
+    """The creator (or staff) alone: appointing moderators and setting the channel's rules."""
+    if actor.pk != creator.pk and not actor.is_staff:
+        raise errors.PermissionDenied(words)
+
+
+def chat_channel_moderator_add(*, creator: User, actor: User, user: User) -> tuple[ChatModerator, bool]:
+    """The creator (or staff) appoints a channel moderator, who moderates every stream of the channel, those
+    created later too; returns (moderator, created).
+
+    Their bans in the channel (the channel's and any of its streams') are lifted in the same transaction: never
+    a moderator who is still banned.
+    """
+    _require_channel_owner(creator=creator, actor=actor, words="Only the creator appoints channel moderators.")
+    if user.pk == creator.pk:
+        raise errors.DomainError("The creator already moderates their channel.", code="invalid_moderator")
+    with transaction.atomic():
+        # get_or_create survives a concurrent appointment (its create runs in a savepoint, then it reads).
+        moderator, created = ChatModerator.objects.get_or_create(
+            creator=creator, user=user, defaults={"appointed_by": actor}
+        )
+        if created:
+            ChatBan.objects.filter(Q(creator=creator) | Q(stream__creator=creator), user=user).delete()
+    return moderator, created
+
+
+def chat_channel_moderator_remove(*, creator: User, actor: User, user: User) -> None:
+    """The creator (or staff) removes a channel moderator; their moderation of single streams stays."""
+    _require_channel_owner(creator=creator, actor=actor, words="Only the creator removes channel moderators.")
+    if not ChatModerator.objects.filter(creator=creator, user=user).delete()[0]:
+        raise errors.NotFound("That user is not a moderator of this channel.")
+
+
+def chat_channel_ban_create(
+    *, creator: User, actor: User, user: User, duration_seconds: int | None = None, reason: str = ""
+) -> ChatBan:
+    """Ban (no duration) or time out a user in every chat of the creator's channel, streams created later
+    included. The creator, channel moderators and staff may; the creator, channel moderators and staff cannot be
+    banned. After commit the user hears it on every socket they have open in any of the channel's rooms, and
+    from then on every message they send there is refused (``banned`` / ``timed_out``). Replaces an earlier
+    channel ban of theirs."""
+    chat_channel_require_moderator(creator=creator, actor=actor)
+    if user.pk == actor.pk:
+        raise errors.DomainError("You cannot ban yourself.", code="invalid_ban")
+    if chat_channel_role(creator=creator, user=user) is not None:
+        raise errors.PermissionDenied(
+            "The creator, the channel's moderators and staff cannot be banned.", code="invalid_ban"
+        )
+    expires_at = _ban_expiry(duration_seconds)
+    with transaction.atomic():
+        return _ban_write(creator=creator, actor=actor, user=user, expires_at=expires_at, reason=reason)
+
+
+def chat_channel_ban_lift(*, creator: User, actor: User, user: User) -> None:
+    """Lift a channel ban or timeout (the creator, channel moderators, staff); bans of single streams stay."""
+    chat_channel_require_moderator(creator=creator, actor=actor)
+    if not ChatBan.objects.filter(creator=creator, user=user).delete()[0]:
+        raise errors.NotFound("That user is not banned from this channel.")
+
+
+def _open_streams(creator: User):
+    """The creator's streams whose chat can still be used: scheduled and live."""
+    return Stream.objects.filter(creator=creator, status__in=[Stream.Status.SCHEDULED, Stream.Status.LIVE])
+
+
+def chat_channel_settings_update(
+    *, creator: User, actor: User, data: dict[str, Any], apply_to_streams: bool = False
+) -> ChannelChatSettings:
+    """Change the channel's chat rules (the creator or staff): what every new stream starts with, and the
+    channel's blocked terms, which hold in all of its streams at once.
+
+    Streams already scheduled or live keep the rules they run by, unless ``apply_to_streams``: then each of
+    them takes the channel's rules (slow mode, followers-only, emote-only, links; their own blocked terms
+    stay) and its room hears the new set. All or nothing: every value is checked before anything is written.
+    """
+    _require_channel_owner(creator=creator, actor=actor, words="Only the creator changes the channel's chat rules.")
+    values = _settings_values(rules=chat_channel_settings_of(creator.pk), data=data)
+    with transaction.atomic():
+        rules, _ = ChannelChatSettings.objects.select_for_update().get_or_create(creator=creator)
+        before = {field: getattr(rules, field) for field in STREAM_RULE_FIELDS}
+        for field, value in values.items():
+            setattr(rules, field, value)
+        rules.save()
+        after = {field: getattr(rules, field) for field in STREAM_RULE_FIELDS}
+        if apply_to_streams:
+            streams = list(_open_streams(creator).only("pk", "allow_chat", "allow_gifts"))
+            # Streams without rules of their own follow the channel already; the others take its rules now.
+            ChatSettings.objects.filter(stream__in=[stream.pk for stream in streams]).update(
+                **after, updated_at=timezone.now()
+            )
+            for stream in streams:  # the channel's rules are now each stream's
+                send_event_on_commit({"type": "chat_settings", **chat_settings_payload(stream, rules)}, room=stream.pk)
+        elif before != after:
+            # Streams that ran by the channel's rules keep the ones they had: they get them as their own.
+            following = _open_streams(creator).filter(chat_settings__isnull=True).values_list("pk", flat=True)
+            ChatSettings.objects.bulk_create(
+                [ChatSettings(stream_id=pk, **before) for pk in following], ignore_conflicts=True
+            )
+    return rules
+
+
+def _clean_term(term: Any) -> str:
+    """One blocked term as chat matches it; ValidationError (``term``) when it is empty or too long."""
+    term = _fold_term(term)
+    if not term:
+        raise ValidationError({"term": ["Type a word or phrase."]})
+    if len(term) > MAX_TERM_LENGTH:
+        raise ValidationError({"term": [f"A term is at most {MAX_TERM_LENGTH} characters."]})
+    return term
+
+
+def chat_channel_blocked_term_add(*, creator: User, actor: User, term: str) -> ChannelChatSettings:
+    """Add a word or phrase to the channel's blocked terms (the creator or staff): from the next message on, no
+    chat of the channel accepts it. Adding a term already there changes nothing."""
+    _require_channel_owner(creator=creator, actor=actor, words="Only the creator changes the channel's chat rules.")
+    term = _clean_term(term)
+    with transaction.atomic():
+        rules, _ = ChannelChatSettings.objects.select_for_update().get_or_create(creator=creator)
+        if term not in rules.blocked_terms:
+            if len(rules.blocked_terms) >= MAX_TERMS:
+                raise ValidationError({"term": [f"At most {MAX_TERMS} terms: remove one first."]})
+            rules.blocked_terms = sorted({*rules.blocked_terms, term})
+            rules.save(update_fields=["blocked_terms", "updated_at"])
+    return rules
+
+
+def chat_channel_blocked_term_remove(*, creator: User, actor: User, term: str) -> ChannelChatSettings:
+    """Remove a word or phrase from the channel's blocked terms (the creator or staff); NotFound if it is not one."""
+    _require_channel_owner(creator=creator, actor=actor, words="Only the creator changes the channel's chat rules.")
+    term = _fold_term(term)
+    with transaction.atomic():
+        rules = ChannelChatSettings.objects.select_for_update().filter(creator=creator).first()
+        if rules is None or term not in rules.blocked_terms:
+            raise errors.NotFound("That term is not blocked in this channel.")
+        rules.blocked_terms = [kept for kept in rules.blocked_terms if kept != term]
+        rules.save(update_fields=["blocked_terms", "updated_at"])
     return rules
 
 

@@ -87,13 +87,15 @@ def send_event_on_commit(event: dict[str, Any], *, room=None, users: Iterable = 
         raise ValueError("Send an event to a room, to users, or both.")
     text = event_text(event)
     event_type = event["type"]
-    scope = event.get("stream_id")  # a user event about one stream reaches only that stream's sockets
+    # A user event about one stream reaches only that stream's sockets; one about a creator's channel only the
+    # sockets in that creator's streams.
+    scope, creator_scope = event.get("stream_id"), event.get("creator_id")
 
     def send_event() -> None:  # a function, not a partial: Django logs a robust callback's failure by its name
         if room is not None:
             room_publish(str(room), text, event_type)
         if user_ids:
-            users_send(user_ids, text, scope)
+            users_send(user_ids, text, scope, creator_scope)
 
     transaction.on_commit(send_event, robust=True)
 
@@ -115,13 +117,18 @@ def room_publish(room_id: str, text: str, event_type: str = "") -> None:
             logger.exception("room %s: a local listener failed", room_id)
 
 
-def users_send(user_ids: Iterable[str], text: str, scope=None) -> None:
-    """Hand an event's text to every socket of each user (the Channels layer). Only send_event_on_commit calls this."""
+def users_send(user_ids: Iterable[str], text: str, scope=None, creator_scope=None) -> None:
+    """Hand an event's text to every socket of each user (the Channels layer). Only send_event_on_commit calls this.
+
+    ``scope`` (a stream id) or ``creator_scope`` (a creator id) tell the sockets which of them it is for."""
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": USER_EVENT, "text": text, "stream_id": scope}
+    if creator_scope is not None:
+        message["creator_id"] = creator_scope
     for user_id in user_ids:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": USER_EVENT, "text": text, "stream_id": scope})
+        async_to_sync(layer.group_send)(user_group(user_id), message)
 
 
 # --- Without Redis: the room hubs of this process listen here --------------------------------------------

@@ -39,6 +39,7 @@ urlpatterns = [
     path("studio/analytics/", include("analytics.studio.urls")),
     path("studio/", include("streams.studio.urls")),
     path("studio/money/", include("wallet.studio.urls")),
+    path("studio/moderation/", include("chat.studio.urls")),
     path("", include("wallet.urls")),
     path("", include("streams.urls")),
     # Development only (the view answers 404 unless DEBUG; nginx serves /media/ in production), and never the

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from accounts.selectors import user_payload
 from chat.models import ChatMessage, MessageReport
 from chat.selectors import chat_message_payload
-from chat.services import MAX_MENTIONS, MAX_TERMS
+from chat.services import MAX_MENTIONS, MAX_TERM_LENGTH, MAX_TERMS
 from livestream.api.pagination import LimitField
 from livestream.api.serializers import BoundedListField, QuerySerializer, StrictJSONInput
 
@@ -134,7 +134,7 @@ class BanSerializer(serializers.Serializer):
     reason = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
-    moderator = serializers.CharField(allow_null=True)
+    moderator = serializers.CharField(allow_null=True, help_text="The username of who imposed it.")
 
     def to_representation(self, ban) -> dict:
         return {
@@ -181,3 +181,27 @@ class ReportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reason = serializers.ChoiceField(choices=MessageReport.Reason.choices)
     status = serializers.ChoiceField(choices=MessageReport.Status.choices)
+
+
+class ChannelChatSettingsSerializer(StrictJSONInput, serializers.Serializer):
+    """A channel's chat rules: what every new stream of the creator starts with, and the channel's blocked terms
+    (only its creator, moderators and staff see them), which hold in all of its streams."""
+
+    slow_mode = serializers.IntegerField(required=False, min_value=0, max_value=86400)
+    followers_only = serializers.BooleanField(required=False)
+    followers_min_minutes = serializers.IntegerField(required=False, min_value=0, max_value=60 * 24 * 365)
+    emote_only = serializers.BooleanField(required=False)
+    block_links = serializers.BooleanField(required=False)
+    blocked_terms = BoundedListField(
+        child=serializers.CharField(max_length=MAX_TERM_LENGTH, allow_blank=True), required=False, max_length=MAX_TERMS
+    )
+    apply_to_streams = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Also give these rules to the creator's scheduled and live streams now (their own blocked terms "
+        "stay); otherwise only streams created from now on start with them.",
+    )
+
+    class Meta:
+        optional_fields = ("blocked_terms",)

@@ -22,4 +22,18 @@ urlpatterns = [
     path("streams/<uuid:stream_id>/moderators/<uuid:user_id>", views.ModeratorView.as_view(), name="api-moderator"),
     path("streams/<uuid:stream_id>/bans", views.BansView.as_view(), name="api-bans"),
     path("streams/<uuid:stream_id>/bans/<uuid:user_id>", views.BanView.as_view(), name="api-ban"),
+    # The channel: moderators, bans and rules that hold in every stream of the creator.
+    path("creators/<str:username>/moderators", views.ChannelModeratorsView.as_view(), name="api-channel-moderators"),
+    path(
+        "creators/<str:username>/moderators/<uuid:user_id>",
+        views.ChannelModeratorView.as_view(),
+        name="api-channel-moderator",
+    ),
+    path("creators/<str:username>/bans", views.ChannelBansView.as_view(), name="api-channel-bans"),
+    path("creators/<str:username>/bans/<uuid:user_id>", views.ChannelBanView.as_view(), name="api-channel-ban"),
+    path(
+        "creators/<str:username>/chat-settings",
+        views.ChannelChatSettingsView.as_view(),
+        name="api-channel-chat-settings",
+    ),
 ]

@@ -3,6 +3,7 @@ import uuid
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,6 +12,7 @@ from accounts.selectors import user_get
 from chat.api.serializers import (
     BanInputSerializer,
     BanSerializer,
+    ChannelChatSettingsSerializer,
     ChatHistorySerializer,
     ChatMessageInputSerializer,
     ChatMessageSerializer,
@@ -27,6 +29,10 @@ from chat.api.serializers import (
 from chat.selectors import (
     chat_badges_attach,
     chat_bans,
+    chat_channel_bans,
+    chat_channel_moderators,
+    chat_channel_role,
+    chat_channel_settings_of,
     chat_deleted_since,
     chat_emote_set,
     chat_history,
@@ -39,12 +45,19 @@ from chat.selectors import (
     chat_replay_before,
     chat_require_reader,
     chat_role,
+    chat_rules_payload,
     chat_settings_of,
     chat_settings_payload,
 )
 from chat.services import (
     chat_ban_create,
     chat_ban_lift,
+    chat_channel_ban_create,
+    chat_channel_ban_lift,
+    chat_channel_moderator_add,
+    chat_channel_moderator_remove,
+    chat_channel_require_moderator,
+    chat_channel_settings_update,
     chat_message_delete,
     chat_message_send,
     chat_moderator_add,
@@ -285,3 +298,136 @@ class BanView(StreamScopedView):
         stream = self.stream(request, stream_id)
         chat_ban_lift(stream=stream, actor=request.user, user=_user_ref({"user_id": user_id}))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- The channel: /creators/{username}/moderators, /bans, /chat-settings ---------------------------------------
+
+
+class ChannelScopedView(APIView):
+    """Resolves the creator (any active user has a channel) from the URL; 404 for nobody by that name."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def creator(self, username: str) -> User:
+        return user_get(username=username)
+
+
+class ChannelModeratorsView(ChannelScopedView):
+    @extend_schema(
+        responses={200: results_of(ModeratorSerializer, "ChannelModerators"), **error_responses(403)},
+        description="The channel's moderators: they moderate every stream of the creator. The creator, the "
+        "channel's moderators and staff may read them.",
+    )
+    def get(self, request, username):
+        creator = self.creator(username)
+        chat_channel_require_moderator(creator=creator, actor=request.user)
+        return Response({"results": ModeratorSerializer(chat_channel_moderators(creator=creator), many=True).data})
+
+    @extend_schema(
+        request=UserRefSerializer,
+        responses={
+            201: OpenApiResponse(ModeratorSerializer, description="Made a channel moderator (their bans lifted)."),
+            200: OpenApiResponse(ModeratorSerializer, description="Already a channel moderator: nothing changed."),
+        },
+        description="The creator (or staff) appoints a moderator of every stream of the channel.",
+    )
+    def post(self, request, username):
+        creator = self.creator(username)
+        serializer = UserRefSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moderator, created = chat_channel_moderator_add(
+            creator=creator, actor=request.user, user=_user_ref(serializer.validated_data)
+        )
+        return Response(
+            ModeratorSerializer(moderator).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class ChannelModeratorView(ChannelScopedView):
+    @extend_schema(responses={204: None}, description="The creator (or staff) removes a channel moderator.")
+    def delete(self, request, username, user_id):
+        creator = self.creator(username)
+        chat_channel_moderator_remove(creator=creator, actor=request.user, user=_user_ref({"user_id": user_id}))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelBansView(ChannelScopedView, GenericAPIView):
+    filter_backends: list = []  # a list of bans, not a filtered queryset: no django-filter parameters
+    serializer_class = BanSerializer
+
+    @extend_schema(
+        responses={200: BanSerializer(many=True), **error_responses(403)},
+        description="The channel's bans and timeouts in force, newest first, paginated (a channel's bans "
+        "accumulate): the creator, the channel's moderators and staff may read them.",
+    )
+    def get(self, request, username):
+        creator = self.creator(username)
+        chat_channel_require_moderator(creator=creator, actor=request.user)
+        page = self.paginate_queryset(chat_channel_bans(creator=creator))
+        return self.get_paginated_response(BanSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=BanInputSerializer,
+        responses={201: BanSerializer},
+        description="Ban (no `duration_seconds`) or time out a user in every stream of the channel, streams created "
+        "later included; they hear it at once on every socket they have in the channel's rooms. The creator, the "
+        "channel's moderators and staff may; they cannot be banned (code `invalid_ban`).",
+    )
+    def post(self, request, username):
+        creator = self.creator(username)
+        serializer = BanInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ban = chat_channel_ban_create(
+            creator=creator,
+            actor=request.user,
+            user=_user_ref(data),
+            duration_seconds=data.get("duration_seconds"),
+            reason=data.get("reason", ""),
+        )
+        return Response(BanSerializer(ban).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelBanView(ChannelScopedView):
+    @extend_schema(responses={204: None}, description="Lift a channel ban or timeout (bans of single streams stay).")
+    def delete(self, request, username, user_id):
+        creator = self.creator(username)
+        chat_channel_ban_lift(creator=creator, actor=request.user, user=_user_ref({"user_id": user_id}))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelChatSettingsView(ChannelScopedView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    json_body_max = ChatSettingsView.json_body_max
+
+    def body(self, creator: User, user, rules) -> dict:
+        body = chat_rules_payload(rules)
+        if chat_channel_role(creator=creator, user=user) is not None:
+            body["blocked_terms"] = rules.blocked_terms
+        return body
+
+    @extend_schema(
+        responses=ChannelChatSettingsSerializer,
+        description="The rules every new stream of the creator starts with; `blocked_terms` (the channel's, "
+        "checked in all of its streams) for the creator, the channel's moderators and staff only.",
+    )
+    def get(self, request, username):
+        creator = self.creator(username)
+        return Response(self.body(creator, request.user, chat_channel_settings_of(creator.pk)))
+
+    @extend_schema(
+        request=ChannelChatSettingsSerializer,
+        responses=ChannelChatSettingsSerializer,
+        description="The creator (or staff) changes the channel's rules; `apply_to_streams` gives them to the "
+        "scheduled and live streams too (their rooms hear the new set).",
+    )
+    def patch(self, request, username):
+        creator = self.creator(username)
+        serializer = ChannelChatSettingsSerializer(data=request.data)  # the service checks who may change it
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        apply_to_streams = data.pop("apply_to_streams", False)
+        rules = chat_channel_settings_update(
+            creator=creator, actor=request.user, data=data, apply_to_streams=apply_to_streams
+        )
+        return Response(self.body(creator, request.user, rules))

@@ -273,3 +273,65 @@ def test_the_chat_admin_forms_load(staff_client, stream):
         f"/admin/chat/chatmessage/{message.pk}/delete/",
     ):
         assert staff_client.get(url).status_code == 200, url
+
+
+# --- the channel scope ------------------------------------------------------------------------------------
+
+
+def test_a_channel_ban_added_in_the_admin_goes_through_the_channel_service(
+    staff_client, stream, user_events, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    creator = stream.creator
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/chat/chatban/add/", {"creator": creator.pk, "user": user.pk, "reason": "spam", "expires_at_0": ""}
+        )
+    assert response.status_code == 302
+    ban = ChatBan.objects.get(creator=creator, user=user)
+    assert ban.stream is None and ban.moderator.is_staff
+    [(ids, event)] = user_events
+    assert ids == (str(user.pk),) and event["code"] == "banned" and event["creator_id"] == str(creator.pk)
+    response = staff_client.post(f"/admin/chat/chatban/{ban.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not ChatBan.objects.exists()
+
+
+def test_a_ban_names_a_stream_or_a_channel_in_the_admin_never_both(staff_client, stream):
+    user = UserFactory()
+    both = staff_client.post(
+        "/admin/chat/chatban/add/", {"stream": stream.pk, "creator": stream.creator_id, "user": user.pk}
+    )
+    neither = staff_client.post("/admin/chat/chatban/add/", {"user": user.pk})
+    for response in (both, neither):
+        assert response.status_code == 200 and "one of the two" in response.content.decode()
+    assert not ChatBan.objects.exists()
+
+
+def test_a_channel_moderator_added_in_the_admin_loses_their_bans_in_the_channel(staff_client, stream):
+    user = UserFactory()
+    ChatBan.objects.create(stream=stream, user=user)
+    ChatBan.objects.create(creator=stream.creator, user=user)
+    response = staff_client.post("/admin/chat/chatmoderator/add/", {"creator": stream.creator_id, "user": user.pk})
+    assert response.status_code == 302
+    assert ChatModerator.objects.get(creator=stream.creator, user=user).appointed_by.is_staff
+    assert not ChatBan.objects.exists()
+    listed = staff_client.get("/admin/chat/chatmoderator/", {"scope": "channel"})
+    assert listed.status_code == 200 and user.username in listed.content.decode()
+
+
+def test_channel_chat_settings_are_changed_in_the_admin_through_the_service(staff_client, stream):
+    from chat.models import ChannelChatSettings
+
+    response = staff_client.post(
+        "/admin/chat/channelchatsettings/add/",
+        {
+            "creator": stream.creator_id,
+            "slow_mode_seconds": 30,
+            "followers_min_minutes": 0,
+            "blocked_terms": '["Wahala"]',
+        },
+    )
+    assert response.status_code == 302
+    rules = ChannelChatSettings.objects.get(creator=stream.creator)
+    assert rules.slow_mode_seconds == 30 and rules.blocked_terms == ["wahala"]  # cleaned as over the API
+    assert ChatSettings.objects.get(stream=stream).slow_mode_seconds == 0  # the live stream kept its rules

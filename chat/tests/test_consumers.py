@@ -448,3 +448,32 @@ async def test_a_nesting_bomb_or_too_many_mentions_over_the_socket_is_an_error_e
     assert error["code"] == "invalid_message" and error["errors"] == {"mentions": ["At most 20 mentions."]}
     await socket.send("still here")  # the socket still works
     assert (await socket.expect("chat_message"))["message"]["content"] == "still here"
+
+
+async def test_a_channel_ban_reaches_the_offender_in_every_room_of_the_channel_and_mutes_them(
+    live_stream, viewer, creator, sockets
+):
+    from chat.services import chat_channel_ban_create, chat_channel_moderator_add
+
+    second = await db(StreamFactory)(creator=creator, live=True)
+    elsewhere_stream = await db(StreamFactory)(live=True)  # another creator's
+    moderator = await db(UserFactory)()
+    await db(chat_channel_moderator_add)(creator=creator, actor=creator, user=moderator)
+    here, there = await sockets(live_stream, viewer), await sockets(second, viewer)
+    elsewhere = await sockets(elsewhere_stream, viewer)
+    for socket in (here, there, elsewhere):
+        await socket.expect("stream_status")
+    await db(chat_channel_ban_create)(creator=creator, actor=moderator, user=viewer, reason="spam")
+    for socket in (here, there):
+        told = await socket.expect("error", code="banned")
+        assert told["creator_id"] == str(creator.pk) and "spam" in told["detail"]
+        await socket.send("let me talk")
+        refused = await socket.expect("error", code="banned")
+        assert "this channel's chats" in refused["detail"]
+    await asyncio.sleep(0.3)  # what the other creator's room heard, read without a receive timeout
+    queue = elsewhere.communicator.output_queue
+    heard = [json.loads(queue.get_nowait()["text"]) for _ in range(queue.qsize())]
+    assert [event for event in heard if event["type"] == "error"] == []
+    await elsewhere.send("still welcome here")
+    assert (await elsewhere.expect("chat_message"))["message"]["content"] == "still welcome here"
+    assert await db(ChatMessage.objects.count)() == 1

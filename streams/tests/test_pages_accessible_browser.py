@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.services import verification_apply
 from accounts.tests.factories import UserFactory
 from chat.models import ChatMessage
+from chat.services import chat_channel_ban_create, chat_channel_blocked_term_add, chat_channel_moderator_add
 from gifts.tests.factories import GiftFactory
 from streams.models import Clip, CreatorProfile, ScheduleSlot
 from streams.tests.factories import StreamFactory, recording_opened_at
@@ -111,6 +112,10 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
     GiftFactory(name="Talking drum")
     live = StreamFactory(live=True, creator=creator, title="Algebra live")
     ChatMessage.objects.create(stream=live, user=viewer, content="Good evening Ada")
+    # The studio's moderation page with a row in each list.
+    chat_channel_moderator_add(creator=creator, actor=creator, user=viewer)
+    chat_channel_ban_create(creator=creator, actor=creator, user=newcomer, duration_seconds=600, reason="spam")
+    chat_channel_blocked_term_add(creator=creator, actor=creator, term="wahala")
     scheduled = StreamFactory(
         creator=creator, title="Yoruba for beginners", scheduled_start_time=timezone.now() + timedelta(days=2)
     )
@@ -146,6 +151,7 @@ def the_pages(live_server, settings) -> tuple[list[tuple[str, str, str | None, b
         ("log in", "/accounts/login/", None, False),
         ("sign up", "/accounts/signup/", None, False),
         ("settings", "/accounts/settings/", "viewer", False),
+        ("studio moderation", "/studio/moderation/", "creator", False),
         ("password reset", "/accounts/password-reset/", None, False),
         ("password reset sent", "/accounts/password-reset/sent/", None, False),
         ("password reset link", reset, None, False),
