@@ -30,7 +30,7 @@ from chat.tests.servers import daphnes, free_port
 from gifts.models import SentGift
 from gifts.selectors import stream_earnings
 from gifts.tests.factories import GiftFactory
-from streams.models import Recording, Stream
+from streams.models import Stream
 from streams.tests.browser import ARGS, CHROMIUM, HEAR_ROOM, SIZES, fits_the_phone, session_cookie
 from streams.tests.factories import StreamFactory
 from streams.tests.processes import Worker, media_server, media_server_environment, publish, redis_server
@@ -219,8 +219,11 @@ def test_the_creator_broadcasts_from_the_studio_through_the_real_pipeline(stack)
             studio.get_by_label("Low: closest to real time").check()
             studio.get_by_role("button", name="Create stream").click()
             expect(studio.locator(".messages")).to_contain_text("“Talking drum, live” is ready")
-            stream = Stream.objects.get(creator__username="ada_new")
-            assert stream.latency_mode == Stream.Latency.LOW and stream.status == Stream.Status.SCHEDULED
+            # (The ORM stays outside Playwright's event loop: the API says what was made.)
+            made = studio.request.get(f"{site}/api/v1/streams?creator=ada_new&status=scheduled").json()["results"]
+            assert [(item["title"], item["latency_mode"]) for item in made] == [("Talking drum, live", "low")]
+            stream = SimpleNamespace(pk=made[0]["id"])
+            stream.stream_key = owners_view(studio, stream)["stream_key"]
             studio.add_init_script(HEAR_ROOM)
             studio.goto(f"{site}/studio/streams/{stream.pk}/")
             studio.wait_for_function("() => window.roomEvents.length > 0")  # in the room
@@ -312,7 +315,7 @@ def test_the_creator_broadcasts_from_the_studio_through_the_real_pipeline(stack)
 
             # Once the worker has made the recording, the channel page lists the broadcast under past broadcasts.
             deadline = time.monotonic() + 60
-            while not Recording.objects.filter(stream=stream, status=Recording.Status.READY).exists():
+            while not studio.request.get(f"{site}/api/v1/streams/{stream.pk}/recordings").json():
                 assert time.monotonic() < deadline, "no recording became ready"
                 time.sleep(0.5)
             channel = phone.new_page()
@@ -324,7 +327,7 @@ def test_the_creator_broadcasts_from_the_studio_through_the_real_pipeline(stack)
             if encoder is not None and encoder.poll() is None:
                 encoder.kill()
                 encoder.wait(timeout=10)
-    stream.refresh_from_db()
+    stream = Stream.objects.get(pk=stream.pk)
     assert stream.status == Stream.Status.ENDED
     assert SentGift.objects.get(stream=stream).total_coins == 30
     assert stream_earnings(stream=stream)["coins_exact"] == 15
