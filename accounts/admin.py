@@ -2,14 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.models import User, VerificationRequest
 from accounts.services import users_deactivate, verification_decide
+from livestream.admin import ServiceRefusalMixin
 from livestream.errors import DomainError
 
 
@@ -57,7 +56,7 @@ class VerificationRejectForm(forms.Form):
 
 
 @admin.register(VerificationRequest)
-class VerificationRequestAdmin(admin.ModelAdmin):
+class VerificationRequestAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     list_display = ("applicant", "full_name", "status", "created_at", "decided_by", "decided_at")
     list_filter = ("status",)
     search_fields = ("applicant__username", "applicant__display_name", "full_name")
@@ -107,14 +106,6 @@ class VerificationRequestAdmin(admin.ModelAdmin):
                 rejection_reason=form.cleaned_data.get("rejection_reason") or "",
             )
         obj.refresh_from_db()
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (DomainError, ValidationError) as exc:
-            detail = exc.detail if isinstance(exc, DomainError) else " ".join(exc.messages)
-            self.message_user(request, f"Nothing was saved: {detail}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description="Approve the selected requests", permissions=["change"])
     def approve(self, request, queryset):

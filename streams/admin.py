@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.services import verification_grant, verification_revoke
+from livestream.admin import ServiceRefusalMixin
 from livestream.errors import DomainError
 from streams.models import Category, Clip, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, Tag
 from streams.selectors.media import media_file_url
@@ -145,7 +146,7 @@ class StreamAdminForm(forms.ModelForm):
 
 
 @admin.register(Stream)
-class StreamAdmin(admin.ModelAdmin):
+class StreamAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     """Staff change streams through the services the API calls: the same rules, the same room events.
 
     The lifecycle (status) moves only by the Start / Stop actions (stream_start / stream_stop); the thumbnail
@@ -204,16 +205,6 @@ class StreamAdmin(admin.ModelAdmin):
         # Tags were set by the service; only inline formsets (none today) are saved here.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (DomainError, ValidationError) as exc:
-            # The service refused under the row lock what the form's check allowed (the stream changed meanwhile,
-            # e.g. an encoder connected); the admin's transaction rolled everything back.
-            detail = exc.detail if isinstance(exc, DomainError) else " ".join(exc.messages)
-            self.message_user(request, f"Nothing was saved: {detail}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def get_deleted_objects(self, objs, request):
         # A live stream shows as protected: the confirmation page says why and offers no delete (stream_delete's
