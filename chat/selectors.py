@@ -96,10 +96,17 @@ def chat_badges_attach(*, stream: Stream, messages: list[ChatMessage]) -> list[C
     authors = {message.user_id for message in messages}
     if not authors:
         return messages
-    moderating = set(ChatModerator.objects.filter(stream=stream, user_id__in=authors).values_list("user_id", flat=True))
+    # Moderators of this stream or of its creator's whole channel.
+    moderating = set(
+        ChatModerator.objects.filter(_in_scope(stream), user_id__in=authors).values_list("user_id", flat=True)
+    )
     subscribed = subscribers_active(creator_id=stream.creator_id, subscriber_ids=authors)
     for message in messages:
-        role = _role(stream=stream, user=message.user, moderates=lambda message=message: message.user_id in moderating)
+        role = _role(
+            creator_id=stream.creator_id,
+            user=message.user,
+            moderates=lambda message=message: message.user_id in moderating,
+        )
         message.badges = chat_badges(role, subscribed=message.user_id in subscribed)
     return messages
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from chat.models import ChannelChatSettings, ChatBan, ChatMessage, ChatModerator, ChatSettings
-from chat.selectors import chat_active_ban, chat_role, chat_roles, chat_settings_of
+from chat.selectors import chat_active_ban, chat_badges_attach, chat_role, chat_roles, chat_settings_of
 from chat.services import (
     chat_ban_create,
     chat_channel_ban_create,
@@ -185,6 +185,9 @@ def test_a_channel_moderator_skips_the_viewer_rules_and_carries_the_badge(creato
     chat_channel_settings_update(creator=creator, actor=creator, data={"blocked_terms": ["boo"]})
     message = chat_message_send(stream_id=streams[0].pk, user=moderator, content="boo to that")
     assert message.badges == ["moderator"]
+    # The history and the replay draw the same badge from the stored message.
+    stored = list(ChatMessage.objects.filter(pk=message.pk).select_related("user"))
+    assert chat_badges_attach(stream=streams[0], messages=stored)[0].badges == ["moderator"]
 
 
 def test_only_the_creator_or_staff_appoint_and_remove_channel_moderators(creator, viewer, streams):
