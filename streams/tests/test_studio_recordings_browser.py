@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import VerificationRequest
 from accounts.services import verification_decide
 from accounts.tests.factories import UserFactory
+from livestream.celery import app as celery_app
 from streams.models import Clip, Recording
 from streams.tests.browser import ARGS, CHROMIUM, SIZES, fits_the_phone, session_cookie
 from streams.tests.factories import StreamFactory
@@ -39,7 +40,17 @@ def in_another_thread(work) -> None:
 
 
 @pytest.fixture
-def studio(live_server, tmp_path):
+def eager_celery():
+    """Eager with Redis too (REDIS_URL makes Celery use the broker, and no worker runs here): the clip is cut in
+    the request that asks for it."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def studio(live_server, tmp_path, eager_celery):
     creator = UserFactory(display_name="Ada Okafor")
     stream = StreamFactory(creator=creator, ended=True, title="Talking drum lesson")
     video = tmp_path / "lesson.mp4"
