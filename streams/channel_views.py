@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.selectors import user_get
+from livestream.colours import brand_colours
 from livestream.errors import DomainError
 from livestream.links import absolute_url
 from livestream.text import duration_label
@@ -41,46 +42,10 @@ SOCIAL_LABELS = {
     "facebook": "Facebook",
     "linkedin": "LinkedIn",
 }
-PAGE_BACKGROUND = "#f6f7f5"  # site.css's --bg, the lightest thing the brand's text sits on but white
 NOTIFICATION_LABELS = {"go_live": "When they go live", "scheduled": "When they schedule a stream"}
 # In a <script type="application/ld+json"> these would end the element or start markup (a bio may hold
 # "</script>"); JSON reads the escapes back as the same characters (Django's json_script does the same).
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def _luminance(rgb: tuple[float, float, float]) -> float:
-    def channel(value: float) -> float:
-        value /= 255
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (channel(value) for value in rgb)
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def _contrast(first: float, second: float) -> float:
-    light, dark = max(first, second), min(first, second)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def _rgb(hex_colour: str) -> tuple[float, float, float]:
-    return tuple(float(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5))
-
-
-def brand_colours(hex_colour: str) -> dict[str, str]:
-    """The creator's brand colour for the page: ``accent`` as chosen (banner, borders); ``ink``, the same hue
-    darkened until text in it on the page's background reaches WCAG AA (4.5:1), so white on it does too
-    (buttons, links); ``on``, black or white, whichever reads best on the accent itself."""
-    rgb = _rgb(hex_colour)
-    page = _luminance(_rgb(PAGE_BACKGROUND))
-    ink = rgb
-    while _contrast(_luminance(ink), page) < 4.5:
-        ink = tuple(value * 0.9 for value in ink)
-    on = "#ffffff" if _contrast(_luminance(rgb), 1.0) >= _contrast(_luminance(rgb), 0.0) else "#000000"
-    return {
-        "accent": hex_colour.lower(),
-        "ink": "#" + "".join(f"{round(value):02x}" for value in ink),
-        "on": on,
-    }
 
 
 def json_ld(data: dict) -> SafeString:

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from streams.channel_views import brand_colours
+from livestream.colours import PAGE_BACKGROUND, brand_colours, contrast, luminance, rgb
 from streams.models import CreatorProfile, Follow, ScheduleSlot, Stream, Subscription
 from streams.selectors.channel import CHANNEL_QUERIES, PAST_BROADCASTS_PER_PAGE, channel_get
 from streams.services.monetization import subscription_cancel, subscription_start
@@ -180,11 +180,9 @@ def test_the_page_shows_the_profile_its_links_audience_and_brand_colour():
 
 @pytest.mark.parametrize("colour", ["#ffcc00", "#ffffff", "#008751", "#3366ff", "#7fff00", "#000000"])
 def test_the_brand_colours_text_shade_keeps_aa_contrast_on_the_page(colour):
-    from streams.channel_views import PAGE_BACKGROUND, _contrast, _luminance, _rgb
-
     colours = brand_colours(colour)
-    assert _contrast(_luminance(_rgb(colours["ink"])), _luminance(_rgb(PAGE_BACKGROUND))) >= 4.5
-    assert _contrast(_luminance(_rgb(colours["on"])), _luminance(_rgb(colour))) >= 4.5
+    assert contrast(luminance(rgb(colours["ink"])), luminance(rgb(PAGE_BACKGROUND))) >= 4.5
+    assert contrast(luminance(rgb(colours["on"])), luminance(rgb(colour))) >= 4.5
 
 
 def test_live_now_upcoming_past_broadcasts_and_clips_each_link_to_the_stream_page():
