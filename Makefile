@@ -21,9 +21,9 @@ install: $(STAMP)
 node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "The stream page's player needs npm: sudo apt-get install -y nodejs npm"; exit 2; }
 	npm ci --no-audit --no-fund
-static/vendor/hls.min.js: node_modules/.package-lock.json scripts/vendor_frontend.py
+static/vendor/hls.light.min.js: node_modules/.package-lock.json scripts/vendor_frontend.py
 	$(PYTHON) scripts/vendor_frontend.py
-vendor: static/vendor/hls.min.js
+vendor: static/vendor/hls.light.min.js
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput

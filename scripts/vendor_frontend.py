@@ -3,7 +3,7 @@
 
 The stream page serves hls.js from our own static files, never from a CDN. package-lock.json pins the
 version; this checks that node_modules holds exactly that version (a stale node_modules is refused), then
-copies the minified build, its source map (ManifestStaticFilesStorage rewrites the map reference and
+copies the minified light build, its source map (ManifestStaticFilesStorage rewrites the map reference and
 fails collectstatic when the map is missing) and the licence. Standard library only: no node needed here.
 
 Usage: npm ci --no-audit --no-fund && python3 scripts/vendor_frontend.py
@@ -20,9 +20,11 @@ VENDOR = ROOT / "static" / "vendor"
 
 # package -> [(file in the package, name under static/vendor/)]
 FILES = {
+    # The light build (389 kB against 624 kB minified; a third less to download and evaluate on a phone) leaves out
+    # subtitles, alternate audio, DRM, CMCD, content steering and interstitials: none of which this site sends.
     "hls.js": [
-        ("dist/hls.min.js", "hls.min.js"),
-        ("dist/hls.min.js.map", "hls.min.js.map"),
+        ("dist/hls.light.min.js", "hls.light.min.js"),
+        ("dist/hls.light.min.js.map", "hls.light.min.js.map"),
         ("LICENSE", "hls.js.LICENSE.txt"),
     ],
     # The studio's analytics charts (a canvas time-series library, ~50 KB; no source map is shipped).

@@ -28,8 +28,9 @@ def install(root: Path, version: str) -> None:
     package = root / "node_modules" / "hls.js"
     (package / "dist").mkdir(parents=True)
     (package / "package.json").write_text(json.dumps({"name": "hls.js", "version": version}))
-    (package / "dist" / "hls.min.js").write_text(f"/* hls {version} */\n//# sourceMappingURL=hls.min.js.map\n")
-    (package / "dist" / "hls.min.js.map").write_text("{}")
+    build = f"/* hls {version} */\n//# sourceMappingURL=hls.light.min.js.map\n"
+    (package / "dist" / "hls.light.min.js").write_text(build)
+    (package / "dist" / "hls.light.min.js.map").write_text("{}")
     (package / "LICENSE").write_text("Apache-2.0")
 
 
@@ -37,17 +38,17 @@ def test_copies_the_pinned_build_its_source_map_and_licence(vendor, tmp_path):
     install(tmp_path, "1.2.3")
     assert vendor.main() == 0
     out = tmp_path / "static" / "vendor"
-    assert (out / "hls.min.js").read_text().startswith("/* hls 1.2.3 */")
-    assert (out / "hls.min.js.map").is_file()  # collectstatic's manifest storage needs the map it names
+    assert (out / "hls.light.min.js").read_text().startswith("/* hls 1.2.3 */")
+    assert (out / "hls.light.min.js.map").is_file()  # collectstatic's manifest storage needs the map it names
     assert (out / "hls.js.LICENSE.txt").read_text() == "Apache-2.0"
-    assert sorted(p.name for p in out.iterdir()) == ["hls.js.LICENSE.txt", "hls.min.js", "hls.min.js.map"]
+    assert sorted(p.name for p in out.iterdir()) == ["hls.js.LICENSE.txt", "hls.light.min.js", "hls.light.min.js.map"]
 
 
 def test_refuses_a_node_modules_that_does_not_match_the_lock(vendor, tmp_path, capsys):
     install(tmp_path, "1.0.0")
     assert vendor.main() == 1
     assert "npm ci" in capsys.readouterr().err
-    assert not (tmp_path / "static" / "vendor" / "hls.min.js").exists()
+    assert not (tmp_path / "static" / "vendor" / "hls.light.min.js").exists()
 
 
 def test_says_to_run_npm_ci_when_nothing_is_installed(vendor, capsys):

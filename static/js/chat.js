@@ -46,12 +46,19 @@
 
   // --- rendering a message ---------------------------------------------------------------------------
 
+  // One formatter each, made at the first message: toLocaleTimeString with options builds a new one per call
+  // (ICU's setup, milliseconds each), which for a hundred lines of history was a long task.
+  let clock = null;
+  let stamp = null;
+
   function timeOf(iso) {
     const node = document.createElement("time");
     const when = new Date(iso);
+    clock = clock || new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+    stamp = stamp || new Intl.DateTimeFormat([], { dateStyle: "medium", timeStyle: "medium" });
     node.dateTime = iso;
-    node.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    node.title = when.toLocaleString();
+    node.textContent = clock.format(when);
+    node.title = stamp.format(when);
     return node;
   }
 

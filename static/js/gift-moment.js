@@ -19,6 +19,9 @@
   const RAIN_DROPS = 10;
   const SOUND_COOKIE = "gnl_gift_sounds"; // the server draws the button's state from it (no storage read at start)
 
+  // Counts grouped by thousands in the site's English, without Intl: its first formatter starts ICU, a long task
+  // on a phone while the page loads (the top-gifters strip is drawn then).
+  const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const catalogue = new Map(); // gift id -> the catalogue's body (image and sound URLs on this page's host)
   const queue = [];
@@ -144,7 +147,7 @@
       text.className = "gift-moment-text";
       const people = item.overflow.senders.size;
       text.textContent =
-        "…and " + item.overflow.gifts.toLocaleString() + " more gifts (" + item.overflow.coins.toLocaleString() +
+        "…and " + grouped(item.overflow.gifts) + " more gifts (" + grouped(item.overflow.coins) +
         " coins) from " + people + (people === 1 ? " viewer" : " viewers");
       element.appendChild(text);
       return element;
@@ -253,7 +256,7 @@
           name.appendChild(verifiedBadge(row.user));
           const coins = document.createElement("span");
           coins.className = "top-gifter-coins";
-          coins.textContent = row.coins.toLocaleString() + (row.coins === 1 ? " coin" : " coins");
+          coins.textContent = grouped(row.coins) + (row.coins === 1 ? " coin" : " coins");
           li.append(rank, " ", name, " ", coins);
           leaders.appendChild(li);
         }

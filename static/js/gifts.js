@@ -40,9 +40,16 @@
   if (!(confirmThreshold >= 0)) confirmThreshold = 100;
 
   const RARITY = { common: "Common", rare: "Rare", epic: "Epic", legendary: "Legendary" };
-  const naira = new Intl.NumberFormat("en-NG", { style: "currency", currency: "NGN", maximumFractionDigits: 0 });
-  const plural = (n, word) => n.toLocaleString() + " " + word + (n === 1 ? "" : "s");
-  const approxNaira = (coinCount) => (nairaPerCoin ? " ≈ " + naira.format(coinCount * nairaPerCoin) : "");
+  // Intl's first formatter starts ICU (tens of milliseconds on a phone): made when a naira price is first shown
+  // (the panel opening), not while the page loads.
+  let naira = null;
+  const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); // 12,345 in the site's English
+  const plural = (n, word) => grouped(n) + " " + word + (n === 1 ? "" : "s");
+  const approxNaira = (coinCount) => {
+    if (!nairaPerCoin) return "";
+    naira = naira || new Intl.NumberFormat("en-NG", { style: "currency", currency: "NGN", maximumFractionDigits: 0 });
+    return " ≈ " + naira.format(coinCount * nairaPerCoin);
+  };
 
   function api(method, url, body, extraHeaders) {
     const headers = { "X-CSRFToken": csrf };
@@ -72,6 +79,7 @@
 
   function open() {
     if (panel.open) return;
+    update(); // the markup starts at "Total: 0 coins" and a disabled Send: nothing to format before the first open
     panel.showModal();
     document.body.classList.add("gift-panel-open");
     refreshBalance();
@@ -377,6 +385,4 @@
   }
   document.addEventListener("page:stream-state", (event) => { if (event.detail && event.detail.status) follow(event.detail.status); });
   document.addEventListener("room:stream_status", (event) => { if (event.detail && event.detail.status) follow(event.detail.status); });
-
-  update();
 })();

@@ -55,9 +55,12 @@ def _context() -> dict:
         }
         for rung in settings.HLS_LADDER
     ]
-    variants = [{"name": "src", "bandwidth": settings.HLS_SOURCE_KBPS_ESTIMATE * 1000}] + [
-        {"name": rung["name"], "bandwidth": (rung["video_kbps"] + rung["audio_kbps"]) * 1000} for rung in ladder
-    ]
+    # The master playlist lists the lightest rendition first: players start on the first one listed (Apple's
+    # authoring rules; hls.js does the same), so a phone's first picture comes from a small segment and the
+    # bitrate estimate then climbs to what the network carries. The source, its bitrate unknown, comes last.
+    rungs = [{"name": rung["name"], "bandwidth": (rung["video_kbps"] + rung["audio_kbps"]) * 1000} for rung in ladder]
+    source = {"name": "src", "bandwidth": settings.HLS_SOURCE_KBPS_ESTIMATE * 1000}
+    variants = [*sorted(rungs, key=lambda variant: variant["bandwidth"]), source]
     hls_apps = []
     for premium in (False, True):
         for mode, fragment in settings.HLS_LATENCY_FRAGMENTS.items():

@@ -30,6 +30,9 @@ def test_check_renders_a_configuration_nginx_accepts(media_settings):
     assert f"listen 127.0.0.1:{media_settings.RTMP_PORT};" in conf
     assert "on_publish http://127.0.0.1:8123/media-hooks/publish;" in conf
     assert conf.count("hls_variant _") == 3 * 6  # src + 2 rungs in each of the 6 HLS applications
+    # Players start on the first rendition listed: the lightest, so the first picture comes from a small segment.
+    variants = [line.split()[1] for line in conf.splitlines() if line.strip().startswith("hls_variant")][:3]
+    assert variants == ["_360p", "_480p", "_src"]
     ladder = (media_settings.MEDIA_SERVER_ROOT / "ladder.sh").read_text()
     assert "min(480,ih)" in ladder and "min(360,ih)" in ladder  # never above the source
 

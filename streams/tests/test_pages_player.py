@@ -18,7 +18,7 @@ from wallet.services import coins_grant
 pytestmark = pytest.mark.django_db
 
 HLS = "https://video.example.com/hls"
-HLS_SCRIPT = '<script src="/static/vendor/hls.min.js" defer></script>'
+HLS_SCRIPT = '<script src="/static/vendor/hls.light.min.js" defer></script>'
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +86,7 @@ def test_a_live_stream_page_has_the_player_with_its_master_playlist_and_the_vend
     assert f'data-hls-url="{HLS}/low/{stream.pk}.m3u8"' in video
     assert 'data-latency="low"' in video
     # hls.js is player.js's to fetch (after the poster), never the markup's: the first paint waits for none of it.
-    assert HLS_SCRIPT not in html and 'data-hls-script="/static/vendor/hls.min.js"' in video
+    assert HLS_SCRIPT not in html and 'data-hls-script="/static/vendor/hls.light.min.js"' in video
     assert '<select id="quality">' in html
     assert 'id="replay"' not in html
 
@@ -112,7 +112,7 @@ def test_a_scheduled_page_holds_the_player_for_when_the_stream_goes_live_without
     stream = StreamFactory(scheduled_start_time=timezone.now() + dt.timedelta(days=1))
     html = page(stream)
     video = re.search(r"<video id=\"player\"[^>]*>", html).group(0)
-    assert "data-hls-url" not in video and 'data-hls-script="/static/vendor/hls.min.js"' in video
+    assert "data-hls-url" not in video and 'data-hls-script="/static/vendor/hls.light.min.js"' in video
     assert HLS_SCRIPT not in html and 'data-state="offline"' in html and "Starting soon" in html
     when = stream.scheduled_start_time.astimezone(dt.UTC)
     assert (
@@ -189,6 +189,12 @@ def test_an_ended_streams_replay_poster_is_the_recordings_thumbnail():
     recording.thumbnail.save("vod.jpg", ContentFile(b"jpeg"))
     replay = re.search(r"<video id=\"replay\"[^>]*>", page(stream)).group(0)
     assert f'poster="{recording.thumbnail.url}"' in replay
+    assert 'preload="none"' in replay  # the poster stands in: nothing of the recording loads before play
+
+
+def test_a_replay_without_a_poster_loads_its_first_frame():
+    replay = re.search(r"<video id=\"replay\"[^>]*>", page(recording_of(StreamFactory(ended=True)).stream)).group(0)
+    assert "poster=" not in replay and 'preload="metadata"' in replay
 
 
 def test_an_ended_stream_without_a_ready_recording_says_so():
@@ -229,7 +235,7 @@ def test_a_premium_live_stream_plays_with_a_playback_token_for_viewers_with_acce
     viewer = buyer_of(stream) if who == "buyer" else stream.creator
     html = page(stream, viewer)
     assert re.search(rf'data-hls-url="{HLS}/p/[^/"]+/normal/{stream.pk}\.m3u8"', html)
-    assert "data-buy-access" not in html and 'data-hls-script="/static/vendor/hls.min.js"' in html
+    assert "data-buy-access" not in html and 'data-hls-script="/static/vendor/hls.light.min.js"' in html
 
 
 def test_a_premium_recording_is_only_for_viewers_with_access():

@@ -27,7 +27,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-HLS_JS = Path(django_settings.BASE_DIR) / "static" / "vendor" / "hls.min.js"
+HLS_JS = Path(django_settings.BASE_DIR) / "static" / "vendor" / "hls.light.min.js"
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.needs_media]
 
