@@ -16,6 +16,8 @@ api_v1 = [
     path("", include("chat.api.urls")),
     path("", include("wallet.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("discovery.api.urls")),
 ]
 
 urlpatterns = [
@@ -41,6 +43,8 @@ urlpatterns = [
     path("studio/money/", include("wallet.studio.urls")),
     path("studio/moderation/", include("chat.studio.urls")),
     path("", include("wallet.urls")),
+    path("", include("notifications.urls")),
+    path("", include("discovery.urls")),
     path("", include("streams.urls")),
     # Development only (the view answers 404 unless DEBUG; nginx serves /media/ in production), and never the
     # private prefix: files with access rules go by signed links (livestream/private_files.py).

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "gifts",
     "wallet",
     "analytics",
+    "notifications",
+    "discovery",
 ]
 
 MIDDLEWARE = [
