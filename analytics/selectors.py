@@ -98,13 +98,15 @@ def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
     zone = display_zone()
     rate = payout_naira_per_coin()
     rows = {row.day: row for row in CreatorDay.objects.filter(creator=creator, day__gte=start, day__lte=end)}
-    later = CreatorDay.objects.filter(creator=creator, day__gt=end).aggregate(n=Sum("new_followers", default=0))["n"]
+    later = CreatorDay.objects.filter(creator=creator, day__gt=end).aggregate(
+        n=Sum("new_followers", default=0) - Sum("lost_followers", default=0)
+    )["n"]
     now_totals = creator_follower_totals(creator_id=creator.pk)
     followers_then = now_totals["followers"] - later
     days, hours = [], [0] * 24
     total = {
         "coins": 0, "earned_micro": 0, "payout_coins": 0, "gifts": 0, "chat_messages": 0, "views": 0,
-        "watch_seconds": 0, "new_followers": 0, "new_subscribers": 0,
+        "watch_seconds": 0, "new_followers": 0, "lost_followers": 0, "new_subscribers": 0,
         **{f"{kind}_coins": 0 for kind in REVENUE_KINDS}, **{f"{kind}_earned_micro": 0 for kind in REVENUE_KINDS},
     }  # fmt: skip
     day = start
@@ -113,10 +115,10 @@ def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
     while day <= end:
         day_list.append(day)
         day += dt.timedelta(days=1)
-    running = followers_then - sum(rows[d].new_followers for d in day_list if d in rows)
+    running = followers_then - sum(rows[d].new_followers - rows[d].lost_followers for d in day_list if d in rows)
     for day in day_list:
         row = rows.get(day, empty)
-        running += row.new_followers
+        running += row.new_followers - row.lost_followers
         coins = sum(getattr(row, f"{kind}_coins") for kind in REVENUE_KINDS)
         earned = sum(getattr(row, f"{kind}_earned_micro") for kind in REVENUE_KINDS)
         entry = {"day": day}
@@ -135,6 +137,7 @@ def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
             views=row.views,
             watch_seconds=row.watch_seconds,
             new_followers=row.new_followers,
+            lost_followers=row.lost_followers,
             new_subscribers=row.new_subscribers,
             followers=running,
         )
@@ -143,7 +146,15 @@ def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
             hours[hour] += views
         total["coins"] += coins
         total["earned_micro"] += earned
-        for field in ("payout_coins", "gifts", "chat_messages", "views", "watch_seconds", "new_followers"):
+        for field in (
+            "payout_coins",
+            "gifts",
+            "chat_messages",
+            "views",
+            "watch_seconds",
+            "new_followers",
+            "lost_followers",
+        ):
             total[field] += getattr(row, field)
         total["new_subscribers"] += row.new_subscribers
 
@@ -180,6 +191,7 @@ def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
             "views": total["views"],
             "watch_seconds": total["watch_seconds"],
             "new_followers": total["new_followers"],
+            "lost_followers": total["lost_followers"],
             "new_subscribers": total["new_subscribers"],
             "followers": now_totals["followers"],
             "subscribers": now_totals["subscribers"],

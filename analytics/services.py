@@ -34,6 +34,7 @@ from streams.selectors.audience import (
     creator_sessions_by_day_hour,
     creator_streams_between,
     creator_subscriptions_by,
+    creator_unfollows_by,
     stream_get_for_rollup,
     stream_sessions,
 )
@@ -250,6 +251,7 @@ def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> l
     gifts = gift_counts_by_day(creator_id=creator.pk, start=start, end=end, tzinfo=zone)
     chat = chat_counts_by_day(creator_id=creator.pk, start=start, end=end, tzinfo=zone)
     follows = creator_follows_by(creator_id=creator.pk, start=start, end=end, unit="day", tzinfo=zone)
+    unfollows = creator_unfollows_by(creator_id=creator.pk, start=start, end=end, tzinfo=zone)
     subscriptions = creator_subscriptions_by(creator_id=creator.pk, start=start, end=end, unit="day", tzinfo=zone)
     audience: dict = defaultdict(lambda: {"views": 0, "watch_seconds": 0, "views_by_hour": [0] * 24})
     for row in creator_sessions_by_day_hour(creator_id=creator.pk, start=start, end=end, tzinfo=zone):
@@ -275,6 +277,7 @@ def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> l
                 gifts=gifts.get(day, 0),
                 chat_messages=chat.get(day, 0),
                 new_followers=follows.get(day, 0),
+                lost_followers=unfollows.get(day, 0),
                 new_subscribers=subscriptions.get(day, 0),
                 **seen,
             )

@@ -182,6 +182,25 @@ class Follow(models.Model):
         return f"{self.follower} follows {self.creator}"
 
 
+class Unfollow(models.Model):
+    """A follow that ended: when it began and when it ended, so a creator's followers over time stay exact after
+    people leave (the follow row itself is deleted)."""
+
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    followed_at = models.DateTimeField()
+    unfollowed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["creator", "unfollowed_at"], name="streams_unfollow_creator_idx"),
+            models.Index(fields=["creator", "followed_at"], name="streams_unfollow_followed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} stopped following {self.creator_id}"
+
+
 class Stream(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled"

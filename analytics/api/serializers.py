@@ -89,7 +89,8 @@ class AnalyticsCreatorTotalsSerializer(serializers.Serializer):
     chat_messages = serializers.IntegerField()
     views = serializers.IntegerField(help_text="Viewer sessions that joined.")
     watch_seconds = serializers.IntegerField(help_text="Watch time of those sessions that have ended.")
-    new_followers = serializers.IntegerField()
+    new_followers = serializers.IntegerField(help_text="Follows that began in the range (some may have ended since).")
+    lost_followers = serializers.IntegerField(help_text="Follows that ended in the range.")
     new_subscribers = serializers.IntegerField()
     followers = serializers.IntegerField(help_text="Now.")
     subscribers = serializers.IntegerField(help_text="Active now.")
@@ -112,9 +113,10 @@ class AnalyticsCreatorDaySerializer(serializers.Serializer):
     chat_messages = serializers.IntegerField()
     views = serializers.IntegerField()
     watch_seconds = serializers.IntegerField()
-    new_followers = serializers.IntegerField()
+    new_followers = serializers.IntegerField(help_text="Follows that began that day.")
+    lost_followers = serializers.IntegerField(help_text="Follows that ended that day.")
     new_subscribers = serializers.IntegerField()
-    followers = serializers.IntegerField(help_text="Following at the end of the day (of those who follow now).")
+    followers = serializers.IntegerField(help_text="Following at the end of the day.")
 
 
 class AnalyticsHourSerializer(serializers.Serializer):

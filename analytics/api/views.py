@@ -34,6 +34,7 @@ CREATOR_CSV_COLUMNS = (
     "views",
     "watch_seconds",
     "new_followers",
+    "lost_followers",
     "new_subscribers",
     "followers",
 )

@@ -164,3 +164,36 @@ def test_a_stream_never_live_reads_as_zeros(api_client, creator):
     api_client.force_authenticate(creator)
     body = api_client.get(stream_url(stream)).json()
     assert body["totals"]["unique_viewers"] == 0 and body["minutes"] == [] and body["rolled_up_at"] is None
+
+
+def test_followers_over_time_count_those_who_left(api_client, creator):
+    from streams.models import Follow, Unfollow
+    from streams.services import follow_create, follow_delete
+
+    now = timezone.now()
+    today = now.astimezone(display_zone()).date()
+    type(creator).objects.filter(pk=creator.pk).update(date_joined=now - dt.timedelta(days=30))
+    creator.refresh_from_db()
+    stayed, left = UserFactory(), UserFactory()
+    for person, days_ago in ((stayed, 10), (left, 3)):
+        follow, _ = follow_create(follower=person, creator=creator)
+        Follow.objects.filter(pk=follow.pk).update(created_at=now - dt.timedelta(days=days_ago))
+    assert follow_delete(follower=left, creator=creator) and not follow_delete(follower=left, creator=creator)
+    Unfollow.objects.update(unfollowed_at=now - dt.timedelta(days=1))  # they left yesterday
+    api_client.force_authenticate(creator)
+    body = api_client.get(creator_url(creator.username), {"from": str(today - dt.timedelta(days=13))}).json()
+    followers = {row["day"]: row["followers"] for row in body["days"]}
+    assert followers[str(today - dt.timedelta(days=11))] == 0
+    assert followers[str(today - dt.timedelta(days=10))] == 1
+    assert followers[str(today - dt.timedelta(days=3))] == 2  # both followed then
+    assert followers[str(today - dt.timedelta(days=1))] == followers[str(today)] == 1  # one left
+    totals = body["totals"]
+    assert (totals["new_followers"], totals["lost_followers"], totals["followers"]) == (2, 1, 1)
+    lost = {row["day"]: row["lost_followers"] for row in body["days"]}
+    assert lost[str(today - dt.timedelta(days=1))] == 1 and sum(lost.values()) == 1
+    # A range that ends before the one who left: the follower count then was two.
+    earlier = api_client.get(
+        creator_url(creator.username),
+        {"from": str(today - dt.timedelta(days=5)), "to": str(today - dt.timedelta(days=2))},
+    ).json()
+    assert [row["followers"] for row in earlier["days"]] == [1, 1, 2, 2]

@@ -12,7 +12,7 @@ from django.db.models.functions import ExtractHour, TruncDate, TruncMinute
 
 from accounts.models import User
 from livestream.errors import NotFound
-from streams.models import Follow, Stream, Subscription, ViewerSession
+from streams.models import Follow, Stream, Subscription, Unfollow, ViewerSession
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,20 @@ def _counts_by(queryset: QuerySet, field: str, unit: str, tzinfo: dt.tzinfo | No
 def creator_follows_by(
     *, creator_id, start: dt.datetime, end: dt.datetime, unit: str = "minute", tzinfo: dt.tzinfo | None = None
 ) -> dict:
-    """New followers of the creator in [start, end) who still follow, by minute (UTC datetimes) or by day
-    (dates in ``tzinfo``)."""
+    """Follows of the creator that began in [start, end), by minute (UTC datetimes) or by day (dates in
+    ``tzinfo``): those who still follow and those who since left (``Unfollow``). Two queries."""
     follows = Follow.objects.filter(creator_id=creator_id, created_at__gte=start, created_at__lt=end)
-    return _counts_by(follows, "created_at", unit, tzinfo)
+    counts = _counts_by(follows, "created_at", unit, tzinfo)
+    ended = Unfollow.objects.filter(creator_id=creator_id, followed_at__gte=start, followed_at__lt=end)
+    for key, count in _counts_by(ended, "followed_at", unit, tzinfo).items():
+        counts[key] = counts.get(key, 0) + count
+    return counts
+
+
+def creator_unfollows_by(*, creator_id, start: dt.datetime, end: dt.datetime, tzinfo: dt.tzinfo) -> dict:
+    """Follows of the creator that ended in [start, end), by day in ``tzinfo``. One query."""
+    ended = Unfollow.objects.filter(creator_id=creator_id, unfollowed_at__gte=start, unfollowed_at__lt=end)
+    return _counts_by(ended, "unfollowed_at", "day", tzinfo)
 
 
 def creator_subscriptions_by(

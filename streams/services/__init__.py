@@ -31,6 +31,7 @@ from streams.models import (
     ScheduleSlot,
     Stream,
     Tag,
+    Unfollow,
     ViewerSession,
     new_stream_key,
     tag_normalize,
@@ -499,6 +500,12 @@ def follow_create(*, follower: User, creator: User, notifications: Iterable[str]
 
 
 def follow_delete(*, follower: User, creator: User) -> bool:
-    """Unfollow; returns whether there was a follow to remove."""
-    deleted, _ = Follow.objects.filter(follower=follower, creator=creator).delete()
-    return bool(deleted)
+    """Unfollow; returns whether there was a follow to remove. The ended follow is recorded (``Unfollow``: when
+    it began and ended) so the creator's followers over time stay exact."""
+    with transaction.atomic():
+        follow = Follow.objects.select_for_update().filter(follower=follower, creator=creator).first()
+        if follow is None:
+            return False
+        Unfollow.objects.create(follower=follower, creator=creator, followed_at=follow.created_at)
+        follow.delete()
+    return True
