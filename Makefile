@@ -37,9 +37,10 @@ run: seed media-deps vendor
 	@mkdir -p var/static
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python deploy/run.py
 
-## The whole suite, with coverage. Set DATABASE_URL / REDIS_URL to run it on PostgreSQL / Redis.
+## The whole suite, with coverage: the browser tests in a second process beside the rest (scripts/run_tests.py).
+## Set DATABASE_URL / REDIS_URL to run it on PostgreSQL / Redis.
 test: $(STAMP) vendor
-	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
 
 ## ruff, then the layering as import contracts (.importlinter and .importlinter-http: which package may import which).
 lint: $(STAMP)
