@@ -89,6 +89,35 @@ class CreatorDay(models.Model):
         return f"{self.creator_id} on {self.day}"
 
 
+class CreatorGifterDay(models.Model):
+    """One sender's gifts to a creator on one day (DISPLAY_TIME_ZONE): what the creator's top gifters over any
+    range are summed from. The day's anonymous gifts are one row without a sender, never a name."""
+
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    coins = models.PositiveBigIntegerField(default=0, help_text="What the sender paid.")
+    gifts = models.PositiveIntegerField(default=0, help_text="Sends (a send of 5 roses is one).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "day", "sender"],
+                condition=models.Q(sender__isnull=False),
+                name="analytics_gifter_day_once",
+            ),
+            models.UniqueConstraint(
+                fields=["creator", "day"], condition=models.Q(sender__isnull=True), name="analytics_anonymous_day_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["creator", "day"], name="analytics_gifter_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id or 'anonymous'} to {self.creator_id} on {self.day}"
+
+
 class CreatorRollup(models.Model):
     """How far a creator's days are rolled up: a read older than ROLLUP_FRESH_SECONDS rolls up again."""
 

@@ -8,9 +8,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
-from analytics.models import CreatorDay, StreamMinute, StreamStats
+from accounts.selectors import user_payload
+from analytics.models import CreatorDay, CreatorGifterDay, StreamMinute, StreamStats
 from analytics.services import REVENUE_KINDS, display_zone
-from gifts.selectors import gift_leaderboard
 from streams.models import Stream
 from streams.selectors.audience import creator_follower_totals
 from wallet.selectors import MICRO, micro_to_coins, payout_naira_per_coin
@@ -202,5 +202,26 @@ def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
             }
             for stats in streams[:TOP_STREAMS]
         ],
-        "top_gifters": gift_leaderboard(creator=creator, start=range_start, end=range_end),
+        "top_gifters": creator_top_gifters(creator=creator, start=start, end=end),
     }
+
+
+def creator_top_gifters(*, creator: User, start: dt.date, end: dt.date, limit: int = 10) -> list[dict]:
+    """The creator's top gifters by coins over the days [start, end], summed from the daily rollup; the
+    anonymous gifts are one row without a name. Two queries (the sums, their users)."""
+    rows = list(
+        CreatorGifterDay.objects.filter(creator=creator, day__gte=start, day__lte=end)
+        .values("sender")
+        .annotate(coins=Sum("coins"), gifts=Sum("gifts"))
+        .order_by("-coins", "sender")[:limit]
+    )
+    users = User.objects.in_bulk([row["sender"] for row in rows if row["sender"] is not None])
+    return [
+        {
+            "user": user_payload(users[row["sender"]]) if row["sender"] is not None else None,
+            "coins": row["coins"],
+            "gifts": row["gifts"],
+            "rank": rank,
+        }
+        for rank, row in enumerate(rows, start=1)
+    ]

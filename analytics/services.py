@@ -18,9 +18,15 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from analytics.models import CreatorDay, CreatorRollup, StreamMinute, StreamStats
+from analytics.models import CreatorDay, CreatorGifterDay, CreatorRollup, StreamMinute, StreamStats
 from chat.selectors import chat_counts_by_day, chat_counts_by_minute, chat_top_chatters
-from gifts.selectors import gift_counts_by_day, gift_leaderboard, gift_ledger_transactions, gift_totals_by_minute
+from gifts.selectors import (
+    gift_counts_by_day,
+    gift_leaderboard,
+    gift_ledger_transactions,
+    gift_totals_by_day_and_sender,
+    gift_totals_by_minute,
+)
 from streams.models import Stream
 from streams.selectors.audience import (
     SessionSpan,
@@ -231,9 +237,11 @@ def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=zone)
 
 
-def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> None:
+def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> list[Stream]:
     """Recompute the creator's days from ``first_day`` through today (all of them, empty ones included, so a
-    day whose last follow went away is zero again). Caller holds the transaction."""
+    day whose last follow went away is zero again). Caller holds the transaction. Returns the streams of those
+    days whose own totals are due (never rolled up, live, or their end's task was lost): the caller rolls each
+    up in a transaction of its own (``_streams_rollup``), not inside this one."""
     zone = display_zone()
     last_day = now.astimezone(zone).date()
     start, end = _day_start(first_day, zone), _day_start(last_day + dt.timedelta(days=1), zone)
@@ -274,28 +282,43 @@ def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> N
         day += dt.timedelta(days=1)
     fields = [f.name for f in CreatorDay._meta.concrete_fields if f.name not in ("id", "creator", "day")]
     CreatorDay.objects.bulk_create(rows, update_conflicts=True, unique_fields=["creator", "day"], update_fields=fields)
-    # The streams of those days whose totals are due (never rolled up, live, or their end's task was lost).
-    streams = creator_streams_between(creator_id=creator.pk, start=start, end=end)
-    stats = StreamStats.objects.in_bulk([stream.pk for stream in streams])
-    for stream in streams:
-        if stream_rollup_due(stream, stats.get(stream.pk), now=now):
-            _stream_rollup(stream, now=now, full=stream.ended_at is not None)
+    # Each sender's gifts by day (the top gifters of any range are summed from these): the days are replaced.
+    CreatorGifterDay.objects.filter(creator=creator, day__gte=first_day).delete()
+    CreatorGifterDay.objects.bulk_create(
+        CreatorGifterDay(
+            creator=creator, day=row["day"], sender_id=row["sender"], coins=row["coins"], gifts=row["gifts"]
+        )
+        for row in gift_totals_by_day_and_sender(creator_id=creator.pk, start=start, end=end, tzinfo=zone)
+    )
     CreatorRollup.objects.bulk_create(
         [CreatorRollup(creator=creator, rolled_through=now, rolled_up_at=now)],
         update_conflicts=True,
         unique_fields=["creator"],
         update_fields=["rolled_through", "rolled_up_at"],
     )
+    streams = creator_streams_between(creator_id=creator.pk, start=start, end=end)
+    stats = StreamStats.objects.in_bulk([stream.pk for stream in streams])
+    return [stream for stream in streams if stream_rollup_due(stream, stats.get(stream.pk), now=now)]
+
+
+def _streams_rollup(streams: list[Stream], *, now: dt.datetime) -> None:
+    """Roll up each stream a creator's rollup found due, one transaction each (a creator with many streams never
+    rolled up holds no transaction for all of them)."""
+    for stream in streams:
+        with transaction.atomic():
+            _stream_rollup(stream, now=now, full=stream.ended_at is not None)
 
 
 def creator_rollup(*, creator_id, full: bool = False) -> None:
     """Roll up a creator's days: since the last rollup (from the day they joined when ``full`` or the first
     time). Idempotent."""
+    now = timezone.now()
     with transaction.atomic(durable=True):
         creator = User.objects.filter(pk=creator_id).first()
         if creator is None:
             return
-        _creator_rollup(creator, first_day=_first_day(creator, None if full else _state(creator)), now=timezone.now())
+        due = _creator_rollup(creator, first_day=_first_day(creator, None if full else _state(creator)), now=now)
+    _streams_rollup(due, now=now)
 
 
 def _state(creator: User) -> CreatorRollup | None:
@@ -315,4 +338,5 @@ def creator_rollup_if_stale(*, creator: User) -> None:
     if state is not None and (now - state.rolled_up_at).total_seconds() <= ROLLUP_FRESH_SECONDS:
         return
     with transaction.atomic(durable=True):
-        _creator_rollup(creator, first_day=_first_day(creator, state), now=now)
+        due = _creator_rollup(creator, first_day=_first_day(creator, state), now=now)
+    _streams_rollup(due, now=now)

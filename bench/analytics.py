@@ -21,9 +21,8 @@ import random
 import statistics
 import sys
 import time
-from urllib.parse import urlparse
 
-from benchlib import percentile, setup_django
+from benchlib import drive, loopback_only, percentile, setup_django
 
 CREATOR = "bench_analytics_creator"
 SESSIONS, MESSAGES, GIFTS, VIEWERS, SENDERS = 10_000, 100_000, 20_000, 2_000, 500
@@ -200,40 +199,6 @@ def rollups(stream_id, creator_id) -> None:
     )
 
 
-async def drive(url: str, paths: list[str], concurrency: int, seconds: float) -> dict:
-    import aiohttp
-
-    headers = {"Authorization": "Token " + "b" * 40}
-    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
-    latencies: dict[str, list[float]] = {path: [] for path in paths}
-    errors = 0
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
-        deadline = time.perf_counter() + seconds
-
-        async def worker(index: int) -> None:
-            nonlocal errors
-            n = index
-            while time.perf_counter() < deadline:
-                path = paths[n % len(paths)]
-                n += 1
-                started = time.perf_counter()
-                try:
-                    async with session.get(url + path) as response:
-                        await response.read()
-                        if response.status != 200:
-                            errors += 1
-                            continue
-                except aiohttp.ClientError:
-                    errors += 1
-                    continue
-                latencies[path].append(time.perf_counter() - started)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    return {"latencies": latencies, "elapsed": elapsed, "errors": errors}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", action="store_true", help="make the data and time the rollups, then stop")
@@ -244,8 +209,7 @@ def main() -> int:
     if args.build:
         build()
         return 0
-    if urlparse(args.url).hostname not in {"127.0.0.1", "localhost", "::1"}:
-        raise SystemExit("This benchmark only targets this machine (loopback).")
+    loopback_only(args.url)
     setup_django()
     from accounts.models import User
     from analytics.services import display_zone
@@ -261,7 +225,10 @@ def main() -> int:
         f"/api/v1/streams/{stream.pk}/analytics",
         f"/api/v1/creators/{CREATOR}/analytics?from={today - dt.timedelta(days=89)}&to={today}",
     ]
-    result = asyncio.run(drive(args.url.rstrip("/"), paths, args.concurrency, args.seconds))
+    headers = {"Authorization": "Token " + "b" * 40}
+    result = asyncio.run(
+        drive(args.url.rstrip("/"), paths, concurrency=args.concurrency, seconds=args.seconds, headers=headers)
+    )
     total = sum(len(values) for values in result["latencies"].values())
     rate = total / result["elapsed"]
     print(

@@ -1,11 +1,15 @@
-"""What the benchmarks share: Django set up as production runs it, and one definition of a percentile.
+"""What the benchmarks share: Django set up as production runs it, one definition of a percentile, and a
+closed-loop HTTP driver.
 
 Imported as ``benchlib`` by the scripts beside it (``python bench/<name>.py`` puts this folder on the path).
 """
 
+import asyncio
 import os
 import sys
+import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,3 +29,45 @@ def percentile(values, q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def loopback_only(url: str) -> None:
+    if urlparse(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
+        raise SystemExit("This benchmark only targets this machine (loopback).")
+
+
+async def drive(url: str, paths: list[str], *, concurrency: int, seconds: float, headers: dict | None = None) -> dict:
+    """GET ``paths`` in turn from ``concurrency`` keep-alive connections for ``seconds``, each connection sending
+    its next request when the last answered (a closed loop). Returns ``{"latencies": {path: [seconds, ...]},
+    "elapsed", "errors"}``; an answer other than 200 is an error, not a latency."""
+    import aiohttp
+
+    loopback_only(url)
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    latencies: dict[str, list[float]] = {path: [] for path in paths}
+    errors = 0
+    async with aiohttp.ClientSession(connector=connector, headers=headers or {}) as session:
+        deadline = time.perf_counter() + seconds
+
+        async def worker(index: int) -> None:
+            nonlocal errors
+            n = index
+            while time.perf_counter() < deadline:
+                path = paths[n % len(paths)]
+                n += 1
+                started = time.perf_counter()
+                try:
+                    async with session.get(url + path) as response:
+                        await response.read()
+                        if response.status != 200:
+                            errors += 1
+                            continue
+                except aiohttp.ClientError:
+                    errors += 1
+                    continue
+                latencies[path].append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return {"latencies": latencies, "elapsed": elapsed, "errors": errors}

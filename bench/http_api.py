@@ -12,57 +12,29 @@ import argparse
 import asyncio
 import statistics
 import sys
-import time
-from urllib.parse import urlparse
 
 import aiohttp
-from benchlib import percentile
+from benchlib import drive, loopback_only, percentile
 
 
 async def run(url: str, concurrency: int, seconds: float) -> dict:
-    host = urlparse(url).hostname
-    if host not in {"127.0.0.1", "localhost", "::1"}:
-        raise SystemExit("This benchmark only targets this machine (loopback).")
-    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    loopback_only(url)
+    async with aiohttp.ClientSession() as session:
         async with session.get(f"{url}/api/v1/streams?status=all&limit=20") as response:
             rows = (await response.json())["results"]
-        if not rows:
-            raise SystemExit("No streams: run `python manage.py seed_demo` against the server's database first.")
-        paths = ["/api/v1/streams?status=all&limit=20", f"/api/v1/streams/{rows[0]['id']}"]
-        latencies: list[float] = []
-        errors = 0
-        deadline = time.perf_counter() + seconds
-
-        async def worker(index: int) -> None:
-            nonlocal errors
-            n = index
-            while time.perf_counter() < deadline:
-                path = paths[n % len(paths)]
-                n += 1
-                started = time.perf_counter()
-                try:
-                    async with session.get(url + path) as response:
-                        await response.read()
-                        if response.status != 200:
-                            errors += 1
-                            continue
-                except aiohttp.ClientError:
-                    errors += 1
-                    continue
-                latencies.append(time.perf_counter() - started)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
-        elapsed = time.perf_counter() - began
+    if not rows:
+        raise SystemExit("No streams: run `python manage.py seed_demo` against the server's database first.")
+    paths = ["/api/v1/streams?status=all&limit=20", f"/api/v1/streams/{rows[0]['id']}"]
+    result = await drive(url, paths, concurrency=concurrency, seconds=seconds)
+    latencies = [value for values in result["latencies"].values() for value in values]
     return {
         "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
+        "rps": len(latencies) / result["elapsed"],
         "p50_ms": percentile(latencies, 50) * 1000,
         "p95_ms": percentile(latencies, 95) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
-        "errors": errors,
+        "errors": result["errors"],
     }
 
 

@@ -165,6 +165,27 @@ def gift_counts_by_day(*, creator_id, start: datetime, end: datetime, tzinfo) ->
     return {row["day"]: row["gifts"] for row in rows}
 
 
+def gift_totals_by_day_and_sender(*, creator_id, start: datetime, end: datetime, tzinfo) -> list[dict]:
+    """Gifts the creator received in [start, end), by day in ``tzinfo`` and sender: ``{"day", "sender"`` (an id;
+    None for the day's anonymous sends, summed into one row)``, "coins", "gifts"`` (sends)``}``. One query."""
+    rows = (
+        SentGift.objects.filter(creator_id=creator_id, created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=tzinfo))
+        .values("day", "is_anonymous", "sender")
+        .annotate(coins=Sum("total_coins"), gifts=Count("id"))
+        .order_by()
+    )
+    named, anonymous = [], {}
+    for row in rows:
+        if not row["is_anonymous"]:
+            named.append({"day": row["day"], "sender": row["sender"], "coins": row["coins"], "gifts": row["gifts"]})
+            continue
+        cell = anonymous.setdefault(row["day"], {"day": row["day"], "sender": None, "coins": 0, "gifts": 0})
+        cell["coins"] += row["coins"]
+        cell["gifts"] += row["gifts"]
+    return named + list(anonymous.values())
+
+
 def gift_ledger_transactions(*, stream_id) -> QuerySet:
     """The ledger transactions that paid for the stream's gifts (ids, as a subquery for the wallet's reads)."""
     return SentGift.objects.filter(stream_id=stream_id).values("ledger_transaction_id")

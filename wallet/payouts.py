@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.errors import DomainError, InvalidTransition
+from livestream.errors import DomainError, InvalidTransition, PermissionDenied
 from livestream.private_files import private_name
 from wallet.ledger import Line, account_balance_micro, account_for, ledger_post, system_account
 from wallet.models import CREATOR_PAYMENT_KINDS, MICRO, Account, Entry, Payout, PayoutDestination, Transaction
@@ -267,11 +267,23 @@ def _account_number(account_number: str) -> str:
     return number
 
 
-def payout_account_resolve(*, bank_code: str, account_number: str) -> AccountPreview:
+def payouts_open(*, user: User) -> bool:
+    """Whether the user may set up where payouts go: a creator who has been paid (an earnings account). Looking
+    an account number up at a bank tells whose it is, so it is not open to every account that signs up."""
+    return Account.objects.filter(owner=user, kind=Account.Kind.EARNINGS).exists()
+
+
+def payout_account_resolve(*, user: User, bank_code: str, account_number: str) -> AccountPreview:
     """Whose account this is, as the bank says: the name a creator confirms before saving it as their payout
-    destination. Field errors (ValidationError) for an unknown bank, a number that is not ten digits, or one
-    the bank does not know (``account_not_found``); ProviderError (502) when the provider cannot be reached.
-    A resolved account is remembered for a few minutes (each lookup is a paid call at Paystack)."""
+    destination. PermissionDenied (``payouts_not_open``) for a user with no earnings yet; field errors
+    (ValidationError) for an unknown bank, a number that is not ten digits, or one the bank does not know
+    (``account_not_found``); ProviderError (502) when the provider cannot be reached. A resolved account is
+    remembered for a few minutes (each lookup is a paid call at Paystack)."""
+    if not payouts_open(user=user):
+        raise PermissionDenied(
+            "A payout account can be set up once you have earned coins (gifts, premium access or subscriptions).",
+            code="payouts_not_open",
+        )
     bank = _bank(bank_code)
     number = _account_number(account_number)
     key = f"wallet:payout-account:{settings.PAYMENT_PROVIDER}:{bank.code}:{number}"
@@ -295,7 +307,7 @@ def payout_destination_set(*, user: User, bank_code: str, account_number: str) -
     recipient and the number's last four digits: never the whole number). Errors as payout_account_resolve
     gives them; nothing changes on any of them. Payouts already pending keep the recipient they were made for.
     """
-    account = payout_account_resolve(bank_code=bank_code, account_number=account_number)
+    account = payout_account_resolve(user=user, bank_code=bank_code, account_number=account_number)
     provider = payment_provider()
     try:
         recipient = provider.create_transfer_recipient(

@@ -6,10 +6,12 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from analytics.models import CreatorDay, StreamMinute, StreamStats
+from analytics.models import CreatorDay, CreatorGifterDay, StreamMinute, StreamStats
+from analytics.selectors import creator_top_gifters
 from analytics.services import (
     concurrent_by_minute,
     creator_rollup,
+    display_zone,
     minute_floor,
     stream_rollup,
     viewer_intervals,
@@ -18,6 +20,7 @@ from analytics.tasks import rollup_live_streams, stream_rollup_task
 from analytics.tests.conftest import funded
 from chat.services import chat_message_send
 from gifts.models import SentGift
+from gifts.selectors import gift_leaderboard
 from streams.models import CreatorProfile
 from streams.selectors.audience import SessionSpan
 from streams.services import stream_stop
@@ -143,3 +146,20 @@ def test_a_creators_days_split_revenue_exactly_as_the_ledger(busy_stream, creato
     before = list(days.order_by("day").values())
     creator_rollup(creator_id=creator.pk, full=True)
     assert list(CreatorDay.objects.filter(creator=creator).order_by("day").values()) == before
+
+
+def test_a_creators_top_gifters_come_from_the_daily_rollup_as_the_raw_leaderboard_says(busy_stream, creator):
+    creator_rollup(creator_id=creator.pk)
+    today = timezone.now().astimezone(display_zone()).date()
+    zone_day = dt.datetime.combine(today, dt.time(), tzinfo=display_zone())
+    raw = gift_leaderboard(creator=creator, start=zone_day - dt.timedelta(days=6), end=zone_day + dt.timedelta(days=1))
+    rolled = creator_top_gifters(creator=creator, start=today - dt.timedelta(days=6), end=today)
+    assert rolled == raw and rolled[0]["coins"] == 26
+    assert [row["user"] for row in rolled if row["user"] is None] == [None]  # the anonymous send: no name
+    assert CreatorGifterDay.objects.filter(creator=creator, sender__isnull=True).count() == 1
+    assert (
+        creator_top_gifters(creator=creator, start=today - dt.timedelta(days=60), end=today - dt.timedelta(days=30))
+        == []
+    )
+    creator_rollup(creator_id=creator.pk, full=True)  # the days are replaced, never added to
+    assert creator_top_gifters(creator=creator, start=today - dt.timedelta(days=6), end=today) == raw

@@ -1,3 +1,24 @@
+// The verified badge beside a person's name, for every script that shows one (chat, gifts, replays): a mark for
+// the eye and words for screen readers, never colour alone; the markup of templates/_verified.html. This file
+// loads before them; gnlVerifiedBadge(user) gives an empty text node for a user who is not verified (or no user).
+(function () {
+  "use strict";
+  window.gnlVerifiedBadge = function (user) {
+    if (!user || !user.is_verified) return document.createTextNode("");
+    const badge = document.createElement("span");
+    badge.className = "verified";
+    badge.title = "Verified creator";
+    const mark = document.createElement("span");
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = "✔";
+    const words = document.createElement("span");
+    words.className = "visually-hidden";
+    words.textContent = "(verified)";
+    badge.append(" ", mark, words);
+    return badge;
+  };
+})();
+
 // One chat line's words, as the live chat (chat.js) and the replayed chat (replay.js) both show them: the
 // author's badges (creator, moderator, staff, subscriber), their name, a verified mark, and the message with
 // its @mentions and the platform's emotes as images. Never innerHTML: chat is stored raw.
@@ -58,7 +79,7 @@ window.gnlChatLine = (function () {
     author.className = "author " + badges.join(" ");
     author.textContent = user.display_name;
     into.appendChild(author);
-    // The one verified badge (static/js/verified.js, loaded first): a mark for the eye, words for screen readers.
+    // The one verified badge (gnlVerifiedBadge, above): a mark for the eye, words for screen readers.
     if (window.gnlVerifiedBadge) into.appendChild(window.gnlVerifiedBadge(user));
     into.appendChild(document.createTextNode(": "));
     const text = document.createElement("span");

@@ -2,7 +2,7 @@
 // Every room event is also re-dispatched on document as "room:<type>" for the page's other modules.
 (function () {
   "use strict";
-  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/verified.js
+  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/chat-line.js
   const root = document.getElementById("chat");
   if (!root) return;
   const streamId = root.dataset.streamId;

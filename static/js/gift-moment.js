@@ -5,7 +5,7 @@
 // summed into one "and N more gifts" moment, so none goes unshown. Also the stream's top-gifters strip.
 (function () {
   "use strict";
-  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/verified.js
+  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/chat-line.js
   const stage = document.getElementById("gift-stage");
   const area = document.getElementById("gift-area");
   const streamId = area ? area.dataset.streamId : null;

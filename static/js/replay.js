@@ -3,7 +3,7 @@
 // replay routes a window at a time (the page's dates are put in the viewer's zone by player.js).
 (function () {
   "use strict";
-  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/verified.js
+  const verifiedBadge = window.gnlVerifiedBadge || (() => document.createTextNode("")); // static/js/chat-line.js
 
   const root = document.getElementById("replay-chat");
   const video = document.getElementById("replay");

@@ -1,6 +1,7 @@
 """The verified badge wherever a user is embedded: the pages' server-rendered names (stream cards, the watch page)
 carry it with words for screen readers; every API body and event that embeds a user carries ``is_verified`` for the
-scripts (chat lines, gift moments, top gifters, replays: static/js/verified.js, checked in their browser tests)."""
+scripts (chat lines, gift moments, top gifters, replays: gnlVerifiedBadge in static/js/chat-line.js, checked in
+their browser tests)."""
 
 import pytest
 

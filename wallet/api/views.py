@@ -230,12 +230,13 @@ class PayoutAccountResolveView(PayoutAccountThrottled, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        request=PayoutAccountSerializer, responses={200: PayoutAccountPreviewSerializer, **error_responses(502)}
+        request=PayoutAccountSerializer,
+        responses={200: PayoutAccountPreviewSerializer, **error_responses(403, 502)},
     )
     def post(self, request):
         serializer = PayoutAccountSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        preview = payout_account_resolve(**serializer.validated_data)
+        preview = payout_account_resolve(user=request.user, **serializer.validated_data)
         return Response(PayoutAccountPreviewSerializer(preview).data)
 
 
@@ -258,7 +259,7 @@ class PayoutDestinationView(PayoutAccountThrottled, APIView):
         return Response(PayoutDestinationSerializer(destination).data)
 
     @extend_schema(
-        request=PayoutAccountSerializer, responses={200: PayoutDestinationSerializer, **error_responses(502)}
+        request=PayoutAccountSerializer, responses={200: PayoutDestinationSerializer, **error_responses(403, 502)}
     )
     def put(self, request):
         serializer = PayoutAccountSerializer(data=request.data)

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.throttling import ScopedRateThrottle
 
 from livestream.errors import DomainError
-from wallet.payouts import payout_account_resolve, payout_banks, payout_destination_set, payout_statement_url
+from wallet.payouts import (
+    payout_account_resolve,
+    payout_banks,
+    payout_destination_set,
+    payout_statement_url,
+    payouts_open,
+)
 from wallet.selectors import payout_destination_get, payout_list, payout_summary, wallet_summary
 from wallet.studio.forms import PayoutAccountForm
 from wallet.views import naira
@@ -33,7 +39,8 @@ STATUS_LABELS = {"pending": "Pending", "paid": "Paid", "failed": "Failed"}
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def studio_money(request):
-    banks, banks_error = _banks()
+    opened = payouts_open(user=request.user)
+    banks, banks_error = _banks() if opened else ([], "")  # no bank list to fetch for a form not shown
     form = PayoutAccountForm(request.POST or None, banks=banks)
     preview = None
     if request.method == "POST" and banks:
@@ -48,12 +55,13 @@ def studio_money(request):
                         f"ending {destination.account_last4}.",
                     )
                     return HttpResponseRedirect(reverse("studio-money") + "#payout-destination", status=303)
-                preview = payout_account_resolve(**form.cleaned_data)
+                preview = payout_account_resolve(user=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             except DomainError as exc:
                 form.add_error(None, exc.detail)
-    return render(request, "studio/money.html", _context(request, form=form, preview=preview, banks_error=banks_error))
+    context = _context(request, form=form, preview=preview, banks_error=banks_error)
+    return render(request, "studio/money.html", {**context, "payouts_open": opened})
 
 
 def _banks():

@@ -6,13 +6,34 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from conftest import client_for
-from wallet.models import PayoutDestination
+from wallet.ledger import account_for
+from wallet.models import Account, PayoutDestination
 from wallet.payouts import payout_account_resolve, payout_banks, payout_destination_set
 from wallet.providers import SANDBOX_BANKS, SandboxProvider
 
 pytestmark = pytest.mark.django_db
 
 GTB, ADAEZE = "058", "0123456789"
+
+
+@pytest.fixture(autouse=True)
+def creators_who_earned(user, other_user):
+    """The users here are creators who have been paid: only they may look accounts up (below, one who has not)."""
+    for person in (user, other_user):
+        account_for(user=person, kind=Account.Kind.EARNINGS)
+
+
+def test_a_user_who_never_earned_cannot_look_an_account_up_nor_save_one(paystack):
+    from accounts.tests.factories import UserFactory
+
+    client = client_for(UserFactory())
+    body = {"bank_code": GTB, "account_number": ADAEZE}
+    for response in (
+        client.post("/api/v1/currency/payouts/destination/resolve", body, format="json"),
+        client.put("/api/v1/currency/payouts/destination", body, format="json"),
+    ):
+        assert response.status_code == 403 and response.json()["code"] == "payouts_not_open"
+    assert not paystack.paths("GET") and not PayoutDestination.objects.exists()  # the bank was never asked
 
 
 # --- Paystack -------------------------------------------------------------------------------------
@@ -124,7 +145,7 @@ def test_saving_the_destination_creates_a_nuban_recipient_and_keeps_only_the_las
 
 
 def test_check_then_save_asks_the_bank_once(auth_client, paystack):
-    payout_account_resolve(bank_code=GTB, account_number=ADAEZE)
+    payout_account_resolve(user=auth_client.user, bank_code=GTB, account_number=ADAEZE)
     payout_destination_set(user=auth_client.user, bank_code=GTB, account_number=ADAEZE)
     assert sum(path.startswith("/bank/resolve") for path in paystack.paths()) == 1
 
@@ -142,7 +163,9 @@ def test_a_new_account_replaces_the_old_destination(user, paystack):
 
 
 def test_a_recipient_the_gateway_cannot_create_saves_nothing(auth_client, paystack):
-    payout_account_resolve(bank_code=GTB, account_number=ADAEZE)  # resolved and cached; the next call is the recipient
+    payout_account_resolve(
+        user=auth_client.user, bank_code=GTB, account_number=ADAEZE
+    )  # resolved and cached; the next call is the recipient
     paystack.fail_next = True
     response = auth_client.put(
         "/api/v1/currency/payouts/destination", {"bank_code": GTB, "account_number": ADAEZE}, format="json"
@@ -183,14 +206,14 @@ def test_the_sandbox_answers_without_network_and_the_same_way_every_time(user, s
     assert [bank.code for bank in payout_banks()] == sorted(
         (code for code, _ in SANDBOX_BANKS), key=lambda code: dict(SANDBOX_BANKS)[code].casefold()
     )
-    first = payout_account_resolve(bank_code="057", account_number="2233445566")
+    first = payout_account_resolve(user=user, bank_code="057", account_number="2233445566")
     assert (
         first.account_name
         == SandboxProvider().resolve_account(account_number="2233445566", bank_code="057").account_name
     )
     assert first.bank_name == "Zenith Bank"
     with pytest.raises(ValidationError) as refused:
-        payout_account_resolve(bank_code="057", account_number="2233440000")
+        payout_account_resolve(user=user, bank_code="057", account_number="2233440000")
     assert refused.value.error_dict["account_number"][0].code == "account_not_found"
     destination = payout_destination_set(user=user, bank_code="057", account_number="2233445566")
     assert destination.recipient_code.startswith("RCP_sandbox_") and destination.account_name == first.account_name

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
-from wallet.models import Payout, PayoutDestination
+from wallet.ledger import account_for
+from wallet.models import Account, Payout, PayoutDestination
 from wallet.providers import SandboxProvider
 from wallet.selectors import payout_next_run
 from wallet.services import coins_grant, creator_pay
@@ -26,7 +27,17 @@ def creator(settings):
     settings.PAYMENT_PROVIDER = "sandbox"
     settings.PAYOUT_MINIMUM_COINS = 1000
     settings.PAYOUT_NAIRA_PER_COIN = "5.00"
-    return UserFactory()
+    creator = UserFactory()
+    account_for(user=creator, kind=Account.Kind.EARNINGS)  # a creator who has been paid: the form is open
+    return creator
+
+
+def test_a_user_who_never_earned_is_told_when_the_payout_account_opens(settings):
+    settings.PAYMENT_PROVIDER = "sandbox"
+    page = browser_for(UserFactory()).get(URL)
+    assert (
+        "once you have earned your first coins" in text(page) and 'name="account_number"' not in page.content.decode()
+    )
 
 
 def browser_for(user) -> Client:
