@@ -1,11 +1,22 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from livestream import seo_views
 from livestream.api import views as api_views
 from livestream.views import public_media
 from streams.account_views import account_settings
+from streams.sitemaps import ChannelSitemap, StreamSitemap
+
+# /sitemap.xml's sections, each an app's own Sitemap class (its ``sitemaps.py``, on livestream.sitemaps's
+# SiteSitemap): a new kind of public page (categories, tags) adds its section here. Django pages a section
+# past 50,000 entries (``?p=2``) and the index lists every page.
+SITEMAPS = {
+    "channels": ChannelSitemap,
+    "streams": StreamSitemap,
+}
 
 # Django tries patterns in order: the API, and in it gifts (the hottest route, a popular stream's gifts),
 # come first so a gift is not matched against every admin and page pattern. No two of these prefixes overlap.
@@ -42,6 +53,9 @@ urlpatterns = [
     path("studio/", include("streams.studio.urls")),
     path("studio/money/", include("wallet.studio.urls")),
     path("studio/moderation/", include("chat.studio.urls")),
+    path("robots.txt", seo_views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", seo_views.sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("", include("wallet.urls")),
     path("", include("notifications.urls")),
     path("", include("discovery.urls")),

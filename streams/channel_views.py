@@ -6,7 +6,6 @@ API (``follow_create``/``follow_delete``, ``subscription_start``/``subscription_
 the page with a message. ``static/js/channel.js`` does follow through the API without a reload.
 """
 
-import json
 import zoneinfo
 from urllib.parse import urlencode
 
@@ -19,16 +18,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.selectors import user_get
 from livestream.colours import brand_colours
 from livestream.errors import DomainError
-from livestream.links import absolute_url
 from livestream.text import duration_label
-from streams.selectors.channel import Channel, channel_get
+from streams.selectors.channel import channel_get
+from streams.selectors.share import channel_share
 from streams.services import NOTIFICATION_CHOICES, follow_create, follow_delete
 from streams.services.monetization import subscription_cancel, subscription_start
 from wallet.services import InsufficientCoins
@@ -43,37 +40,6 @@ SOCIAL_LABELS = {
     "linkedin": "LinkedIn",
 }
 NOTIFICATION_LABELS = {"go_live": "When they go live", "scheduled": "When they schedule a stream"}
-# In a <script type="application/ld+json"> these would end the element or start markup (a bio may hold
-# "</script>"); JSON reads the escapes back as the same characters (Django's json_script does the same).
-_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def json_ld(data: dict) -> SafeString:
-    """``data`` as a JSON-LD block. A data block, not a script: the Content-Security-Policy does not apply."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_SCRIPT_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308 - escaped
-
-
-def _profile_page(channel: Channel, *, url: str, image: str) -> dict:
-    creator, profile = channel.creator, channel.creator.profile
-    person = {
-        "@type": "Person",
-        "name": creator.public_name,
-        "alternateName": f"@{creator.username}",
-        "url": url,
-        "interactionStatistic": {
-            "@type": "InteractionCounter",
-            "interactionType": "https://schema.org/FollowAction",
-            "userInteractionCount": creator.follower_count,
-        },
-    }
-    if image:
-        person["image"] = image
-    if profile.bio:
-        person["description"] = profile.bio
-    if profile.social_links:
-        person["sameAs"] = list(profile.social_links.values())
-    return {"@context": "https://schema.org", "@type": "ProfilePage", "url": url, "mainEntity": person}
 
 
 def _channel_url(username: str) -> str:
@@ -84,9 +50,6 @@ def _channel_url(username: str) -> str:
 def channel(request, username: str):
     found = channel_get(username=username, viewer=request.user, page=request.GET.get("page"))
     creator, profile = found.creator, found.creator.profile
-    url = absolute_url(_channel_url(creator.username), request)
-    image = profile.banner or profile.avatar
-    image_url = absolute_url(image.url, request) if image else ""
     follow = creator.follow
     chosen = set(NOTIFICATION_CHOICES)
     if follow is not None:
@@ -103,9 +66,7 @@ def channel(request, username: str):
         "profile": profile,
         "colours": brand_colours(profile.brand_colour),
         "is_owner": request.user.pk == creator.pk,
-        "canonical_url": url,
-        "og_image": image_url,
-        "json_ld": json_ld(_profile_page(found, url=url, image=image_url)),
+        "share": channel_share(found),
         "social_links": [
             {"network": network, "label": SOCIAL_LABELS.get(network, network), "url": link}
             for network, link in profile.social_links.items()

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from livestream.text import duration_label
 from livestream.views import file_response
-from streams.models import Stream
+from streams.models import Recording, Stream
 from streams.selectors import (
     category_tree,
     creator_followed_by,
@@ -19,6 +19,7 @@ from streams.selectors import (
     stream_viewer_has_access,
 )
 from streams.selectors.media import clip_ready_list, gated_file_url, media_file_name, recording_list
+from streams.selectors.share import stream_share, stream_url
 
 
 def home(request):
@@ -27,8 +28,10 @@ def home(request):
     return render(request, "streams/home.html", {"live": live, "upcoming": upcoming, "categories": category_tree()})
 
 
-def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[dict], list[dict]]:
-    """The ended stream's ready recordings (oldest first) and clips (newest first), as the player lists them.
+def _stream_replay(
+    request, stream: Stream, ready: list[Recording], *, has_access: bool
+) -> tuple[list[dict], list[dict]]:
+    """The ended stream's ``ready`` recordings (oldest first) and clips (newest first), as the player lists them.
 
     A premium stream's files go only to viewers with access; the others see how many there are, no URLs.
     """
@@ -42,7 +45,7 @@ def _stream_replay(request, stream: Stream, *, has_access: bool) -> tuple[list[d
             "duration": duration_label(recording.duration_seconds),
             "duration_seconds": recording.duration_seconds,
         }
-        for number, recording in enumerate(recording_list(stream=stream), start=1)
+        for number, recording in enumerate(ready, start=1)
     ]
     clips = []
     if has_access:
@@ -76,15 +79,19 @@ def stream_detail(request, stream_id):
     stream = stream_get(stream_id=stream_id, user=request.user)
     has_access = stream_viewer_has_access(stream, request.user)
     is_owner = request.user.pk == stream.creator_id
-    recordings, clips, broadcast, more = [], [], None, None
+    ready, recordings, clips, broadcast, more = [], [], [], None, None
     if stream.status == Stream.Status.ENDED:
-        recordings, clips = _stream_replay(request, stream, has_access=has_access)
+        ready = list(recording_list(stream=stream))
+        recordings, clips = _stream_replay(request, stream, ready, has_access=has_access)
         broadcast = _broadcast(stream, recordings)
         more = stream_more_from_creator(stream=stream)
     playing_recording = stream.status == Stream.Status.ENDED and bool(recordings)
     creator_id = stream.creator_id
     context = {
         "stream": stream,
+        "share": stream_share(stream, recordings=ready),
+        # A private stream is for its creator alone: nothing to share.
+        "share_url": stream_url(stream) if stream.visibility != Stream.Visibility.PRIVATE else "",
         "hls_url": stream_hls_url(stream, request.user),
         "has_access": has_access,
         # Premium and not theirs to watch: the page offers access for coins instead of the video.

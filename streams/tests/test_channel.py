@@ -217,13 +217,14 @@ def test_the_schedule_is_rendered_in_the_creators_zone_with_utc_instants_for_the
     assert '<script src="/static/js/local-time.js" defer></script>' in html
 
 
-def test_open_graph_canonical_and_json_ld_profile_page():
+def test_open_graph_canonical_and_json_ld_profile_page(settings):
+    settings.SITE_URL = "https://live.example.ng"
     creator, _profile = creator_with_profile(
         bio="Maths </script><script>alert(1)</script> & more", social_links={"x": "https://x.com/ada"}
     )
     Follow.objects.create(creator=creator, follower=UserFactory())
     html = page("/@ADA_TEACHES/")
-    url = "http://testserver/@Ada_Teaches/"
+    url = "https://live.example.ng/@Ada_Teaches/"  # SITE_URL's, whatever host the page was asked of
     assert f'<link rel="canonical" href="{url}">' in html
     assert '<meta property="og:type" content="profile">' in html and f'<meta property="og:url" content="{url}">' in html
     assert '<meta property="og:title" content="Ada Okafor (@Ada_Teaches)">' in html
@@ -240,18 +241,23 @@ def test_open_graph_canonical_and_json_ld_profile_page():
     assert person["interactionStatistic"]["interactionType"] == "https://schema.org/FollowAction"
 
 
-def test_og_image_is_the_banners_or_avatars_absolute_url():
+def test_og_image_is_the_banners_or_avatars_absolute_url(settings):
     from django.core.files.base import ContentFile
 
+    settings.SITE_URL = "https://live.example.ng"
     _creator, profile = creator_with_profile()
     profile.avatar.save("a.webp", ContentFile(b"x"))
     html = page("/@ada_teaches/")
     image = unescape(re.search(r'<meta property="og:image" content="([^"]+)">', html).group(1))
-    assert image == "http://testserver" + profile.avatar.url
+    assert image == "https://live.example.ng" + profile.avatar.url
+    assert '<meta property="og:image:width" content="256">' in html
+    assert '<meta name="twitter:card" content="summary">' in html  # a square avatar: the small card
     assert json.loads(re.search(r'ld\+json">(.*?)</script>', html).group(1))["mainEntity"]["image"] == image
     profile.banner.save("b.webp", ContentFile(b"y"))
     html = page("/@ada_teaches/")
-    assert f'<meta property="og:image" content="http://testserver{profile.banner.url}">' in html
+    assert f'<meta property="og:image" content="https://live.example.ng{profile.banner.url}">' in html
+    assert '<meta property="og:image:width" content="1500">' in html and 'og:image:height" content="500">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
 
 
 def test_the_creators_name_links_to_the_channel_from_cards_and_the_watch_page():

@@ -76,7 +76,13 @@ def buyer_of(stream):
 
 
 def third_party_urls(html: str) -> list[str]:
-    return re.findall(r'(?:src|href|poster)="((?:https?:)?//[^"]+)"', html)
+    """Absolute addresses the page would load (src, poster, a <link>'s href): a canonical <link> or a share link
+    (<a href>) loads nothing, and names SITE_URL or another site by design."""
+    loads = re.findall(r'\b(?:src|poster)="((?:https?:)?//[^"]+)"', html)
+    for tag in re.findall(r"<link\b[^>]*>", html):
+        if 'rel="canonical"' not in tag:
+            loads += re.findall(r'href="((?:https?:)?//[^"]+)"', tag)
+    return loads
 
 
 def test_a_live_stream_page_has_the_player_with_its_master_playlist_and_the_vendored_hls_js():
