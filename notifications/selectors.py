@@ -2,16 +2,23 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 
 from notifications.models import CHANNEL_DEFAULTS, Channel, Kind, Notification, Preference, Reminder
+
+
+def user_ids_clean(user_ids: Iterable) -> list:
+    """User ids as the database gives them back (UUIDs from strings a task carried), once each, in order."""
+    to_python = get_user_model()._meta.pk.to_python
+    return list(dict.fromkeys(to_python(user_id) for user_id in user_ids))
 
 
 def channel_user_ids(*, user_ids: Iterable, kind: str) -> dict[str, set]:
     """For each channel, which of ``user_ids`` want ``kind`` on it (their Preference rows over CHANNEL_DEFAULTS).
 
     One query, whatever the number of users (the caller batches them)."""
-    ids = list(dict.fromkeys(user_ids))
+    ids = user_ids_clean(user_ids)
     chosen = {channel: set() for channel in Channel.values}
     overrides: dict[str, dict] = {channel: {} for channel in Channel.values}
     rows = Preference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "channel", "enabled")
@@ -26,7 +33,7 @@ def channel_user_ids(*, user_ids: Iterable, kind: str) -> dict[str, set]:
 
 def enabled_user_ids(*, user_ids: Iterable, kind: str, channel: str) -> set:
     """Which of ``user_ids`` want ``kind`` by ``channel`` (one query)."""
-    ids = list(dict.fromkeys(user_ids))
+    ids = user_ids_clean(user_ids)
     default = CHANNEL_DEFAULTS[channel][kind]
     own = dict(Preference.objects.filter(user_id__in=ids, kind=kind, channel=channel).values_list("user_id", "enabled"))
     return {user_id for user_id in ids if own.get(user_id, default)}

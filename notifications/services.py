@@ -26,7 +26,13 @@ from livestream.errors import Conflict, NotFound
 from livestream.events import user_events_send_on_commit
 from livestream.task_queue import task_on_commit
 from notifications.models import Channel, Kind, Notification, Preference, Reminder
-from notifications.selectors import channel_user_ids, notification_payload, unread_count, unread_counts
+from notifications.selectors import (
+    channel_user_ids,
+    notification_payload,
+    unread_count,
+    unread_counts,
+    user_ids_clean,
+)
 from streams.models import Follow, Stream, Subscription
 
 BATCH_SIZE = 2_000  # users per transaction: a page of followers is stored, pushed and queued on its own
@@ -67,7 +73,7 @@ def notify(
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}.")
-    ids = list(dict.fromkeys(user_ids))
+    ids = user_ids_clean(user_ids)
     fields = {
         "kind": kind,
         "title": _clip(title, TITLE_MAX),
@@ -146,6 +152,7 @@ def notify_or_update(
 
     Only the first write is queued for e-mail and push (a streak of 50 is not 50 pushes). None when the user
     wants the kind on no channel."""
+    user_id = user_ids_clean([user_id])[0]
     chosen = channel_user_ids(user_ids=[user_id], kind=kind)
     if not any(user_id in chosen[channel] for channel in Channel.values):
         return None
