@@ -144,6 +144,7 @@ TEMPLATES = [
                 "livestream.context_processors.site",
                 "wallet.context_processors.coins",
                 "accounts.context_processors.auth_next",
+                "notifications.context_processors.unread",
             ],
         },
     },
