@@ -72,11 +72,9 @@ def reminder_get(*, user, stream_id) -> Reminder | None:
     return Reminder.objects.filter(user=user, stream_id=stream_id).first()
 
 
-def reminders_for_streams(*, user, stream_ids: Iterable) -> dict:
-    """{stream_id: minutes_before} of the user's pending reminders among ``stream_ids`` (one query)."""
-    if user is None or not user.is_authenticated:
-        return {}
-    rows = Reminder.objects.filter(user=user, stream_id__in=list(stream_ids), sent_at__isnull=True)
+def reminders_pending(*, user) -> dict:
+    """{stream_id: minutes_before} of the user's reminders not sent yet (one query; a viewer has a handful)."""
+    rows = Reminder.objects.filter(user=user, sent_at__isnull=True)
     return dict(rows.values_list("stream_id", "minutes_before"))
 
 

@@ -41,7 +41,11 @@ def notifications_settings(request):
         return HttpResponseRedirect(reverse("notification-settings"), status=303)
     table = preferences_get(user=request.user)
     rows = [
-        {"kind": kind, "label": label, "cells": [(channel, channel_label, table[kind][channel]) for channel, channel_label in Channel.choices]}
+        {
+            "kind": kind,
+            "label": label,
+            "cells": [(channel, channel_label, table[kind][channel]) for channel, channel_label in Channel.choices],
+        }
         for kind, label in Kind.choices
     ]
     return render(request, "notifications/settings.html", {"rows": rows, "channels": Channel.choices})
