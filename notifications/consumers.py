@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from livestream.events import event_text, user_group
 from livestream.websocket import CLOSE_AUTHENTICATION_FAILED
+from notifications.presence import socket_alive, socket_closed, socket_opened
 from notifications.selectors import unread_count
 
 FORWARDED = frozenset({"notification", "unread_count"})
@@ -35,15 +36,21 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.auth_session = self.scope["session"].session_key
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await socket_opened(user.pk)
         count = await database_sync_to_async(unread_count)(user_id=user.pk)
         await self.send(text_data=event_text({"type": "unread_count", "count": count}))
 
     async def disconnect(self, code) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
         if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+            await self.channel_layer.group_discard(user_group(self.scope["user"].pk), self.channel_name)
+            await socket_closed(self.scope["user"].pk)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
-        """The socket only speaks; a client's ``ping`` gets the current count (after a reconnect, say)."""
+        """The socket only speaks; the page's ``ping`` (every minute) keeps it counted as open (presence)."""
         if self.group is None:
             return
         try:
@@ -51,8 +58,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         except ValueError:
             return
         if isinstance(message, dict) and message.get("type") == "ping":
-            count = await database_sync_to_async(unread_count)(user_id=self.scope["user"].pk)
-            await self.send(text_data=event_text({"type": "unread_count", "count": count}))
+            await socket_alive(self.scope["user"].pk)
 
     async def user_event(self, message: dict) -> None:
         if message.get("stream_id") is not None or message.get("creator_id") is not None:
@@ -74,7 +80,5 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         if session and session != self.auth_session:
             return
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = None
+        await self._leave()
         await self.close(code=CLOSE_AUTHENTICATION_FAILED)

@@ -26,6 +26,7 @@ from livestream.errors import Conflict, NotFound
 from livestream.events import user_events_send_on_commit
 from livestream.task_queue import task_on_commit
 from notifications.models import Channel, Kind, Notification, Preference, Reminder
+from notifications.presence import online_user_ids
 from notifications.selectors import (
     channel_user_ids,
     notification_payload,
@@ -96,6 +97,15 @@ def _notify_batch(*, user_ids: Sequence, fields: dict[str, Any]) -> int:
     wanted = [user_id for user_id in user_ids if any(user_id in chosen[channel] for channel in Channel.values)]
     if not wanted:
         return 0
+    if fields["dedupe_key"]:  # a retry reads who already has it (the unique index) instead of re-inserting
+        had = set(
+            Notification.objects.filter(user_id__in=wanted, dedupe_key=fields["dedupe_key"]).values_list(
+                "user_id", flat=True
+            )
+        )
+        wanted = [user_id for user_id in wanted if user_id not in had]
+        if not wanted:
+            return 0
     now = timezone.now()
     rows = [Notification(user_id=user_id, listed=user_id in listed, created_at=now, **fields) for user_id in wanted]
     with transaction.atomic():
@@ -128,7 +138,8 @@ def _after_insert(inserted: list[Notification]) -> None:
                     "unread_count": counts.get(notification.user_id, 0),
                 }
                 for notification in shown
-            }
+            },
+            audience=online_user_ids,
         )
     notification_ids = [notification.pk for notification in inserted]
     task_on_commit(DELIVER_EMAIL_TASK, notification_ids)
@@ -193,7 +204,8 @@ def notify_or_update(
                         "notification": notification_payload(existing),
                         "unread_count": unread_count(user_id=user_id),
                     }
-                }
+                },
+                audience=online_user_ids,
             )
         return existing
 
@@ -210,7 +222,9 @@ def notifications_mark_read(*, user, ids: Iterable | None = None, all: bool = Fa
     with transaction.atomic():
         changed = unread.update(read_at=timezone.now())
         if changed:
-            user_events_send_on_commit({user.pk: {"type": "unread_count", "count": unread_count(user_id=user.pk)}})
+            user_events_send_on_commit(
+                {user.pk: {"type": "unread_count", "count": unread_count(user_id=user.pk)}}, audience=online_user_ids
+            )
     return changed
 
 

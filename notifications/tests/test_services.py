@@ -58,12 +58,13 @@ def test_batches_are_separate_transactions(monkeypatch, django_capture_on_commit
 def test_the_socket_hears_the_notification_and_the_count(django_capture_on_commit_callbacks, monkeypatch):
     sent = []
     monkeypatch.setattr("livestream.events._group_send_all", _recorder(sent))
-    user = UserFactory()
+    user, away = UserFactory(), UserFactory()
+    monkeypatch.setattr("notifications.services.online_user_ids", lambda ids: {user.pk} & set(ids))
     with django_capture_on_commit_callbacks(execute=True):
-        store([user])
-        store([user], title="Again")
+        store([user, away])
+        store([user, away], title="Again")
     groups = [group for group, _message in sent]
-    assert groups == [f"user_{user.pk}", f"user_{user.pk}"]
+    assert groups == [f"user_{user.pk}", f"user_{user.pk}"]  # nothing for a user with no socket open
     import json
 
     last = json.loads(sent[-1][1]["text"])

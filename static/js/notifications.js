@@ -109,7 +109,12 @@
     const connect = () => {
       const scheme = location.protocol === "https:" ? "wss://" : "ws://";
       const socket = new WebSocket(scheme + location.host + "/ws/notifications/");
-      socket.addEventListener("open", () => (delay = 1000));
+      let pinger = null;
+      socket.addEventListener("open", () => {
+        delay = 1000;
+        // Keeps this page counted as listening (the server forgets a socket it has not heard of in 3 minutes).
+        pinger = setInterval(() => socket.send(JSON.stringify({ type: "ping" })), 60000);
+      });
       socket.addEventListener("message", (message) => {
         let event;
         try {
@@ -126,6 +131,7 @@
         }
       });
       socket.addEventListener("close", (event) => {
+        clearInterval(pinger);
         if (event.code === 4401) return; // signed out: nothing to hear
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 30000);
