@@ -122,7 +122,10 @@
         } catch (error) {
           return;
         }
-        if (event.type === "unread_count") setCount(event.count);
+        if (event.type === "unread_count") {
+          setCount(event.count);
+          bell.dataset.connected = "1"; // the server has this socket in the user's group (tests wait on it)
+        }
         if (event.type === "notification") {
           setCount(event.unread_count);
           live.textContent = event.notification.title;
@@ -132,6 +135,7 @@
       });
       socket.addEventListener("close", (event) => {
         clearInterval(pinger);
+        delete bell.dataset.connected;
         if (event.code === 4401) return; // signed out: nothing to hear
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 30000);
