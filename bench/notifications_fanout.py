@@ -25,6 +25,7 @@ from benchlib import setup_django
 
 CREATOR = "bench_fanout_creator"
 PREFIX = "bench_fan_"
+ANALYZE = "ANALYZE accounts_user, streams_follow, notifications_notification, notifications_preference"
 
 
 def build(followers: int) -> None:
@@ -42,7 +43,7 @@ def build(followers: int) -> None:
     if have >= followers:
         print(f"reusing {have} followers")
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE accounts_user, streams_follow, notifications_notification, notifications_preference")
+            cursor.execute(ANALYZE)
         return
     started = time.monotonic()
     password = make_password(None)
@@ -60,7 +61,7 @@ def build(followers: int) -> None:
             )
     print(f"built {followers - have} followers in {time.monotonic() - started:.1f} s")
     with connection.cursor() as cursor:  # what autovacuum would have done by the time a creator goes live
-        cursor.execute("ANALYZE accounts_user, streams_follow, notifications_notification, notifications_preference")
+        cursor.execute(ANALYZE)
 
 
 def run() -> None:
