@@ -67,3 +67,15 @@ def test_remind_me_on_scheduled_cards_and_the_watch_page(browser, user):
 
 def test_a_user_with_no_notifications_sees_zero(browser):
     assert 'aria-label="Notifications, 0 unread"' in browser.get("/").content.decode()
+
+
+def test_staff_read_notifications_and_reminders_in_the_admin(user):
+    from accounts.tests.factories import UserFactory
+
+    store(user, 1)
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = staff.get("/admin/notifications/notification/")
+    assert listing.status_code == 200 and "Fan 0 followed you" in listing.content.decode()
+    assert staff.get("/admin/notifications/reminder/").status_code == 200
+    assert staff.get("/admin/notifications/notification/add/").status_code == 403
