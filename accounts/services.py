@@ -17,6 +17,7 @@ from accounts.models import GIFT_CONFIRM_THRESHOLD_MAX, VERIFICATION_LINKS_MAX, 
 from accounts.names import display_name_clean
 from accounts.tokens import Token
 from livestream.errors import Conflict
+from livestream.signals import signal_on_commit, verification_decided
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +280,9 @@ def _verification_notify_on_commit(request: VerificationRequest) -> None:
     body = body.format(reason=request.rejection_reason)
     body += f"\n\nYour verification page: {settings.SITE_URL.rstrip('/')}{VERIFICATION_PAGE_PATH}\n"
     transaction.on_commit(lambda: _mail(subject=subject, body=body, to=email))
+    signal_on_commit(
+        verification_decided, request_id=request.pk, user_id=request.applicant_id, status=str(request.status)
+    )
 
 
 def _verification_staff_notify(name: str) -> None:

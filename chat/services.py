@@ -50,6 +50,7 @@ from chat.selectors import (
 )
 from livestream import errors
 from livestream.events import send_event_on_commit
+from livestream.signals import chat_mentioned, signal_on_commit
 from streams.models import Follow, Stream
 from streams.selectors import stream_viewer_has_access, subscription_active
 from streams.services import stream_update
@@ -273,6 +274,15 @@ def chat_message_send(
         send_event_on_commit(
             {"type": "chat_message", "message": chat_message_payload(message, message.badges)}, room=stream.pk
         )
+        if mention_ids:
+            signal_on_commit(
+                chat_mentioned,
+                message_id=message.pk,
+                stream_id=stream.pk,
+                sender_id=user.pk,
+                mentioned_ids=list(mention_ids),
+                content=content,
+            )
     return message
 
 

@@ -20,6 +20,7 @@ from gifts.selectors import sent_gift_payload
 from livestream import errors
 from livestream.errors import DomainError
 from livestream.events import send_event_on_commit
+from livestream.signals import gift_sent, signal_on_commit
 from streams.models import Stream
 from streams.selectors import stream_visible_q
 from wallet.selectors import creator_share_rate_micro, platform_account_id
@@ -188,6 +189,9 @@ def _combo_after(*, sender_id, stream_id, gift_id, is_anonymous: bool) -> int:
 
 def _announce(sent: SentGift) -> None:
     send_event_on_commit({"type": "gift", "gift": sent_gift_payload(sent)}, room=sent.stream_id)
+    signal_on_commit(
+        gift_sent, sent_gift_id=sent.pk, stream_id=sent.stream_id, creator_id=sent.creator_id, sender_id=sent.sender_id
+    )
 
 
 # Why a gift is refused before any coin moves: reason -> (kind, code, detail). The reasons are also what

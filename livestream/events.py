@@ -10,6 +10,7 @@ does (the Channels layer group ``user_<id>``). Who listens - the room hub and th
 (``chat.rooms``); this module imports no app.
 """
 
+import asyncio
 import atexit
 import json
 import logging
@@ -129,6 +130,52 @@ def users_send(user_ids: Iterable[str], text: str, scope=None, creator_scope=Non
         message["creator_id"] = creator_scope
     for user_id in user_ids:
         async_to_sync(layer.group_send)(user_group(user_id), message)
+
+
+def user_events_send_on_commit(
+    events: dict[Any, dict[str, Any]], *, audience: Callable[[list], Iterable] | None = None
+) -> None:
+    """After commit, send each user (key: user id) their own event (a dict with a ``type``), about no stream.
+
+    The batched form of ``send_event_on_commit(event, users=[...])`` for thousands of users with one event each
+    (a fan-out's page of notifications): the texts are serialised here, and the group sends run concurrently
+    from one callback instead of one round trip after another. ``audience`` (called after commit with the user
+    ids) picks who is sent anything, e.g. only users with a socket open. Best effort, never raises into the
+    caller."""
+    if not events:
+        return
+    for event in events.values():
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str) or not event["type"]:
+            raise TypeError(f"An event is a dict with a 'type', not {event!r}.")
+    texts = {user_id: event_text(event) for user_id, event in events.items()}
+
+    def send_user_events() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        chosen = set(audience(list(texts))) if audience is not None else texts.keys()
+        messages = [
+            (user_group(user_id), {"type": USER_EVENT, "text": text, "stream_id": None})
+            for user_id, text in texts.items()
+            if user_id in chosen
+        ]
+        if messages:
+            async_to_sync(_group_send_all)(layer, messages)
+
+    transaction.on_commit(send_user_events, robust=True)
+
+
+async def _group_send_all(layer, messages: list, concurrency: int = 64) -> None:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def send_one(group: str, message: dict) -> None:
+        async with gate:
+            await layer.group_send(group, message)
+
+    results = await asyncio.gather(*(send_one(group, message) for group, message in messages), return_exceptions=True)
+    failed = [result for result in results if isinstance(result, Exception)]
+    if failed:
+        logger.warning("user events: %s of %s group sends failed (the first: %r)", len(failed), len(results), failed[0])
 
 
 # --- Without Redis: the room hubs of this process listen here --------------------------------------------

@@ -65,6 +65,9 @@ class Notification(models.Model):
     stream = models.ForeignKey("streams.Stream", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True, help_text="One notification per user and key.")
+    # False when the user turned this kind off in the app but on for e-mail or push: the row exists for those
+    # deliveries (their stamps) and is left out of the list, the unread count and the socket.
+    listed = models.BooleanField(default=True, help_text="Shown in the user's in-app list.")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -84,6 +87,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
 
 
 class Preference(models.Model):

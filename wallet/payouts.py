@@ -35,6 +35,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.errors import DomainError, InvalidTransition, PermissionDenied
 from livestream.private_files import private_name
+from livestream.signals import payout_decided, signal_on_commit
 from wallet.ledger import Line, account_balance_micro, account_for, ledger_post, system_account
 from wallet.models import CREATOR_PAYMENT_KINDS, MICRO, Account, Entry, Payout, PayoutDestination, Transaction
 from wallet.providers import AccountNotFound, Bank, ProviderError, payment_provider
@@ -146,9 +147,17 @@ def payout_send(*, payout_id) -> Payout:
     except DomainError as exc:
         return payout_fail(payout_id=payout.pk, reason=f"transfer failed: {exc.detail}")
     if outcome == "success":
-        Payout.objects.filter(pk=payout.pk, status=Payout.Status.PENDING).update(
+        paid = Payout.objects.filter(pk=payout.pk, status=Payout.Status.PENDING).update(
             status=Payout.Status.PAID, paid_at=timezone.now()
         )
+        if paid:
+            signal_on_commit(
+                payout_decided,
+                payout_id=payout.pk,
+                creator_id=payout.creator_id,
+                status="paid",
+                amount_kobo=payout.amount_kobo,
+            )
     elif outcome == "failed":
         return payout_fail(payout_id=payout.pk, reason="the provider refused the transfer")
     return Payout.objects.get(pk=payout.pk)
@@ -170,6 +179,13 @@ def payout_fail(*, payout_id, reason: str) -> Payout:
         payout.status = Payout.Status.FAILED
         payout.failure_reason = reason[:200]
         payout.save(update_fields=["status", "failure_reason"])
+        signal_on_commit(
+            payout_decided,
+            payout_id=payout.pk,
+            creator_id=payout.creator_id,
+            status="failed",
+            amount_kobo=payout.amount_kobo,
+        )
     logger.warning("payout %s failed: %s", payout.provider_reference, reason)
     return payout
 

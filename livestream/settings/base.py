@@ -145,6 +145,7 @@ TEMPLATES = [
                 "livestream.context_processors.site",
                 "wallet.context_processors.coins",
                 "accounts.context_processors.auth_next",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -258,6 +259,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-recordings": {"task": "streams.tasks.prune_recordings", "schedule": 24 * 60 * 60},
     "requeue-stuck-media": {"task": "streams.tasks.requeue_stuck_media", "schedule": 5 * 60},
     "rollup-live-streams": {"task": "analytics.tasks.rollup_live_streams", "schedule": 60},
+    "send-due-reminders": {"task": "notifications.tasks.send_due_reminders", "schedule": 60},
 }
 
 # --- Auth -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from livestream.errors import Conflict, DomainError, InvalidTransition
 from livestream.events import room_access_changed_on_commit, send_event_on_commit
 from livestream.files import files_delete_on_commit
 from livestream.images import image_process
+from livestream.signals import follower_added, signal_on_commit, stream_scheduled, stream_went_live
 from livestream.text import with_article
 from streams.models import (
     Category,
@@ -156,6 +157,8 @@ def stream_create(
     stream.save()
     stream.tags.set(tag_rows)
     creator_profile_ensure(user=creator)
+    if scheduled_start_time is not None:
+        signal_on_commit(stream_scheduled, stream_id=stream.pk, creator_id=creator.pk)
     return stream
 
 
@@ -266,6 +269,7 @@ def stream_start(*, stream: Stream) -> Stream:
         stream.started_at = timezone.now()
         stream.save(update_fields=["status", "started_at", "updated_at"])
         send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
+        signal_on_commit(stream_went_live, stream_id=stream.pk, creator_id=stream.creator_id)
     return stream
 
 
@@ -496,6 +500,8 @@ def follow_create(*, follower: User, creator: User, notifications: Iterable[str]
             for field, value in prefs.items():
                 setattr(follow, field, value)
             follow.save(update_fields=list(prefs))
+        if created:
+            signal_on_commit(follower_added, creator_id=creator.pk, follower_id=follower.pk)
     return follow, created
 
 

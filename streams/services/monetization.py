@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import DomainError, NotFound
+from livestream.signals import signal_on_commit, subscriber_added, subscription_lapsed, subscription_renewed
 from streams.models import CreatorProfile, Stream, StreamAccess, Subscription
 from wallet.services import InsufficientCoins, creator_pay
 
@@ -74,6 +75,9 @@ def subscription_start(*, subscriber: User, creator: User) -> tuple[Subscription
         subscription.renews = True
         subscription.current_period_end = now + SUBSCRIPTION_PERIOD
         subscription.save()
+        signal_on_commit(
+            subscriber_added, creator_id=creator.pk, subscriber_id=subscriber.pk, subscription_id=subscription.pk
+        )
     return subscription, True
 
 
@@ -147,9 +151,22 @@ def subscription_renew(*, subscription_id: int) -> str:
             subscription.save(update_fields=["status", "updated_at"])
             email, name = subscription.subscriber.email, subscription.creator.public_name
             transaction.on_commit(lambda: _notify_lapsed(email, name))
+            signal_on_commit(
+                subscription_lapsed,
+                creator_id=subscription.creator_id,
+                subscriber_id=subscription.subscriber_id,
+                subscription_id=subscription.pk,
+            )
             return "lapsed"
         subscription.current_period_end = max(subscription.current_period_end, now) + SUBSCRIPTION_PERIOD
         subscription.save(update_fields=["current_period_end", "updated_at"])
+        signal_on_commit(
+            subscription_renewed,
+            creator_id=subscription.creator_id,
+            subscriber_id=subscription.subscriber_id,
+            subscription_id=subscription.pk,
+            period_end=subscription.current_period_end.isoformat(),
+        )
     return "renewed"
 
 

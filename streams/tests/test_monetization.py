@@ -126,7 +126,7 @@ def test_renewal_charges_or_lapses_with_a_notice(fan):
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
     renew_subscriptions_task.apply()  # 40 -> 0
     Subscription.objects.update(current_period_end=timezone.now() - timedelta(minutes=1))
-    with mock.patch("django.db.transaction.on_commit", side_effect=lambda f: f()):
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda f, **kwargs: f()):
         assert renew_subscriptions_task.apply().get()["lapsed"] == 1
     assert Subscription.objects.get().status == "lapsed"
     assert wallet_balance(user=fan.user) == 0

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from livestream.events import send_event_on_commit
+from livestream.signals import signal_on_commit, stream_went_live
 from livestream.task_queue import task_on_commit
 from streams.media import nginx
 from streams.media.config import hls_app_name
@@ -73,6 +74,7 @@ def publish_begin(*, key: str, client_id: str) -> str:
         )
         if was_scheduled:
             send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
+            signal_on_commit(stream_went_live, stream_id=stream.pk, creator_id=stream.creator_id)
     logger.info("stream %s: publishing as client %s into %s", stream.pk, client_id, stream.media_app)
     return publish_name(stream)
 
