@@ -1,48 +1,48 @@
-"""Claiming rows for a delivery: one conditional UPDATE ... RETURNING, so two runs never both take a row."""
+"""Claiming rows for a delivery: one conditional UPDATE, so two runs never both take a row.
+
+The UPDATE stamps ``at`` only where the stamp is still empty (PostgreSQL re-checks that condition on a row a
+concurrent run just stamped, and skips it); the rows this run took are those now carrying its own ``at``.
+"""
 
 from datetime import datetime
 
-from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from notifications.models import Kind, Notification
 
 # One e-mail per follower and stream within this window for these kinds ("scheduled" then "live" soon after).
 STREAM_EMAIL_WINDOW_SECONDS = 60 * 60
 STREAM_EMAIL_KINDS = (Kind.LIVE.value, Kind.SCHEDULED.value)
+STAMPS = {"emailed_at", "pushed_at"}
 
 
 def claim(*, ids: list[int], stamp: str, at: datetime, stream_window_from: datetime | None = None) -> list[int]:
     """Stamp ``stamp`` (``emailed_at``/``pushed_at``) on those of ``ids`` not yet stamped; return the ids taken.
 
     With ``stream_window_from``, a go-live or scheduled row is not taken when the same user already had one of
-    those for the same stream stamped since then (the e-mail rule: one per stream per hour). PostgreSQL and
-    SQLite (3.35+) both answer RETURNING.
+    those for the same stream stamped since then (the e-mail rule: one per stream per hour).
     """
+    if stamp not in STAMPS:
+        raise ValueError(stamp)
     if not ids:
         return []
-    if stamp not in {"emailed_at", "pushed_at"}:
-        raise ValueError(stamp)
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    params: list = [adapt(at)]
-    sql = f"UPDATE {table} SET {stamp} = %s WHERE id IN ({', '.join(['%s'] * len(ids))}) AND {stamp} IS NULL"
-    params += list(ids)
+    rows = Notification.objects.filter(pk__in=ids, **{f"{stamp}__isnull": True})
     if stream_window_from is not None:
-        kinds = ", ".join(["%s"] * len(STREAM_EMAIL_KINDS))
-        sql += (
-            f" AND NOT ({table}.kind IN ({kinds}) AND {table}.stream_id IS NOT NULL AND EXISTS ("
-            f"SELECT 1 FROM {table} AS earlier WHERE earlier.user_id = {table}.user_id"
-            f" AND earlier.stream_id = {table}.stream_id AND earlier.kind IN ({kinds})"
-            f" AND earlier.{stamp} >= %s AND earlier.id <> {table}.id))"
-        )
-        params += [*STREAM_EMAIL_KINDS, *STREAM_EMAIL_KINDS, adapt(stream_window_from)]
-    sql += " RETURNING id"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        earlier = Notification.objects.filter(
+            user_id=OuterRef("user_id"),
+            stream_id=OuterRef("stream_id"),
+            kind__in=STREAM_EMAIL_KINDS,
+            **{f"{stamp}__gte": stream_window_from},
+        ).exclude(pk=OuterRef("pk"))
+        rows = rows.exclude(Q(kind__in=STREAM_EMAIL_KINDS, stream__isnull=False) & Exists(earlier))
+    if not rows.update(**{stamp: at}):
+        return []
+    return list(Notification.objects.filter(pk__in=ids, **{stamp: at}).values_list("pk", flat=True))
 
 
 def release(*, ids: list[int], stamp: str, at: datetime) -> None:
     """Undo a claim made at ``at`` for rows that were not sent after all (a later retry may take them)."""
+    if stamp not in STAMPS:
+        raise ValueError(stamp)
     if ids:
         Notification.objects.filter(pk__in=ids, **{stamp: at}).update(**{stamp: None})

@@ -31,6 +31,4 @@ def preference_set(*, user_id, kind: str, channel: str, enabled: bool) -> None:
     if kind not in Kind.values or channel not in Channel.values:
         raise ValueError(f"unknown kind or channel: {kind!r}, {channel!r}")
     with transaction.atomic():
-        Preference.objects.update_or_create(
-            user_id=user_id, kind=kind, channel=channel, defaults={"enabled": enabled}
-        )
+        Preference.objects.update_or_create(user_id=user_id, kind=kind, channel=channel, defaults={"enabled": enabled})

@@ -50,7 +50,11 @@ class Browser:
         return b64url(point)
 
     def as_json(self) -> dict:
-        return {"endpoint": self.endpoint, "expirationTime": None, "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)}}
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)},
+        }
 
 
 @dataclass
@@ -99,7 +103,9 @@ class PushService:
     def browser_subscription(self, name: str | None = None) -> Browser:
         name = name or b64url(os.urandom(9))
         browser = Browser(
-            endpoint=f"{self.origin}/push/{name}", private_key=ec.generate_private_key(ec.SECP256R1()), auth=os.urandom(16)
+            endpoint=f"{self.origin}/push/{name}",
+            private_key=ec.generate_private_key(ec.SECP256R1()),
+            auth=os.urandom(16),
         )
         self.browsers[name] = browser
         return browser
@@ -124,7 +130,7 @@ def push_service(settings):
         def log_message(self, *args):
             pass
 
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):
             name = self.path.rsplit("/", 1)[-1]
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             state.received.append(Received(name, self.headers, body, state.browsers.get(name)))
