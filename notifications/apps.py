@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        # --- Web Push key checks (push helper) ---
+        from notifications.delivery.checks import check_vapid_keys, check_vapid_keys_deployed
+
+        checks.register(check_vapid_keys)
+        checks.register(check_vapid_keys_deployed, deploy=True)

@@ -37,10 +37,16 @@ class VapidKeys:
 
 
 def _private_from_raw(text: str) -> ec.EllipticCurvePrivateKey:
-    raw = b64url_decode(text)
+    try:
+        raw = b64url_decode(text)
+    except ValueError:
+        raw = b""
     if len(raw) != 32:
         raise ImproperlyConfigured("VAPID_PRIVATE_KEY must be the base64url of a raw 32-byte P-256 private key.")
-    return ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    try:
+        return ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    except ValueError as exc:  # zero, or not below the curve's order
+        raise ImproperlyConfigured("VAPID_PRIVATE_KEY is not a valid P-256 private key.") from exc
 
 
 def _public_b64(private_key: ec.EllipticCurvePrivateKey) -> str:
