@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -155,6 +154,5 @@ def push_service(settings):
         yield state
     finally:
         state.release.set()
-        time.sleep(0)
         server.shutdown()
         server.server_close()
