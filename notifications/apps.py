@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class NotificationsConfig(AppConfig):
@@ -7,5 +8,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from notifications import receivers
+        from notifications.delivery.checks import check_vapid_keys, check_vapid_keys_deployed
 
         receivers.connect()
+        checks.register(check_vapid_keys)
+        checks.register(check_vapid_keys_deployed, deploy=True)

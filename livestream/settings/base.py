@@ -439,6 +439,24 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)  # seconds a reset link works: a day
 
+# --- Notifications: Web Push (VAPID) ---------------------------------------------------
+# The application server's key pair (base64url: the raw 32-byte private key, the 65-byte uncompressed public
+# key) and the contact push services may write to. With no VAPID_PRIVATE_KEY, development generates a pair once
+# into VAPID_KEY_FILE (var/) so `make run` works with no setup; production settings generate nothing.
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:live@localhost")
+VAPID_KEY_FILE = os.environ.get("VAPID_KEY_FILE", str(BASE_DIR / "var" / "vapid_private_key"))
+# Where a browser's subscription may point (the server POSTs there): the browsers' push services by host
+# suffix ("*": any https host). Anything else is refused when subscribing, so the endpoint cannot aim the
+# server at an internal address.
+WEBPUSH_ENDPOINT_HOSTS = env_list(
+    "WEBPUSH_ENDPOINT_HOSTS",
+    ["fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com"],
+)
+WEBPUSH_TIMEOUT = env_int("WEBPUSH_TIMEOUT", 5)  # seconds per request to a push service
+WEBPUSH_CONCURRENCY = env_int("WEBPUSH_CONCURRENCY", 8)  # requests in flight per delivery batch
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -23,6 +23,9 @@ if os.environ.get("PAYMENT_PROVIDER", "") == "sandbox":
     raise ImproperlyConfigured("The sandbox payment provider is for development and tests only.")
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "paystack")
 
+# Web Push keys come from the environment (every process must sign with the same pair): none is generated.
+VAPID_KEY_FILE = os.environ.get("VAPID_KEY_FILE", "")
+
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
 

@@ -7,6 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD_KEY = "k" * 20 + "-production-secret-" + "q" * 20
+VAPID_KEY = "0fBmnQJWuZ2Y0GzXnTh7QfGqkRgnSy2OtjzRjP1zVpg"  # a P-256 private key (base64url), for the checks only
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -37,8 +38,16 @@ def test_production_settings_pass_the_deploy_check():
         SECRET_KEY=GOOD_KEY,
         ALLOWED_HOSTS="live.example",
         PAYSTACK_SECRET_KEY="sk_live_x",
+        VAPID_PRIVATE_KEY=VAPID_KEY,
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_deploy_check_warns_without_web_push_keys_and_a_malformed_key_stops_the_server():
+    result = manage("check", "--deploy", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="live.example", VAPID_PRIVATE_KEY="")
+    assert "notifications.W001" in result.stdout + result.stderr
+    result = manage("check", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="live.example", VAPID_PRIVATE_KEY="not-a-key")
+    assert result.returncode != 0 and "notifications.E001" in result.stderr
 
 
 @pytest.mark.parametrize(("name", "value"), [("DEBUG", "perhaps"), ("MAX_IMAGE_UPLOAD_BYTES", "many")])

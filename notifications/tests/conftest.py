@@ -2,6 +2,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from livestream.celery import app as celery_app
+from notifications.tests.push_stub import push_service  # noqa: F401 - the fixture
 
 
 @pytest.fixture(autouse=True)

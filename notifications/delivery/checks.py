@@ -1,0 +1,32 @@
+"""System checks for Web Push: a malformed key pair stops ``check``/``runserver``/``migrate``; a deployment
+without one is told that browser notifications are off."""
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from notifications.delivery.vapid import vapid_keys
+
+
+def check_vapid_keys(app_configs=None, **kwargs):
+    try:
+        vapid_keys()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="notifications.E001")]
+    return []
+
+
+def check_vapid_keys_deployed(app_configs=None, **kwargs):
+    try:
+        keys = vapid_keys()
+    except ImproperlyConfigured:
+        return []  # notifications.E001 says it
+    if keys is None:
+        return [
+            checks.Warning(
+                "VAPID_PRIVATE_KEY is not set: browser (Web Push) notifications are off.",
+                hint="Generate one: python -c 'from notifications.delivery.vapid import generate_private_key_b64 as g;"
+                " print(g())'",
+                id="notifications.W001",
+            )
+        ]
+    return []
