@@ -18,9 +18,7 @@ class TrendingScore(models.Model):
     Stream): streams never imports discovery.
     """
 
-    stream = models.OneToOneField(
-        "streams.Stream", primary_key=True, on_delete=models.CASCADE, related_name="trending"
-    )
+    stream = models.OneToOneField("streams.Stream", primary_key=True, on_delete=models.CASCADE, related_name="trending")
     score = models.FloatField(default=0.0)
     components = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField()

@@ -2,10 +2,10 @@
 rows. Each runs a fixed number of queries; streams are read through ``streams.selectors`` alone."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from accounts.models import User
 from discovery.services import trending_refresh_if_stale
-from streams.models import Stream
 from streams.selectors import category_tree
 from streams.selectors.browse import (
     ROW_LIMIT,
@@ -34,13 +34,13 @@ REASON_TRENDING = "trending"
 
 @dataclass(frozen=True)
 class Recommendation:
-    stream: Stream
+    stream: Any  # a streams.Stream, loaded by streams.selectors.browse
     reason: str  # a sentence for people: "because you follow Ada", "popular in Mathematics", ...
     kind: str  # for clients: "follow", "category", "tag", "cowatch", "trending"
     score: float
 
 
-def trending_list(*, limit: int = ROW_LIMIT) -> list[Stream]:
+def trending_list(*, limit: int = ROW_LIMIT) -> list:
     """Public live streams by stored trending score (refreshed first when stale)."""
     trending_refresh_if_stale()
     return stream_live_trending(limit=limit)

@@ -20,7 +20,11 @@ def client_for(user=None) -> Client:
 
 
 def sections(html: str) -> list[str]:
-    return [heading for heading in ("live", "following", "recommended", "upcoming", "categories", "past") if f'id="{heading}-heading"' in html]
+    return [
+        heading
+        for heading in ("live", "following", "recommended", "upcoming", "categories", "past")
+        if f'id="{heading}-heading"' in html
+    ]
 
 
 def test_home_keeps_its_url_name():
@@ -96,7 +100,8 @@ def test_category_page_shows_sub_categories_and_streams_below_it(maths):
     assert response.status_code == 200
     assert "<h1>" in html and "Mathematics" in html
     assert reverse("category-detail", args=["algebra"]) in html and "Retired" not in html
-    assert reverse("category-detail", args=["linear-algebra"]) not in html  # a grandchild is a link on its parent's page, not here
+    # a grandchild is a link on its parent's page, not here
+    assert reverse("category-detail", args=["linear-algebra"]) not in html
     assert html.index("Matrices live") < html.index("Calculus soon") < html.index("Groups replay")
     assert "Drums live" not in html
     child = client_for().get(reverse("category-detail", args=["algebra"])).content.decode()

@@ -22,7 +22,10 @@ def test_a_followed_creator_is_recommended_because_you_follow_them():
     follow_create(follower=viewer, creator=ada)
     live(creator=ada, title="Ada live")
     upcoming(creator=ada, title="Ada tomorrow")
-    assert reasons(viewer, pad=False) == {"Ada live": "because you follow Ada", "Ada tomorrow": "because you follow Ada"}
+    assert reasons(viewer, pad=False) == {
+        "Ada live": "because you follow Ada",
+        "Ada tomorrow": "because you follow Ada",
+    }
 
 
 def test_the_category_of_what_you_watched_is_popular_in_it(maths, music):

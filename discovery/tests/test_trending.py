@@ -90,7 +90,9 @@ def test_only_public_live_or_just_ended_streams_are_scored_and_the_rest_swept():
     trending_refresh()
     assert set(TrendingScore.objects.values_list("stream_id", flat=True)) == {public.pk}
     assert {private.pk, unlisted.pk, long_ended.pk}.isdisjoint(TrendingScore.objects.values_list("stream", flat=True))
-    Stream.objects.filter(pk=public.pk).update(status=Stream.Status.ENDED, ended_at=timezone.now() - dt.timedelta(hours=1))
+    Stream.objects.filter(pk=public.pk).update(
+        status=Stream.Status.ENDED, ended_at=timezone.now() - dt.timedelta(hours=1)
+    )
     trending_refresh()
     assert not TrendingScore.objects.exists()
 

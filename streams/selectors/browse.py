@@ -41,9 +41,7 @@ def _scope(streams: QuerySet[Stream], *, category_ids: Iterable[int] | None, tag
 def stream_live_trending(*, category_ids=None, tag: Tag | None = None, limit: int = ROW_LIMIT) -> list[Stream]:
     """Public live streams, highest stored trending score first (unscored ones after, busiest first). One query."""
     streams = _scope(_cards().filter(status=Stream.Status.LIVE), category_ids=category_ids, tag=tag)
-    return list(
-        streams.order_by(F("trending__score").desc(nulls_last=True), "-current_viewers", "-started_at")[:limit]
-    )
+    return list(streams.order_by(F("trending__score").desc(nulls_last=True), "-current_viewers", "-started_at")[:limit])
 
 
 def stream_live_followed(*, user, limit: int = ROW_LIMIT) -> list[Stream]:
