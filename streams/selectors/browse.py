@@ -52,16 +52,23 @@ def stream_live_followed(*, user, limit: int = ROW_LIMIT) -> list[Stream]:
     return list(streams.order_by("-current_viewers", "-started_at")[:limit])
 
 
-def stream_upcoming(*, category_ids=None, tag: Tag | None = None, limit: int = ROW_LIMIT) -> list[Stream]:
-    """Public scheduled streams starting soon (within UPCOMING_DAYS; a little late still counts), soonest first.
-    One query."""
-    now = timezone.now()
-    streams = _cards().filter(
-        status=Stream.Status.SCHEDULED,
-        scheduled_start_time__gte=now - UPCOMING_LATE,
-        scheduled_start_time__lte=now + dt.timedelta(days=UPCOMING_DAYS),
+def _upcoming_q(now: dt.datetime) -> Q:
+    """Scheduled to start within UPCOMING_DAYS (a little late still counts), or scheduled with no time set yet."""
+    return Q(status=Stream.Status.SCHEDULED) & (
+        Q(scheduled_start_time__isnull=True)
+        | Q(
+            scheduled_start_time__gte=now - UPCOMING_LATE,
+            scheduled_start_time__lte=now + dt.timedelta(days=UPCOMING_DAYS),
+        )
     )
-    return list(_scope(streams, category_ids=category_ids, tag=tag).order_by("scheduled_start_time")[:limit])
+
+
+def stream_upcoming(*, category_ids=None, tag: Tag | None = None, limit: int = ROW_LIMIT) -> list[Stream]:
+    """Public scheduled streams starting soon (``_upcoming_q``), soonest first, those with no time yet last. One
+    query."""
+    streams = _cards().filter(_upcoming_q(timezone.now()))
+    streams = _scope(streams, category_ids=category_ids, tag=tag)
+    return list(streams.order_by(F("scheduled_start_time").asc(nulls_last=True), "-created_at")[:limit])
 
 
 def stream_past(*, category_ids=None, tag: Tag | None = None, limit: int = ROW_LIMIT) -> list[Stream]:
@@ -201,11 +208,7 @@ def stream_recommendable(
     now = timezone.now()
     open_now = (
         Q(status=Stream.Status.LIVE)
-        | Q(
-            status=Stream.Status.SCHEDULED,
-            scheduled_start_time__gte=now - UPCOMING_LATE,
-            scheduled_start_time__lte=now + dt.timedelta(days=UPCOMING_DAYS),
-        )
+        | _upcoming_q(now)
         | Q(status=Stream.Status.ENDED, ended_at__gte=now - dt.timedelta(days=RECOMMEND_PAST_DAYS))
     )
     streams = (
