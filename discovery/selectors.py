@@ -89,10 +89,10 @@ def recommendation_list(*, user: User | None, limit: int = RECOMMEND_LIMIT, pad:
         if stream.category_id in category_counts and stream.category is not None:
             share = category_counts[stream.category_id] / seen
             parts["category"] = (WEIGHT_CATEGORY * share, f"popular in {stream.category.name}")
-        tags = [tag for tag in stream.tags.all() if tag.pk in tag_counts]
+        tags = [(tag_id, name) for tag_id, name in stream.tag_pairs if tag_id in tag_counts]
         if tags:
-            tag = max(tags, key=lambda t: (tag_counts[t.pk], t.name))
-            parts["tag"] = (WEIGHT_TAG * tag_counts[tag.pk] / seen, f"more on {tag.name}")
+            tag_id, name = max(tags, key=lambda pair: (tag_counts[pair[0]], pair[1]))
+            parts["tag"] = (WEIGHT_TAG * tag_counts[tag_id] / seen, f"more on {name}")
         if stream.pk in cowatch:
             parts["cowatch"] = (WEIGHT_COWATCH * cowatch[stream.pk] / best_cowatch, "viewers like you watched this")
         if not parts:

@@ -21,7 +21,7 @@ ROW_LIMIT = 12
 UPCOMING_DAYS = 14  # "upcoming" on the home page: scheduled to start within this many days
 UPCOMING_LATE = dt.timedelta(minutes=30)  # a scheduled stream a little late to start is still upcoming
 RECOMMEND_PAST_DAYS = 30  # ended streams (their recordings) younger than this may be recommended
-RECOMMEND_CANDIDATES = 300
+RECOMMEND_CANDIDATES = 200
 NEIGHBOURS = 50
 
 
@@ -200,7 +200,8 @@ def stream_recommendable(
     """Public streams worth recommending to ``user`` that match any signal (a followed creator, a watched category
     or tag, a co-watched stream): live, upcoming (as ``stream_upcoming``), or ended within RECOMMEND_PAST_DAYS;
     never ``user``'s own nor ``exclude_ids``. Live first, then by stored trending score, newest; at most
-    ``limit``. Two queries (the streams with creator and category, their tags)."""
+    ``limit``; each with ``tag_pairs`` ([(tag id, name)]). Two queries (the streams with creator and category,
+    their tags)."""
     signal = Q(creator_id__in=list(creator_ids)) | Q(category_id__in=list(category_ids)) | Q(pk__in=list(stream_ids))
     tag_ids = list(tag_ids)
     if tag_ids:
@@ -216,14 +217,22 @@ def stream_recommendable(
         .filter(open_now, signal)
         .exclude(creator=user)
         .exclude(pk__in=list(exclude_ids))
-        .prefetch_related("tags")
         .order_by(
             Case(When(status=Stream.Status.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),
             F("trending__score").desc(nulls_last=True),
             "-created_at",
         )
     )
-    return list(streams[:limit])
+    streams = list(streams[:limit])
+    # Tags as (id, name) pairs in one flat query: a prefetch builds a queryset per stream, which cost more than
+    # the SQL at a few hundred candidates (bench/recommendations.py).
+    pairs: dict = defaultdict(list)
+    rows = Stream.tags.through.objects.filter(stream_id__in=[stream.pk for stream in streams])
+    for stream_id, tag_id, name in rows.values_list("stream_id", "tag_id", "tag__name").order_by("tag__name"):
+        pairs[stream_id].append((tag_id, name))
+    for stream in streams:
+        stream.tag_pairs = pairs.get(stream.pk, [])
+    return streams
 
 
 def stream_by_ids(*, ids: Iterable) -> dict:
