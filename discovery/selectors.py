@@ -58,7 +58,7 @@ def recommendation_list(*, user: User | None, limit: int = RECOMMEND_LIMIT, pad:
     """Up to ``limit`` public streams for ``user``, best first, each with why: their follows, the categories and
     tags of what they watched (viewer sessions), and what viewers who watched the same streams watched. Never a
     private or unlisted stream, their own, or one they watched already. Signed out, or nothing to go on (cold
-    start): trending. ``pad`` fills the rest with trending. Nine queries at most."""
+    start): trending. ``pad`` fills the rest with trending. Ten queries at most."""
     if user is None or not user.is_authenticated:
         return _trending_items(limit, set())
     followed = viewer_followed_creators(user=user)

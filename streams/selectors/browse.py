@@ -199,22 +199,19 @@ def stream_recommendable(
 ) -> list[Stream]:
     """Public streams worth recommending to ``user`` that match any signal (a followed creator, a watched category
     or tag, a co-watched stream): live, upcoming (as ``stream_upcoming``), or ended within RECOMMEND_PAST_DAYS;
-    never ``user``'s own nor ``exclude_ids``. Live first, then by stored trending score, newest; at most
-    ``limit``; each with ``tag_pairs`` ([(tag id, name)]). Two queries (the streams with creator and category,
-    their tags)."""
-    signal = Q(creator_id__in=list(creator_ids)) | Q(category_id__in=list(category_ids)) | Q(pk__in=list(stream_ids))
-    tag_ids = list(tag_ids)
-    if tag_ids:
-        signal |= Q(pk__in=Stream.tags.through.objects.filter(tag_id__in=tag_ids).values("stream_id"))
+    never ``user``'s own nor ``exclude_ids``. The strong signals (followed creators, co-watched streams) and the
+    broad ones (categories, tags) are fetched apart, ``limit`` each, so a big category cannot crowd out a
+    co-watched stream; within each, live first, then by stored trending score, newest. Each stream carries
+    ``tag_pairs`` ([(tag id, name)]). Three queries (strong, broad, their tags)."""
     now = timezone.now()
     open_now = (
         Q(status=Stream.Status.LIVE)
         | _upcoming_q(now)
         | Q(status=Stream.Status.ENDED, ended_at__gte=now - dt.timedelta(days=RECOMMEND_PAST_DAYS))
     )
-    streams = (
+    base = (
         _cards()
-        .filter(open_now, signal)
+        .filter(open_now)
         .exclude(creator=user)
         .exclude(pk__in=list(exclude_ids))
         .order_by(
@@ -223,7 +220,16 @@ def stream_recommendable(
             "-created_at",
         )
     )
-    streams = list(streams[:limit])
+    strong = Q(creator_id__in=list(creator_ids)) | Q(pk__in=list(stream_ids))
+    broad = Q(category_id__in=list(category_ids))
+    tag_ids = list(tag_ids)
+    if tag_ids:
+        broad |= Q(pk__in=Stream.tags.through.objects.filter(tag_id__in=tag_ids).values("stream_id"))
+    found: dict = {}
+    for signal in (strong, broad):
+        for stream in base.filter(signal)[:limit]:
+            found.setdefault(stream.pk, stream)
+    streams = list(found.values())
     # Tags as (id, name) pairs in one flat query: a prefetch builds a queryset per stream, which cost more than
     # the SQL at a few hundred candidates (bench/recommendations.py).
     pairs: dict = defaultdict(list)
