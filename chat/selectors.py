@@ -478,3 +478,21 @@ def chat_top_chatters(*, stream_id, start: datetime, end: datetime, limit: int =
         for rank, row in enumerate(rows, start=1)
         if row["user"] in users
     ]
+
+
+# --- Discovery: chat velocity for the trending score ------------------------------------------------------
+
+
+def chat_counts_by_stream(*, stream_ids: Iterable, start: datetime, end: datetime) -> dict:
+    """Chat messages (deleted ones left out) sent in [start, end) to each of ``stream_ids``. One query."""
+    stream_ids = list(stream_ids)
+    if not stream_ids:
+        return {}
+    rows = (
+        _shown_messages(start=start, end=end)
+        .filter(stream_id__in=stream_ids)
+        .values("stream_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["stream_id"]: row["n"] for row in rows}

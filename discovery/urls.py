@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from discovery import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("categories/<slug:slug>/", views.category_detail, name="category-detail"),
+    path("tags/<str:slug>/", views.tag_detail, name="tag-detail"),
+]

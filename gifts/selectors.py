@@ -189,3 +189,20 @@ def gift_totals_by_day_and_sender(*, creator_id, start: datetime, end: datetime,
 def gift_ledger_transactions(*, stream_id) -> QuerySet:
     """The ledger transactions that paid for the stream's gifts (ids, as a subquery for the wallet's reads)."""
     return SentGift.objects.filter(stream_id=stream_id).values("ledger_transaction_id")
+
+
+# --- Discovery: gifts for the trending score ------------------------------------------------------------
+
+
+def gift_coins_by_stream(*, stream_ids, start: datetime, end: datetime) -> dict:
+    """Coins paid for gifts sent in [start, end) to each of ``stream_ids``. One query."""
+    stream_ids = list(stream_ids)
+    if not stream_ids:
+        return {}
+    rows = (
+        SentGift.objects.filter(stream_id__in=stream_ids, created_at__gte=start, created_at__lt=end)
+        .values("stream_id")
+        .annotate(coins=Sum("total_coins"))
+        .order_by()
+    )
+    return {row["stream_id"]: row["coins"] or 0 for row in rows}

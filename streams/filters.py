@@ -108,7 +108,12 @@ class StreamFilter(django_filters.FilterSet):
         if value == "viewers":
             return queryset.order_by("-current_viewers", "-created_at")
         if value == "trending":
-            return queryset.annotate(trending=trending_score()).order_by("-trending", "-current_viewers", "-created_at")
+            # The stored score (discovery.TrendingScore, refreshed every minute) through its reverse accessor, so
+            # streams imports nothing of discovery; a stream not scored yet (it went live since the last run)
+            # falls back to the viewers-by-age estimate.
+            return queryset.annotate(trending_estimate=trending_score()).order_by(
+                F("trending__score").desc(nulls_last=True), "-trending_estimate", "-current_viewers", "-created_at"
+            )
         if value == "newest":
             return queryset.order_by("-created_at")
         # Default: the busiest live rooms first; upcoming streams soonest first.

@@ -3,7 +3,6 @@ from django.urls import path
 from streams import channel_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("streams/<uuid:stream_id>/", views.stream_detail, name="stream-detail"),
     # A creator's channel; the username is matched case-insensitively (creator_get), as the API does.
     path("@<str:username>/", channel_views.channel, name="channel"),

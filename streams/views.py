@@ -1,5 +1,5 @@
-"""Server-rendered pages: home and a stream's page (the full UI comes later), and the signed links to
-recordings and clips on local storage."""
+"""Server-rendered pages: a stream's page (the full UI comes later) and the signed links to recordings and clips
+on local storage. The home page is discovery's (discovery.views)."""
 
 from django.http import HttpResponseForbidden
 from django.shortcuts import render
@@ -9,23 +9,15 @@ from livestream.text import duration_label
 from livestream.views import file_response
 from streams.models import Recording, Stream
 from streams.selectors import (
-    category_tree,
     creator_followed_by,
     creator_next_broadcast,
     stream_get,
     stream_hls_url,
-    stream_list,
     stream_more_from_creator,
     stream_viewer_has_access,
 )
 from streams.selectors.media import clip_ready_list, gated_file_url, media_file_name, recording_list
 from streams.selectors.share import stream_share, stream_url
-
-
-def home(request):
-    live = list(stream_list(filters={"status": "live", "sort": "viewers"})[:24])
-    upcoming = list(stream_list(filters={"status": "scheduled"})[:12])
-    return render(request, "streams/home.html", {"live": live, "upcoming": upcoming, "categories": category_tree()})
 
 
 def _stream_replay(

@@ -235,7 +235,7 @@ def test_a_crashing_page_answers_the_branded_500(monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("streams.views.render", crash)  # the home page's view fails
+    monkeypatch.setattr("discovery.views.render", crash)  # the home page's view fails
     client = Client(raise_request_exception=False)
     response = client.get("/")
     assert response.status_code == 500 and b"Something went wrong on our side" in response.content

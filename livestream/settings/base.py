@@ -260,6 +260,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-stuck-media": {"task": "streams.tasks.requeue_stuck_media", "schedule": 5 * 60},
     "rollup-live-streams": {"task": "analytics.tasks.rollup_live_streams", "schedule": 60},
     "send-due-reminders": {"task": "notifications.tasks.send_due_reminders", "schedule": 60},
+    # The trending scores the home page and ?sort=trending read (reads older than a minute refresh them too).
+    "refresh-trending": {"task": "discovery.tasks.trending_refresh_task", "schedule": 60},
 }
 
 # --- Auth -----------------------------------------------------------------------

@@ -1,0 +1,148 @@
+"""Reads of discovery: trending streams, recommendations (each with why), and the home, category and tag pages'
+rows. Each runs a fixed number of queries; streams are read through ``streams.selectors`` alone."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.models import User
+from discovery.services import trending_refresh_if_stale
+from streams.selectors import category_tree
+from streams.selectors.browse import (
+    ROW_LIMIT,
+    category_get_with_children,
+    cowatch_stream_scores,
+    stream_live_followed,
+    stream_live_trending,
+    stream_past,
+    stream_recommendable,
+    stream_upcoming,
+    tag_get,
+    viewer_followed_creators,
+    viewer_watch_profile,
+)
+
+RECOMMEND_LIMIT = 10
+# How much each signal adds to a candidate's score (README.md, "Recommendations").
+WEIGHT_FOLLOW = 3.0  # the creator is followed
+WEIGHT_CATEGORY = 2.0  # times the share of the viewer's watched streams in the stream's category
+WEIGHT_TAG = 1.0  # times the share of watched streams carrying the stream's best tag
+WEIGHT_COWATCH = 2.5  # times the stream's co-watch weight over the best candidate's
+WEIGHT_LIVE = 0.25  # live now: watchable this minute
+
+REASON_TRENDING = "trending"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    stream: Any  # a streams.Stream, loaded by streams.selectors.browse
+    reason: str  # a sentence for people: "because you follow Ada", "popular in Mathematics", ...
+    kind: str  # for clients: "follow", "category", "tag", "cowatch", "trending"
+    score: float
+
+
+def trending_list(*, limit: int = ROW_LIMIT) -> list:
+    """Public live streams by stored trending score (refreshed first when stale)."""
+    trending_refresh_if_stale()
+    return stream_live_trending(limit=limit)
+
+
+def _trending_items(limit: int, exclude: set) -> list[Recommendation]:
+    return [
+        Recommendation(stream=stream, reason=REASON_TRENDING, kind="trending", score=0.0)
+        for stream in stream_live_trending(limit=limit + len(exclude))
+        if stream.pk not in exclude
+    ][:limit]
+
+
+def recommendation_list(*, user: User | None, limit: int = RECOMMEND_LIMIT, pad: bool = True) -> list[Recommendation]:
+    """Up to ``limit`` public streams for ``user``, best first, each with why: their follows, the categories and
+    tags of what they watched (viewer sessions), and what viewers who watched the same streams watched. Never a
+    private or unlisted stream, their own, or one they watched already. Signed out, or nothing to go on (cold
+    start): trending. ``pad`` fills the rest with trending. Ten queries at most."""
+    if user is None or not user.is_authenticated:
+        return _trending_items(limit, set())
+    followed = viewer_followed_creators(user=user)
+    watched, category_counts, tag_counts = viewer_watch_profile(user=user)
+    cowatch = cowatch_stream_scores(user=user) if watched else {}
+    for stream_id in watched:
+        cowatch.pop(stream_id, None)
+    if not followed and not watched:
+        return _trending_items(limit, set())
+    top_categories = sorted(category_counts, key=category_counts.get, reverse=True)[:10]
+    top_tags = sorted(tag_counts, key=tag_counts.get, reverse=True)[:20]
+    top_cowatch = sorted(cowatch, key=cowatch.get, reverse=True)[:100]
+    candidates = stream_recommendable(
+        user=user,
+        creator_ids=followed,
+        category_ids=top_categories,
+        tag_ids=top_tags,
+        stream_ids=top_cowatch,
+        exclude_ids=watched,
+    )
+    seen = max(len(watched), 1)
+    best_cowatch = max((cowatch[pk] for pk in top_cowatch), default=0.0) or 1.0
+    items = []
+    for stream in candidates:
+        parts: dict[str, tuple[float, str]] = {}
+        if stream.creator_id in followed:
+            parts["follow"] = (WEIGHT_FOLLOW, f"because you follow {followed[stream.creator_id]}")
+        if stream.category_id in category_counts and stream.category is not None:
+            share = category_counts[stream.category_id] / seen
+            parts["category"] = (WEIGHT_CATEGORY * share, f"popular in {stream.category.name}")
+        tags = [(tag_id, name) for tag_id, name in stream.tag_pairs if tag_id in tag_counts]
+        if tags:
+            tag_id, name = max(tags, key=lambda pair: (tag_counts[pair[0]], pair[1]))
+            parts["tag"] = (WEIGHT_TAG * tag_counts[tag_id] / seen, f"more on {name}")
+        if stream.pk in cowatch:
+            parts["cowatch"] = (WEIGHT_COWATCH * cowatch[stream.pk] / best_cowatch, "viewers like you watched this")
+        if not parts:
+            continue
+        kind = max(parts, key=lambda name: parts[name][0])
+        score = sum(weight for weight, _ in parts.values()) + (WEIGHT_LIVE if stream.status == "live" else 0.0)
+        items.append(Recommendation(stream=stream, reason=parts[kind][1], kind=kind, score=score))
+    items.sort(key=lambda item: (-item.score, -(item.stream.created_at.timestamp())))
+    items = items[:limit]
+    if pad and len(items) < limit:
+        items += _trending_items(limit - len(items), {item.stream.pk for item in items} | watched)
+    return items
+
+
+def home_rows(*, user) -> dict:
+    """The home page's rows: live now (trending), live from followed channels and recommended (signed in),
+    upcoming, categories and past broadcasts. A fixed number of queries (trending refreshed first when stale)."""
+    trending_refresh_if_stale()
+    signed_in = user is not None and user.is_authenticated
+    return {
+        "live": stream_live_trending(),
+        "following": stream_live_followed(user=user) if signed_in else [],
+        "recommended": recommendation_list(user=user, pad=False) if signed_in else [],
+        "upcoming": stream_upcoming(),
+        "categories": category_tree(),
+        "past": stream_past(),
+    }
+
+
+def category_page(*, slug: str) -> dict:
+    """A category, its sub-categories, and live, upcoming and past streams in it and below it; ``NotFound`` for
+    an unknown slug. Five queries (trending refreshed first when stale)."""
+    category, children, ids = category_get_with_children(slug=slug)
+    trending_refresh_if_stale()
+    return {
+        "category": category,
+        "children": children,
+        "live": stream_live_trending(category_ids=ids),
+        "upcoming": stream_upcoming(category_ids=ids),
+        "past": stream_past(category_ids=ids),
+    }
+
+
+def tag_page(*, slug: str) -> dict:
+    """A tag and its live, upcoming and past streams; ``NotFound`` for an unknown tag. Five queries."""
+    tag = tag_get(slug=slug)
+    trending_refresh_if_stale()
+    return {
+        "tag": tag,
+        "live": stream_live_trending(tag=tag),
+        "upcoming": stream_upcoming(tag=tag),
+        "past": stream_past(tag=tag),
+    }
