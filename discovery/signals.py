@@ -6,11 +6,17 @@ after a bulk load, ``manage.py search_reindex`` rebuilds everything.
 """
 
 from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from discovery.search.index import creator_search_index, stream_search_index
 from streams.models import CreatorProfile, Stream
+
+# pg_trgm's word-similarity threshold for ``%>`` (default 0.6). At 0.5 one dropped letter in a short word still
+# matches ("yorba" has 0.5 with "yoruba"); set per connection because ``%>`` reads it (a function call with the
+# threshold as an argument could not use the trigram index).
+WORD_SIMILARITY_THRESHOLD = 0.5
 
 STREAM_SEARCHED_FIELDS = {"title", "description"}
 USER_SEARCHED_FIELDS = {"username", "display_name"}
@@ -45,3 +51,12 @@ def user_saved(sender, instance, created: bool, update_fields=None, raw: bool = 
     if raw or created or (update_fields is not None and not USER_SEARCHED_FIELDS & set(update_fields)):
         return  # a new user is no creator yet; a login's last_login stamp changes no name
     creator_search_index(user_id=instance.pk)
+
+
+@receiver(connection_created, dispatch_uid="discovery.trigram_threshold")
+def trigram_threshold(sender, connection, **kwargs) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # pg_trgm may not be installed yet (a fresh database before migrate): a custom setting needs no extension.
+        cursor.execute("SET pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD])
