@@ -8,16 +8,14 @@ from django.db import migrations, models
 
 from discovery.search.text import normalize
 
-# PostgreSQL only: pg_trgm, and the indexes SQLite has no kind of. GIN on the document (full-text search) and on
-# the normalised titles and names (trigram %> matching for search); GiST on the same two (ordering by word
-# distance <->> for suggestions: a GIN index cannot return rows in distance order, so with GIN a common word
-# would rank every row it matches). Category names are few and matched in Python (discovery.search.query).
+# PostgreSQL only: the indexes SQLite has no kind of. GIN on the document (full-text search) and on the normalised
+# titles and names (trigram %> and LIKE matching). Category names are few and matched in Python
+# (discovery.search.query). (GiST trigram indexes, for ordering by distance, were measured 10-30x slower at
+# 100,000 streams than a GIN scan cut at a limit: bench/search_suggest.py.)
 POSTGRES_INDEXES = [
     ("discovery_stream_doc_gin", "discovery_streamsearch USING gin (document)"),
     ("discovery_stream_title_trgm_gin", "discovery_streamsearch USING gin (title gin_trgm_ops)"),
-    ("discovery_stream_title_trgm_gist", "discovery_streamsearch USING gist (title gist_trgm_ops)"),
     ("discovery_creator_name_trgm_gin", "discovery_creatorsearch USING gin (name gin_trgm_ops)"),
-    ("discovery_creator_name_trgm_gist", "discovery_creatorsearch USING gist (name gist_trgm_ops)"),
 ]
 
 

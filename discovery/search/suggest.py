@@ -1,63 +1,62 @@
 """As-you-type suggestions for the header's search box: creators, streams and categories, at most 8.
 
 Public data only (public streams, active creators, active categories), the same for every caller, so each
-answer is cached briefly under its normalised query. On PostgreSQL the creators and streams are taken in order
-of trigram word distance (``<->>``) straight from a GiST trigram index, so the cost does not grow with the
-number of matches; on SQLite by prefix / substring (LIKE).
+answer is cached briefly under its normalised query. On PostgreSQL creators and streams are matched by trigram
+word similarity or prefix on GIN trigram indexes, a bounded number of them, ranked in Python; on SQLite by
+substring (LIKE).
 """
 
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import F, FloatField, Func, Q, Value
+from django.db.models import F, Q, Value
 from django.urls import reverse
 
 from discovery.models import CreatorSearch, StreamSearch
 from discovery.search.query import SearchQueryText, WordSimilar, categories_search, is_postgres
-from discovery.search.text import normalize
-from streams.selectors import stream_public_by_ids
+from discovery.search.text import normalize, word_similarity
+from streams.selectors import stream_public_q
 
 SUGGEST_MAX = 8
 PER_KIND = {"creator": 3, "stream": 4, "category": 2}
-CANDIDATES = 12  # nearest rows fetched per kind before visibility and liveness are applied
+CANDIDATES = 24  # matching rows fetched per kind, then ranked, then narrowed to the visible ones
 CACHE_SECONDS = 30
 STATUS_ORDER = {"live": 0, "scheduled": 1, "ended": 2}  # suggestions: live first, then upcoming, then past
+STATUS_WORDS = {"live": "Live now", "scheduled": "Upcoming", "ended": "Past broadcast"}
 
 
-class TrigramWordDistance(Func):
-    """``text <->> query``: pg_trgm's word-similarity distance (a GiST trigram index on ``text`` orders by it)."""
+def _rank(text: SearchQueryText, value: str) -> tuple:
+    """Best first: the whole text starting with the phrase, then a word starting with it, then similarity."""
+    words = value.split()
+    return (
+        not value.startswith(text.phrase),
+        not any(word.startswith(text.words[-1]) for word in words),
+        -min(word_similarity(word, value) for word in text.words),
+        value,
+    )
 
-    arg_joiner = " <->> "
-    template = "(%(expressions)s)"
-    output_field = FloatField()
 
+def _matching(rows, column: str, text: SearchQueryText):
+    """``rows`` narrowed to those whose ``column`` matches ``text``, unordered.
 
-def _nearest(model, column: str, text: SearchQueryText, key: str) -> list:
-    """Up to CANDIDATES primary keys of ``model`` rows whose ``column`` matches ``text``, best first."""
-    rows = model.objects.all()
+    PostgreSQL: trigram word similarity or prefix, on a trigram GIN index; the caller takes the first
+    CANDIDATES (a bitmap scan that stops at the limit: ordering by similarity in SQL would rank every match,
+    thousands for a common word) and ranks those few in Python. SQLite: every word as a substring.
+    """
     if is_postgres():
-        rows = rows.filter(Q(WordSimilar(F(column), Value(text.phrase))) | Q(**{f"{column}__startswith": text.phrase}))
-        rows = rows.order_by(TrigramWordDistance(F(column), Value(text.phrase)))
-    else:
-        for word in text.words:
-            rows = rows.filter(**{f"{column}__contains": word})
-        rows = rows.order_by(column)
-    return list(rows.values_list(key, flat=True)[:CANDIDATES])
+        return rows.filter(Q(WordSimilar(F(column), Value(text.phrase))) | Q(**{f"{column}__startswith": text.phrase}))
+    for word in text.words:
+        rows = rows.filter(**{f"{column}__contains": word})
+    return rows
 
 
 def _creators(text: SearchQueryText) -> list[dict]:
-    ids = _nearest(CreatorSearch, "name", text, "user_id")
-    rows = {
-        row.user_id: row
-        for row in CreatorSearch.objects.filter(user_id__in=ids, user__is_active=True).select_related(
-            "user", "user__creator_profile"
-        )
-    }
+    rows = _matching(CreatorSearch.objects.filter(user__is_active=True), "name", text)
+    found = list(rows.select_related("user", "user__creator_profile")[:CANDIDATES])
+    found.sort(key=lambda row: _rank(text, row.name))
+    channel = reverse("channel", args=["-"])[:-2]  # "/@": one reverse, not one per row
     items = []
-    for user_id in ids:
-        row = rows.get(user_id)
-        if row is None:
-            continue
+    for row in found:
         user = row.user
         profile = getattr(user, "creator_profile", None)
         items.append(
@@ -65,7 +64,7 @@ def _creators(text: SearchQueryText) -> list[dict]:
                 "type": "creator",
                 "label": user.display_name or user.username,
                 "detail": f"@{user.username}",
-                "url": reverse("channel", args=[user.username]),
+                "url": f"{channel}{user.username}/",
                 "image": profile.avatar.url if profile is not None and profile.avatar else "",
                 "is_verified": user.is_verified,
             }
@@ -74,31 +73,35 @@ def _creators(text: SearchQueryText) -> list[dict]:
 
 
 def _streams(text: SearchQueryText) -> list[dict]:
-    ids = _nearest(StreamSearch, "title", text, "stream_id")
-    by_id = {stream.pk: stream for stream in stream_public_by_ids(stream_ids=ids)}
-    streams = [by_id[pk] for pk in ids if pk in by_id]
-    # Live first, then upcoming, then past; the nearest match first within each.
-    streams.sort(key=lambda stream: STATUS_ORDER.get(stream.status, len(STATUS_ORDER)))
-    return [
-        {
-            "type": "stream",
-            "label": stream.title,
-            "detail": {"live": "Live now", "scheduled": "Upcoming", "ended": "Past broadcast"}[stream.status],
-            "url": reverse("stream-detail", args=[stream.pk]),
-            "image": stream.thumbnail.url if stream.thumbnail else "",
-            "status": stream.status,
-        }
-        for stream in streams
-    ]
+    rows = _matching(StreamSearch.objects.filter(stream_public_q(through="stream__")), "title", text)
+    found = list(rows.select_related("stream")[:CANDIDATES])
+    # Live first, then upcoming, then past; the best match first within each.
+    found.sort(key=lambda row: (STATUS_ORDER.get(row.stream.status, len(STATUS_ORDER)), _rank(text, row.title)))
+    detail_url = reverse("stream-detail", args=["00000000-0000-0000-0000-000000000000"])
+    items = []
+    for row in found:
+        stream = row.stream
+        items.append(
+            {
+                "type": "stream",
+                "label": stream.title,
+                "detail": STATUS_WORDS[stream.status],
+                "url": detail_url.replace("00000000-0000-0000-0000-000000000000", str(stream.pk)),
+                "image": stream.thumbnail.url if stream.thumbnail else "",
+                "status": stream.status,
+            }
+        )
+    return items
 
 
 def _categories(text: SearchQueryText) -> list[dict]:
+    search_url = reverse("search-page")
     return [
         {
             "type": "category",
             "label": category.name,
             "detail": f"in {category.parent.name}" if category.parent_id else "Category",
-            "url": reverse("search-page") + f"?category={category.slug}",
+            "url": f"{search_url}?category={category.slug}",
             "image": "",
             "icon": category.icon,
         }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -390,9 +391,17 @@ def category_ids_under(*, slug: str) -> list[int]:
     return category_descendant_ids(slug)
 
 
+CATEGORY_LIST_CACHE_SECONDS = 60
+
+
 def category_active_list() -> list[Category]:
-    """Every active category, parents loaded (for matching names in search). One query."""
-    return list(Category.objects.filter(is_active=True).select_related("parent"))
+    """Every active category, parents loaded (for matching names in search). One query, or none within
+    CATEGORY_LIST_CACHE_SECONDS of the last (staff edit the tree rarely; search may lag it a minute)."""
+    categories = cache.get("streams:categories:active")
+    if categories is None:
+        categories = list(Category.objects.filter(is_active=True).select_related("parent"))
+        cache.set("streams:categories:active", categories, CATEGORY_LIST_CACHE_SECONDS)
+    return categories
 
 
 def tag_public_counts(*, names: Iterable[str]) -> dict[str, int]:
@@ -416,8 +425,8 @@ def tag_names_matching(*, fragments: Iterable[str], limit: int) -> list[str]:
     return list(tags.order_by("name").values_list("name", flat=True)[:limit])
 
 
-def stream_public_by_ids(*, stream_ids: Iterable) -> list[Stream]:
-    """The public streams among ``stream_ids`` (category loaded; no tags). One query."""
-    return list(
-        Stream.objects.select_related("category").filter(pk__in=list(stream_ids), visibility=Stream.Visibility.PUBLIC)
-    )
+
+def stream_public_q(*, through: str = "") -> Q:
+    """The condition "the stream is public", for a query on another model reaching the stream by ``through``
+    (such as ``"stream__"``): search narrows its own rows with it, in the same query."""
+    return Q(**{f"{through}visibility": Stream.Visibility.PUBLIC})
