@@ -36,11 +36,28 @@ STREAMS = 100_000
 CREATORS = 20_000
 USERNAME_PREFIX = "sb"  # the bench's users: sb00001 ...
 
-FIRST = "Adébáyọ̀ Chiamaka Ngozi Emeka Aisha Musa Fatima Oluwaseun Ifeoma Chukwudi Bola Tunde Zainab Ibrahim Kelechi Ọlá Yétúndé Hauwa Obinna Amaka Ṣadé Halima Uchenna Funmilayo Garba Nneka Babatunde Ebere Sani Temitope".split()
-LAST = "Okafor Adeyemi Bello Eze Abubakar Okonkwo Ogunleye Nwosu Danjuma Adebayo Obi Balogun Usman Chukwu Ọláńrewájú Yusuf Onyekachi Akande Lawal Nnamdi".split()
-SUBJECTS = "Yorùbá Hausa Igbo Mathematics Physics Chemistry Biology History Literature Music Fuji Highlife Afrobeat Jùjú Cooking Jollof Poetry Proverbs Drumming Dance Art Economics Geography Coding Football Farming Fashion Adire Ankara Nollywood".split()
-PLACES = "Lagos Ìbàdàn Kano Enugu Kaduna Abuja Benin Calabar Ọ̀yọ́ Owerri Jos Sokoto Zaria Onitsha Abẹ́òkúta Ilorin Maiduguri Port-Harcourt Warri Osogbo".split()
-FORMATS = "lesson class workshop talk show night festival storytelling masterclass livestream tutorial debate quiz concert review".split()
+FIRST = (
+    "Adébáyọ̀ Chiamaka Ngozi Emeka Aisha Musa Fatima Oluwaseun Ifeoma Chukwudi Bola Tunde "
+    "Zainab Ibrahim Kelechi Ọlá Yétúndé Hauwa Obinna Amaka Ṣadé Halima Uchenna Funmilayo Garba "
+    "Nneka Babatunde Ebere Sani Temitope"
+).split()
+LAST = (
+    "Okafor Adeyemi Bello Eze Abubakar Okonkwo Ogunleye Nwosu Danjuma Adebayo Obi Balogun Usman "
+    "Chukwu Ọláńrewájú Yusuf Onyekachi Akande Lawal Nnamdi"
+).split()
+SUBJECTS = (
+    "Yorùbá Hausa Igbo Mathematics Physics Chemistry Biology History Literature Music Fuji "
+    "Highlife Afrobeat Jùjú Cooking Jollof Poetry Proverbs Drumming Dance Art Economics "
+    "Geography Coding Football Farming Fashion Adire Ankara Nollywood"
+).split()
+PLACES = (
+    "Lagos Ìbàdàn Kano Enugu Kaduna Abuja Benin Calabar Ọ̀yọ́ Owerri Jos Sokoto Zaria Onitsha "
+    "Abẹ́òkúta Ilorin Maiduguri Port-Harcourt Warri Osogbo"
+).split()
+FORMATS = (
+    "lesson class workshop talk show night festival storytelling masterclass livestream "
+    "tutorial debate quiz concert review"
+).split()
 TAGS = "beginners advanced kids exam waec jamb culture language live music history science tradition".split()
 WORDS = [w for w in SUBJECTS + PLACES + FORMATS + FIRST + LAST]
 
@@ -66,7 +83,7 @@ def build(rng: random.Random) -> None:
                     username=f"{USERNAME_PREFIX}{n:05}{first[:4].lower()}",
                     email="",
                     display_name=f"{first} {last}",
-                    password="!",
+                    password="!",  # noqa: S106 - Django's mark for "no usable password"
                 )
             )
         with transaction.atomic():
@@ -143,7 +160,11 @@ def in_process(queries: list[str]) -> None:
     def one(q: str) -> list:
         text = SearchQueryText.parse(q)
         return suggest._mix(
-            {"creator": suggest._creators(text), "stream": suggest._streams(text), "category": suggest._categories(text)}
+            {
+                "creator": suggest._creators(text),
+                "stream": suggest._streams(text),
+                "category": suggest._categories(text),
+            }
         )
 
     for q in queries[:50]:

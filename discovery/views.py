@@ -26,7 +26,13 @@ from discovery.search.suggest import search_suggest
 
 PAGE_SIZE = 24
 ALSO_FOUND = 6
-TYPE_LABELS = {"all": "Everything", "streams": "Streams", "creators": "Creators", "categories": "Categories", "tags": "Tags"}
+TYPE_LABELS = {
+    "all": "Everything",
+    "streams": "Streams",
+    "creators": "Creators",
+    "categories": "Categories",
+    "tags": "Tags",
+}
 STATUS_LABELS = {"": "Any time", "live": "Live now", "scheduled": "Upcoming", "ended": "Past broadcasts"}
 SORT_LABELS = {"relevance": "Best match", "recent": "Most recent", "viewers": "Most watched", "trending": "Trending"}
 
@@ -83,6 +89,10 @@ def search_page(request):
     found = page.paginator.count or context["creators"] or context["categories"] or context["tags"]
     context["no_results"] = context["searched"] and not found
     context["suggestions"] = search_suggest(q=q) if context["no_results"] and has_words else []
-    keep = {key: value for key, value in [("q", q), ("type", kind), ("status", status), ("category", category), ("sort", sort)] if value}
+    keep = {
+        key: value
+        for key, value in [("q", q), ("type", kind), ("status", status), ("category", category), ("sort", sort)]
+        if value
+    }
     context["page_query"] = urlencode(keep)
     return render(request, "discovery/search.html", context)

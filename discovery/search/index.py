@@ -40,7 +40,10 @@ def _write_streams(sources: Iterable[dict]) -> None:
     if not rows:
         return
     StreamSearch.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["stream"], update_fields=["title", "description", "tags", "updated_at"]
+        rows,
+        update_conflicts=True,
+        unique_fields=["stream"],
+        update_fields=["title", "description", "tags", "updated_at"],
     )
     if connection.vendor == "postgresql":
         StreamSearch.objects.filter(pk__in=[row.stream_id for row in rows]).update(document=DOCUMENT)

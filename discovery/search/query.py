@@ -18,7 +18,13 @@ from django.db.models.functions import Coalesce
 from discovery.models import CreatorSearch
 from discovery.search.text import normalize, query_words, word_similarity
 from streams.models import Category, Stream
-from streams.selectors import category_active_list, category_ids_under, stream_public_list, tag_names_matching, tag_public_counts
+from streams.selectors import (
+    category_active_list,
+    category_ids_under,
+    stream_public_list,
+    tag_names_matching,
+    tag_public_counts,
+)
 
 TYPES = ("all", "streams", "creators", "categories", "tags")
 STATUSES = ("live", "scheduled", "ended")

@@ -126,7 +126,7 @@ def search_suggest(*, q: str) -> list[dict]:
     text = SearchQueryText.parse(q)
     if not text.words:
         return []
-    key = "search:suggest:" + hashlib.sha1(normalize(q).encode()).hexdigest()
+    key = "search:suggest:" + hashlib.sha256(normalize(q).encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -18,11 +18,7 @@ QUERY_WORDS_MAX = 8
 def normalize(value: str) -> str:
     """``value`` in the search's normal form (see the module's docstring)."""
     decomposed = unicodedata.normalize("NFKD", value.casefold().translate(_FOLD))
-    kept = [
-        ch if ch.isalnum() else " "
-        for ch in decomposed
-        if not unicodedata.combining(ch)
-    ]
+    kept = [ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)]
     return " ".join("".join(kept).split())
 
 

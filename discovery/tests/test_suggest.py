@@ -66,7 +66,9 @@ def test_private_and_unlisted_streams_are_never_suggested(api_client):
     make_stream(title="Yoruba unlisted", visibility="unlisted")
     make_stream(title="Yoruba open")
 
-    labels = [item["label"] for item in api_client.get(URL, {"q": "yoruba"}).json()["results"] if item["type"] == "stream"]
+    labels = [
+        item["label"] for item in api_client.get(URL, {"q": "yoruba"}).json()["results"] if item["type"] == "stream"
+    ]
 
     assert labels == ["Yoruba open"]
 

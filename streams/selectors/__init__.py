@@ -364,15 +364,15 @@ def stream_ids_all() -> list:
 
 def user_is_creator(*, user_id) -> bool:
     """Whether the user is a creator: has a creator profile or ever made a stream. At most two queries."""
-    return (
-        CreatorProfile.objects.filter(user_id=user_id).exists() or Stream.objects.filter(creator_id=user_id).exists()
-    )
+    return CreatorProfile.objects.filter(user_id=user_id).exists() or Stream.objects.filter(creator_id=user_id).exists()
 
 
 def creator_user_ids() -> list:
     """The ids of every creator (as ``user_is_creator``). One query."""
     profiles = CreatorProfile.objects.values_list("user_id", flat=True)
-    return list(User.objects.filter(Q(pk__in=profiles) | Q(streams__isnull=False)).distinct().values_list("pk", flat=True))
+    return list(
+        User.objects.filter(Q(pk__in=profiles) | Q(streams__isnull=False)).distinct().values_list("pk", flat=True)
+    )
 
 
 def users_search_sources(*, user_ids: Iterable) -> list[dict]:
@@ -423,7 +423,6 @@ def tag_names_matching(*, fragments: Iterable[str], limit: int) -> list[str]:
         return []
     tags = Tag.objects.filter(condition, streams__visibility=Stream.Visibility.PUBLIC).distinct()
     return list(tags.order_by("name").values_list("name", flat=True)[:limit])
-
 
 
 def stream_public_q(*, through: str = "") -> Q:
