@@ -13,7 +13,13 @@ from django.db import connection, transaction
 
 from discovery.models import CreatorSearch, StreamSearch
 from discovery.search.text import normalize
-from streams.selectors import stream_search_sources, user_is_creator, users_search_sources
+from streams.selectors import (
+    creator_user_ids,
+    stream_ids_all,
+    stream_search_sources,
+    user_is_creator,
+    users_search_sources,
+)
 
 BATCH = 2000
 
@@ -73,8 +79,6 @@ def creator_search_index(*, user_id, is_creator: bool | None = None) -> None:
 
 def search_reindex_all() -> tuple[int, int]:
     """Rebuild every stream's and creator's search row; returns (streams, creators) written."""
-    from streams.selectors import creator_user_ids, stream_ids_all
-
     stream_ids = stream_ids_all()
     for start in range(0, len(stream_ids), BATCH):
         with transaction.atomic():

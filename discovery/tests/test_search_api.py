@@ -227,3 +227,17 @@ def test_postgres_ranks_title_above_description_above_tags(api_client):
 
     assert titles(api_client.get(URL, {"q": "kano"})) == ["Kano durbar", "Morning", "Evening"]
     assert StreamSearch.objects.exclude(document=None).count() == 3
+
+
+def test_reindex_command_rebuilds_documents_lost_to_bulk_writes(api_client):
+    from django.core.management import call_command
+
+    stream = make_stream(title="Benin bronzes", status="live")
+    StreamSearch.objects.all().delete()
+    CreatorSearch.objects.all().delete()
+    assert titles(api_client.get(URL, {"q": "benin"})) == []
+
+    call_command("search_reindex", verbosity=0)
+
+    assert titles(api_client.get(URL, {"q": "benin"})) == ["Benin bronzes"]
+    assert CreatorSearch.objects.filter(user_id=stream.creator_id).exists()
