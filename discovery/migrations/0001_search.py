@@ -8,6 +8,18 @@ from django.db import migrations, models
 
 from discovery.search.text import normalize
 
+class PostgresTrigramExtension(TrigramExtension):
+    """pg_trgm on PostgreSQL; nothing elsewhere, either way (Django's asks pg_extension when unapplied)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 # PostgreSQL only: the indexes SQLite has no kind of. GIN on the document (full-text search) and on the normalised
 # titles and names (trigram %> and LIKE matching). Category names are few and matched in Python
 # (discovery.search.query). (GiST trigram indexes, for ordering by distance, were measured 10-30x slower at
@@ -75,7 +87,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),  # a no-op on other databases
+        PostgresTrigramExtension(),
         migrations.CreateModel(
             name='CreatorSearch',
             fields=[
