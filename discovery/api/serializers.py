@@ -53,10 +53,13 @@ class CategoryResultSerializer(serializers.Serializer):
     description = serializers.CharField()
     icon = serializers.CharField()
     colour = serializers.CharField()
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    parent = serializers.SerializerMethodField(help_text="The parent category's slug, or null at the top.")
 
     def get_type(self, category) -> str:
         return "category"
+
+    def get_parent(self, category) -> str | None:
+        return category.parent.slug if category.parent_id else None
 
 
 class TagResultSerializer(serializers.Serializer):
