@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("categories/<slug:slug>/", views.category_detail, name="category-detail"),
     path("tags/<str:slug>/", views.tag_detail, name="tag-detail"),
+    path("search/", views.search_page, name="search-page"),
 ]

@@ -6,4 +6,6 @@ from discovery.api import views
 urlpatterns = [
     path("streams/trending", views.TrendingView.as_view(), name="api-streams-trending"),
     path("streams/recommended", views.RecommendedView.as_view(), name="api-streams-recommended"),
+    path("search", views.SearchView.as_view(), name="api-search"),
+    path("search/suggest", views.SuggestView.as_view(), name="api-search-suggest"),
 ]

@@ -11,15 +11,26 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import NotFound
-from streams.filters import StreamFilter
+from streams.filters import StreamFilter, category_descendant_ids
 from streams.media.config import hls_app_name, hls_app_parse
-from streams.models import Category, CreatorProfile, Follow, Recording, ScheduleSlot, Stream, StreamAccess, Subscription
+from streams.models import (
+    Category,
+    CreatorProfile,
+    Follow,
+    Recording,
+    ScheduleSlot,
+    Stream,
+    StreamAccess,
+    Subscription,
+    Tag,
+)
 
 UPCOMING_LIMIT = 10
 MORE_FROM_CREATOR_LIMIT = 6
@@ -328,3 +339,93 @@ def creator_get(*, username: str, viewer=None) -> User:
     if viewer is not None and viewer.is_authenticated and viewer.pk != user.pk:
         user.follow = Follow.objects.filter(creator=user, follower=viewer).first()
     return user
+
+
+# --- What search (discovery.search) reads: the sources of its stored documents, and the public streams. ---
+
+
+def stream_search_sources(*, stream_ids: Iterable) -> list[dict]:
+    """``{id, title, description, creator_id, tags}`` (tag names) of the given streams that exist. Two queries."""
+    streams = list(Stream.objects.filter(pk__in=list(stream_ids)).values("id", "title", "description", "creator_id"))
+    tags: dict = {}
+    for stream_id, name in Stream.tags.through.objects.filter(stream_id__in=[s["id"] for s in streams]).values_list(
+        "stream_id", "tag__name"
+    ):
+        tags.setdefault(stream_id, []).append(name)
+    for stream in streams:
+        stream["tags"] = sorted(tags.get(stream["id"], []))
+    return streams
+
+
+def stream_ids_all() -> list:
+    """Every stream's id (for rebuilding search documents). One query."""
+    return list(Stream.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def user_is_creator(*, user_id) -> bool:
+    """Whether the user is a creator: has a creator profile or ever made a stream. At most two queries."""
+    return CreatorProfile.objects.filter(user_id=user_id).exists() or Stream.objects.filter(creator_id=user_id).exists()
+
+
+def creator_user_ids() -> list:
+    """The ids of every creator (as ``user_is_creator``). One query."""
+    profiles = CreatorProfile.objects.values_list("user_id", flat=True)
+    return list(
+        User.objects.filter(Q(pk__in=profiles) | Q(streams__isnull=False)).distinct().values_list("pk", flat=True)
+    )
+
+
+def users_search_sources(*, user_ids: Iterable) -> list[dict]:
+    """``{id, username, display_name}`` of the given users. One query."""
+    return list(User.objects.filter(pk__in=list(user_ids)).values("id", "username", "display_name"))
+
+
+def stream_public_list(*, user=None) -> QuerySet[Stream]:
+    """Every public stream (any status), with creator, category and tags loaded as the list's: what search may
+    show. Private and unlisted streams never appear (their owner included, as in ``stream_list``)."""
+    return _stream_base(user).filter(visibility=Stream.Visibility.PUBLIC)
+
+
+def category_ids_under(*, slug: str) -> list[int]:
+    """The category with ``slug`` and every category below it; empty for an unknown slug. One query."""
+    return category_descendant_ids(slug)
+
+
+CATEGORY_LIST_CACHE_SECONDS = 60
+
+
+def category_active_list() -> list[Category]:
+    """Every active category, parents loaded (for matching names in search). One query, or none within
+    CATEGORY_LIST_CACHE_SECONDS of the last (staff edit the tree rarely; search may lag it a minute)."""
+    categories = cache.get("streams:categories:active")
+    if categories is None:
+        categories = list(Category.objects.filter(is_active=True).select_related("parent"))
+        cache.set("streams:categories:active", categories, CATEGORY_LIST_CACHE_SECONDS)
+    return categories
+
+
+def tag_public_counts(*, names: Iterable[str]) -> dict[str, int]:
+    """How many public streams carry each of the tag ``names``. One query."""
+    rows = (
+        Stream.tags.through.objects.filter(tag__name__in=list(names), stream__visibility=Stream.Visibility.PUBLIC)
+        .values("tag__name")
+        .annotate(n=Count("stream_id"))
+    )
+    return {row["tag__name"]: row["n"] for row in rows}
+
+
+def tag_names_matching(*, fragments: Iterable[str], limit: int) -> list[str]:
+    """Tag names containing any of ``fragments`` that some public stream carries. One query."""
+    condition = Q()
+    for fragment in fragments:
+        condition |= Q(name__contains=fragment)
+    if not condition:
+        return []
+    tags = Tag.objects.filter(condition, streams__visibility=Stream.Visibility.PUBLIC).distinct()
+    return list(tags.order_by("name").values_list("name", flat=True)[:limit])
+
+
+def stream_public_q(*, through: str = "") -> Q:
+    """The condition "the stream is public", for a query on another model reaching the stream by ``through``
+    (such as ``"stream__"``): search narrows its own rows with it, in the same query."""
+    return Q(**{f"{through}visibility": Stream.Visibility.PUBLIC})

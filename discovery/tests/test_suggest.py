@@ -1,0 +1,106 @@
+"""GET /api/v1/search/suggest: shape, limit, mixing, visibility, cache and errors."""
+
+import pytest
+from django.db import connection
+
+from accounts.tests.factories import UserFactory
+from discovery.search import suggest
+from discovery.tests.factories import make_stream
+from streams.models import Category
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/search/suggest"
+
+
+def test_mixes_creators_streams_and_categories_with_links(api_client):
+    Category.objects.create(name="Yoruba Language", slug="yoruba-language", icon="🗣")
+    creator = UserFactory(username="yorubaqueen", display_name="Yorùbá Queen")
+    stream = make_stream(creator=creator, title="Yoruba tales tonight", status="live")
+
+    response = api_client.get(URL, {"q": "yor"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["q"] == "yor"
+    by_type = {item["type"]: item for item in body["results"]}
+    assert set(by_type) == {"creator", "stream", "category"}
+    assert by_type["creator"] == {
+        "type": "creator",
+        "label": "Yorùbá Queen",
+        "detail": "@yorubaqueen",
+        "url": "/@yorubaqueen/",
+        "image": "",
+        "is_verified": False,
+    }
+    assert by_type["stream"]["label"] == "Yoruba tales tonight"
+    assert by_type["stream"]["url"] == f"/streams/{stream.pk}/"
+    assert by_type["stream"]["detail"] == "Live now"
+    assert by_type["category"]["url"] == "/search/?category=yoruba-language"
+    for item in body["results"]:
+        assert {"type", "label", "detail", "url", "image"} <= set(item)
+
+
+def test_at_most_eight_and_live_streams_first(api_client):
+    for n in range(10):
+        make_stream(creator=UserFactory(username=f"hausa{n}"), title=f"Hausa lesson {n}")
+    make_stream(title="Hausa lesson live", status="live")
+
+    results = api_client.get(URL, {"q": "hausa"}).json()["results"]
+
+    assert len(results) == suggest.SUGGEST_MAX
+    streams = [item for item in results if item["type"] == "stream"]
+    assert streams[0]["label"] == "Hausa lesson live"
+    assert [item["type"] for item in results] == sorted(
+        (item["type"] for item in results), key=["creator", "stream", "category"].index
+    )
+
+
+def test_one_character_is_enough(api_client):
+    make_stream(creator=UserFactory(username="zainab"), title="Zazzau history")
+    results = api_client.get(URL, {"q": "z"}).json()["results"]
+    assert {item["label"] for item in results} >= {"Zazzau history"}
+
+
+def test_private_and_unlisted_streams_are_never_suggested(api_client):
+    make_stream(title="Yoruba secret", visibility="private")
+    make_stream(title="Yoruba unlisted", visibility="unlisted")
+    make_stream(title="Yoruba open")
+
+    labels = [
+        item["label"] for item in api_client.get(URL, {"q": "yoruba"}).json()["results"] if item["type"] == "stream"
+    ]
+
+    assert labels == ["Yoruba open"]
+
+
+def test_answers_are_cached_briefly(api_client, django_assert_max_num_queries):
+    make_stream(title="Igbo proverbs")
+    first = api_client.get(URL, {"q": "igbo"}).json()
+    with django_assert_max_num_queries(0):
+        again = api_client.get(URL, {"q": " IGBO "}).json()
+    assert again["results"] == first["results"]
+
+
+def test_no_letters_no_suggestions(api_client):
+    make_stream(title="Anything")
+    assert api_client.get(URL, {"q": "!!"}).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "params, code", [({}, "required"), ({"q": ""}, "blank"), ({"q": "   "}, "blank"), ({"q": "y" * 101}, "max_length")]
+)
+def test_bad_queries_are_400_with_a_code(api_client, params, code):
+    response = api_client.get(URL, params)
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+
+
+@pytest.mark.needs_postgres
+def test_postgres_suggests_despite_a_typo(api_client):
+    assert connection.vendor == "postgresql"
+    make_stream(title="Yoruba for beginners")
+    make_stream(creator=UserFactory(username="yorubaqueen"), title="Dance")
+
+    labels = {item["label"] for item in api_client.get(URL, {"q": "yorba"}).json()["results"]}
+
+    assert {"Yoruba for beginners", "Yorubaqueen"} <= labels
