@@ -65,9 +65,15 @@ class SearchQueryText:
 
 
 def order_trending(streams: QuerySet[Stream]) -> QuerySet[Stream]:
-    """``sort=trending``: the one place it is decided. Until the stored trending score (discovery.TrendingScore)
-    is merged, the busiest rooms first, then the most recent."""
-    return streams.order_by("-current_viewers", F("started_at").desc(nulls_last=True), "-created_at")
+    """``sort=trending``: the one place it is decided. The stored trending score first (``discovery.TrendingScore``,
+    as the stream list's ``sort=trending``; refreshed by beat, or by the home page's read under ``make run``), then
+    the busiest rooms, then the most recent."""
+    return streams.order_by(
+        F("trending__score").desc(nulls_last=True),
+        "-current_viewers",
+        F("started_at").desc(nulls_last=True),
+        "-created_at",
+    )
 
 
 def _recency():

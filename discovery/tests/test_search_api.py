@@ -241,3 +241,14 @@ def test_reindex_command_rebuilds_documents_lost_to_bulk_writes(api_client):
 
     assert titles(api_client.get(URL, {"q": "benin"})) == ["Benin bronzes"]
     assert CreatorSearch.objects.filter(user_id=stream.creator_id).exists()
+
+
+def test_sort_trending_follows_the_stored_score_before_the_viewer_count(api_client):
+    from django.utils import timezone
+
+    from discovery.models import TrendingScore
+
+    small = make_stream(title="Yoruba live small", status="live", viewers=3)
+    make_stream(title="Yoruba live big", status="live", viewers=50)
+    TrendingScore.objects.create(stream=small, score=40.0, computed_at=timezone.now())  # a busy chat, say
+    assert titles(api_client.get(URL, {"q": "yoruba", "sort": "trending"})) == ["Yoruba live small", "Yoruba live big"]
