@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notifications.delivery.email import unsubscribe_token_read
-from notifications.delivery.preferences import preference_set
 from notifications.models import Channel, Kind
+from notifications.services import preferences_set
 
 
 @csrf_exempt  # RFC 8058: the mail client POSTs with no cookie and no CSRF token; the signed token is the proof
@@ -31,7 +31,7 @@ def unsubscribe(request, token: str):
     kind = found[1]
     done = request.method == "POST"
     if done:
-        preference_set(user_id=user.pk, kind=kind, channel=Channel.EMAIL, enabled=False)
+        preferences_set(user=user, choices={kind: {Channel.EMAIL: False}})
     return render(
         request,
         "notifications/unsubscribe.html",

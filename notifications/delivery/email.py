@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.delivery.claims import STREAM_EMAIL_KINDS, STREAM_EMAIL_WINDOW_SECONDS, claim, release
-from notifications.delivery.preferences import enabled_user_ids
 from notifications.models import Channel, Kind, Notification
+from notifications.selectors import enabled_user_ids
 
 logger = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from pywebpush import WebPusher
 
 from livestream.errors import DomainError, NotFound
 from notifications.delivery.claims import claim, release
-from notifications.delivery.preferences import enabled_user_ids
 from notifications.delivery.vapid import b64url_decode, vapid_keys
 from notifications.models import Channel, Kind, Notification, PushSubscription
+from notifications.selectors import enabled_user_ids
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from notifications.delivery.email import email_deliver, unsubscribe_token
-from notifications.delivery.preferences import enabled_user_ids, preference_set
 from notifications.models import Channel, Kind, Notification, Preference
+from notifications.selectors import enabled_user_ids
+from notifications.services import preferences_set
 from notifications.tasks import deliver_email
 from streams.tests.factories import StreamFactory
 
@@ -99,7 +100,7 @@ def test_a_tampered_token_is_refused_and_a_token_for_a_gone_user_is_not_found(cl
 
 def test_email_off_for_the_kind_means_no_mail_and_no_stamp():
     user, other = UserFactory(), UserFactory()
-    preference_set(user_id=user.pk, kind=Kind.LIVE, channel=Channel.EMAIL, enabled=False)
+    preferences_set(user=user, choices={Kind.LIVE: {Channel.EMAIL: False}})
     mine, theirs = row(user), row(other)
 
     email_deliver(notification_ids=[mine.pk, theirs.pk])
@@ -111,7 +112,7 @@ def test_email_off_for_the_kind_means_no_mail_and_no_stamp():
 
 def test_a_kind_off_by_default_is_mailed_only_to_who_turned_it_on():
     user, other = UserFactory(), UserFactory()
-    preference_set(user_id=user.pk, kind=Kind.GIFT, channel=Channel.EMAIL, enabled=True)
+    preferences_set(user=user, choices={Kind.GIFT: {Channel.EMAIL: True}})
     rows = [Notification.objects.create(user=u, kind=Kind.GIFT, title="A gift", url="/") for u in (user, other)]
 
     email_deliver(notification_ids=[r.pk for r in rows])

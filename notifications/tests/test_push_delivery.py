@@ -5,9 +5,9 @@ import time
 import pytest
 
 from accounts.tests.factories import UserFactory
-from notifications.delivery.preferences import preference_set
 from notifications.delivery.push import push_deliver, push_subscription_save
 from notifications.models import Channel, Kind, Notification, PushSubscription
+from notifications.services import preferences_set
 from notifications.tasks import deliver_push
 from streams.tests.factories import StreamFactory
 
@@ -178,7 +178,7 @@ def test_one_browser_reached_is_enough_a_failing_other_does_not_resend(push_serv
 def test_push_off_for_the_kind_sends_nothing(push_service):
     user, other = UserFactory(), UserFactory()
     mine, theirs = subscribe(push_service, user), subscribe(push_service, other)
-    preference_set(user_id=user.pk, kind=Kind.LIVE, channel=Channel.PUSH, enabled=False)
+    preferences_set(user=user, choices={Kind.LIVE: {Channel.PUSH: False}})
     rows = [live_row(user), live_row(other)]
 
     push_deliver(notification_ids=[r.pk for r in rows])
@@ -192,7 +192,7 @@ def test_push_off_for_the_kind_sends_nothing(push_service):
 def test_a_kind_off_by_default_is_sent_only_to_who_turned_it_on(push_service):
     user, other = UserFactory(), UserFactory()
     mine, theirs = subscribe(push_service, user), subscribe(push_service, other)
-    preference_set(user_id=user.pk, kind=Kind.FOLLOWER, channel=Channel.PUSH, enabled=True)
+    preferences_set(user=user, choices={Kind.FOLLOWER: {Channel.PUSH: True}})
     rows = [
         Notification.objects.create(user=u, kind=Kind.FOLLOWER, title="Tunde follows you", url="/")
         for u in (user, other)
