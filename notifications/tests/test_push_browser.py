@@ -40,7 +40,7 @@ def test_the_toggle_registers_the_worker_and_a_push_shows_a_notification(live_se
                 audit = browser.new_context(bypass_csp=True, **device)  # bypass_csp: to add axe's script
                 audit.add_cookies([cookie])
                 page = audit.new_page()
-                page.goto(live_server.url + "/accounts/settings/")
+                page.goto(live_server.url + "/notifications/settings/")
                 toggle = page.get_by_role("button", name="Turn on browser notifications")
                 toggle.wait_for()
                 box = toggle.bounding_box()
@@ -66,7 +66,7 @@ def test_the_toggle_registers_the_worker_and_a_push_shows_a_notification(live_se
                     "document.addEventListener('securitypolicyviolation',"
                     " (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
                 )
-                page.goto(live_server.url + "/accounts/settings/")
+                page.goto(live_server.url + "/notifications/settings/")
                 toggle = page.get_by_role("button", name="Turn on browser notifications")
                 toggle.wait_for()
                 status = page.locator("[data-push-status]")
@@ -111,7 +111,7 @@ def test_the_toggle_registers_the_worker_and_a_push_shows_a_notification(live_se
                 data = {
                     "title": "Ada is live",
                     "body": "Yoruba for beginners",
-                    "url": live_server.url + "/accounts/settings/",
+                    "url": live_server.url + "/notifications/settings/",
                     "icon": live_server.url + "/static/img/notification-icon.png",
                     "tag": "live-1",
                 }
