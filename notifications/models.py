@@ -40,8 +40,8 @@ CHANNEL_DEFAULTS: dict[str, dict[str, bool]] = {
         Kind.LIVE: True,
         Kind.SCHEDULED: True,
         Kind.REMINDER: True,
-        Kind.SUBSCRIPTION_LAPSED: True,
-        Kind.VERIFICATION: True,
+        # A lapse and a verification decision are mailed by their own apps with the details (how to subscribe
+        # again; the staff's reason): off here by default, so nobody gets the same news twice.
         Kind.PAYOUT: True,
     },
     Channel.PUSH: {
