@@ -26,10 +26,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
-import aiohttp
-from benchlib import percentile, setup_django
+from benchlib import drive, percentile, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAMS = 100_000
@@ -191,44 +190,19 @@ def in_process(queries: list[str]) -> None:
                     print("    " + line)
 
 
-async def drive(url: str, queries: list[str], concurrency: int, seconds: float) -> dict:
-    if urlparse(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
-        raise SystemExit("This benchmark only targets this machine (loopback).")
-    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
-    latencies: list[float] = []
-    errors = 0
-    async with aiohttp.ClientSession(connector=connector) as session:
-        deadline = time.perf_counter() + seconds
-
-        async def worker(index: int) -> None:
-            nonlocal errors
-            n = index
-            while time.perf_counter() < deadline:
-                q = queries[n % len(queries)]
-                n += concurrency
-                started = time.perf_counter()
-                try:
-                    async with session.get(f"{url}/api/v1/search/suggest?q={quote(q)}") as response:
-                        await response.read()
-                        if response.status != 200:
-                            errors += 1
-                            continue
-                except aiohttp.ClientError:
-                    errors += 1
-                    continue
-                latencies.append(time.perf_counter() - started)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
-        elapsed = time.perf_counter() - began
+async def suggest_load(url: str, queries: list[str], concurrency: int, seconds: float) -> dict:
+    """The typed queries in turn from CONCURRENCY keep-alive connections (benchlib's closed-loop driver)."""
+    paths = [f"/api/v1/search/suggest?q={quote(q)}" for q in queries]
+    result = await drive(url, paths, concurrency=concurrency, seconds=seconds)
+    latencies = [value for values in result["latencies"].values() for value in values]
     return {
         "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
+        "rps": len(latencies) / result["elapsed"],
         "p50_ms": percentile(latencies, 50) * 1000,
         "p95_ms": percentile(latencies, 95) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
-        "errors": errors,
+        "errors": result["errors"],
     }
 
 
@@ -291,7 +265,7 @@ def main() -> int:
         return 0
     process, url = serve() if args.serve else (None, args.url.rstrip("/"))
     try:
-        result = asyncio.run(drive(url, queries, args.concurrency, args.seconds))
+        result = asyncio.run(suggest_load(url, queries, args.concurrency, args.seconds))
     finally:
         if process is not None:
             process.terminate()
