@@ -47,7 +47,7 @@ def test_two_people_chat_on_the_stream_page(two_daphnes, settings):  # noqa: F81
             talker.goto(f"http://{first}/accounts/login/?next=/streams/{stream.pk}/")
             talker.fill("#id_username", viewer.username)
             talker.fill("#id_password", PASSWORD)
-            talker.click("button[type=submit]")
+            talker.click("#main button[type=submit]")  # not the header's search
             expect(talker.locator("h1")).to_have_text("Browser lesson")
             expect(watcher.locator("#viewer-count")).to_have_text("2 watching", timeout=10_000)
 

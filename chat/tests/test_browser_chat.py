@@ -30,7 +30,7 @@ def log_in(page, host, user, path):
     page.goto(f"http://{host}/accounts/login/?next={path}")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#main button[type=submit]")  # not the header's search
 
 
 def test_mentions_emotes_refusals_slow_mode_and_inline_moderation(two_daphnes, settings):  # noqa: F811

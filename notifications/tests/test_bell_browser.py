@@ -37,7 +37,7 @@ def test_the_bell_rises_when_a_followed_creator_goes_live(transactional_db, sett
             page.goto(f"http://{host}/accounts/login/?next=/")
             page.fill("#id_username", fan.username)
             page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
+            page.click("#main button[type=submit]")  # not the header's search
             bell = page.locator("#bell-button")
             expect(bell).to_have_attribute("aria-label", "Notifications, 0 unread")
             expect(page.locator("[data-notifications][data-connected='1']")).to_have_count(1)  # the socket is in
