@@ -15,7 +15,7 @@ from notifications.models import Kind, Notification
 @pytest.mark.django_db(transaction=True)
 def test_racing_runs_mail_each_row_once():
     users = [UserFactory() for _ in range(60)]
-    ids = [Notification.objects.create(user=u, kind=Kind.VERIFICATION, title="Decided", url="/").pk for u in users]
+    ids = [Notification.objects.create(user=u, kind=Kind.PAYOUT, title="Paid", url="/").pk for u in users]
     start = threading.Barrier(4)
     errors = []
 

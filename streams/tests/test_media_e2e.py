@@ -112,7 +112,8 @@ def test_publish_to_live_adaptive_hls_then_stop_to_a_vod_thumbnail_and_clip(medi
         wait_for(lambda: http_ok(hls_url), timeout=30, what="the master playlist")
         master = requests.get(hls_url, timeout=5).text
         variants = [line for line in master.splitlines() if line and not line.startswith("#")]
-        assert variants == [f"{stream.pk}_src.m3u8", f"{stream.pk}_480p.m3u8", f"{stream.pk}_360p.m3u8"]
+        # The lightest first: players start on the first listed (a phone's first picture from a small segment).
+        assert variants == [f"{stream.pk}_360p.m3u8", f"{stream.pk}_480p.m3u8", f"{stream.pk}_src.m3u8"]
         base = hls_url.rsplit("/", 1)[0]
         for variant in variants:
             wait_for(lambda v=variant: http_ok(f"{base}/{v}"), timeout=30, what=variant)
