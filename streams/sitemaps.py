@@ -11,9 +11,10 @@ from streams.selectors.share import channel_sitemap_list, stream_sitemap_list
 
 
 class ChannelSitemap(SiteSitemap):
-    """Channels of creators: users who set up a creator profile or have a public stream."""
+    """Channels of creators with a public stream."""
 
     changefreq = "daily"
+    lastmod_field = "lastmod"
 
     def items(self):
         return channel_sitemap_list()
@@ -27,6 +28,8 @@ class ChannelSitemap(SiteSitemap):
 
 class StreamSitemap(SiteSitemap):
     """Public streams that have something to watch: live, scheduled, and ended ones with a replay."""
+
+    lastmod_field = "updated_at"
 
     def items(self):
         return stream_sitemap_list()

@@ -216,13 +216,13 @@ def channel_share(channel: Channel) -> ShareMeta:
 
 
 def channel_sitemap_list() -> QuerySet[User]:
-    """Active creators with a channel worth listing (a creator profile or a public stream), in a stable order
-    (the sitemap pages through them), each with ``lastmod``: the latest change to the profile or to a public
-    stream of theirs."""
+    """Active creators with a public stream (a profile alone is not enough: making any stream, a private one
+    included, makes one), in a stable order (the sitemap pages through them), each with ``lastmod``: the latest
+    change to the profile or to a public stream of theirs."""
     public = Q(streams__visibility=Stream.Visibility.PUBLIC)
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(creator_profile__isnull=False) | public)
+        .filter(pk__in=Stream.objects.filter(visibility=Stream.Visibility.PUBLIC).values("creator_id"))
         .annotate(
             lastmod=Greatest(
                 Coalesce(Max("streams__updated_at", filter=public), F("creator_profile__updated_at"), F("date_joined")),

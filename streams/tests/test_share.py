@@ -216,7 +216,9 @@ def test_the_sitemap_lists_public_streams_that_have_something_to_watch_and_their
     gone.creator.save()
     viewer = UserFactory()  # never streamed, no creator profile: no channel worth listing
     creator = UserFactory(username="profiled")
-    CreatorProfile.objects.create(user=creator)
+    CreatorProfile.objects.create(user=creator)  # a profile, but only a private stream: not listed
+    StreamFactory(creator=creator, visibility=Stream.Visibility.PRIVATE)
+    CreatorProfile.objects.get_or_create(user=private.creator)  # as stream_create gives every stream's creator
 
     assert locs("/sitemap.xml") == [f"{SITE}/sitemap-channels.xml", f"{SITE}/sitemap-streams.xml"]
     streams = locs("/sitemap-streams.xml")
@@ -224,9 +226,9 @@ def test_the_sitemap_lists_public_streams_that_have_something_to_watch_and_their
     for left_out in (nothing_to_watch, unlisted, private, unlisted_replay, gone):
         assert not any(str(left_out.pk) in loc for loc in streams)
     channels = locs("/sitemap-channels.xml")
-    expected = {live.creator, scheduled.creator, replay.creator, nothing_to_watch.creator, creator}
+    expected = {live.creator, scheduled.creator, replay.creator, nothing_to_watch.creator}
     assert sorted(channels) == sorted(f"{SITE}/@{user.username}/" for user in expected)
-    for left_out in (unlisted.creator, private.creator, gone.creator, viewer):
+    for left_out in (unlisted.creator, private.creator, gone.creator, viewer, creator):
         assert f"{SITE}/@{left_out.username}/" not in channels
 
 
