@@ -15,7 +15,9 @@ from wallet.services import coins_grant
 
 @pytest.fixture
 def creator(db):
-    return UserFactory(username="ada_analytics")
+    # Joined well before the activity the tests back-date (minutes to hours ago): a creator's days are rolled up
+    # from the day they joined, and near local midnight "now" is already the next day.
+    return UserFactory(username="ada_analytics", date_joined=timezone.now() - dt.timedelta(days=2))
 
 
 @pytest.fixture

@@ -163,3 +163,19 @@ def test_a_creators_top_gifters_come_from_the_daily_rollup_as_the_raw_leaderboar
     )
     creator_rollup(creator_id=creator.pk, full=True)  # the days are replaced, never added to
     assert creator_top_gifters(creator=creator, start=today - dt.timedelta(days=6), end=today) == raw
+
+
+def test_the_backfill_migration_makes_the_next_rollup_fill_past_gifter_days(busy_stream, creator):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from analytics.services import creator_rollup_if_stale
+
+    creator_rollup(creator_id=creator.pk)
+    CreatorGifterDay.objects.all().delete()  # as before the table existed: the days rolled up, no gifter rows
+    migration = importlib.import_module("analytics.migrations.0004_gifter_days_backfill")
+    migration.forget_rollup_progress(django_apps, None)
+    creator.refresh_from_db()
+    creator_rollup_if_stale(creator=creator)
+    assert CreatorGifterDay.objects.filter(creator=creator).exists()
