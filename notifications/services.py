@@ -35,6 +35,7 @@ from notifications.selectors import (
     user_ids_clean,
 )
 from streams.models import Follow, Stream, Subscription
+from streams.selectors import stream_viewer_has_access
 
 BATCH_SIZE = 2_000  # users per transaction: a page of followers is stored, pushed and queued on its own
 REMINDER_CHOICES = (5, 15, 30, 60)
@@ -311,6 +312,8 @@ def reminders_send_due(*, now=None, limit: int = 5_000) -> int:
             start = stream.scheduled_start_time
             if stream.status != "scheduled" or start is None or start < now - timedelta(minutes=5):
                 continue
+            if stream.visibility == Stream.Visibility.PRIVATE:  # made private since: its title is no one's business
+                continue
             minutes = max(0, math.ceil((start - now).total_seconds() / 60))
             sent += notify(
                 kind=Kind.REMINDER,
@@ -484,8 +487,9 @@ def gift_notify(*, sent_gift_id) -> Notification | None:
 
 def mention_notify(*, message_id, stream_id, sender_id, mentioned_ids: Iterable, content: str) -> int:
     """Users mentioned in a chat message are told (each once per message), unless they turned mentions off
-    (their MENTION choices, applied by notify), are the sender, or may not see the stream (a private stream's
-    chat is its creator's). There is no user-to-user block in the platform yet, so none is checked."""
+    (their MENTION choices, applied by notify), are the sender, or may not read the chat (a private stream's is
+    its creator's; a premium stream's is for those with access: the message text is in the notification). There
+    is no user-to-user block in the platform yet, so none is checked."""
     sender = _user(sender_id)
     stream = Stream.objects.filter(pk=stream_id).first()
     if sender is None or stream is None:
@@ -493,7 +497,8 @@ def mention_notify(*, message_id, stream_id, sender_id, mentioned_ids: Iterable,
     ids = {str(user_id) for user_id in mentioned_ids} - {str(sender.pk)}
     if stream.visibility == Stream.Visibility.PRIVATE:
         ids &= {str(stream.creator_id)}
-    recipients = list(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    users = User.objects.filter(pk__in=ids, is_active=True)
+    recipients = [user.pk for user in users if stream_viewer_has_access(stream, user)]  # a few mentions a message
     return notify(
         kind=Kind.MENTION,
         user_ids=recipients,

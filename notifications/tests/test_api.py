@@ -122,6 +122,15 @@ def test_a_reminder_of_a_stream_no_longer_scheduled_is_closed_silently():
     assert Reminder.objects.get().sent_at is not None and not Notification.objects.exists()
 
 
+def test_a_reminder_of_a_stream_made_private_since_says_nothing():
+    stream = StreamFactory(scheduled_start_time=timezone.now() + timedelta(minutes=10))
+    client_for(UserFactory()).post(reminder_url(stream), {"minutes_before": 15}, format="json")
+    stream.visibility = "private"
+    stream.save()
+    assert reminders_send_due() == 0
+    assert Reminder.objects.get().sent_at is not None and not Notification.objects.exists()
+
+
 def test_the_schema_documents_the_routes(api_client):
     schema = api_client.get("/api/schema/?format=json").json()
     for path in ("notifications", "notifications/read", "notifications/unread-count", "notifications/preferences"):

@@ -150,6 +150,20 @@ def test_a_mention_tells_the_mentioned_unless_they_muted_mentions(creator, after
     assert message.mentions == [str(tolu.pk)] and len(of(Kind.MENTION, tolu)) == 2  # ids still work
 
 
+def test_a_mention_in_a_premium_stream_reaches_only_those_with_access(creator, after_commit):
+    from streams.services.monetization import stream_access_buy
+    from wallet.services import coins_grant
+
+    stream = StreamFactory(creator=creator, live=True, title="Paid class", is_premium=True, price_coins=10)
+    sender, payer = UserFactory(), UserFactory(username="payer")
+    UserFactory(username="outsider")  # mentioned, but without access
+    for person in (sender, payer):
+        coins_grant(user=person, coins=20, reason="test")
+        stream_access_buy(stream=stream, user=person)
+    after_commit(chat_message_send, stream_id=stream.pk, user=sender, content="@payer @outsider the answer is 42")
+    assert [row.user_id for row in of(Kind.MENTION)] == [payer.pk]  # the text never reaches one who has not paid
+
+
 def test_verification_decided(creator, after_commit):
     request = after_commit(verification_apply, user=creator, full_name="Ada O", about="Teacher", reason="Public")
     after_commit(verification_decide, request_id=request.pk, decided_by=None, approve=True)
