@@ -2,11 +2,14 @@
 the one retention rule, play links, delete through the services, retention, cutting a clip."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from streams.models import Clip, CreatorProfile, Recording
 from streams.services import creator_profile_ensure
@@ -69,7 +72,8 @@ def test_the_list_shows_only_the_creators_own_with_status_size_and_expiry(client
     expires = mine.created_at + timedelta(days=90)
     row = next(row for row in response.context["recording_rows"] if row["recording"] == mine)
     assert row["expires_at"] == expires
-    assert "Deleted on <time" in body and f"{expires.day} {expires:%b %Y}" in body
+    shown = timezone.localtime(expires, ZoneInfo(django_settings.DISPLAY_TIME_ZONE))  # the page's zone, not UTC
+    assert "Deleted on <time" in body and f"{shown.day} {shown:%b %Y}" in body
     assert "The best bit" in body and body.count("<video") == 2  # the ready recording and the ready clip
     assert response.context["polling"] is True
     assert "data-poll-processing" in body
