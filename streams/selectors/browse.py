@@ -116,7 +116,10 @@ def stream_trending_candidates(*, ended_since: dt.datetime) -> list[dict]:
     streams = Stream.objects.filter(visibility=Stream.Visibility.PUBLIC, started_at__isnull=False).filter(
         Q(status=Stream.Status.LIVE) | Q(status=Stream.Status.ENDED, ended_at__gte=ended_since)
     )
-    return list(streams.values("id", "creator_id", "current_viewers", "status", "started_at", "ended_at"))
+    # In id order: concurrent refreshes upsert the scores' rows in the same order, so they cannot deadlock.
+    return list(
+        streams.order_by("id").values("id", "creator_id", "current_viewers", "status", "started_at", "ended_at")
+    )
 
 
 def creator_new_follower_counts(*, creator_ids: Iterable, since: dt.datetime) -> dict:
