@@ -188,7 +188,8 @@ def notify_or_update(
                         user_id=user_id, kind=kind, dedupe_key=dedupe_key[:KEY_MAX], **fields
                     )
             except IntegrityError:  # a concurrent first write won: update it instead
-                existing = Notification.objects.select_for_update().get(user_id=user_id, dedupe_key=dedupe_key[:KEY_MAX])
+                stored = Notification.objects.select_for_update()
+                existing = stored.get(user_id=user_id, dedupe_key=dedupe_key[:KEY_MAX])
             else:
                 _after_insert([notification])
                 return notification
