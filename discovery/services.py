@@ -63,8 +63,9 @@ def trending_score(inputs: TrendingInputs) -> tuple[float, dict]:
 
 def trending_refresh(*, now: dt.datetime | None = None) -> int:
     """Recompute the score of every public stream live now or ended within the window, and delete the rows of
-    the others (ended long ago, gone private). Returns how many streams are scored. Six queries at most,
-    whatever the number of streams; one short transaction for the writes."""
+    the others (ended long ago, gone private). Returns how many streams are scored. Eight queries at most
+    (six, and the savepoint around the upsert), whatever the number of streams; one short transaction for the
+    writes."""
     now = now or timezone.now()
     since = now - TRENDING_WINDOW
     candidates = stream_trending_candidates(ended_since=since)

@@ -66,6 +66,8 @@ def main(argv: list[str]) -> int:
         browser_env["DATABASE_URL"] = own_database_url(env["DATABASE_URL"], "_browser")
     if env.get("REDIS_URL"):
         browser_env["REDIS_URL"] = own_redis_url(env["REDIS_URL"], 8)
+    if env.get("SQLITE_TEST_PATH"):  # otherwise a file per process already (settings: the process id in its name)
+        browser_env["SQLITE_TEST_PATH"] = env["SQLITE_TEST_PATH"] + "-browser"
 
     with tempfile.TemporaryFile(mode="w+") as browser_log:
         browser = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
