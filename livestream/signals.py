@@ -30,7 +30,7 @@ chat_mentioned = Signal()  # message_id, stream_id, sender_id, mentioned_ids (th
 # accounts
 verification_decided = Signal()  # request_id, user_id, status ("approved", "rejected" or "revoked")
 # wallet
-payout_decided = Signal()  # payout_id, creator_id, status ("paid" or "failed"), amount_kobo
+payout_decided = Signal()  # payout_id, creator_id, status ("paid" or "failed"), amount_kobo, attempt
 
 
 def signal_on_commit(signal: Signal, **kwargs) -> None:

@@ -62,8 +62,8 @@ def _verification(sender, *, request_id, user_id, status, **kwargs) -> None:
     task_on_commit(TASKS + "notify_verification", request_id, str(user_id), status)
 
 
-def _payout(sender, *, payout_id, creator_id, status, amount_kobo, **kwargs) -> None:
-    task_on_commit(TASKS + "notify_payout", payout_id, str(creator_id), status, amount_kobo)
+def _payout(sender, *, payout_id, creator_id, status, amount_kobo, attempt=1, **kwargs) -> None:
+    task_on_commit(TASKS + "notify_payout", payout_id, str(creator_id), status, amount_kobo, attempt)
 
 
 RECEIVERS = (

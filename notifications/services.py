@@ -534,7 +534,8 @@ def verification_notify(*, request_id, user_id, status: str) -> int:
     )
 
 
-def payout_notify(*, payout_id, creator_id, status: str, amount_kobo: int) -> int:
+def payout_notify(*, payout_id, creator_id, status: str, amount_kobo: int, attempt: int = 1) -> int:
+    """A payout paid or failed; each attempt's outcome once (a payout staff retry can fail again)."""
     kobo = amount_kobo
     if status not in ("paid", "failed"):
         return 0
@@ -551,5 +552,5 @@ def payout_notify(*, payout_id, creator_id, status: str, amount_kobo: int) -> in
         body=body,
         url="/studio/money/",
         data={"status": status, "amount_kobo": kobo},
-        dedupe_key=f"payout:{payout_id}:{status}",
+        dedupe_key=f"payout:{payout_id}:{attempt}:{status}",
     )

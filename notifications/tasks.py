@@ -68,8 +68,10 @@ def notify_verification(request_id: int, user_id: str, status: str) -> int:
 
 
 @shared_task(acks_late=True, **RETRY)
-def notify_payout(payout_id: int, creator_id: str, status: str, amount_kobo: int) -> int:
-    return services.payout_notify(payout_id=payout_id, creator_id=creator_id, status=status, amount_kobo=amount_kobo)
+def notify_payout(payout_id: int, creator_id: str, status: str, amount_kobo: int, attempt: int = 1) -> int:
+    return services.payout_notify(
+        payout_id=payout_id, creator_id=creator_id, status=status, amount_kobo=amount_kobo, attempt=attempt
+    )
 
 
 @shared_task(acks_late=True)

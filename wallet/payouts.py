@@ -157,6 +157,7 @@ def payout_send(*, payout_id) -> Payout:
                 creator_id=payout.creator_id,
                 status="paid",
                 amount_kobo=payout.amount_kobo,
+                attempt=payout.attempts,
             )
     elif outcome == "failed":
         return payout_fail(payout_id=payout.pk, reason="the provider refused the transfer")
@@ -185,6 +186,7 @@ def payout_fail(*, payout_id, reason: str) -> Payout:
             creator_id=payout.creator_id,
             status="failed",
             amount_kobo=payout.amount_kobo,
+            attempt=payout.attempts,
         )
     logger.warning("payout %s failed: %s", payout.provider_reference, reason)
     return payout

@@ -20,7 +20,7 @@ from streams.services.media.publishing import publish_begin
 from streams.services.monetization import subscription_renew, subscription_start
 from streams.tests.factories import StreamFactory
 from wallet.models import PayoutDestination
-from wallet.payouts import payout_create, payout_send
+from wallet.payouts import payout_create, payout_retry, payout_send
 from wallet.providers import SandboxProvider
 from wallet.services import coins_grant, creator_pay
 
@@ -187,3 +187,8 @@ def test_payout_paid_and_failed(creator, settings, after_commit):
         after_commit(payout_send, payout_id=payout.pk)
     titles = [row.title for row in of(Kind.PAYOUT, creator)]
     assert len(titles) == 2 and "was paid" in titles[1] and "failed" in titles[0]
+    # Staff retry it and it fails again: the creator hears of that attempt too.
+    with mock.patch.object(SandboxProvider, "transfer", return_value="failed"):
+        after_commit(payout_retry, payout_id=payout.pk)
+    titles = [row.title for row in of(Kind.PAYOUT, creator)]
+    assert len(titles) == 3 and "failed" in titles[0]
