@@ -77,3 +77,17 @@ class CreatorSearch(models.Model):
 
     def __str__(self) -> str:
         return f"Search name of {self.user_id}"
+
+
+class SearchWord(models.Model):
+    """One distinct word of the stream titles (normalised): the vocabulary the suggestions match a word being
+    typed against, by prefix or trigram similarity (pg_trgm's advice for word similarity at scale: match
+    against the few thousand distinct words, not the hundred thousand titles, then find the titles holding
+    the words a full-text index). Written with every search document; a word no title holds any more
+    (a renamed stream's) only costs a lookup that finds nothing, and ``manage.py search_reindex`` drops it.
+    """
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word

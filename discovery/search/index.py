@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 
-from discovery.models import CreatorSearch, StreamSearch
+from discovery.models import CreatorSearch, SearchWord, StreamSearch
 from discovery.search.text import normalize
 from streams.selectors import (
     creator_user_ids,
@@ -22,6 +22,7 @@ from streams.selectors import (
 )
 
 BATCH = 2000
+WORD_MAX = 64  # SearchWord.word's length: a longer "word" is no word anyone types
 
 
 # The weighted tsvector (title A, description B, tags C), ``simple`` configuration: no stemming, which would
@@ -33,7 +34,8 @@ DOCUMENT = (
 )
 
 
-def _write_streams(sources: Iterable[dict]) -> None:
+def _write_streams(sources: Iterable[dict]) -> set[str]:
+    """Write the streams' search documents; returns their titles' words."""
     rows = [
         StreamSearch(
             stream_id=source["id"],
@@ -44,7 +46,7 @@ def _write_streams(sources: Iterable[dict]) -> None:
         for source in sources
     ]
     if not rows:
-        return
+        return set()
     StreamSearch.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -53,6 +55,14 @@ def _write_streams(sources: Iterable[dict]) -> None:
     )
     if connection.vendor == "postgresql":
         StreamSearch.objects.filter(pk__in=[row.stream_id for row in rows]).update(document=DOCUMENT)
+    return _write_words(row.title for row in rows)
+
+
+def _write_words(titles: Iterable[str]) -> set[str]:
+    """Add the titles' words to the vocabulary the suggestions match against (those it has are kept)."""
+    words = {word for title in titles for word in title.split() if len(word) <= WORD_MAX}
+    SearchWord.objects.bulk_create([SearchWord(word=word) for word in sorted(words)], ignore_conflicts=True)
+    return words
 
 
 def stream_search_index(*, stream_id) -> None:
@@ -78,11 +88,16 @@ def creator_search_index(*, user_id, is_creator: bool | None = None) -> None:
 
 
 def search_reindex_all() -> tuple[int, int]:
-    """Rebuild every stream's and creator's search row; returns (streams, creators) written."""
+    """Rebuild every stream's and creator's search row, and the title vocabulary (words no title holds any more
+    are dropped); returns (streams, creators) written."""
     stream_ids = stream_ids_all()
+    words: set[str] = set()
     for start in range(0, len(stream_ids), BATCH):
         with transaction.atomic():
-            _write_streams(stream_search_sources(stream_ids=stream_ids[start : start + BATCH]))
+            words |= _write_streams(stream_search_sources(stream_ids=stream_ids[start : start + BATCH]))
+    stale = sorted(set(SearchWord.objects.values_list("word", flat=True)) - words)
+    for start in range(0, len(stale), BATCH):
+        SearchWord.objects.filter(word__in=stale[start : start + BATCH]).delete()
     user_ids = creator_user_ids()
     for start in range(0, len(user_ids), BATCH):
         with transaction.atomic():

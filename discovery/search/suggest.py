@@ -1,18 +1,21 @@
 """As-you-type suggestions for the header's search box: creators, streams and categories, at most 8.
 
 Public data only (public streams, active creators, active categories), the same for every caller, so each
-answer is cached briefly under its normalised query. On PostgreSQL creators and streams are matched by trigram
-word similarity or prefix on GIN trigram indexes, a bounded number of them, ranked in Python; on SQLite by
-substring (LIKE).
+answer is cached briefly under its normalised query. On PostgreSQL creators are matched by trigram word
+similarity or prefix on a GIN trigram index, and streams through the titles' vocabulary (``SearchWord``: each
+query word by prefix or similarity) and then the titles' full-text index; a bounded number of each, ranked in
+Python. On SQLite by substring (LIKE).
 """
 
 import hashlib
 
+from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramSimilarity
 from django.core.cache import cache
-from django.db.models import F, Q, Value
+from django.core.files.storage import default_storage
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, Value, When
 from django.urls import reverse
 
-from discovery.models import CreatorSearch, StreamSearch
+from discovery.models import CreatorSearch, SearchWord, StreamSearch
 from discovery.search.query import SearchQueryText, WordSimilar, categories_search, is_postgres
 from discovery.search.text import normalize, word_similarity
 from streams.selectors import stream_public_q
@@ -21,6 +24,7 @@ SUGGEST_MAX = 8
 PER_KIND = {"creator": 3, "stream": 4, "category": 2}
 CANDIDATES = 24  # matching rows fetched per kind, then ranked, then narrowed to the visible ones
 CACHE_SECONDS = 30
+WORD_CANDIDATES = 6  # title words a query word may mean (PostgreSQL)
 STATUS_ORDER = {"live": 0, "scheduled": 1, "ended": 2}  # suggestions: live first, then upcoming, then past
 STATUS_WORDS = {"live": "Live now", "scheduled": "Upcoming", "ended": "Past broadcast"}
 
@@ -52,46 +56,84 @@ def _matching(rows, column: str, text: SearchQueryText):
 
 def _creators(text: SearchQueryText) -> list[dict]:
     rows = _matching(CreatorSearch.objects.filter(user__is_active=True), "name", text)
-    found = list(rows.select_related("user", "user__creator_profile")[:CANDIDATES])
-    found.sort(key=lambda row: _rank(text, row.name))
+    found = list(
+        rows.values_list(
+            "name", "user__username", "user__display_name", "user__is_verified", "user__creator_profile__avatar"
+        )[:CANDIDATES]
+    )  # the columns shown, not the users' and profiles' whole rows: this is the box's every keystroke
+    found.sort(key=lambda row: _rank(text, row[0]))
     channel = reverse("channel", args=["-"])[:-2]  # "/@": one reverse, not one per row
-    items = []
-    for row in found:
-        user = row.user
-        profile = getattr(user, "creator_profile", None)
-        items.append(
-            {
-                "type": "creator",
-                "label": user.display_name or user.username,
-                "detail": f"@{user.username}",
-                "url": f"{channel}{user.username}/",
-                "image": profile.avatar.url if profile is not None and profile.avatar else "",
-                "is_verified": user.is_verified,
-            }
-        )
-    return items
+    return [
+        {
+            "type": "creator",
+            "label": display_name or username,
+            "detail": f"@{username}",
+            "url": f"{channel}{username}/",
+            "image": default_storage.url(avatar) if avatar else "",
+            "is_verified": is_verified,
+        }
+        for _, username, display_name, is_verified, avatar in found
+    ]
+
+
+class Similar(Func):
+    """``word % query``: trigram similarity above pg_trgm.similarity_threshold (a trigram index serves it)."""
+
+    arg_joiner = " %% "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _vocabulary(word: str) -> list[str]:
+    """The title words a query word may mean (PostgreSQL): those starting with it first, then the most similar
+    ("adre" -> "adire"), at most WORD_CANDIDATES; from the vocabulary, a few thousand rows, on its trigram index.
+    """
+    starts = Case(When(word__startswith=word, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return list(
+        SearchWord.objects.filter(Q(word__startswith=word) | Q(Similar(F("word"), Value(word))))
+        .order_by(starts.desc(), TrigramSimilarity("word", word).desc(), "word")
+        .values_list("word", flat=True)[:WORD_CANDIDATES]
+    )
+
+
+def _stream_rows(text: SearchQueryText):
+    """Public streams whose title matches ``text``, unordered. PostgreSQL: every query word is matched to title
+    words through the vocabulary, then the titles holding one of each word's matches are found on the titles'
+    full-text index (a trigram match of the query against 100,000 whole titles rechecked thousands of rows for
+    a misspelling). SQLite: every word as a substring of the title."""
+    rows = StreamSearch.objects.filter(stream_public_q(through="stream__"))
+    if not is_postgres():
+        return _matching(rows, "title", text)
+    alternatives = []
+    for word in text.words:
+        meanings = _vocabulary(word)
+        if not meanings:
+            return rows.none()
+        alternatives.append("(" + " | ".join(meanings) + ")")  # normal-form words: letters and digits only
+    wanted = SearchQuery(" & ".join(alternatives), search_type="raw", config="simple")
+    return rows.alias(title_vector=SearchVector("title", config="simple")).filter(title_vector=wanted)
 
 
 def _streams(text: SearchQueryText) -> list[dict]:
-    rows = _matching(StreamSearch.objects.filter(stream_public_q(through="stream__")), "title", text)
-    found = list(rows.select_related("stream")[:CANDIDATES])
+    found = list(
+        _stream_rows(text).values_list("title", "stream_id", "stream__title", "stream__status", "stream__thumbnail")[
+            :CANDIDATES
+        ]
+    )
     # Live first, then upcoming, then past; the best match first within each.
-    found.sort(key=lambda row: (STATUS_ORDER.get(row.stream.status, len(STATUS_ORDER)), _rank(text, row.title)))
+    found.sort(key=lambda row: (STATUS_ORDER.get(row[3], len(STATUS_ORDER)), _rank(text, row[0])))
     detail_url = reverse("stream-detail", args=["00000000-0000-0000-0000-000000000000"])
-    items = []
-    for row in found:
-        stream = row.stream
-        items.append(
-            {
-                "type": "stream",
-                "label": stream.title,
-                "detail": STATUS_WORDS[stream.status],
-                "url": detail_url.replace("00000000-0000-0000-0000-000000000000", str(stream.pk)),
-                "image": stream.thumbnail.url if stream.thumbnail else "",
-                "status": stream.status,
-            }
-        )
-    return items
+    return [
+        {
+            "type": "stream",
+            "label": title,
+            "detail": STATUS_WORDS[status],
+            "url": detail_url.replace("00000000-0000-0000-0000-000000000000", str(stream_id)),
+            "image": default_storage.url(thumbnail) if thumbnail else "",
+            "status": status,
+        }
+        for _, stream_id, title, status, thumbnail in found
+    ]
 
 
 def _categories(text: SearchQueryText) -> list[dict]:

@@ -104,3 +104,47 @@ def test_postgres_suggests_despite_a_typo(api_client):
     labels = {item["label"] for item in api_client.get(URL, {"q": "yorba"}).json()["results"]}
 
     assert {"Yoruba for beginners", "Yorubaqueen"} <= labels
+
+
+@pytest.mark.needs_postgres
+def test_postgres_suggests_a_word_inside_a_title_despite_a_dropped_letter(api_client):
+    """ "adre" is "adire" with a letter dropped, and the word is not the title's first: the title as a whole is
+    too unlike the query for pg_trgm's word similarity, the word alone is not."""
+    make_stream(title="Dyeing adire cloth in Abeokuta")
+
+    labels = {item["label"] for item in api_client.get(URL, {"q": "adre"}).json()["results"]}
+
+    assert "Dyeing adire cloth in Abeokuta" in labels
+
+
+def test_a_word_being_typed_matches_any_word_of_a_title(api_client):
+    make_stream(title="Dyeing adire cloth in Abeokuta")
+    make_stream(title="Nothing alike")
+
+    labels = [item["label"] for item in api_client.get(URL, {"q": "abeok"}).json()["results"]]
+
+    assert labels == ["Dyeing adire cloth in Abeokuta"]
+
+
+def test_a_renamed_stream_is_suggested_by_its_new_words(api_client):
+    stream = make_stream(title="Old name")
+    stream.title = "Kwara drumming circle"
+    stream.save()
+
+    labels = [item["label"] for item in api_client.get(URL, {"q": "drumm"}).json()["results"]]
+
+    assert labels == ["Kwara drumming circle"]
+
+
+def test_a_reindex_drops_the_words_no_title_holds_any_more():
+    from discovery.models import SearchWord
+    from discovery.search.index import search_reindex_all
+
+    stream = make_stream(title="Ikorodu market")
+    stream.title = "Lagos market"
+    stream.save()
+    assert {"ikorodu", "lagos", "market"} <= set(SearchWord.objects.values_list("word", flat=True))
+
+    search_reindex_all()
+
+    assert set(SearchWord.objects.values_list("word", flat=True)) == {"lagos", "market"}
