@@ -63,8 +63,10 @@ def minute_floor(moment: dt.datetime) -> dt.datetime:
 
 
 def viewer_intervals(sessions: list[SessionSpan], *, start: dt.datetime, end: dt.datetime) -> list[tuple]:
-    """Each viewer's watching as intervals clipped to [start, end): a signed-in viewer's overlapping sessions
-    (two tabs, a reconnect) merged into one, a signed-out viewer's session on its own."""
+    """Each viewer's watching as ``(viewer, joined, left)`` intervals clipped to [start, end): one viewer's
+    overlapping sessions (two tabs, a reconnect) merged into one. ``viewer`` is the user id, or
+    ``("visitor", pseudonym)`` for a signed-out viewer, or None for a signed-out session of unknown visitor
+    (recorded before pseudonyms were kept), which stays on its own."""
     by_user: dict = defaultdict(list)
     intervals = []
     for session in sessions:
@@ -72,10 +74,12 @@ def viewer_intervals(sessions: list[SessionSpan], *, start: dt.datetime, end: dt
         left = min(session.left_at or end, end)
         if left <= joined:
             continue
-        if session.user_id is None:
-            intervals.append((None, joined, left))
-        else:
+        if session.user_id is not None:
             by_user[session.user_id].append((joined, left))
+        elif session.visitor:
+            by_user[("visitor", session.visitor)].append((joined, left))
+        else:
+            intervals.append((None, joined, left))
     for user_id, spans in by_user.items():
         spans.sort()
         current_start, current_end = spans[0]
@@ -160,8 +164,10 @@ def _stream_rollup(stream: Stream, *, now: dt.datetime, full: bool) -> StreamSta
         rows, update_conflicts=True, unique_fields=["stream", "minute"], update_fields=STREAM_MINUTE_FIELDS
     )
     totals = _minute_totals(stream)
-    signed_in = {user_id for user_id, _, _ in intervals if user_id is not None}
-    anonymous = sum(1 for user_id, _, _ in intervals if user_id is None)
+    signed_in = {viewer for viewer, _, _ in intervals if viewer is not None and not isinstance(viewer, tuple)}
+    anonymous = len({viewer for viewer, _, _ in intervals if isinstance(viewer, tuple)}) + sum(
+        1 for viewer, _, _ in intervals if viewer is None
+    )
     watch_seconds = sum(int((left - joined).total_seconds()) for _, joined, left in intervals)
     stats = StreamStats(
         stream=stream,

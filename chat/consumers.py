@@ -141,7 +141,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if session_id is None or not await database_sync_to_async(viewer_session_resume)(
             session_id=session_id, stream_id=self.stream_id
         ):
-            session = await database_sync_to_async(viewer_session_start)(stream_id=self.stream_id, user=self.user)
+            session = await database_sync_to_async(viewer_session_start)(
+                stream_id=self.stream_id, user=self.user, visitor=self.viewer
+            )
             session_id = session.pk
         # Held while open (a day at most, for a process that dies), then the resume window once they leave.
         await self.presence.remember_session(self.stream_id, self.viewer, session_id, 86400)

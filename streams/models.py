@@ -309,6 +309,10 @@ class ViewerSession(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="viewer_sessions"
     )
+    # A signed-out viewer's pseudonym for this stream: a keyed hash of their client address and the stream
+    # (streams.services.visitor_pseudonym), so their sessions count as one viewer; never the address, and not
+    # the same across streams. Empty for a signed-in viewer (``user`` says who).
+    visitor = models.CharField(max_length=32, blank=True, default="")
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
     watch_seconds = models.PositiveIntegerField(default=0)

@@ -31,9 +31,10 @@ def live_stream(creator):
     )
 
 
-def watch(stream, user=None, *, joined_ago: float, left_ago: float | None = None) -> ViewerSession:
-    """A viewer session through the service, moved back in time (minutes ago)."""
-    session = viewer_session_start(stream_id=stream.pk, user=user)
+def watch(stream, user=None, *, joined_ago: float, left_ago: float | None = None, visitor: str = "") -> ViewerSession:
+    """A viewer session through the service, moved back in time (minutes ago); ``visitor`` is a signed-out
+    viewer's key ("a:<client address>")."""
+    session = viewer_session_start(stream_id=stream.pk, user=user, visitor=visitor)
     now = timezone.now()
     ViewerSession.objects.filter(pk=session.pk).update(joined_at=now - dt.timedelta(minutes=joined_ago))
     if left_ago is not None:

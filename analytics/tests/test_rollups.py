@@ -17,7 +17,7 @@ from analytics.services import (
     viewer_intervals,
 )
 from analytics.tasks import rollup_live_streams, stream_rollup_task
-from analytics.tests.conftest import funded
+from analytics.tests.conftest import funded, watch
 from chat.services import chat_message_send
 from gifts.models import SentGift
 from gifts.selectors import gift_leaderboard
@@ -179,3 +179,29 @@ def test_the_backfill_migration_makes_the_next_rollup_fill_past_gifter_days(busy
     creator.refresh_from_db()
     creator_rollup_if_stale(creator=creator)
     assert CreatorGifterDay.objects.filter(creator=creator).exists()
+
+
+def test_a_signed_out_viewer_who_comes_back_later_is_one_unique_viewer(live_stream):
+    """Two sessions from one client address (back after the reconnect window) are one signed-out viewer; another
+    address is another viewer. Their overlapping time is counted once, like a signed-in viewer's two tabs."""
+    watch(live_stream, joined_ago=9, left_ago=7, visitor="a:198.51.100.7")
+    watch(live_stream, joined_ago=5, left_ago=2, visitor="a:198.51.100.7")
+    watch(live_stream, joined_ago=4, left_ago=3, visitor="a:203.0.113.9")
+
+    stats = stream_rollup(stream_id=live_stream.pk)
+
+    assert (stats.unique_viewers, stats.signed_in_viewers, stats.anonymous_viewers) == (2, 0, 2)
+
+
+def test_a_session_keeps_a_pseudonym_of_the_address_never_the_address(live_stream):
+    from streams.models import ViewerSession
+    from streams.services import viewer_session_start
+
+    first = viewer_session_start(stream_id=live_stream.pk, user=None, visitor="a:198.51.100.7")
+    again = viewer_session_start(stream_id=live_stream.pk, user=None, visitor="a:198.51.100.7")
+    other_stream = viewer_session_start(stream_id=StreamFactory(live=True).pk, user=None, visitor="a:198.51.100.7")
+
+    stored = list(ViewerSession.objects.values_list("visitor", flat=True))
+    assert "198.51.100.7" not in "".join(stored)
+    assert first.visitor == again.visitor != ""
+    assert other_stream.visitor != first.visitor  # per stream: no following one address across streams

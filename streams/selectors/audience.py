@@ -17,11 +17,13 @@ from streams.models import Follow, Stream, Subscription, Unfollow, ViewerSession
 
 @dataclass(frozen=True)
 class SessionSpan:
-    """One viewer session: who (None for a signed-out viewer), when they joined and left (None: still here)."""
+    """One viewer session: who (None for a signed-out viewer), when they joined and left (None: still here),
+    and a signed-out viewer's pseudonym ("" when unknown: sessions recorded before it was kept)."""
 
     user_id: object
     joined_at: dt.datetime
     left_at: dt.datetime | None
+    visitor: str = ""
 
 
 def stream_get_for_analytics(*, stream_id, user) -> Stream:
@@ -64,9 +66,9 @@ def stream_sessions(*, stream_id, start: dt.datetime, end: dt.datetime) -> list[
     rows = (
         ViewerSession.objects.filter(stream_id=stream_id, joined_at__lt=end)
         .filter(Q(left_at__isnull=True) | Q(left_at__gte=start))
-        .values_list("user_id", "joined_at", "left_at")
+        .values_list("user_id", "joined_at", "left_at", "visitor")
     )
-    return [SessionSpan(user_id, joined, left) for user_id, joined, left in rows]
+    return [SessionSpan(*row) for row in rows]
 
 
 def _counts_by(queryset: QuerySet, field: str, unit: str, tzinfo: dt.tzinfo | None) -> dict:

@@ -4,6 +4,8 @@ Each service validates the rules of the product, owns its transaction and
 publishes room events only after commit.
 """
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -303,9 +305,24 @@ def stream_viewers_update(*, stream_id, count: int) -> None:
     )
 
 
-def viewer_session_start(*, stream_id, user: User | None) -> ViewerSession:
-    """Record that someone (signed in or not) joined the stream's room."""
-    return ViewerSession.objects.create(stream_id=stream_id, user=user if user and user.is_authenticated else None)
+def visitor_pseudonym(*, stream_id, visitor: str) -> str:
+    """A signed-out viewer's key ("a:<client address>") as stored on their sessions: an HMAC of it and the
+    stream under SECRET_KEY, so one person's sessions count once while the address itself is never kept, and
+    the same address on two streams cannot be linked. Empty for an empty key."""
+    if not visitor:
+        return ""
+    message = f"{stream_id}:{visitor}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def viewer_session_start(*, stream_id, user: User | None, visitor: str = "") -> ViewerSession:
+    """Record that someone joined the stream's room: a signed-in ``user``, or a signed-out viewer known by
+    ``visitor`` (their presence key, "a:<client address>"; kept only as its pseudonym)."""
+    if user is not None and user.is_authenticated:
+        return ViewerSession.objects.create(stream_id=stream_id, user=user)
+    return ViewerSession.objects.create(
+        stream_id=stream_id, visitor=visitor_pseudonym(stream_id=stream_id, visitor=visitor)
+    )
 
 
 def viewer_session_resume(*, session_id: int, stream_id) -> bool:
