@@ -78,6 +78,9 @@ class CreatorDay(models.Model):
     new_followers = models.PositiveIntegerField(default=0, help_text="Follows that began that day.")
     lost_followers = models.PositiveIntegerField(default=0, help_text="Follows that ended that day.")
     new_subscribers = models.PositiveIntegerField(default=0)
+    subscribers = models.PositiveIntegerField(
+        default=0, help_text="Subscribed at the end of the day (so far, today): a paid month covers that moment."
+    )
     views = models.PositiveIntegerField(default=0, help_text="Viewer sessions that joined that day.")
     watch_seconds = models.PositiveBigIntegerField(default=0)
     views_by_hour = models.JSONField(default=list, blank=True, help_text="24 counts: views by local hour.")

@@ -140,6 +140,7 @@ def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
             lost_followers=row.lost_followers,
             new_subscribers=row.new_subscribers,
             followers=running,
+            subscribers=row.subscribers,
         )
         days.append(entry)
         for hour, views in enumerate(row.views_by_hour or ()):

@@ -8,6 +8,7 @@ rolls it up first (``stream_rollup_if_stale``, ``creator_rollup_if_stale``): und
 no beat) the numbers are as current as that.
 """
 
+import bisect
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
@@ -38,7 +39,13 @@ from streams.selectors.audience import (
     stream_get_for_rollup,
     stream_sessions,
 )
-from wallet.selectors import creator_earned_micro, creator_payouts_by_day, creator_revenue_by_day
+from streams.services.monetization import SUBSCRIPTION_PERIOD
+from wallet.selectors import (
+    creator_earned_micro,
+    creator_payouts_by_day,
+    creator_revenue_by_day,
+    creator_subscription_payments,
+)
 
 ROLLUP_FRESH_SECONDS = 60
 # What a rollup reads again before where the last one stopped: a row written in a transaction that began
@@ -244,6 +251,39 @@ def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=zone)
 
 
+def _subscribers_by_day(
+    creator_id, *, first_day: dt.date, last_day: dt.date, zone: zoneinfo.ZoneInfo, now: dt.datetime
+) -> dict[dt.date, int]:
+    """How many were subscribed to the creator at the end of each day (today: now): those with a subscription
+    payment in the month before that moment. A cancelled subscription counts until its paid month runs out, as
+    its access does; a lapsed one stops counting then. One query (the payments from a month before the first
+    day)."""
+    period = SUBSCRIPTION_PERIOD
+    payments = creator_subscription_payments(
+        creator_id=creator_id,
+        start=_day_start(first_day, zone) - period,
+        end=_day_start(last_day + dt.timedelta(days=1), zone),
+    )
+    # Each subscriber's paid months merged into spans (a renewal continues the month before it), so that the
+    # subscribed at a moment are the spans begun by then less those ended by then: a sweep, not a scan per day.
+    spans: dict = {}
+    for payer, paid_at in payments:  # oldest first
+        covered = spans.setdefault(payer, [])
+        if covered and paid_at <= covered[-1][1]:
+            covered[-1][1] = paid_at + period
+        else:
+            covered.append([paid_at, paid_at + period])
+    starts = sorted(span[0] for covered in spans.values() for span in covered)
+    ends = sorted(span[1] for covered in spans.values() for span in covered)
+    result = {}
+    day = first_day
+    while day <= last_day:
+        moment = min(_day_start(day + dt.timedelta(days=1), zone), now)
+        result[day] = bisect.bisect_right(starts, moment) - bisect.bisect_right(ends, moment)
+        day += dt.timedelta(days=1)
+    return result
+
+
 def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> list[Stream]:
     """Recompute the creator's days from ``first_day`` through today (all of them, empty ones included, so a
     day whose last follow went away is zero again). Caller holds the transaction. Returns the streams of those
@@ -259,6 +299,7 @@ def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> l
     follows = creator_follows_by(creator_id=creator.pk, start=start, end=end, unit="day", tzinfo=zone)
     unfollows = creator_unfollows_by(creator_id=creator.pk, start=start, end=end, tzinfo=zone)
     subscriptions = creator_subscriptions_by(creator_id=creator.pk, start=start, end=end, unit="day", tzinfo=zone)
+    subscribed = _subscribers_by_day(creator.pk, first_day=first_day, last_day=last_day, zone=zone, now=now)
     audience: dict = defaultdict(lambda: {"views": 0, "watch_seconds": 0, "views_by_hour": [0] * 24})
     for row in creator_sessions_by_day_hour(creator_id=creator.pk, start=start, end=end, tzinfo=zone):
         cell = audience[row["day"]]
@@ -285,6 +326,7 @@ def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> l
                 new_followers=follows.get(day, 0),
                 lost_followers=unfollows.get(day, 0),
                 new_subscribers=subscriptions.get(day, 0),
+                subscribers=subscribed[day],
                 **seen,
             )
         )

@@ -252,6 +252,24 @@ def payout_summary(*, user: User) -> dict:
 # --- Analytics: a creator's revenue, from the ledger ---------------------------------------------------------
 
 
+def creator_subscription_payments(*, creator_id, start: dt.datetime, end: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """Who paid the creator for a subscription (a first month or a renewal) in [start, end), and when:
+    ``(payer id, paid at)`` from the payers' wallet debits in the ledger, oldest first. One query."""
+    return list(
+        Entry.objects.filter(
+            account__kind=Account.Kind.WALLET,
+            amount__lt=0,
+            transaction__kind="subscription",
+            transaction__created_at__gte=start,
+            transaction__created_at__lt=end,
+            transaction__entries__account__owner_id=creator_id,
+            transaction__entries__account__kind=Account.Kind.EARNINGS,
+        )
+        .order_by("transaction__created_at")
+        .values_list("account__owner_id", "transaction__created_at")
+    )
+
+
 def creator_revenue_by_day(*, creator_id, start: dt.datetime, end: dt.datetime, tzinfo) -> dict:
     """What viewers paid the creator in [start, end), by day in ``tzinfo`` and kind (gift, access, subscription):
     ``{day: {kind: {"coins": whole coins the payers' wallets paid, "earned_micro": the creator's exact share}}}``.

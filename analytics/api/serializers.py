@@ -117,6 +117,9 @@ class AnalyticsCreatorDaySerializer(serializers.Serializer):
     lost_followers = serializers.IntegerField(help_text="Follows that ended that day.")
     new_subscribers = serializers.IntegerField()
     followers = serializers.IntegerField(help_text="Following at the end of the day.")
+    subscribers = serializers.IntegerField(
+        help_text="Subscribed at the end of the day (today: now): a paid month, first or renewed, covers that moment."
+    )
 
 
 class AnalyticsHourSerializer(serializers.Serializer):

@@ -37,6 +37,7 @@ CREATOR_CSV_COLUMNS = (
     "lost_followers",
     "new_subscribers",
     "followers",
+    "subscribers",
 )
 
 

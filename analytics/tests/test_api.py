@@ -197,3 +197,40 @@ def test_followers_over_time_count_those_who_left(api_client, creator):
         {"from": str(today - dt.timedelta(days=5)), "to": str(today - dt.timedelta(days=2))},
     ).json()
     assert [row["followers"] for row in earlier["days"]] == [1, 1, 2, 2]
+
+
+def test_subscribers_over_time_count_who_was_subscribed_each_day(api_client, creator):
+    """Subscribed at the end of a day = a subscription payment covers that moment (a month from each payment):
+    renewals keep a subscriber in, a lapse takes them out when their paid month runs out."""
+    from streams.models import CreatorProfile, Subscription
+    from streams.services.monetization import subscription_renew, subscription_start
+    from wallet.models import Transaction
+    from wallet.services import coins_grant
+
+    now = timezone.now()
+    today = now.astimezone(display_zone()).date()
+    type(creator).objects.filter(pk=creator.pk).update(date_joined=now - dt.timedelta(days=60))
+    creator.refresh_from_db()
+    CreatorProfile.objects.update_or_create(user=creator, defaults={"subscription_price_coins": 50})
+    renewed, lapsed = UserFactory(), UserFactory()
+    for person, days_ago in ((renewed, 40), (lapsed, 35)):
+        coins_grant(user=person, coins=100, reason="test")
+        _, charged = subscription_start(subscriber=person, creator=creator)
+        assert charged
+        payment = Transaction.objects.filter(kind="subscription").latest("created_at")
+        Transaction.objects.filter(pk=payment.pk).update(created_at=now - dt.timedelta(days=days_ago))
+    # The first renews ten days ago; the second could not (no coins left) and lapsed.
+    Subscription.objects.filter(subscriber=renewed).update(current_period_end=now - dt.timedelta(minutes=1))
+    assert subscription_renew(subscription_id=Subscription.objects.get(subscriber=renewed).pk) == "renewed"
+    renewal = Transaction.objects.filter(kind="subscription").latest("created_at")
+    Transaction.objects.filter(pk=renewal.pk).update(created_at=now - dt.timedelta(days=10))
+    Subscription.objects.filter(subscriber=lapsed).update(status=Subscription.Status.LAPSED)
+    api_client.force_authenticate(creator)
+
+    body = api_client.get(creator_url(creator.username), {"from": str(today - dt.timedelta(days=13))}).json()
+
+    subscribers = {row["day"]: row["subscribers"] for row in body["days"]}
+    assert [subscribers[str(today - dt.timedelta(days=n))] for n in range(13, -1, -1)] == [2] * 8 + [1] * 6
+    assert body["totals"]["subscribers"] == 1
+    rows = list(csv.DictReader(io.StringIO(api_client.get(creator_url(creator.username, csv_=True)).content.decode())))
+    assert rows[-1]["subscribers"] == "1"

@@ -94,9 +94,9 @@
     followers(node, days) {
       draw(
         node,
-        [line("Followers", GREEN), Object.assign(bars("New subscribers", BLUE), { scale: "new" })],
-        [days.map((d) => dayTime(d.day)), days.map((d) => d.followers), days.map((d) => d.new_subscribers)],
-        Object.assign({ axes: [{}, { size: 56 }, { scale: "new", side: 1, size: 40, grid: { show: false } }] }, byUTC)
+        [line("Followers", GREEN), Object.assign(line("Subscribers", BLUE, [6, 4]), { scale: "subs" })],
+        [days.map((d) => dayTime(d.day)), days.map((d) => d.followers), days.map((d) => d.subscribers)],
+        Object.assign({ axes: [{}, { size: 56 }, { scale: "subs", side: 1, size: 40, grid: { show: false } }] }, byUTC)
       );
     },
     audience(node, days) {
