@@ -130,6 +130,7 @@ class CreatorRollup(models.Model):
     )
     rolled_through = models.DateTimeField()
     rolled_up_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64, blank=True, default="", help_text="The zone its days are in.")
 
     def __str__(self) -> str:
         return f"Rollup of {self.creator_id}"

@@ -1,16 +1,16 @@
 """Reads for the analytics API, CSV and studio pages: the rollups only, a few indexed queries each."""
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_payload
 from analytics.models import CreatorDay, CreatorGifterDay, StreamMinute, StreamStats
-from analytics.services import REVENUE_KINDS, display_zone
+from analytics.services import REVENUE_KINDS
 from streams.models import Stream
 from streams.selectors.audience import creator_follower_totals
 from wallet.selectors import MICRO, micro_to_coins, payout_naira_per_coin
@@ -78,10 +78,10 @@ def stream_analytics(*, stream: Stream, stats: StreamStats | None) -> dict:
 # --- A creator ------------------------------------------------------------------------------------------
 
 
-def date_range_resolve(*, start: dt.date | None, end: dt.date | None, today: dt.date | None = None) -> tuple:
-    """The days [start, end] a creator's analytics cover: the last RANGE_DEFAULT_DAYS by default, ``to`` after
-    ``from`` and at most RANGE_MAX_DAYS long (ValidationError by field otherwise)."""
-    today = today or timezone.now().astimezone(display_zone()).date()
+def date_range_resolve(*, start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple:
+    """The days [start, end] a creator's analytics cover: the last RANGE_DEFAULT_DAYS to ``today`` (the
+    creator's: ``creator_today``) by default, ``to`` after ``from`` and at most RANGE_MAX_DAYS long
+    (ValidationError by field otherwise)."""
     end = end or today
     start = start or end - dt.timedelta(days=RANGE_DEFAULT_DAYS - 1)
     if start > end:
@@ -91,11 +91,11 @@ def date_range_resolve(*, start: dt.date | None, end: dt.date | None, today: dt.
     return start, end
 
 
-def creator_analytics(*, creator: User, start: dt.date, end: dt.date) -> dict:
-    """The creator's analytics over the days [start, end] (DISPLAY_TIME_ZONE): revenue by day (gifts, premium
-    access, subscriptions; coins paid, the creator's exact share, ≈ naira), payouts, followers and subscribers,
-    audience by hour of day and by category, top streams and gifters, and the totals. Seven queries."""
-    zone = display_zone()
+def creator_analytics(*, creator: User, start: dt.date, end: dt.date, zone: zoneinfo.ZoneInfo) -> dict:
+    """The creator's analytics over the days [start, end] of ``zone``, their own (``creator_zone``): revenue by
+    day (gifts, premium access, subscriptions; coins paid, the creator's exact share, ≈ naira), payouts,
+    followers and subscribers, audience by hour of day and by category, top streams and gifters, and the
+    totals. Seven queries."""
     rate = payout_naira_per_coin()
     rows = {row.day: row for row in CreatorDay.objects.filter(creator=creator, day__gte=start, day__lte=end)}
     later = CreatorDay.objects.filter(creator=creator, day__gt=end).aggregate(

@@ -28,7 +28,8 @@ from gifts.selectors import (
     gift_totals_by_day_and_sender,
     gift_totals_by_minute,
 )
-from streams.models import Stream
+from streams.models import SUBSCRIPTION_PERIOD, Stream
+from streams.selectors import creator_timezone
 from streams.selectors.audience import (
     SessionSpan,
     creator_follows_by,
@@ -39,7 +40,6 @@ from streams.selectors.audience import (
     stream_get_for_rollup,
     stream_sessions,
 )
-from streams.services.monetization import SUBSCRIPTION_PERIOD
 from wallet.selectors import (
     creator_earned_micro,
     creator_payouts_by_day,
@@ -58,8 +58,17 @@ REVENUE_KINDS = ("gift", "access", "subscription")
 
 
 def display_zone() -> zoneinfo.ZoneInfo:
-    """The time zone a creator's days and hours are counted in (the site's, as its pages show times)."""
+    """The site's time zone, as its pages show times."""
     return zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE)
+
+
+def creator_zone(creator: User) -> zoneinfo.ZoneInfo:
+    """The time zone a creator's days and hours are counted in: their own (their creator profile's, as their
+    schedule and studio use), else the site's. One query."""
+    try:
+        return zoneinfo.ZoneInfo(creator_timezone(user=creator))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return display_zone()
 
 
 def minute_floor(moment: dt.datetime) -> dt.datetime:
@@ -284,12 +293,11 @@ def _subscribers_by_day(
     return result
 
 
-def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> list[Stream]:
+def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> list[Stream]:
     """Recompute the creator's days from ``first_day`` through today (all of them, empty ones included, so a
     day whose last follow went away is zero again). Caller holds the transaction. Returns the streams of those
     days whose own totals are due (never rolled up, live, or their end's task was lost): the caller rolls each
-    up in a transaction of its own (``_streams_rollup``), not inside this one."""
-    zone = display_zone()
+    up in a transaction of its own (``_streams_rollup``), not inside this one. Days are ``zone``'s."""
     last_day = now.astimezone(zone).date()
     start, end = _day_start(first_day, zone), _day_start(last_day + dt.timedelta(days=1), zone)
     revenue = creator_revenue_by_day(creator_id=creator.pk, start=start, end=end, tzinfo=zone)
@@ -342,10 +350,10 @@ def _creator_rollup(creator: User, *, first_day: dt.date, now: dt.datetime) -> l
         for row in gift_totals_by_day_and_sender(creator_id=creator.pk, start=start, end=end, tzinfo=zone)
     )
     CreatorRollup.objects.bulk_create(
-        [CreatorRollup(creator=creator, rolled_through=now, rolled_up_at=now)],
+        [CreatorRollup(creator=creator, rolled_through=now, rolled_up_at=now, time_zone=zone.key)],
         update_conflicts=True,
         unique_fields=["creator"],
-        update_fields=["rolled_through", "rolled_up_at"],
+        update_fields=["rolled_through", "rolled_up_at", "time_zone"],
     )
     streams = creator_streams_between(creator_id=creator.pk, start=start, end=end)
     stats = StreamStats.objects.in_bulk([stream.pk for stream in streams])
@@ -368,7 +376,8 @@ def creator_rollup(*, creator_id, full: bool = False) -> None:
         creator = User.objects.filter(pk=creator_id).first()
         if creator is None:
             return
-        due = _creator_rollup(creator, first_day=_first_day(creator, None if full else _state(creator)), now=now)
+        zone, first_day = _rollup_start(creator, None if full else _state(creator))
+        due = _creator_rollup(creator, first_day=first_day, now=now, zone=zone)
     _streams_rollup(due, now=now)
 
 
@@ -376,9 +385,15 @@ def _state(creator: User) -> CreatorRollup | None:
     return CreatorRollup.objects.filter(creator=creator).first()
 
 
-def _first_day(creator: User, state: CreatorRollup | None) -> dt.date:
-    since = creator.date_joined if state is None else state.rolled_through - LATE_COMMIT_MARGIN
-    return since.astimezone(display_zone()).date()
+def _rollup_start(creator: User, state: CreatorRollup | None) -> tuple[zoneinfo.ZoneInfo, dt.date]:
+    """The creator's zone and the first day to roll up: after the last rollup, or from the day they joined the
+    first time and when their zone changed since (every day is recounted between the new midnights)."""
+    zone = creator_zone(creator)
+    if state is None or state.time_zone != zone.key:
+        since = creator.date_joined
+    else:
+        since = state.rolled_through - LATE_COMMIT_MARGIN
+    return zone, since.astimezone(zone).date()
 
 
 def creator_rollup_if_stale(*, creator: User) -> None:
@@ -389,5 +404,6 @@ def creator_rollup_if_stale(*, creator: User) -> None:
     if state is not None and (now - state.rolled_up_at).total_seconds() <= ROLLUP_FRESH_SECONDS:
         return
     with transaction.atomic(durable=True):
-        due = _creator_rollup(creator, first_day=_first_day(creator, state), now=now)
+        zone, first_day = _rollup_start(creator, state)
+        due = _creator_rollup(creator, first_day=first_day, now=now, zone=zone)
     _streams_rollup(due, now=now)

@@ -1,3 +1,4 @@
+import datetime as dt
 import secrets
 import uuid
 import zoneinfo
@@ -338,6 +339,9 @@ class StreamAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} may watch {self.stream_id}"
+
+
+SUBSCRIPTION_PERIOD = dt.timedelta(days=30)  # what one payment (a first month or a renewal) pays for
 
 
 class Subscription(models.Model):

@@ -8,6 +8,7 @@ import csv
 import io
 
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 
 from analytics.api.serializers import CreatorAnalyticsSerializer, RangeQuerySerializer, StreamAnalyticsSerializer
 from analytics.selectors import creator_analytics, date_range_resolve, stream_analytics
-from analytics.services import creator_rollup_if_stale, stream_rollup_if_stale
+from analytics.services import creator_rollup_if_stale, creator_zone, stream_rollup_if_stale
 from streams.selectors.audience import creator_get_for_analytics, stream_get_for_analytics
 
 STREAM_CSV_COLUMNS = ("minute", "viewers", "chat_messages", "gifts", "coins", "new_followers", "new_subscribers")
@@ -66,10 +67,15 @@ def stream_body(request, stream_id) -> dict:
 def creator_body(request, username: str) -> dict:
     query = RangeQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    start, end = date_range_resolve(start=query.validated_data.get("from"), end=query.validated_data.get("to"))
     creator = creator_get_for_analytics(username=username, user=request.user)
+    zone = creator_zone(creator)  # their days are their own
+    start, end = date_range_resolve(
+        start=query.validated_data.get("from"),
+        end=query.validated_data.get("to"),
+        today=timezone.now().astimezone(zone).date(),
+    )
     creator_rollup_if_stale(creator=creator)
-    return creator_analytics(creator=creator, start=start, end=end)
+    return creator_analytics(creator=creator, start=start, end=end, zone=zone)
 
 
 class StreamAnalyticsView(APIView):

@@ -19,16 +19,15 @@ from analytics.selectors import (
     date_range_resolve,
     stream_analytics,
 )
-from analytics.services import creator_rollup_if_stale, display_zone, stream_rollup_if_stale
+from analytics.services import creator_rollup_if_stale, creator_zone, stream_rollup_if_stale
 from analytics.studio.forms import RangeForm
 from streams.selectors import stream_get_for_owner
 
 
-def _range(request) -> tuple[dt.date, dt.date, object, int | None]:
+def _range(request, today: dt.date) -> tuple[dt.date, dt.date, object, int | None]:
     """The days asked for: a preset (``days``), or ``from``/``to``; a bad range falls back to the default with
     the form's errors shown."""
     form = RangeForm(request.GET or None)
-    today = timezone.now().astimezone(display_zone()).date()
     preset = RANGE_DEFAULT_DAYS
     start = end = None
     if form.is_bound and form.is_valid():
@@ -53,9 +52,10 @@ def _range(request) -> tuple[dt.date, dt.date, object, int | None]:
 @login_required
 @require_safe
 def studio_analytics(request):
-    start, end, form, preset = _range(request)
+    zone = creator_zone(request.user)  # their days are their own
+    start, end, form, preset = _range(request, timezone.now().astimezone(zone).date())
     creator_rollup_if_stale(creator=request.user)
-    data = creator_analytics(creator=request.user, start=start, end=end)
+    data = creator_analytics(creator=request.user, start=start, end=end, zone=zone)
     return render(
         request,
         "analytics/creator.html",

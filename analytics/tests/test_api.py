@@ -84,7 +84,7 @@ def test_reads_of_fresh_rollups_cost_a_fixed_few_queries(api_client, busy_stream
     api_client.get(creator_url(busy_stream.creator.username))
     with django_assert_max_num_queries(3):  # the stream, its stats, its minutes
         assert api_client.get(stream_url(busy_stream)).status_code == 200
-    with django_assert_max_num_queries(9):  # rollup state, days, later followers, totals (2), stats, gifters (3)
+    with django_assert_max_num_queries(10):  # zone, rollup state, days, later followers, totals (2), stats, gifters (3)
         assert api_client.get(creator_url(busy_stream.creator.username)).status_code == 200
 
 
@@ -234,3 +234,29 @@ def test_subscribers_over_time_count_who_was_subscribed_each_day(api_client, cre
     assert body["totals"]["subscribers"] == 1
     rows = list(csv.DictReader(io.StringIO(api_client.get(creator_url(creator.username, csv_=True)).content.decode())))
     assert rows[-1]["subscribers"] == "1"
+
+
+def test_a_creators_days_are_counted_in_their_own_time_zone_and_recounted_when_it_changes(api_client, creator):
+    """A follow at 03:00 UTC is that day's in Lagos (04:00) and the day before's in New York (22:00)."""
+    from analytics.models import CreatorRollup
+    from streams.models import CreatorProfile, Follow
+    from streams.services import follow_create
+
+    now = timezone.now()
+    type(creator).objects.filter(pk=creator.pk).update(date_joined=now - dt.timedelta(days=20))
+    creator.refresh_from_db()
+    CreatorProfile.objects.update_or_create(user=creator, defaults={"timezone": "Africa/Lagos"})
+    moment = (now - dt.timedelta(days=3)).replace(hour=3, minute=0, second=0, microsecond=0, tzinfo=dt.UTC)
+    follow, _ = follow_create(follower=UserFactory(), creator=creator)
+    Follow.objects.filter(pk=follow.pk).update(created_at=moment)
+    day = moment.date()
+    api_client.force_authenticate(creator)
+
+    def new_followers() -> tuple[str, dict]:
+        body = api_client.get(creator_url(creator.username), {"from": str(day - dt.timedelta(days=2))}).json()
+        return body["time_zone"], {row["day"]: row["new_followers"] for row in body["days"] if row["new_followers"]}
+
+    assert new_followers() == ("Africa/Lagos", {str(day): 1})
+    CreatorProfile.objects.filter(user=creator).update(timezone="America/New_York")
+    CreatorRollup.objects.update(rolled_up_at=now - dt.timedelta(hours=1))  # the last rollup is not fresh
+    assert new_followers() == ("America/New_York", {str(day - dt.timedelta(days=1)): 1})

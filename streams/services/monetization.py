@@ -1,7 +1,6 @@
 """Premium streams and subscriptions: paid in coins on the same ledger and revenue share as gifts."""
 
 import logging
-from datetime import timedelta
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -10,12 +9,10 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.errors import DomainError, NotFound
 from livestream.signals import signal_on_commit, subscriber_added, subscription_lapsed, subscription_renewed
-from streams.models import CreatorProfile, Stream, StreamAccess, Subscription
+from streams.models import SUBSCRIPTION_PERIOD, CreatorProfile, Stream, StreamAccess, Subscription
 from wallet.services import InsufficientCoins, creator_pay
 
 logger = logging.getLogger(__name__)
-
-SUBSCRIPTION_PERIOD = timedelta(days=30)
 
 
 def stream_access_buy(*, stream: Stream, user: User) -> tuple[StreamAccess, bool]:

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from chat.tests.servers import database_url_of_test_db
-from streams.models import Subscription
-from streams.services.monetization import SUBSCRIPTION_PERIOD, subscription_start
+from streams.models import SUBSCRIPTION_PERIOD, Subscription
+from streams.services.monetization import subscription_start
 from streams.tests.processes import Worker, redis_server, wait_until
 from streams.tests.test_monetization import subscribe_setup
 from wallet.selectors import wallet_balance
