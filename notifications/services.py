@@ -36,6 +36,7 @@ from notifications.selectors import (
 )
 from streams.models import Follow, Stream, Subscription
 from streams.selectors import stream_viewer_has_access
+from wallet.selectors import naira_text
 
 BATCH_SIZE = 2_000  # users per transaction: a page of followers is stored, pushed and queued on its own
 REMINDER_CHOICES = (5, 15, 30, 60)
@@ -539,8 +540,7 @@ def payout_notify(*, payout_id, creator_id, status: str, amount_kobo: int, attem
     kobo = amount_kobo
     if status not in ("paid", "failed"):
         return 0
-    naira, rest = divmod(kobo, 100)
-    amount = f"₦{naira:,}.{rest:02d}"
+    amount = naira_text(kobo, always_kobo=True)
     if status == "paid":
         title, body = f"Your payout of {amount} was paid", "It is on its way to your bank account."
     else:

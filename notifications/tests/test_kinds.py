@@ -187,6 +187,7 @@ def test_payout_paid_and_failed(creator, settings, after_commit):
         after_commit(payout_send, payout_id=payout.pk)
     titles = [row.title for row in of(Kind.PAYOUT, creator)]
     assert len(titles) == 2 and "was paid" in titles[1] and "failed" in titles[0]
+    assert titles[1] == "Your payout of ₦1,000.00 was paid"  # the creator's share at ₦5 a coin, as wallet writes naira
     # Staff retry it and it fails again: the creator hears of that attempt too.
     with mock.patch.object(SandboxProvider, "transfer", return_value="failed"):
         after_commit(payout_retry, payout_id=payout.pk)
