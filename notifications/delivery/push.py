@@ -25,6 +25,7 @@ from django.utils import timezone
 from pywebpush import WebPusher
 
 from livestream.errors import DomainError, NotFound
+from livestream.links import absolute_url
 from notifications.delivery.claims import claim, release
 from notifications.delivery.vapid import b64url_decode, vapid_keys
 from notifications.models import Channel, Kind, Notification, PushSubscription
@@ -108,15 +109,13 @@ def push_subscription_delete(*, user, endpoint) -> bool:
 
 def payload(row: Notification) -> bytes:
     """What the service worker shows (``static/js/sw.js``): title, body, the page it opens, an icon, a tag."""
-    site = settings.SITE_URL.rstrip("/")
-    url = row.url if row.url.startswith(("http://", "https://")) else site + "/" + (row.url or "").lstrip("/")
     body = {
         "id": row.pk,
         "kind": row.kind,
         "title": row.title,
         "body": row.body,
-        "url": url,
-        "icon": site + settings.STATIC_URL + ICON_PATH,
+        "url": absolute_url(row.url or "/"),
+        "icon": absolute_url(settings.STATIC_URL + ICON_PATH),
         "tag": f"{row.kind}-{row.stream_id}" if row.stream_id else f"notification-{row.pk}",
     }
     return json.dumps(body, separators=(",", ":")).encode()

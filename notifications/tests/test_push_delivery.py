@@ -1,11 +1,12 @@
 """Web Push delivery against a local push service that decrypts what it receives with the subscription's keys."""
 
+import json
 import time
 
 import pytest
 
 from accounts.tests.factories import UserFactory
-from notifications.delivery.push import push_deliver, push_subscription_save
+from notifications.delivery.push import payload, push_deliver, push_subscription_save
 from notifications.models import Channel, Kind, Notification, PushSubscription
 from notifications.services import preferences_set
 from notifications.tasks import deliver_push
@@ -252,3 +253,19 @@ def test_without_vapid_keys_nothing_is_claimed_or_sent(push_service, settings):
     assert push_service.to(browser) == []
     row.refresh_from_db()
     assert row.pushed_at is None
+
+
+@pytest.mark.parametrize(
+    ("site_url", "row_url", "expected"),
+    [
+        ("https://live.example", "/streams/abc/", "https://live.example/streams/abc/"),
+        ("https://live.example/", "/streams/abc/", "https://live.example/streams/abc/"),  # no double slash
+        ("https://live.example", "", "https://live.example/"),
+        ("https://live.example", "https://media.example/v.mp4", "https://media.example/v.mp4"),  # already absolute
+    ],
+)
+def test_the_payload_links_are_absolute_as_everywhere_else(settings, site_url, row_url, expected):
+    settings.SITE_URL = site_url
+    data = json.loads(payload(Notification(pk=1, kind=Kind.MENTION, title="t", body="b", url=row_url)))
+    assert data["url"] == expected
+    assert data["icon"] == "https://live.example/static/img/notification-icon.png"
