@@ -121,6 +121,15 @@ def payload(row: Notification) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+class _NoRedirectSession(requests.Session):
+    """A session that never follows a redirect: a push service answers a push itself. Following a 307 would
+    re-POST the payload to wherever the answer points, past the host check made when the user subscribed."""
+
+    def request(self, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
+
+
 class _Sender:
     """POSTs over one requests session per thread, with one signed VAPID header per push service origin."""
 
@@ -146,7 +155,7 @@ class _Sender:
         """The push service's status, or None when it could not be reached in time."""
         session = getattr(self.local, "session", None)
         if session is None:
-            session = self.local.session = requests.Session()
+            session = self.local.session = _NoRedirectSession()
         headers = self._vapid(subscription.endpoint)
         headers["Urgency"] = "high" if row.kind in URGENT_KINDS else "normal"
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
@@ -214,7 +223,8 @@ def push_deliver(*, notification_ids: list[int]) -> PushResult:
         elif status is None or status >= 500 or status == 429:
             transient_rows.add(row.pk)
         else:
-            # 400/403/413: this message or our key is refused; a retry would be refused again.
+            # 400/403/413: this message or our key is refused; a retry would be refused again. A redirect (3xx) is
+            # not followed (_NoRedirectSession) and counts as a refusal too.
             logger.warning("notifications: push refused with %s for subscription %s", status, subscription.pk)
             settled_rows.add(row.pk)
     if ok_subscriptions:

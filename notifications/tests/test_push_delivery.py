@@ -148,6 +148,21 @@ def test_a_server_error_keeps_the_subscription_and_releases_the_row_for_a_retry(
     assert push_service.to(browser)[-1].decrypt()["title"] == "Ada is live"
 
 
+def test_a_redirect_from_the_push_service_is_not_followed(push_service):
+    # The endpoint's host was checked when the user subscribed; a 307 would re-POST the payload elsewhere.
+    user = UserFactory()
+    subscribe(push_service, user, "bounce")
+    push_service.redirect["bounce"] = "elsewhere"
+    row = live_row(user)
+
+    result = push_deliver(notification_ids=[row.pk])
+
+    assert [received.name for received in push_service.received] == ["bounce"]
+    assert result.sent == [] and result.failed == []  # refused, as a 4xx is: a retry would meet the same answer
+    row.refresh_from_db()
+    assert row.pushed_at is not None
+
+
 def test_a_push_service_that_does_not_answer_in_time_is_a_retry(push_service):
     user = UserFactory()
     subscribe(push_service, user, "slow")
