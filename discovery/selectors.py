@@ -1,11 +1,12 @@
 """Reads of discovery: trending streams, recommendations (each with why), and the home, category and tag pages'
-rows. Each runs a fixed number of queries; streams are read through ``streams.selectors`` alone."""
+rows. Each runs a fixed number of queries; streams are read through ``streams.selectors`` alone. Reads only: the
+trending scores they rank by are refreshed by beat, and under ``make run`` (no beat) by the views, which call
+``discovery.services.trending_refresh_if_stale`` before reading."""
 
 from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import User
-from discovery.services import trending_refresh_if_stale
 from streams.selectors import category_tree
 from streams.selectors.browse import (
     ROW_LIMIT,
@@ -41,8 +42,7 @@ class Recommendation:
 
 
 def trending_list(*, limit: int = ROW_LIMIT) -> list:
-    """Public live streams by stored trending score (refreshed first when stale)."""
-    trending_refresh_if_stale()
+    """Public live streams in trending order. One query."""
     return stream_live_trending(limit=limit)
 
 
@@ -109,8 +109,7 @@ def recommendation_list(*, user: User | None, limit: int = RECOMMEND_LIMIT, pad:
 
 def home_rows(*, user) -> dict:
     """The home page's rows: live now (trending), live from followed channels and recommended (signed in),
-    upcoming, categories and past broadcasts. A fixed number of queries (trending refreshed first when stale)."""
-    trending_refresh_if_stale()
+    upcoming, categories and past broadcasts. A fixed number of queries."""
     signed_in = user is not None and user.is_authenticated
     return {
         "live": stream_live_trending(),
@@ -124,9 +123,8 @@ def home_rows(*, user) -> dict:
 
 def category_page(*, slug: str) -> dict:
     """A category, its sub-categories, and live, upcoming and past streams in it and below it; ``NotFound`` for
-    an unknown slug. Five queries (trending refreshed first when stale)."""
+    an unknown slug. Four queries."""
     category, children, ids = category_get_with_children(slug=slug)
-    trending_refresh_if_stale()
     return {
         "category": category,
         "children": children,
@@ -137,9 +135,8 @@ def category_page(*, slug: str) -> dict:
 
 
 def tag_page(*, slug: str) -> dict:
-    """A tag and its live, upcoming and past streams; ``NotFound`` for an unknown tag. Five queries."""
+    """A tag and its live, upcoming and past streams; ``NotFound`` for an unknown tag. Four queries."""
     tag = tag_get(slug=slug)
-    trending_refresh_if_stale()
     return {
         "tag": tag,
         "live": stream_live_trending(tag=tag),

@@ -21,6 +21,7 @@ from discovery.api.serializers import (
 from discovery.search.query import categories_search, creators_search, streams_search, tags_search
 from discovery.search.suggest import search_suggest
 from discovery.selectors import recommendation_list, trending_list
+from discovery.services import trending_refresh_if_stale
 from streams.api.serializers import StreamSerializer
 from streams.selectors.browse import stream_list_by_ids
 
@@ -38,7 +39,9 @@ class TrendingView(APIView):
 
     @extend_schema(parameters=[DiscoveryQuerySerializer], responses=TrendingListSerializer)
     def get(self, request):
-        ranked = trending_list(limit=_limit(request))
+        limit = _limit(request)
+        trending_refresh_if_stale()  # beat refreshes every minute; this keeps `make run` (no beat) right
+        ranked = trending_list(limit=limit)
         streams = stream_list_by_ids(ids=[stream.pk for stream in ranked], user=request.user)
         context = {"request": request}
         results = []
