@@ -4,7 +4,8 @@
 set-based queries (the candidates, chat, gifts and follows over the window, the upsert, the sweep), whatever
 the number of streams. The beat job runs it every minute (``discovery.tasks.trending_refresh_task``); the views
 that rank by trending (home, category and tag pages, ``/streams/trending``) call ``trending_refresh_if_stale``
-before they read, so the pages are right under ``make run`` (no beat); discovery's selectors only read. README.md, "Trending", explains the formula.
+before they read, so the pages are right under ``make run`` (no beat); discovery's selectors only read.
+README.md, "Trending", explains the formula.
 """
 
 import datetime as dt

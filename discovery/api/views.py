@@ -64,17 +64,18 @@ class RecommendedView(APIView):
 
     @extend_schema(parameters=[DiscoveryQuerySerializer], responses=RecommendationListSerializer)
     def get(self, request):
-        items = recommendation_list(user=request.user, limit=_limit(request))
-        streams = {s.pk: s for s in stream_list_by_ids(ids=[item.stream.pk for item in items], user=request.user)}
+        def load(ids: list) -> dict:  # the streams as the API's list shows them, loaded once
+            return {stream.pk: stream for stream in stream_list_by_ids(ids=ids, user=request.user)}
+
+        items = recommendation_list(user=request.user, limit=_limit(request), load=load)
         context = {"request": request}
         results = [
             {
-                "stream": StreamSerializer(streams[item.stream.pk], context=context).data,
+                "stream": StreamSerializer(item.stream, context=context).data,
                 "reason": item.reason,
                 "reason_kind": item.kind,
             }
             for item in items
-            if item.stream.pk in streams
         ]
         return Response({"results": results})
 

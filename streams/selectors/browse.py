@@ -39,6 +39,12 @@ def _scope(streams: QuerySet[Stream], *, category_ids: Iterable[int] | None, tag
     return streams
 
 
+def stream_live_trending_ids(*, limit: int = ROW_LIMIT) -> list:
+    """The ids of public live streams in trending order (what recommendations pad with). One query."""
+    streams = Stream.objects.filter(visibility=Stream.Visibility.PUBLIC, status=Stream.Status.LIVE)
+    return list(stream_order_trending(streams).values_list("pk", flat=True)[:limit])
+
+
 def stream_live_trending(*, category_ids=None, tag: Tag | None = None, limit: int = ROW_LIMIT) -> list[Stream]:
     """Public live streams in trending order (``streams.querysets.stream_order_trending``). One query."""
     streams = _scope(_cards().filter(status=Stream.Status.LIVE), category_ids=category_ids, tag=tag)
@@ -193,13 +199,15 @@ def stream_recommendable(
     stream_ids: Iterable = (),
     exclude_ids: Iterable = (),
     limit: int = RECOMMEND_CANDIDATES,
-) -> list[Stream]:
+) -> list[dict]:
     """Public streams worth recommending to ``user`` that match any signal (a followed creator, a watched category
     or tag, a co-watched stream): live, upcoming (as ``stream_upcoming``), or ended within RECOMMEND_PAST_DAYS;
     never ``user``'s own nor ``exclude_ids``. The strong signals (followed creators, co-watched streams) and the
     broad ones (categories, tags) are fetched apart, ``limit`` each, so a big category cannot crowd out a
-    co-watched stream; within each, live first, then in trending order. Each stream carries
-    ``tag_pairs`` ([(tag id, name)]). Three queries (strong, broad, their tags)."""
+    co-watched stream; within each, live first, then in trending order. Rows, not streams (the few that are
+    recommended are loaded once, in the shape their page or the API needs): ``id``, ``creator_id``,
+    ``category_id``, ``category_name``, ``status``, ``created_at`` and ``tag_pairs`` ([(tag id, name)]). Three
+    queries (strong, broad, their tags)."""
     now = timezone.now()
     open_now = (
         Q(status=Stream.Status.LIVE)
@@ -207,7 +215,10 @@ def stream_recommendable(
         | Q(status=Stream.Status.ENDED, ended_at__gte=now - dt.timedelta(days=RECOMMEND_PAST_DAYS))
     )
     base = stream_order_trending(
-        _cards().filter(open_now).exclude(creator=user).exclude(pk__in=list(exclude_ids)),
+        Stream.objects.filter(visibility=Stream.Visibility.PUBLIC)
+        .filter(open_now)
+        .exclude(creator=user)
+        .exclude(pk__in=list(exclude_ids)),
         first=(Case(When(status=Stream.Status.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),),
     )
     strong = Q(creator_id__in=list(creator_ids)) | Q(pk__in=list(stream_ids))
@@ -215,19 +226,20 @@ def stream_recommendable(
     tag_ids = list(tag_ids)
     if tag_ids:
         broad |= Q(pk__in=Stream.tags.through.objects.filter(tag_id__in=tag_ids).values("stream_id"))
+    fields = ("id", "creator_id", "category_id", "status", "created_at")
     found: dict = {}
     for signal in (strong, broad):
-        for stream in base.filter(signal)[:limit]:
-            found.setdefault(stream.pk, stream)
+        for row in base.filter(signal).values(*fields, category_name=F("category__name"))[:limit]:
+            found.setdefault(row["id"], row)
     streams = list(found.values())
     # Tags as (id, name) pairs in one flat query: a prefetch builds a queryset per stream, which cost more than
     # the SQL at a few hundred candidates (bench/recommendations.py).
     pairs: dict = defaultdict(list)
-    rows = Stream.tags.through.objects.filter(stream_id__in=[stream.pk for stream in streams])
+    rows = Stream.tags.through.objects.filter(stream_id__in=list(found))
     for stream_id, tag_id, name in rows.values_list("stream_id", "tag_id", "tag__name").order_by("tag__name"):
         pairs[stream_id].append((tag_id, name))
     for stream in streams:
-        stream.tag_pairs = pairs.get(stream.pk, [])
+        stream["tag_pairs"] = pairs.get(stream["id"], [])
     return streams
 
 
