@@ -297,45 +297,67 @@ def reminder_delete(*, user, stream_id) -> None:
         raise NotFound("You have no reminder for this stream.")
 
 
-def reminders_send_due(*, now=None, limit: int = 5_000) -> int:
-    """Send every reminder whose time has come, once: each is claimed (``sent_at`` set) in the transaction that
-    stores its notification, with ``skip_locked`` so two beats never take the same one, and the notification's
-    dedupe key ("reminder:<stream>") makes a repeat store nothing. Reminders of streams no longer scheduled
-    (started, ended, moved into the past) are closed without a notification. Returns how many were sent."""
+REMINDER_BATCH = 200  # reminders claimed (locked, stamped) per short transaction
+
+
+def reminders_send_due(*, now=None, batch_size: int = REMINDER_BATCH, limit: int = 5_000) -> int:
+    """Send every reminder whose time has come (up to ``limit`` a run), once. Returns how many were sent.
+
+    Reminders are claimed ``batch_size`` at a time: a short transaction locks due rows with ``skip_locked`` (a
+    racing beat takes others) and stamps ``sent_at``, then commits, so no lock is held while the batch is
+    notified. A beat that fails while notifying gives its batch back (``sent_at`` cleared) for the next one;
+    the notification's dedupe key ("reminder:<stream>") makes anything already stored for it store nothing
+    twice. Reminders of streams no longer scheduled (started, ended, moved into the past) or made private are
+    closed without a notification."""
     now = now or timezone.now()
-    sent = 0
-    with transaction.atomic():
-        due = list(
-            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("stream", "stream__creator")
-            .filter(sent_at__isnull=True, remind_at__lte=now)
-            .order_by("remind_at")[:limit]
-        )
-        if not due:
-            return 0
-        Reminder.objects.filter(pk__in=[reminder.pk for reminder in due]).update(sent_at=now)
-        by_stream: dict[Any, list[Reminder]] = {}
-        for reminder in due:
-            by_stream.setdefault(reminder.stream_id, []).append(reminder)
-        for reminders in by_stream.values():
-            stream = reminders[0].stream
-            start = stream.scheduled_start_time
-            if stream.status != "scheduled" or start is None or start < now - timedelta(minutes=5):
-                continue
-            if stream.visibility == "private":  # made private since: its title is no one's business
-                continue
-            minutes = max(0, math.ceil((start - now).total_seconds() / 60))
-            sent += notify(
-                kind=Kind.REMINDER,
-                user_ids=[reminder.user_id for reminder in reminders],
-                title=f"{stream.title} starts in {minutes} min" if minutes else f"{stream.title} is about to start",
-                body=f"{stream.creator.public_name}'s stream",
-                url=f"/streams/{stream.pk}/",
-                actor=stream.creator_id,
-                stream=stream.pk,
-                data={"scheduled_start_time": start.isoformat()},
-                dedupe_key=f"reminder:{stream.pk}",
+    sent = claimed = 0
+    while claimed < limit:
+        with transaction.atomic():
+            batch = list(
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(sent_at__isnull=True, remind_at__lte=now)
+                .order_by("remind_at", "pk")
+                .values_list("pk", flat=True)[: min(batch_size, limit - claimed)]
             )
+            if not batch:
+                break
+            Reminder.objects.filter(pk__in=batch).update(sent_at=now)
+        claimed += len(batch)
+        try:
+            sent += _reminders_notify(reminder_ids=batch, now=now)
+        except BaseException:
+            Reminder.objects.filter(pk__in=batch, sent_at=now).update(sent_at=None)
+            raise
+    return sent
+
+
+def _reminders_notify(*, reminder_ids: list, now) -> int:
+    """Notify a claimed batch of reminders, one ``notify`` per stream (no transaction open: ``notify`` opens its
+    own per batch of users)."""
+    reminders = Reminder.objects.filter(pk__in=reminder_ids).select_related("stream", "stream__creator")
+    by_stream: dict[Any, list[Reminder]] = {}
+    for reminder in reminders:
+        by_stream.setdefault(reminder.stream_id, []).append(reminder)
+    sent = 0
+    for stream_reminders in by_stream.values():
+        stream = stream_reminders[0].stream
+        start = stream.scheduled_start_time
+        if stream.status != "scheduled" or start is None or start < now - timedelta(minutes=5):
+            continue
+        if stream.visibility == "private":  # made private since: its title is no one's business
+            continue
+        minutes = max(0, math.ceil((start - now).total_seconds() / 60))
+        sent += notify(
+            kind=Kind.REMINDER,
+            user_ids=[reminder.user_id for reminder in stream_reminders],
+            title=f"{stream.title} starts in {minutes} min" if minutes else f"{stream.title} is about to start",
+            body=f"{stream.creator.public_name}'s stream",
+            url=f"/streams/{stream.pk}/",
+            actor=stream.creator_id,
+            stream=stream.pk,
+            data={"scheduled_start_time": start.isoformat()},
+            dedupe_key=f"reminder:{stream.pk}",
+        )
     return sent
 
 
