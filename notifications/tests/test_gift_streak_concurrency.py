@@ -1,16 +1,14 @@
 """Two gifts of one streak notified at the same moment: the creator's notification ends with the whole count
 (PostgreSQL: real row locks between threads)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from gifts.services import gift_send
 from gifts.tests.factories import GiftFactory
 from notifications.models import Kind, Notification
 from notifications.services import gift_notify
+from notifications.tests.racing import race
 from streams.tests.factories import StreamFactory
 from wallet.services import coins_grant
 
@@ -28,26 +26,11 @@ def test_gifts_of_a_streak_notified_at_once_keep_every_count(monkeypatch):
     for index in range(6):  # six streaks (six gifts), each of two sends
         gift = GiftFactory(cost_in_coins=1, name=f"Kola nut {index}")
         streaks.append([gift_send(stream_id=stream.pk, sender=sender, gift_id=gift.pk, quantity=n).pk for n in (1, 2)])
-    errors = []
+    for first, second in streaks:
+        race(
+            lambda first=first: gift_notify(sent_gift_id=first), lambda second=second: gift_notify(sent_gift_id=second)
+        )
 
-    def notify(barrier: threading.Barrier, sent_gift_id) -> None:
-        try:
-            barrier.wait()
-            gift_notify(sent_gift_id=sent_gift_id)
-        except Exception as exc:  # noqa: BLE001 - any error in a thread is reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    for sent_ids in streaks:
-        barrier = threading.Barrier(len(sent_ids))
-        threads = [threading.Thread(target=notify, args=(barrier, sent_id)) for sent_id in sent_ids]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    assert errors == []
     rows = Notification.objects.filter(user=creator, kind=Kind.GIFT)
     assert rows.count() == len(streaks)
     assert sorted(row.data["count"] for row in rows) == [3] * len(streaks)

@@ -1,7 +1,6 @@
 """Due reminders are claimed in small batches and notified with no row lock held; two beats racing send each
 reminder once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from accounts.tests.factories import UserFactory
 from notifications import services
 from notifications.models import Kind, Notification, Reminder
 from notifications.services import reminders_send_due
+from notifications.tests.racing import race
 from streams.tests.factories import StreamFactory
 
 
@@ -67,25 +67,8 @@ def test_a_failure_while_notifying_gives_the_batch_back_for_the_next_beat(monkey
 @pytest.mark.django_db(transaction=True)
 def test_two_beats_racing_send_each_reminder_once():
     reminders = due_reminders(streams=4, fans=10)
-    start = threading.Barrier(2)
-    sent, errors = [], []
+    sent = race(*[lambda: reminders_send_due(batch_size=3)] * 2)
 
-    def beat():
-        try:
-            start.wait()
-            sent.append(reminders_send_due(batch_size=3))
-        except Exception as exc:  # noqa: BLE001 - any error in a thread is reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=beat) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert sum(sent) == len(reminders)
     rows = Notification.objects.filter(kind=Kind.REMINDER)
     assert sorted(str(row.user_id) for row in rows) == sorted(str(r.user_id) for r in reminders)  # each once
