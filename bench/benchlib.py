@@ -6,6 +6,7 @@ Imported as ``benchlib`` by the scripts beside it (``python bench/<name>.py`` pu
 
 import asyncio
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -71,3 +72,26 @@ async def drive(url: str, paths: list[str], *, concurrency: int, seconds: float,
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - began
     return {"latencies": latencies, "elapsed": elapsed, "errors": errors}
+
+
+def drive_summary(result: dict) -> dict:
+    """What ``drive`` measured, as the HTTP benchmarks report it: requests answered, requests a second, p50/p95/p99
+    and mean latency in milliseconds, errors (all paths together)."""
+    latencies = [value for values in result["latencies"].values() for value in values]
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / result["elapsed"],
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+        "errors": result["errors"],
+    }
+
+
+def summary_line(label: str, summary: dict) -> str:
+    """One line for a ``drive_summary``: ``label: N req/s, p50 .. ms, p95 .. ms, p99 .. ms, E errors (R ok)``."""
+    return (
+        f"{label}: {summary['rps']:.0f} req/s, p50 {summary['p50_ms']:.1f} ms, p95 {summary['p95_ms']:.1f} ms, "
+        f"p99 {summary['p99_ms']:.1f} ms, {summary['errors']} errors ({summary['requests']} ok)"
+    )

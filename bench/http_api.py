@@ -10,11 +10,10 @@ and prints requests a second, p50/p95/p99 latency and errors. Seed data first
 
 import argparse
 import asyncio
-import statistics
 import sys
 
 import aiohttp
-from benchlib import drive, loopback_only, percentile
+from benchlib import drive, drive_summary, loopback_only, summary_line
 
 
 async def run(url: str, concurrency: int, seconds: float) -> dict:
@@ -26,16 +25,7 @@ async def run(url: str, concurrency: int, seconds: float) -> dict:
         raise SystemExit("No streams: run `python manage.py seed_demo` against the server's database first.")
     paths = ["/api/v1/streams?status=all&limit=20", f"/api/v1/streams/{rows[0]['id']}"]
     result = await drive(url, paths, concurrency=concurrency, seconds=seconds)
-    latencies = [value for values in result["latencies"].values() for value in values]
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / result["elapsed"],
-        "p50_ms": percentile(latencies, 50) * 1000,
-        "p95_ms": percentile(latencies, 95) * 1000,
-        "p99_ms": percentile(latencies, 99) * 1000,
-        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
-        "errors": result["errors"],
-    }
+    return drive_summary(result)
 
 
 def main() -> int:
@@ -45,11 +35,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     result = asyncio.run(run(args.url.rstrip("/"), args.concurrency, args.seconds))
-    print(
-        f"{args.url}  concurrency {args.concurrency}, {args.seconds:.0f} s: "
-        f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['requests']} ok)"
-    )
+    print(summary_line(f"{args.url}  concurrency {args.concurrency}, {args.seconds:.0f} s", result))
     return 1 if result["errors"] else 0
 
 

@@ -21,14 +21,13 @@ import asyncio
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
 
-from benchlib import drive, percentile, setup_django
+from benchlib import drive, drive_summary, percentile, setup_django, summary_line
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAMS = 100_000
@@ -194,16 +193,7 @@ async def suggest_load(url: str, queries: list[str], concurrency: int, seconds: 
     """The typed queries in turn from CONCURRENCY keep-alive connections (benchlib's closed-loop driver)."""
     paths = [f"/api/v1/search/suggest?q={quote(q)}" for q in queries]
     result = await drive(url, paths, concurrency=concurrency, seconds=seconds)
-    latencies = [value for values in result["latencies"].values() for value in values]
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / result["elapsed"],
-        "p50_ms": percentile(latencies, 50) * 1000,
-        "p95_ms": percentile(latencies, 95) * 1000,
-        "p99_ms": percentile(latencies, 99) * 1000,
-        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
-        "errors": result["errors"],
-    }
+    return drive_summary(result)
 
 
 def serve() -> tuple[subprocess.Popen, str]:
@@ -270,11 +260,8 @@ def main() -> int:
         if process is not None:
             process.terminate()
             process.wait(timeout=30)
-    print(
-        f"\nHTTP {url}  concurrency {args.concurrency}, {args.seconds:.0f} s, {len(queries)} distinct-ish queries: "
-        f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['requests']} ok)"
-    )
+    label = f"\nHTTP {url}  concurrency {args.concurrency}, {args.seconds:.0f} s, {len(queries)} distinct-ish queries"
+    print(summary_line(label, result))
     return 1 if result["errors"] else 0
 
 

@@ -2,9 +2,10 @@
 
 ``trending_refresh`` recomputes every live (or just ended) public stream's score in a fixed number of
 set-based queries (the candidates, chat, gifts and follows over the window, the upsert, the sweep), whatever
-the number of streams. The beat job runs it every minute (``discovery.tasks.trending_refresh_task``); a read
-older than TRENDING_FRESH_SECONDS runs it first (``trending_refresh_if_stale``), so the home page is right
-under ``make run`` (no beat). README.md, "Trending", explains the formula.
+the number of streams. The beat job runs it every minute (``discovery.tasks.trending_refresh_task``); the views
+that rank by trending (home, category and tag pages, ``/streams/trending``) call ``trending_refresh_if_stale``
+before they read, so the pages are right under ``make run`` (no beat); discovery's selectors only read.
+README.md, "Trending", explains the formula.
 """
 
 import datetime as dt

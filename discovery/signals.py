@@ -1,4 +1,5 @@
-"""Receivers that keep search documents in step with what they are built from (discovery.search.index).
+"""Receivers that keep search documents in step with what they are built from (discovery.search.index), and
+forget a viewer's cached recommendations when they follow or unfollow someone.
 
 They run inside the writer's transaction (a stream edit rolled back leaves its document as it was). Writes that
 skip signals (``QuerySet.update``, bulk loads) do not touch titles, descriptions, tags or names in the product;
@@ -6,12 +7,15 @@ after a bulk load, ``manage.py search_reindex`` rebuilds everything.
 """
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.backends.signals import connection_created
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from discovery.search.index import creator_search_index, stream_search_index
-from streams.models import CreatorProfile, Stream
+from discovery.selectors import recommendation_cache_key
+from streams.models import CreatorProfile, Follow, Stream
 
 # pg_trgm's word-similarity threshold for ``%>`` (default 0.6). At 0.5 one dropped letter in a short word still
 # matches ("yorba" has 0.5 with "yoruba"); set per connection because ``%>`` reads it (a function call with the
@@ -51,6 +55,17 @@ def user_saved(sender, instance, created: bool, update_fields=None, raw: bool = 
     if raw or created or (update_fields is not None and not USER_SEARCHED_FIELDS & set(update_fields)):
         return  # a new user is no creator yet; a login's last_login stamp changes no name
     creator_search_index(user_id=instance.pk)
+
+
+@receiver(post_save, sender=Follow, dispatch_uid="discovery.follow_saved")
+@receiver(post_delete, sender=Follow, dispatch_uid="discovery.follow_deleted")
+def follow_changed(sender, instance: Follow, raw: bool = False, **kwargs) -> None:
+    """A follow or unfollow changes what the follower is recommended ("because you follow ..."): their cached
+    lists are forgotten once it commits (before, a read could cache the old follows again)."""
+    if raw:
+        return
+    key = recommendation_cache_key(instance.follower_id)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 @receiver(connection_created, dispatch_uid="discovery.trigram_threshold")

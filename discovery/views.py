@@ -20,20 +20,28 @@ from discovery.search.query import (
 )
 from discovery.search.suggest import search_suggest
 from discovery.selectors import category_page, home_rows, tag_page
+from discovery.services import trending_refresh_if_stale
+
+# The pages that rank live streams by trending first refresh the scores when they are older than a minute
+# (``trending_refresh_if_stale``: one query when fresh). Beat refreshes them every minute; this keeps `make run`
+# (no beat) right. Here, in the views, so that discovery's selectors stay reads.
 
 
 @require_safe
 def home(request):
+    trending_refresh_if_stale()
     return render(request, "discovery/home.html", home_rows(user=request.user))
 
 
 @require_safe
 def category_detail(request, slug: str):
+    trending_refresh_if_stale()
     return render(request, "discovery/category.html", category_page(slug=slug))
 
 
 @require_safe
 def tag_detail(request, slug: str):
+    trending_refresh_if_stale()
     return render(request, "discovery/tag.html", tag_page(slug=slug))
 
 

@@ -1,7 +1,9 @@
 """Reads for gifts: the catalogue, a stream's recent gifts, a user's history, leaderboards."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMinute
@@ -58,6 +60,57 @@ def sent_gift_payload(sent: SentGift, *, viewer=None, request=None) -> dict:
         "created_at": sent.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "combo": sent.combo,
     }
+
+
+@dataclass(frozen=True)
+class GiftStreak:
+    """A sender's run of one gift on a stream (``combo`` counts it; named and anonymous gifts apart), summed."""
+
+    first_id: Any  # the run's first gift: what names the streak (a notification's dedupe key)
+    creator_id: Any
+    stream_id: Any
+    stream_title: str
+    sender_id: Any
+    sender_name: str
+    is_anonymous: bool
+    gift_name: str
+    count: int  # items (a send of 5 is 5)
+    coins: int
+
+
+def gift_streak(*, sent_gift_id) -> GiftStreak | None:
+    """The streak ``sent_gift_id`` belongs to, summed over every gift of it committed so far, the later ones
+    included: a late or repeated read for an early gift never counts fewer than one for the last. None for no
+    such gift. Four queries."""
+    sent = SentGift.objects.select_related("gift", "sender", "stream").filter(pk=sent_gift_id).first()
+    if sent is None:
+        return None
+    run = SentGift.objects.filter(
+        stream_id=sent.stream_id, sender_id=sent.sender_id, gift_id=sent.gift_id, is_anonymous=sent.is_anonymous
+    ).order_by()
+    first = run.filter(combo=1, created_at__lte=sent.created_at).order_by("-created_at").first() or sent
+    streak = run.filter(created_at__gte=first.created_at)
+    next_first = (
+        run.filter(combo=1, created_at__gt=first.created_at)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if next_first is not None:  # the sender began another streak since: it is not this one's
+        streak = streak.filter(created_at__lt=next_first)
+    totals = streak.aggregate(count=Sum("quantity"), coins=Sum("total_coins"))
+    return GiftStreak(
+        first_id=first.pk,
+        creator_id=sent.creator_id,
+        stream_id=sent.stream_id,
+        stream_title=sent.stream.title,
+        sender_id=sent.sender_id,
+        sender_name=sent.sender.public_name,
+        is_anonymous=sent.is_anonymous,
+        gift_name=sent.gift.name,
+        count=totals["count"] or sent.quantity,
+        coins=totals["coins"] or sent.total_coins,
+    )
 
 
 def stream_recent_gifts(*, stream, limit: int = 50) -> list[SentGift]:

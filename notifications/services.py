@@ -12,7 +12,7 @@ delivery.
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from gifts.models import SentGift
+from gifts.selectors import gift_streak
 from livestream.errors import Conflict, NotFound
 from livestream.events import user_events_send_on_commit
 from livestream.task_queue import task_on_commit
@@ -34,8 +34,9 @@ from notifications.selectors import (
     unread_counts,
     user_ids_clean,
 )
-from streams.models import Follow, Stream, Subscription
 from streams.selectors import stream_viewer_has_access
+from streams.selectors.announce import follower_ids_page, stream_get_with_creator, subscription_get
+from wallet.selectors import naira_text
 
 BATCH_SIZE = 2_000  # users per transaction: a page of followers is stored, pushed and queued on its own
 REMINDER_CHOICES = (5, 15, 30, 60)
@@ -151,53 +152,61 @@ def notify_or_update(
     *,
     kind: str,
     user_id: Any,
-    title: str,
-    body: str,
-    url: str,
     dedupe_key: str,
-    actor: Any = None,
-    stream: Any = None,
-    data: dict[str, Any] | None = None,
+    compose: Callable[[], dict[str, Any] | None],
 ) -> Notification | None:
     """One user's notification under ``dedupe_key``, stored the first time and rewritten (and made unread
     again, its socket told) after that: a gift combo is one notification per streak whose count grows.
 
-    Only the first write is queued for e-mail and push (a streak of 50 is not 50 pushes). None when the user
-    wants the kind on no channel."""
+    ``compose`` reads what the notification says (``title``, ``body``, ``url``, and optionally ``actor``,
+    ``stream``, ``data``; None: nothing to say) and is called while this user's row under the key is locked
+    (or, the first time, just before it is inserted; a racing first insert makes the loser lock and compose
+    again). So writers take turns and each reads after the one before it committed: two gifts of a streak at
+    once cannot leave the count of the first. Only the first write is queued for e-mail and push (a streak of
+    50 is not 50 pushes). None when the user wants the kind on no channel."""
     user_id = user_ids_clean([user_id])[0]
+    key = dedupe_key[:KEY_MAX]
     chosen = channel_user_ids(user_ids=[user_id], kind=kind)
     if not any(user_id in chosen[channel] for channel in Channel.values):
         return None
-    fields = {
-        "title": _clip(title, TITLE_MAX),
-        "body": _clip(body, BODY_MAX),
-        "url": str(url or "")[:URL_MAX],
-        "actor_id": _pk(actor),
-        "stream_id": _pk(stream),
-        "data": data or {},
-        "listed": user_id in chosen[Channel.IN_APP],
-    }
+    listed = user_id in chosen[Channel.IN_APP]
+
+    def fields() -> dict[str, Any] | None:
+        said = compose()
+        if said is None:
+            return None
+        return {
+            "title": _clip(said["title"], TITLE_MAX),
+            "body": _clip(said["body"], BODY_MAX),
+            "url": str(said["url"] or "")[:URL_MAX],
+            "actor_id": _pk(said.get("actor")),
+            "stream_id": _pk(said.get("stream")),
+            "data": said.get("data") or {},
+            "listed": listed,
+        }
+
     with transaction.atomic():
-        existing = (
-            Notification.objects.select_for_update().filter(user_id=user_id, dedupe_key=dedupe_key[:KEY_MAX]).first()
-        )
+        existing = Notification.objects.select_for_update().filter(user_id=user_id, dedupe_key=key).first()
         if existing is None:
+            first = fields()
+            if first is None:
+                return None
             try:
                 with transaction.atomic():
-                    notification = Notification.objects.create(
-                        user_id=user_id, kind=kind, dedupe_key=dedupe_key[:KEY_MAX], **fields
-                    )
-            except IntegrityError:  # a concurrent first write won: update it instead
-                stored = Notification.objects.select_for_update()
-                existing = stored.get(user_id=user_id, dedupe_key=dedupe_key[:KEY_MAX])
+                    notification = Notification.objects.create(user_id=user_id, kind=kind, dedupe_key=key, **first)
+            except IntegrityError:  # a concurrent first write won (we waited for its commit): update it instead
+                existing = Notification.objects.select_for_update().get(user_id=user_id, dedupe_key=key)
             else:
                 _after_insert([notification])
                 return notification
-        for field, value in fields.items():
+        update = fields()  # the row is locked: this reads everything committed before the last writer let go
+        if update is None:
+            return existing
+        for field, value in update.items():
             setattr(existing, field, value)
         existing.read_at = None
         existing.created_at = timezone.now()
-        existing.save(update_fields=[*fields, "read_at", "created_at"])
+        existing.save(update_fields=[*update, "read_at", "created_at"])
         if existing.listed:
             user_events_send_on_commit(
                 {
@@ -288,45 +297,67 @@ def reminder_delete(*, user, stream_id) -> None:
         raise NotFound("You have no reminder for this stream.")
 
 
-def reminders_send_due(*, now=None, limit: int = 5_000) -> int:
-    """Send every reminder whose time has come, once: each is claimed (``sent_at`` set) in the transaction that
-    stores its notification, with ``skip_locked`` so two beats never take the same one, and the notification's
-    dedupe key ("reminder:<stream>") makes a repeat store nothing. Reminders of streams no longer scheduled
-    (started, ended, moved into the past) are closed without a notification. Returns how many were sent."""
+REMINDER_BATCH = 200  # reminders claimed (locked, stamped) per short transaction
+
+
+def reminders_send_due(*, now=None, batch_size: int = REMINDER_BATCH, limit: int = 5_000) -> int:
+    """Send every reminder whose time has come (up to ``limit`` a run), once. Returns how many were sent.
+
+    Reminders are claimed ``batch_size`` at a time: a short transaction locks due rows with ``skip_locked`` (a
+    racing beat takes others) and stamps ``sent_at``, then commits, so no lock is held while the batch is
+    notified. A beat that fails while notifying gives its batch back (``sent_at`` cleared) for the next one;
+    the notification's dedupe key ("reminder:<stream>") makes anything already stored for it store nothing
+    twice. Reminders of streams no longer scheduled (started, ended, moved into the past) or made private are
+    closed without a notification."""
     now = now or timezone.now()
-    sent = 0
-    with transaction.atomic():
-        due = list(
-            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("stream", "stream__creator")
-            .filter(sent_at__isnull=True, remind_at__lte=now)
-            .order_by("remind_at")[:limit]
-        )
-        if not due:
-            return 0
-        Reminder.objects.filter(pk__in=[reminder.pk for reminder in due]).update(sent_at=now)
-        by_stream: dict[Any, list[Reminder]] = {}
-        for reminder in due:
-            by_stream.setdefault(reminder.stream_id, []).append(reminder)
-        for reminders in by_stream.values():
-            stream = reminders[0].stream
-            start = stream.scheduled_start_time
-            if stream.status != "scheduled" or start is None or start < now - timedelta(minutes=5):
-                continue
-            if stream.visibility == Stream.Visibility.PRIVATE:  # made private since: its title is no one's business
-                continue
-            minutes = max(0, math.ceil((start - now).total_seconds() / 60))
-            sent += notify(
-                kind=Kind.REMINDER,
-                user_ids=[reminder.user_id for reminder in reminders],
-                title=f"{stream.title} starts in {minutes} min" if minutes else f"{stream.title} is about to start",
-                body=f"{stream.creator.public_name}'s stream",
-                url=f"/streams/{stream.pk}/",
-                actor=stream.creator_id,
-                stream=stream.pk,
-                data={"scheduled_start_time": start.isoformat()},
-                dedupe_key=f"reminder:{stream.pk}",
+    sent = claimed = 0
+    while claimed < limit:
+        with transaction.atomic():
+            batch = list(
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(sent_at__isnull=True, remind_at__lte=now)
+                .order_by("remind_at", "pk")
+                .values_list("pk", flat=True)[: min(batch_size, limit - claimed)]
             )
+            if not batch:
+                break
+            Reminder.objects.filter(pk__in=batch).update(sent_at=now)
+        claimed += len(batch)
+        try:
+            sent += _reminders_notify(reminder_ids=batch, now=now)
+        except BaseException:
+            Reminder.objects.filter(pk__in=batch, sent_at=now).update(sent_at=None)
+            raise
+    return sent
+
+
+def _reminders_notify(*, reminder_ids: list, now) -> int:
+    """Notify a claimed batch of reminders, one ``notify`` per stream (no transaction open: ``notify`` opens its
+    own per batch of users)."""
+    reminders = Reminder.objects.filter(pk__in=reminder_ids).select_related("stream", "stream__creator")
+    by_stream: dict[Any, list[Reminder]] = {}
+    for reminder in reminders:
+        by_stream.setdefault(reminder.stream_id, []).append(reminder)
+    sent = 0
+    for stream_reminders in by_stream.values():
+        stream = stream_reminders[0].stream
+        start = stream.scheduled_start_time
+        if stream.status != "scheduled" or start is None or start < now - timedelta(minutes=5):
+            continue
+        if stream.visibility == "private":  # made private since: its title is no one's business
+            continue
+        minutes = max(0, math.ceil((start - now).total_seconds() / 60))
+        sent += notify(
+            kind=Kind.REMINDER,
+            user_ids=[reminder.user_id for reminder in stream_reminders],
+            title=f"{stream.title} starts in {minutes} min" if minutes else f"{stream.title} is about to start",
+            body=f"{stream.creator.public_name}'s stream",
+            url=f"/streams/{stream.pk}/",
+            actor=stream.creator_id,
+            stream=stream.pk,
+            data={"scheduled_start_time": start.isoformat()},
+            dedupe_key=f"reminder:{stream.pk}",
+        )
     return sent
 
 
@@ -352,12 +383,12 @@ def followers_notify(*, kind: str, creator_id, stream_id, page_size: int = BATCH
     held in memory beyond ``page_size`` ids). Safe to repeat: one notification per follower and stream."""
     if kind not in FOLLOW_FLAG:
         raise ValueError(f"Followers are told of 'live' or 'scheduled', not {kind!r}.")
-    stream = Stream.objects.select_related("creator").filter(pk=stream_id, creator_id=creator_id).first()
-    if stream is None or stream.visibility != Stream.Visibility.PUBLIC:
+    stream = stream_get_with_creator(stream_id=stream_id, creator_id=creator_id)
+    if stream is None or stream.visibility != "public":
         return 0  # unlisted and private streams are shared by their link, not announced
-    if kind == Kind.LIVE and stream.status != Stream.Status.LIVE:
+    if kind == Kind.LIVE and stream.status != "live":
         return 0  # ended before the task ran
-    if kind == Kind.SCHEDULED and (stream.status != Stream.Status.SCHEDULED or stream.scheduled_start_time is None):
+    if kind == Kind.SCHEDULED and (stream.status != "scheduled" or stream.scheduled_start_time is None):
         return 0
     name = stream.creator.public_name
     if kind == Kind.LIVE:
@@ -369,12 +400,10 @@ def followers_notify(*, kind: str, creator_id, stream_id, page_size: int = BATCH
         body = f"{stream.title} · {start:%a %d %b, %H:%M %Z}"
         key = f"scheduled:{stream.pk}"
         data = {"creator": stream.creator.username, "scheduled_start_time": stream.scheduled_start_time.isoformat()}
-    # The page reads the follows alone (the creator's index, no join: a join ahead of the LIMIT made the planner
-    # join every remaining follow per page); its deactivated followers are dropped by primary key.
-    follows = Follow.objects.filter(creator_id=creator_id, **{FOLLOW_FLAG[kind]: True})
+    # A page of follows alone (streams.selectors.announce); its deactivated followers are dropped by primary key.
     stored, last = 0, 0
     while True:
-        page = list(follows.filter(pk__gt=last).order_by("pk").values_list("pk", "follower_id")[:page_size])
+        page = follower_ids_page(creator_id=creator_id, asked_for=FOLLOW_FLAG[kind], after=last, limit=page_size)
         if not page:
             return stored
         last = page[-1][0]
@@ -415,7 +444,7 @@ def follower_notify(*, creator_id, follower_id) -> int:
 def subscriber_notify(*, creator_id, subscriber_id, subscription_id) -> int:
     """A creator is told of a paid (re)subscription."""
     subscriber = _user(subscriber_id)
-    subscription = Subscription.objects.filter(pk=subscription_id).first()
+    subscription = subscription_get(subscription_id=subscription_id)
     if subscriber is None or subscription is None:
         return 0
     return notify(
@@ -455,34 +484,32 @@ def subscription_notify(*, kind: str, creator_id, subscriber_id, subscription_id
 def gift_notify(*, sent_gift_id) -> Notification | None:
     """The creator is told of a gift: one notification per streak (a combo of 50 is one, its count rising).
 
-    A streak is the sender's run of the same gift on the stream (``combo`` counts it, named and anonymous
-    apart); its key is the run's first gift. An anonymous gift does not name its sender."""
-    sent = SentGift.objects.select_related("gift", "sender", "stream").filter(pk=sent_gift_id).first()
-    if sent is None:
+    A streak is the sender's run of the same gift on the stream (``gifts.selectors.gift_streak``); its key is the
+    run's first gift. The count is read while the notification is locked and sums the whole streak so far, so
+    gifts notified at once, or a task of an earlier gift that runs late, never take it back. An anonymous gift
+    does not name its sender."""
+    streak = gift_streak(sent_gift_id=sent_gift_id)
+    if streak is None:
         return None
-    run = SentGift.objects.filter(
-        stream_id=sent.stream_id, sender_id=sent.sender_id, gift_id=sent.gift_id, is_anonymous=sent.is_anonymous
-    )
-    first = run.filter(combo=1, created_at__lte=sent.created_at).order_by("-created_at").first() or sent
-    streak = list(
-        run.filter(created_at__gte=first.created_at, created_at__lte=sent.created_at).values_list(
-            "quantity", "total_coins"
-        )
-    )
-    count = sum(quantity for quantity, _coins in streak) or sent.quantity
-    coins = sum(coins for _quantity, coins in streak) or sent.total_coins
-    who = "Someone" if sent.is_anonymous else sent.sender.public_name
-    gift_name = sent.gift.name
+
+    def compose() -> dict[str, Any] | None:
+        now = gift_streak(sent_gift_id=sent_gift_id)
+        if now is None:
+            return None
+        who = "Someone" if now.is_anonymous else now.sender_name
+        return {
+            "title": f"{who} sent you {now.gift_name} ×{now.count}"
+            if now.count > 1
+            else f"{who} sent you {now.gift_name}",
+            "body": f"{now.coins} coins on {now.stream_title}",
+            "url": _stream_url(now.stream_id),
+            "actor": None if now.is_anonymous else now.sender_id,
+            "stream": now.stream_id,
+            "data": {"gift": now.gift_name, "count": now.count, "coins": now.coins},
+        }
+
     return notify_or_update(
-        kind=Kind.GIFT,
-        user_id=sent.creator_id,
-        title=f"{who} sent you {gift_name} ×{count}" if count > 1 else f"{who} sent you {gift_name}",
-        body=f"{coins} coins on {sent.stream.title}",
-        url=_stream_url(sent.stream_id),
-        actor=None if sent.is_anonymous else sent.sender_id,
-        stream=sent.stream_id,
-        data={"gift": gift_name, "count": count, "coins": coins},
-        dedupe_key=f"gift:{first.pk}",
+        kind=Kind.GIFT, user_id=streak.creator_id, dedupe_key=f"gift:{streak.first_id}", compose=compose
     )
 
 
@@ -492,11 +519,11 @@ def mention_notify(*, message_id, stream_id, sender_id, mentioned_ids: Iterable,
     its creator's; a premium stream's is for those with access: the message text is in the notification). There
     is no user-to-user block in the platform yet, so none is checked."""
     sender = _user(sender_id)
-    stream = Stream.objects.filter(pk=stream_id).first()
+    stream = stream_get_with_creator(stream_id=stream_id)
     if sender is None or stream is None:
         return 0
     ids = {str(user_id) for user_id in mentioned_ids} - {str(sender.pk)}
-    if stream.visibility == Stream.Visibility.PRIVATE:
+    if stream.visibility == "private":
         ids &= {str(stream.creator_id)}
     users = User.objects.filter(pk__in=ids, is_active=True)
     recipients = [user.pk for user in users if stream_viewer_has_access(stream, user)]  # a few mentions a message
@@ -539,8 +566,7 @@ def payout_notify(*, payout_id, creator_id, status: str, amount_kobo: int, attem
     kobo = amount_kobo
     if status not in ("paid", "failed"):
         return 0
-    naira, rest = divmod(kobo, 100)
-    amount = f"₦{naira:,}.{rest:02d}"
+    amount = naira_text(kobo, always_kobo=True)
     if status == "paid":
         title, body = f"Your payout of {amount} was paid", "It is on its way to your bank account."
     else:

@@ -15,6 +15,7 @@ from wallet.models import (
     Transaction,
 )
 from wallet.payouts import payout_retry, payout_statement_url
+from wallet.selectors import naira_text
 
 
 @admin.register(CoinPackage)
@@ -63,8 +64,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Amount")
     def amount(self, obj):
-        naira, kobo = divmod(obj.amount_kobo, 100)
-        return f"₦{naira:,}.{kobo:02d}"
+        return naira_text(obj.amount_kobo, always_kobo=True)
 
     @admin.display(description="Status")
     def status_badge(self, obj):
@@ -97,8 +97,7 @@ class PayoutAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Amount")
     def naira(self, obj):
-        naira, kobo = divmod(obj.amount_kobo, 100)
-        return f"₦{naira:,}.{kobo:02d}"
+        return naira_text(obj.amount_kobo, always_kobo=True)
 
     @admin.display(description="Statement")
     def statement_link(self, obj):

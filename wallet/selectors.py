@@ -32,6 +32,14 @@ from wallet.payouts import payout_kobo
 STATEMENT_TYPES = ("purchase", "gift", "earn", "payout", "refund", "access", "subscription", "grant")
 
 
+def naira_text(amount_kobo: int, *, always_kobo: bool = False) -> str:
+    """Kobo as people read naira: "₦2,500", or "₦2,500.50" when there are kobo ("₦2,500.00" with
+    ``always_kobo``, for an amount being charged or paid out). Integer arithmetic: no float near money. The one
+    way the platform writes an amount of naira (pages, admin, notifications)."""
+    whole, kobo = divmod(amount_kobo, 100)
+    return f"₦{whole:,}.{kobo:02d}" if kobo or always_kobo else f"₦{whole:,}"
+
+
 def package_list() -> QuerySet[CoinPackage]:
     return CoinPackage.objects.filter(is_active=True)
 

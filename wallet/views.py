@@ -30,7 +30,7 @@ from livestream.errors import DomainError, NotFound
 from livestream.origins import local_path
 from wallet.api.views import SandboxPayView
 from wallet.models import Payment
-from wallet.selectors import package_list, payment_get, statement, wallet_balance, wallet_summary
+from wallet.selectors import naira_text, package_list, payment_get, statement, wallet_balance, wallet_summary
 from wallet.services import naira_to_kobo, payment_initiate, payment_sandbox_settle, payment_verify
 
 # The checkout's buttons and what each tells the platform, as the gateway would; cancel settles nothing.
@@ -70,10 +70,14 @@ def _checkout(request, reference: str):
 
 
 def _page(request, payment: Payment, *, outcome: str | None):
-    whole, kobo = divmod(payment.amount_kobo, 100)  # integer arithmetic: no float near money
+    if payment.currency == "NGN":
+        amount = naira_text(payment.amount_kobo, always_kobo=True)
+    else:
+        whole, kobo = divmod(payment.amount_kobo, 100)  # integer arithmetic: no float near money
+        amount = f"{whole:,}.{kobo:02d} {payment.currency}"
     context = {
         "payment": payment,
-        "amount": f"₦{whole:,}.{kobo:02d}" if payment.currency == "NGN" else f"{whole:,}.{kobo:02d} {payment.currency}",
+        "amount": amount,
         "outcome": outcome,
         "return_url": _return_url(payment.callback_url, payment.reference) if payment.callback_url else "",
     }
@@ -103,12 +107,6 @@ TYPE_LABELS = {
 HISTORY_PAGE_SIZE = 20
 
 
-def naira(amount_kobo: int) -> str:
-    """₦2,500 or ₦2,500.50: integer arithmetic, no float near money."""
-    whole, kobo = divmod(amount_kobo, 100)
-    return f"₦{whole:,}.{kobo:02d}" if kobo else f"₦{whole:,}"
-
-
 def _wallet_url(next_path: str = "") -> str:
     return reverse("wallet") + (f"?{urlencode({'next': next_path})}" if next_path else "")
 
@@ -134,7 +132,7 @@ def wallet_page(request):
             "coins": package.coins,
             "bonus": package.bonus_coins,
             "total": package.total_coins,
-            "price": naira(naira_to_kobo(package.price)),  # as payment_initiate charges it
+            "price": naira_text(naira_to_kobo(package.price)),  # as payment_initiate charges it
         }
         for package in package_list()
     ]

@@ -1,17 +1,14 @@
 """A person in a browser: watch a stream's page, chat, and see a moderator delete a message."""
 
-import shutil
-
 import pytest
 from rest_framework.authtoken.models import Token
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from chat.tests.servers import two_daphnes  # noqa: F401 - a fixture
 from gifts.tests.factories import GiftFactory
+from streams.tests.browser import ARGS, CHROMIUM, log_in
 from streams.tests.factories import StreamFactory
 from wallet.services import coins_grant
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.needs_chromium]
 
@@ -28,26 +25,15 @@ def test_two_people_chat_on_the_stream_page(two_daphnes, settings):  # noqa: F81
     coins_grant(user=viewer, coins=30, reason="test")
     GiftFactory(name="Talking Drum", cost_in_coins=20)
     first, second = two_daphnes
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             watcher = browser.new_page()
             watcher.goto(f"http://{second}/streams/{stream.pk}/")
             expect(watcher.locator("#chat")).to_contain_text("Log in to chat")
 
             talker = browser.new_page()
-            talker.goto(f"http://{first}/accounts/login/?next=/streams/{stream.pk}/")
-            talker.fill("#id_username", viewer.username)
-            talker.fill("#id_password", PASSWORD)
-            talker.click("#main button[type=submit]")  # not the header's search
+            log_in(talker, first, viewer, f"/streams/{stream.pk}/")
             expect(talker.locator("h1")).to_have_text("Browser lesson")
             expect(watcher.locator("#viewer-count")).to_have_text("2 watching", timeout=10_000)
 

@@ -4,7 +4,6 @@ message stays in the box with its reason, slow mode counts down, and the creator
 
 import json
 import re
-import shutil
 import time
 from io import BytesIO
 
@@ -17,20 +16,10 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from chat.models import ChatBan, ChatMessage, ChatSettings, Emote
 from chat.services import emotes_changed
 from chat.tests.servers import two_daphnes  # noqa: F401 - a fixture
+from streams.tests.browser import ARGS, CHROMIUM, log_in
 from streams.tests.factories import StreamFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
-
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.needs_chromium]
-
-
-def log_in(page, host, user, path):
-    page.goto(f"http://{host}/accounts/login/?next={path}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#main button[type=submit]")  # not the header's search
 
 
 def test_mentions_emotes_refusals_slow_mode_and_inline_moderation(two_daphnes, settings):  # noqa: F811

@@ -21,6 +21,7 @@ from discovery.api.serializers import (
 from discovery.search.query import categories_search, creators_search, streams_search, tags_search
 from discovery.search.suggest import search_suggest
 from discovery.selectors import recommendation_list, trending_list
+from discovery.services import trending_refresh_if_stale
 from streams.api.serializers import StreamSerializer
 from streams.selectors.browse import stream_list_by_ids
 
@@ -38,7 +39,9 @@ class TrendingView(APIView):
 
     @extend_schema(parameters=[DiscoveryQuerySerializer], responses=TrendingListSerializer)
     def get(self, request):
-        ranked = trending_list(limit=_limit(request))
+        limit = _limit(request)
+        trending_refresh_if_stale()  # beat refreshes every minute; this keeps `make run` (no beat) right
+        ranked = trending_list(limit=limit)
         streams = stream_list_by_ids(ids=[stream.pk for stream in ranked], user=request.user)
         context = {"request": request}
         results = []
@@ -61,17 +64,18 @@ class RecommendedView(APIView):
 
     @extend_schema(parameters=[DiscoveryQuerySerializer], responses=RecommendationListSerializer)
     def get(self, request):
-        items = recommendation_list(user=request.user, limit=_limit(request))
-        streams = {s.pk: s for s in stream_list_by_ids(ids=[item.stream.pk for item in items], user=request.user)}
+        def load(ids: list) -> dict:  # the streams as the API's list shows them, loaded once
+            return {stream.pk: stream for stream in stream_list_by_ids(ids=ids, user=request.user)}
+
+        items = recommendation_list(user=request.user, limit=_limit(request), load=load)
         context = {"request": request}
         results = [
             {
-                "stream": StreamSerializer(streams[item.stream.pk], context=context).data,
+                "stream": StreamSerializer(item.stream, context=context).data,
                 "reason": item.reason,
                 "reason_kind": item.kind,
             }
             for item in items
-            if item.stream.pk in streams
         ]
         return Response({"results": results})
 

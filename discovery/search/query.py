@@ -17,10 +17,10 @@ from django.db.models.functions import Coalesce
 
 from discovery.models import CreatorSearch
 from discovery.search.text import normalize, query_words, word_similarity
-from streams.models import Category, Stream
 from streams.selectors import (
     category_active_list,
     category_ids_under,
+    stream_order_trending,
     stream_public_list,
     tag_names_matching,
     tag_public_counts,
@@ -62,18 +62,6 @@ class SearchQueryText:
     def tsquery(self) -> SearchQuery:
         # Words are letters and digits only (text.normalize), so the raw form cannot be malformed.
         return SearchQuery(" & ".join(f"{word}:*" for word in self.words), search_type="raw", config="simple")
-
-
-def order_trending(streams: QuerySet[Stream]) -> QuerySet[Stream]:
-    """``sort=trending``: the one place it is decided. The stored trending score first (``discovery.TrendingScore``,
-    as the stream list's ``sort=trending``; refreshed by beat, or by the home page's read under ``make run``), then
-    the busiest rooms, then the most recent."""
-    return streams.order_by(
-        F("trending__score").desc(nulls_last=True),
-        "-current_viewers",
-        F("started_at").desc(nulls_last=True),
-        "-created_at",
-    )
 
 
 def _recency():
@@ -122,7 +110,7 @@ def streams_search(*, q: str = "", status: str = "", category: str = "", sort: s
     if sort == "viewers":
         return streams.order_by("-current_viewers", _recency().desc())
     if sort == "trending":
-        return order_trending(streams)
+        return stream_order_trending(streams)
     if text.words:
         return streams.order_by("-relevance", "-current_viewers", _recency().desc())
     return streams.order_by("-current_viewers", _recency().desc())
@@ -147,7 +135,7 @@ def creators_search(*, q: str = "") -> QuerySet[CreatorSearch]:
     return creators.annotate(relevance=starts).order_by("-relevance", "name")
 
 
-def category_match_score(category: Category, text: SearchQueryText) -> float:
+def category_match_score(category, text: SearchQueryText) -> float:
     """How well a category's name (or description) matches: 2 for a name starting with the phrase, 1.5 for each
     word in the name, 1 for words in the description, else the best trigram similarity; 0 for no match."""
     name = normalize(category.name)
@@ -161,7 +149,7 @@ def category_match_score(category: Category, text: SearchQueryText) -> float:
     return similarity if similarity >= CATEGORY_SIMILARITY_MIN else 0.0
 
 
-def categories_search(*, q: str = "") -> list[Category]:
+def categories_search(*, q: str = "") -> list:
     """Active categories (any level; ``parent`` loaded) matching ``q``, best first; all of them, in the tree's
     order, when it has no words. One query."""
     categories = category_active_list()

@@ -124,3 +124,34 @@ def test_the_api_for_a_signed_out_viewer_is_trending(api_client):
     assert [(row["stream"]["title"], row["reason"], row["reason_kind"]) for row in results] == [
         ("on now", "trending", "trending")
     ]
+
+
+def test_a_viewers_ranking_is_cached_a_minute_forgotten_on_follow_and_reloaded_public_only(
+    maths, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    viewer = UserFactory()
+    watched(viewer, ended(category=maths))
+    geometry = live(category=maths, title="Geometry")
+    assert reasons(viewer, pad=False) == {"Geometry": "popular in Mathematics"}
+    ada = UserFactory(display_name="Ada")
+    live(creator=ada, title="Ada live")
+    with django_assert_num_queries(1):  # the ranking from the cache; the streams loaded
+        assert reasons(viewer, pad=False) == {"Geometry": "popular in Mathematics"}
+    # Made private meanwhile: the cached ranking still names it, the load (public streams only) drops it.
+    Stream.objects.filter(pk=geometry.pk).update(visibility=Stream.Visibility.PRIVATE)
+    assert reasons(viewer, pad=False) == {}
+    Stream.objects.filter(pk=geometry.pk).update(visibility=Stream.Visibility.PUBLIC)
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_create(follower=viewer, creator=ada)  # forgotten once the follow commits
+    assert reasons(viewer, pad=False) == {"Ada live": "because you follow Ada", "Geometry": "popular in Mathematics"}
+
+
+def test_the_api_loads_the_recommended_streams_once(auth_client, maths, django_assert_num_queries):
+    viewer = auth_client.user
+    watched(viewer, ended(category=maths))
+    for index in range(3):
+        live(category=maths, title=f"maths {index}")
+    auth_client.get(f"{URL}?limit=3")
+    with django_assert_num_queries(2):  # the ranking from the cache: the caller and the streams, loaded once
+        response = auth_client.get(f"{URL}?limit=3")
+    assert [row["reason_kind"] for row in response.json()["results"]] == ["category"] * 3

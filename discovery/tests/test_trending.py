@@ -18,7 +18,7 @@ from discovery.tasks import trending_refresh_task
 from discovery.tests.conftest import ended, funded, live
 from gifts.services import gift_send
 from gifts.tests.factories import GiftFactory
-from streams.models import Stream
+from streams.models import Stream, Tag
 from streams.services import follow_create
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,18 @@ def test_the_trending_endpoint_refreshes_when_stale_and_refuses_a_bad_limit(api_
     response = api_client.get(f"{LIST}/trending?limit=zero")
     assert response.status_code == 400
     assert "limit" in response.json()
+
+
+def test_discovery_reads_write_nothing_the_pages_refresh_stale_scores_first(client):
+    from discovery import selectors
+
+    stream = live(viewers=3, title="only")
+    tagged = live(viewers=1, title="tagged")
+    tagged.tags.add(Tag.objects.create(name="yoruba"))
+    selectors.home_rows(user=None)
+    selectors.trending_list()
+    selectors.tag_page(slug="yoruba")
+    assert not TrendingScore.objects.exists()  # reads are reads
+    # The views refresh first (make run has no beat): the page ranks by a score computed on the way.
+    assert client.get("/").status_code == 200
+    assert TrendingScore.objects.filter(stream=stream).exists()

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from livestream.links import absolute_url
 from notifications.delivery.claims import STREAM_EMAIL_KINDS, STREAM_EMAIL_WINDOW_SECONDS, claim, release
 from notifications.models import Channel, Kind, Notification
 from notifications.selectors import enabled_user_ids
@@ -52,13 +53,7 @@ def unsubscribe_token_read(token: str) -> tuple[str, str] | None:
 
 def unsubscribe_url(*, user_id, kind: str) -> str:
     path = reverse("notifications-unsubscribe", kwargs={"token": unsubscribe_token(user_id=user_id, kind=kind)})
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def _absolute(url: str) -> str:
-    if url.startswith(("http://", "https://")):
-        return url
-    return settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")
+    return absolute_url(path)
 
 
 def _message(row: Notification, *, to: str, name: str, connection) -> EmailMultiAlternatives:
@@ -66,11 +61,11 @@ def _message(row: Notification, *, to: str, name: str, connection) -> EmailMulti
     context = {
         "notification": row,
         "name": name,
-        "url": _absolute(row.url or "/"),
+        "url": absolute_url(row.url or "/"),
         "kind_label": Kind(row.kind).label,
         "unsubscribe_url": unsubscribe,
-        "settings_url": _absolute(reverse("account-settings")),
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "settings_url": absolute_url(reverse("account-settings")),
+        "site_url": absolute_url("/").rstrip("/"),
     }
     message = EmailMultiAlternatives(
         subject=row.title,

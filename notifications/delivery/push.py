@@ -25,6 +25,7 @@ from django.utils import timezone
 from pywebpush import WebPusher
 
 from livestream.errors import DomainError, NotFound
+from livestream.links import absolute_url
 from notifications.delivery.claims import claim, release
 from notifications.delivery.vapid import b64url_decode, vapid_keys
 from notifications.models import Channel, Kind, Notification, PushSubscription
@@ -108,18 +109,25 @@ def push_subscription_delete(*, user, endpoint) -> bool:
 
 def payload(row: Notification) -> bytes:
     """What the service worker shows (``static/js/sw.js``): title, body, the page it opens, an icon, a tag."""
-    site = settings.SITE_URL.rstrip("/")
-    url = row.url if row.url.startswith(("http://", "https://")) else site + "/" + (row.url or "").lstrip("/")
     body = {
         "id": row.pk,
         "kind": row.kind,
         "title": row.title,
         "body": row.body,
-        "url": url,
-        "icon": site + settings.STATIC_URL + ICON_PATH,
+        "url": absolute_url(row.url or "/"),
+        "icon": absolute_url(settings.STATIC_URL + ICON_PATH),
         "tag": f"{row.kind}-{row.stream_id}" if row.stream_id else f"notification-{row.pk}",
     }
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+class _NoRedirectSession(requests.Session):
+    """A session that never follows a redirect: a push service answers a push itself. Following a 307 would
+    re-POST the payload to wherever the answer points, past the host check made when the user subscribed."""
+
+    def request(self, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
 
 
 class _Sender:
@@ -147,7 +155,7 @@ class _Sender:
         """The push service's status, or None when it could not be reached in time."""
         session = getattr(self.local, "session", None)
         if session is None:
-            session = self.local.session = requests.Session()
+            session = self.local.session = _NoRedirectSession()
         headers = self._vapid(subscription.endpoint)
         headers["Urgency"] = "high" if row.kind in URGENT_KINDS else "normal"
         info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
@@ -215,7 +223,8 @@ def push_deliver(*, notification_ids: list[int]) -> PushResult:
         elif status is None or status >= 500 or status == 429:
             transient_rows.add(row.pk)
         else:
-            # 400/403/413: this message or our key is refused; a retry would be refused again.
+            # 400/403/413: this message or our key is refused; a retry would be refused again. A redirect (3xx) is
+            # not followed (_NoRedirectSession) and counts as a refusal too.
             logger.warning("notifications: push refused with %s for subscription %s", status, subscription.pk)
             settled_rows.add(row.pk)
     if ok_subscriptions:

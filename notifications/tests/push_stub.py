@@ -4,7 +4,8 @@ The ``push_service`` fixture starts it, points WEBPUSH_ENDPOINT_HOSTS at it and 
 pair. ``browser_subscription()`` plays a browser: it makes the subscription's own key pair and auth secret (as
 a browser does), so the stub can DECRYPT what it receives (RFC 8291, aes128gcm) with that private key and
 check the VAPID ``Authorization`` header (RFC 8292) against the server's public key. Each endpoint answers
-``status[name]`` (201 unless set); ``stall`` holds an answer until the client has given up.
+``status[name]`` (201 unless set), or a 307 to another endpoint (``redirect[name]``); ``stall`` holds an answer
+until the client has given up.
 """
 
 import base64
@@ -97,6 +98,7 @@ class PushService:
     received: list[Received] = field(default_factory=list)
     browsers: dict[str, Browser] = field(default_factory=dict)
     stall: set[str] = field(default_factory=set)
+    redirect: dict[str, str] = field(default_factory=dict)  # endpoint name -> the name a 307 answer points to
     release: threading.Event = field(default_factory=threading.Event)
 
     def browser_subscription(self, name: str | None = None) -> Browser:
@@ -135,10 +137,12 @@ def push_service(settings):
             state.received.append(Received(name, self.headers, body, state.browsers.get(name)))
             if name in state.stall:
                 state.release.wait(5)
-            code = state.status.get(name, 201)
+            code = 307 if name in state.redirect else state.status.get(name, 201)
             try:
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
+                if name in state.redirect:
+                    self.send_header("Location", f"{state.origin}/push/{state.redirect[name]}")
                 if code == 201:
                     self.send_header("Location", f"{state.origin}/message/{len(state.received)}")
                 self.end_headers()

@@ -1,18 +1,13 @@
 """A follower sits on the home page; the creator goes live; the bell's count rises without a reload."""
 
-import shutil
-
 import pytest
 from rest_framework.authtoken.models import Token
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from chat.tests.servers import daphnes, free_port
 from streams.services import follow_create
+from streams.tests.browser import ARGS, CHROMIUM, log_in
 from streams.tests.factories import StreamFactory
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.needs_chromium]
 
@@ -34,10 +29,7 @@ def test_the_bell_rises_when_a_followed_creator_goes_live(transactional_db, sett
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-            page.goto(f"http://{host}/accounts/login/?next=/")
-            page.fill("#id_username", fan.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("#main button[type=submit]")  # not the header's search
+            log_in(page, host, fan)
             bell = page.locator("#bell-button")
             expect(bell).to_have_attribute("aria-label", "Notifications, 0 unread")
             expect(page.locator("[data-notifications][data-connected='1']")).to_have_count(1)  # the socket is in

@@ -12,7 +12,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from chat.tests.servers import daphnes, free_port
 from notifications.models import PushSubscription
 from streams.services import follow_create
-from streams.tests.browser import ARGS, CHROMIUM
+from streams.tests.browser import ARGS, CHROMIUM, log_in
 from streams.tests.factories import StreamFactory
 from streams.tests.processes import Worker, media_server, media_server_environment, publish, redis_server
 
@@ -73,10 +73,7 @@ def test_publishing_rings_the_followers_bell_and_reaches_their_browser_by_push(s
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-            page.goto(f"http://{stack.site}/accounts/login/?next=/")
-            page.fill("#id_username", fan.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("#main button[type=submit]")  # not the header's search
+            log_in(page, stack.site, fan)
             bell = page.locator("#bell-button")
             expect(bell).to_have_attribute("aria-label", "Notifications, 0 unread")
             expect(page.locator("[data-notifications][data-connected='1']")).to_have_count(1)  # the socket is in

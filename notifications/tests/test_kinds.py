@@ -13,7 +13,7 @@ from chat.services import chat_message_send
 from gifts.services import gift_send
 from gifts.tests.factories import GiftFactory
 from notifications.models import Kind, Notification, Preference
-from notifications.services import followers_notify
+from notifications.services import followers_notify, gift_notify
 from streams.models import Follow, Subscription
 from streams.services import creator_profile_ensure, follow_create, stream_create, stream_start
 from streams.services.media.publishing import publish_begin
@@ -138,6 +138,19 @@ def test_a_gift_combo_is_one_notification_per_streak(creator, after_commit):
     assert titles == ["Dayo sent you Kola nut ×50", "Someone sent you Kola nut ×2"]  # an anonymous run apart
 
 
+def test_a_late_task_of_an_earlier_gift_does_not_take_the_streaks_count_back(creator, after_commit):
+    # Tasks run in any order (a retry, a slow worker): the one for the first gift may write after the second's.
+    stream = StreamFactory(creator=creator, live=True, title="Talking drums")
+    gift = GiftFactory(cost_in_coins=1, name="Kola nut")
+    sender = UserFactory(display_name="Dayo")
+    coins_grant(user=sender, coins=100, reason="test")
+    first = after_commit(gift_send, stream_id=stream.pk, sender=sender, gift_id=gift.pk, quantity=1)
+    after_commit(gift_send, stream_id=stream.pk, sender=sender, gift_id=gift.pk, quantity=2)
+    gift_notify(sent_gift_id=first.pk)
+    [row] = of(Kind.GIFT, creator)
+    assert row.title == "Dayo sent you Kola nut ×3" and row.data == {"gift": "Kola nut", "count": 3, "coins": 3}
+
+
 def test_a_mention_tells_the_mentioned_unless_they_muted_mentions(creator, after_commit):
     stream = StreamFactory(creator=creator, live=True, title="Q&A")
     sender, tolu, muted = UserFactory(display_name="Emeka"), UserFactory(username="tolu"), UserFactory(username="kemi")
@@ -187,6 +200,7 @@ def test_payout_paid_and_failed(creator, settings, after_commit):
         after_commit(payout_send, payout_id=payout.pk)
     titles = [row.title for row in of(Kind.PAYOUT, creator)]
     assert len(titles) == 2 and "was paid" in titles[1] and "failed" in titles[0]
+    assert titles[1] == "Your payout of ₦1,000.00 was paid"  # the creator's share at ₦5 a coin, as wallet writes naira
     # Staff retry it and it fails again: the creator hears of that attempt too.
     with mock.patch.object(SandboxProvider, "transfer", return_value="failed"):
         after_commit(payout_retry, payout_id=payout.pk)

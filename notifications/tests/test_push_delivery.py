@@ -1,11 +1,12 @@
 """Web Push delivery against a local push service that decrypts what it receives with the subscription's keys."""
 
+import json
 import time
 
 import pytest
 
 from accounts.tests.factories import UserFactory
-from notifications.delivery.push import push_deliver, push_subscription_save
+from notifications.delivery.push import payload, push_deliver, push_subscription_save
 from notifications.models import Channel, Kind, Notification, PushSubscription
 from notifications.services import preferences_set
 from notifications.tasks import deliver_push
@@ -147,6 +148,21 @@ def test_a_server_error_keeps_the_subscription_and_releases_the_row_for_a_retry(
     assert push_service.to(browser)[-1].decrypt()["title"] == "Ada is live"
 
 
+def test_a_redirect_from_the_push_service_is_not_followed(push_service):
+    # The endpoint's host was checked when the user subscribed; a 307 would re-POST the payload elsewhere.
+    user = UserFactory()
+    subscribe(push_service, user, "bounce")
+    push_service.redirect["bounce"] = "elsewhere"
+    row = live_row(user)
+
+    result = push_deliver(notification_ids=[row.pk])
+
+    assert [received.name for received in push_service.received] == ["bounce"]
+    assert result.sent == [] and result.failed == []  # refused, as a 4xx is: a retry would meet the same answer
+    row.refresh_from_db()
+    assert row.pushed_at is not None
+
+
 def test_a_push_service_that_does_not_answer_in_time_is_a_retry(push_service):
     user = UserFactory()
     subscribe(push_service, user, "slow")
@@ -252,3 +268,19 @@ def test_without_vapid_keys_nothing_is_claimed_or_sent(push_service, settings):
     assert push_service.to(browser) == []
     row.refresh_from_db()
     assert row.pushed_at is None
+
+
+@pytest.mark.parametrize(
+    ("site_url", "row_url", "expected"),
+    [
+        ("https://live.example", "/streams/abc/", "https://live.example/streams/abc/"),
+        ("https://live.example/", "/streams/abc/", "https://live.example/streams/abc/"),  # no double slash
+        ("https://live.example", "", "https://live.example/"),
+        ("https://live.example", "https://media.example/v.mp4", "https://media.example/v.mp4"),  # already absolute
+    ],
+)
+def test_the_payload_links_are_absolute_as_everywhere_else(settings, site_url, row_url, expected):
+    settings.SITE_URL = site_url
+    data = json.loads(payload(Notification(pk=1, kind=Kind.MENTION, title="t", body="b", url=row_url)))
+    assert data["url"] == expected
+    assert data["icon"] == "https://live.example/static/img/notification-icon.png"

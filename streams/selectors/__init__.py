@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import NotFound
-from streams.filters import StreamFilter, category_descendant_ids
+from streams.filters import StreamFilter
 from streams.media.config import hls_app_name, hls_app_parse
 from streams.models import (
     Category,
@@ -31,6 +31,11 @@ from streams.models import (
     Subscription,
     Tag,
 )
+
+# Query building blocks other apps' reads build on (discovery's search), offered here so that they read streams
+# through its selectors alone.
+from streams.querysets import category_ids_under as category_ids_under
+from streams.querysets import stream_order_trending as stream_order_trending
 
 UPCOMING_LIMIT = 10
 MORE_FROM_CREATOR_LIMIT = 6
@@ -384,11 +389,6 @@ def stream_public_list(*, user=None) -> QuerySet[Stream]:
     """Every public stream (any status), with creator, category and tags loaded as the list's: what search may
     show. Private and unlisted streams never appear (their owner included, as in ``stream_list``)."""
     return _stream_base(user).filter(visibility=Stream.Visibility.PUBLIC)
-
-
-def category_ids_under(*, slug: str) -> list[int]:
-    """The category with ``slug`` and every category below it; empty for an unknown slug. One query."""
-    return category_descendant_ids(slug)
 
 
 CATEGORY_LIST_CACHE_SECONDS = 60

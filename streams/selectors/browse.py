@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.errors import NotFound
 from streams.models import Category, Follow, Stream, Tag, ViewerSession, tag_normalize
+from streams.querysets import category_active_rows, category_subtree_ids, stream_order_trending
 from streams.selectors import _stream_base
 
 ROW_LIMIT = 12
@@ -38,10 +39,16 @@ def _scope(streams: QuerySet[Stream], *, category_ids: Iterable[int] | None, tag
     return streams
 
 
+def stream_live_trending_ids(*, limit: int = ROW_LIMIT) -> list:
+    """The ids of public live streams in trending order (what recommendations pad with). One query."""
+    streams = Stream.objects.filter(visibility=Stream.Visibility.PUBLIC, status=Stream.Status.LIVE)
+    return list(stream_order_trending(streams).values_list("pk", flat=True)[:limit])
+
+
 def stream_live_trending(*, category_ids=None, tag: Tag | None = None, limit: int = ROW_LIMIT) -> list[Stream]:
-    """Public live streams, highest stored trending score first (unscored ones after, busiest first). One query."""
+    """Public live streams in trending order (``streams.querysets.stream_order_trending``). One query."""
     streams = _scope(_cards().filter(status=Stream.Status.LIVE), category_ids=category_ids, tag=tag)
-    return list(streams.order_by(F("trending__score").desc(nulls_last=True), "-current_viewers", "-started_at")[:limit])
+    return list(stream_order_trending(streams)[:limit])
 
 
 def stream_live_followed(*, user, limit: int = ROW_LIMIT) -> list[Stream]:
@@ -80,22 +87,15 @@ def stream_past(*, category_ids=None, tag: Tag | None = None, limit: int = ROW_L
 def category_get_with_children(*, slug: str) -> tuple[Category, list[Category], list[int]]:
     """An active category by slug, its active sub-categories, and its ids and its descendants' ids (for the rows);
     ``NotFound`` for an unknown or inactive slug. One query (the whole tree: a few hundred rows at most)."""
-    categories = list(Category.objects.filter(is_active=True))
+    categories = category_active_rows()
     category = next((c for c in categories if c.slug == slug), None)
     if category is None:
         raise NotFound("No such category.")
-    by_parent: dict = defaultdict(list)
-    for node in categories:
-        by_parent[node.parent_id].append(node)
-    ids, frontier = [], [category.pk]
-    while frontier:  # an inactive category hides its branch, as the home page's tree does
-        pk = frontier.pop()
-        if pk not in ids:
-            ids.append(pk)
-            frontier.extend(child.pk for child in by_parent.get(pk, []))
+    children = [node for node in categories if node.parent_id == category.pk]
+    ids = category_subtree_ids(categories, category.pk)  # an inactive category hides its branch
     parent = next((c for c in categories if c.pk == category.parent_id), None)
     category.parent = parent  # for the breadcrumb, without a query; None when it is inactive (hidden)
-    return category, by_parent.get(category.pk, []), ids
+    return category, children, ids
 
 
 def tag_get(*, slug: str) -> Tag:
@@ -199,48 +199,47 @@ def stream_recommendable(
     stream_ids: Iterable = (),
     exclude_ids: Iterable = (),
     limit: int = RECOMMEND_CANDIDATES,
-) -> list[Stream]:
+) -> list[dict]:
     """Public streams worth recommending to ``user`` that match any signal (a followed creator, a watched category
     or tag, a co-watched stream): live, upcoming (as ``stream_upcoming``), or ended within RECOMMEND_PAST_DAYS;
     never ``user``'s own nor ``exclude_ids``. The strong signals (followed creators, co-watched streams) and the
     broad ones (categories, tags) are fetched apart, ``limit`` each, so a big category cannot crowd out a
-    co-watched stream; within each, live first, then by stored trending score, newest. Each stream carries
-    ``tag_pairs`` ([(tag id, name)]). Three queries (strong, broad, their tags)."""
+    co-watched stream; within each, live first, then in trending order. Rows, not streams (the few that are
+    recommended are loaded once, in the shape their page or the API needs): ``id``, ``creator_id``,
+    ``category_id``, ``category_name``, ``status``, ``created_at`` and ``tag_pairs`` ([(tag id, name)]). Three
+    queries (strong, broad, their tags)."""
     now = timezone.now()
     open_now = (
         Q(status=Stream.Status.LIVE)
         | _upcoming_q(now)
         | Q(status=Stream.Status.ENDED, ended_at__gte=now - dt.timedelta(days=RECOMMEND_PAST_DAYS))
     )
-    base = (
-        _cards()
+    base = stream_order_trending(
+        Stream.objects.filter(visibility=Stream.Visibility.PUBLIC)
         .filter(open_now)
         .exclude(creator=user)
-        .exclude(pk__in=list(exclude_ids))
-        .order_by(
-            Case(When(status=Stream.Status.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            F("trending__score").desc(nulls_last=True),
-            "-created_at",
-        )
+        .exclude(pk__in=list(exclude_ids)),
+        first=(Case(When(status=Stream.Status.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),),
     )
     strong = Q(creator_id__in=list(creator_ids)) | Q(pk__in=list(stream_ids))
     broad = Q(category_id__in=list(category_ids))
     tag_ids = list(tag_ids)
     if tag_ids:
         broad |= Q(pk__in=Stream.tags.through.objects.filter(tag_id__in=tag_ids).values("stream_id"))
+    fields = ("id", "creator_id", "category_id", "status", "created_at")
     found: dict = {}
     for signal in (strong, broad):
-        for stream in base.filter(signal)[:limit]:
-            found.setdefault(stream.pk, stream)
+        for row in base.filter(signal).values(*fields, category_name=F("category__name"))[:limit]:
+            found.setdefault(row["id"], row)
     streams = list(found.values())
     # Tags as (id, name) pairs in one flat query: a prefetch builds a queryset per stream, which cost more than
     # the SQL at a few hundred candidates (bench/recommendations.py).
     pairs: dict = defaultdict(list)
-    rows = Stream.tags.through.objects.filter(stream_id__in=[stream.pk for stream in streams])
+    rows = Stream.tags.through.objects.filter(stream_id__in=list(found))
     for stream_id, tag_id, name in rows.values_list("stream_id", "tag_id", "tag__name").order_by("tag__name"):
         pairs[stream_id].append((tag_id, name))
     for stream in streams:
-        stream.tag_pairs = pairs.get(stream.pk, [])
+        stream["tag_pairs"] = pairs.get(stream["id"], [])
     return streams
 
 

@@ -1,9 +1,11 @@
 """What the browser tests share: Debian's chromium and its flags, the phone and desktop sizes, a signed-in
-session for a context, and the page checks more than one test makes."""
+session for a context, logging in through the form, and the page checks more than one test makes."""
 
 import shutil
 
 from django.test import Client
+
+from accounts.tests.factories import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -30,6 +32,15 @@ def session_cookie(user, host: str) -> dict:
     client = Client()
     client.force_login(user)
     return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": f"http://{host}"}
+
+
+def log_in(page, host: str, user, path: str = "/") -> None:
+    """Log ``user`` (whose password is the factories' PASSWORD) in through the log-in form on the server at
+    ``host`` (host:port), landing on ``path``: the way a person signs in, session cookie and all."""
+    page.goto(f"http://{host}/accounts/login/?next={path}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#main button[type=submit]")  # not the header's search
 
 
 def fits_the_phone(page) -> None:

@@ -26,9 +26,8 @@ from wallet.payouts import (
     payout_statement_url,
     payouts_open,
 )
-from wallet.selectors import payout_destination_get, payout_list, payout_summary, wallet_summary
+from wallet.selectors import naira_text, payout_destination_get, payout_list, payout_summary, wallet_summary
 from wallet.studio.forms import PayoutAccountForm
-from wallet.views import naira
 
 PAYOUTS_PAGE_SIZE = 20
 # The API's scope (wallet.api.views.PayoutAccountThrottled): the page and the API share one budget per creator.
@@ -86,7 +85,7 @@ def _context(request, *, form, preview, banks_error) -> dict:
     for payout in page:
         payout.status_label = STATUS_LABELS.get(payout.status, payout.status)
         payout.coins_shown = f"{payout.coins:,}"
-        payout.naira = naira(payout.amount_kobo)
+        payout.naira = naira_text(payout.amount_kobo)
         payout.statement_url = payout_statement_url(payout)
     exact = summary["earnings_exact"]
     return {
@@ -97,9 +96,9 @@ def _context(request, *, form, preview, banks_error) -> dict:
         "earnings_exact": f"{exact.normalize():,f}",
         "minimum": f"{summary['minimum']:,}",
         "to_go": f"{summary['to_go']:,}",
-        "earnings_naira": naira(summary["earnings_kobo"]),
-        "minimum_naira": naira(summary["minimum_kobo"]),
-        "rate_naira": naira(int(summary["naira_per_coin"] * 100)),
+        "earnings_naira": naira_text(summary["earnings_kobo"]),
+        "minimum_naira": naira_text(summary["minimum_kobo"]),
+        "rate_naira": naira_text(int(summary["naira_per_coin"] * 100)),
         "fraction": summary["earnings_exact"] != summary["earnings"],
         "lifetime_earned": f"{wallet_summary(user=request.user)['lifetime_earned']:,}",
         "payouts": page,

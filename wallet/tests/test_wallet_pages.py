@@ -9,7 +9,7 @@ from django.test import Client
 
 from wallet import views
 from wallet.models import Payment
-from wallet.selectors import STATEMENT_TYPES, wallet_balance
+from wallet.selectors import STATEMENT_TYPES, naira_text, wallet_balance
 from wallet.services import coins_grant
 from wallet.tests.factories import CoinPackageFactory
 
@@ -210,3 +210,17 @@ def test_with_paystack_the_page_sends_the_buyer_to_its_checkout_and_the_return_v
     returned = browser.get("/wallet/return/", {"next": "/streams/1/", "trxref": payment.reference})
     assert returned["Location"] == "/streams/1/"
     assert wallet_balance(user=user) == 550
+
+
+@pytest.mark.parametrize(
+    ("kobo", "always_kobo", "text"),
+    [
+        (250_000, False, "₦2,500"),
+        (250_050, False, "₦2,500.50"),
+        (250_000, True, "₦2,500.00"),
+        (5, False, "₦0.05"),
+        (123_456_789, True, "₦1,234,567.89"),
+    ],
+)
+def test_naira_text(kobo, always_kobo, text):
+    assert naira_text(kobo, always_kobo=always_kobo) == text
