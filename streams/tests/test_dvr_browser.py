@@ -1,0 +1,151 @@
+"""Rewinding a live stream (DVR), end to end on the real media stack: ffmpeg publishes a `normal` stream to the
+project's nginx-rtmp (its ladder, its 2-hour live playlists), Django serves the hooks and the watch page, and
+Debian's chromium plays it with hls.js. Once a minute and more is in the window, a viewer steps 60 s back with
+the seek bar's arrow keys: the page says about 1:00 behind live, the video plays from there (its clock moved back,
+frames are presented from that point); pausing keeps the position; "Go live" returns to the live edge.
+
+The minute of broadcast is the test's cost (about 80 s in all): it is waited for once, and the phone layout and
+accessibility checks run inside that wait.
+"""
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+
+from livestream.celery import app as celery_app
+from streams.models import Stream
+from streams.tests.browser import ARGS, CHROMIUM, SIZES, fits_the_phone
+from streams.tests.factories import StreamFactory
+from streams.tests.processes import media_server, media_server_environment, publish, wait_until
+from streams.tests.test_pages_accessible_browser import AXE_RUN, axe_core
+
+pytestmark = [pytest.mark.needs_media, pytest.mark.needs_chromium, pytest.mark.timeout(240)]
+
+BACK_S = 60
+# The window must hold the minute plus what the bar keeps clear of its ends: hls.js plays three fragments (6 s)
+# behind the newest, and Home stays clear of the oldest fragment (dvr.js's OLDEST_MARGIN_S).
+REWINDABLE_S = BACK_S + 2
+
+
+@pytest.fixture
+def media(live_server, settings, tmp_path):
+    """The project's media server on free ports, its hooks calling the live server, whose Django is set up like it
+    (the page's CSP names the media server's origin); Celery inline (no worker)."""
+    environment = media_server_environment(tmp_path / "mediaserver", f"{live_server.url}/media-hooks")
+    (tmp_path / "mediaserver").mkdir()
+    with media_server(environment):
+        for name, value in environment.items():
+            setattr(settings, name, int(value) if name.endswith("_PORT") else value)
+        settings.MEDIA_SERVER_ROOT = Path(environment["MEDIA_SERVER_ROOT"])
+        origin = environment["HLS_BASE_URL"].removesuffix("/hls")
+        policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+        for directive in ("media-src", "connect-src"):
+            policy["DIRECTIVES"][directive].append(origin)
+        settings.CONTENT_SECURITY_POLICY = policy
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+        eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True
+        try:
+            yield environment
+        finally:
+            celery_app.conf.task_always_eager = eager
+
+
+def behind_live(page) -> int:
+    """Seconds behind live where the seek bar stands (hls.js's live position less the video's clock, rounded)."""
+    return page.evaluate("() => -parseInt(document.querySelector('#dvr-seek').value, 10)")
+
+
+def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media, transactional_db):
+    from playwright.sync_api import expect, sync_playwright
+
+    stream = StreamFactory(title="Highlife hour", latency_mode=Stream.Latency.NORMAL)
+    url = f"{media['MEDIA_HOOK_BASE_URL'].removesuffix('/media-hooks')}/streams/{stream.pk}/"
+    # A keyframe every 2 s, as an encoder set up by the studio's advice for `normal` (the fragment length).
+    encoder = publish(media["RTMP_INGEST_URL"], stream.stream_key, seconds=180, gop=48, size="426x240", rate=24)
+    try:
+        wait_until(lambda: Stream.objects.get(pk=stream.pk).status == Stream.Status.LIVE, timeout=20, what="live")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_context(**SIZES["desktop"]).new_page()
+                page.goto(url)
+                page.wait_for_function("() => document.querySelector('#player').currentTime > 0", timeout=30_000)
+                assert page.eval_on_selector("#player", "v => v.dataset.dvrSeconds") == "7200"
+                seek = page.get_by_role("slider", name="Position in the live broadcast")
+                badge = page.locator(".dvr-badge")
+                expect(badge).to_be_disabled()  # at live: the badge is no button to press
+
+                # While the window fills: a phone's layout (no sideways scroll, 44 px targets) and axe.
+                phone = browser.new_context(bypass_csp=True, **SIZES["phone"]).new_page()  # bypass_csp: axe's script
+                phone.goto(url)
+                phone.wait_for_function("() => document.querySelector('#player').currentTime > 0", timeout=30_000)
+                expect(phone.locator(".dvr-bar")).to_be_visible(timeout=30_000)
+                fits_the_phone(phone)
+                for target in (".dvr-seek", ".dvr-badge", '[data-action="play"]'):
+                    box = phone.locator(target).bounding_box()
+                    assert box["height"] >= 44 and box["width"] >= 44, (target, box)
+                phone.add_script_tag(path=str(axe_core()))
+                assert phone.evaluate(AXE_RUN) == []
+                phone.context.close()
+
+                # A minute and more in the window: the slider's oldest end is that far back.
+                page.wait_for_function(
+                    "n => -parseInt(document.querySelector('#dvr-seek').min, 10) >= n",
+                    arg=REWINDABLE_S,
+                    timeout=120_000,
+                    polling=500,
+                )
+                before = page.eval_on_selector("#player", "v => v.currentTime")
+                seek.focus()
+                for _ in range(BACK_S // 10):
+                    page.keyboard.press("ArrowLeft")  # 10 s a press
+                page.wait_for_function("() => !document.querySelector('#player').seeking", timeout=15_000)
+                landed = page.eval_on_selector("#player", "v => v.currentTime")
+                assert before - landed == pytest.approx(BACK_S, abs=4), (before, landed)
+
+                # Frames are presented from there on: the video's clock runs on from where the seek landed.
+                presented = page.eval_on_selector(
+                    "#player",
+                    """v => new Promise(resolve => {
+                        const times = [];
+                        const frame = (now, meta) => {
+                            times.push(meta.mediaTime);
+                            if (times.length < 24) v.requestVideoFrameCallback(frame); else resolve(times);
+                        };
+                        v.requestVideoFrameCallback(frame);
+                    })""",
+                )
+                assert landed - 1 <= presented[0] and presented[-1] > presented[0] + 0.5, (landed, presented)
+                assert presented[-1] < before - BACK_S + 10  # still a minute back, not at live
+
+                text = page.locator(".dvr-behind")
+                expect(text).to_have_text(re.compile(r"^−(0:5\d|1:0\d)$"))
+                expect(seek).to_have_attribute(
+                    "aria-valuetext", re.compile(r"^(59 seconds|1 minute( \d+ seconds?)?) behind live$")
+                )
+                expect(page.locator("#player-box")).to_have_class(re.compile(r"\bdvr-behind-live\b"))  # the grey badge
+                expect(page.get_by_role("button", name="Go live")).to_have_count(2)  # the badge and the bar's button
+
+                # Paused a few seconds, the viewer resumes where they were (further behind live, not at live).
+                page.get_by_role("button", name="Pause").click()
+                page.wait_for_timeout(3_000)
+                page.get_by_role("button", name="Play").click()
+                page.wait_for_function("() => !document.querySelector('#player').paused")
+                assert behind_live(page) >= BACK_S - 2
+
+                page.locator(".dvr-go-live").click()
+                page.wait_for_function("() => !document.querySelector('#player').seeking", timeout=15_000)
+                expect(text).to_be_hidden()
+                expect(seek).to_have_attribute("aria-valuetext", "Live")
+                expect(badge).to_be_disabled()
+                assert behind_live(page) <= 3
+                expect(seek).to_be_focused()  # the button went away under the focus: it moves to the bar
+                assert page.eval_on_selector("#player", "v => !v.paused")
+            finally:
+                browser.close()
+    finally:
+        encoder.kill()
+        encoder.wait(timeout=10)
