@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 
 from livestream.celery import app as celery_app
 from streams.models import Stream
@@ -98,6 +99,11 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                     timeout=120_000,
                     polling=500,
                 )
+                # nginx-rtmp kept every fragment since the start (not the last six), and sends the playlist gzipped.
+                playlist = requests.get(f"{media['HLS_BASE_URL']}/normal/{stream.pk}_360p.m3u8", timeout=5)
+                assert playlist.headers.get("Content-Encoding") == "gzip"
+                assert len([line for line in playlist.text.splitlines() if line.endswith(".ts")]) >= REWINDABLE_S // 2
+
                 before = page.eval_on_selector("#player", "v => v.currentTime")
                 seek.focus()
                 for _ in range(BACK_S // 10):
