@@ -145,6 +145,10 @@
     }
 
     seek.addEventListener("pointerdown", () => { dragging = true; });
+    // A tap that moves nothing fires no "change": let go after the pointer does (a "change" comes first).
+    const release = () => setTimeout(() => { dragging = false; }, 0);
+    seek.addEventListener("pointerup", release);
+    seek.addEventListener("pointercancel", release);
     seek.addEventListener("input", () => {
       if (dragging) setBehind(-parseInt(seek.value, 10)); // the finger's position, before the seek
     });

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings as django_settings
 
 from livestream.celery import app as celery_app
 from streams.models import Stream
@@ -25,6 +26,7 @@ from streams.tests.test_pages_accessible_browser import AXE_RUN, axe_core
 
 pytestmark = [pytest.mark.needs_media, pytest.mark.needs_chromium, pytest.mark.timeout(240)]
 
+ARTIFACTS = Path(django_settings.BASE_DIR) / "var" / "artifacts" / "dvr"
 BACK_S = 60
 # The playlist must hold the minute plus what the bar keeps clear of its ends: hls.js plays three fragments (6 s)
 # behind the newest, and Home stays 10 s clear of the oldest fragment (dvr.js's OLDEST_MARGIN_S); 2 s to spare.
@@ -74,6 +76,7 @@ def behind_live(page) -> int:
 def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media, transactional_db):
     from playwright.sync_api import expect, sync_playwright
 
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     stream = StreamFactory(title="Highlife hour", latency_mode=Stream.Latency.NORMAL)
     url = f"{media['MEDIA_HOOK_BASE_URL'].removesuffix('/media-hooks')}/streams/{stream.pk}/"
     # A keyframe every 2 s, as an encoder set up by the studio's advice for `normal` (the fragment length).
@@ -94,6 +97,7 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                     assert box["height"] >= 44 and box["width"] >= 44, (target, box)
                 phone.add_script_tag(path=str(axe_core()))
                 assert phone.evaluate(AXE_RUN) == []
+                phone.screenshot(path=str(ARTIFACTS / "01-live-phone.png"))
                 phone.context.close()
 
                 # A minute and more in the playlist: nginx-rtmp kept every fragment since the start (not the last
@@ -145,6 +149,8 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                 )
                 expect(page.locator("#player-box")).to_have_class(re.compile(r"\bdvr-behind-live\b"))  # the grey badge
                 expect(page.get_by_role("button", name="Go live")).to_have_count(2)  # the badge and the bar's button
+
+                page.screenshot(path=str(ARTIFACTS / "02-behind-desktop.png"))
 
                 # Paused a few seconds, the viewer resumes where they were (further behind live, not at live).
                 page.get_by_role("button", name="Pause").click()
