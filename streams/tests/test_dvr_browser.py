@@ -31,6 +31,9 @@ BACK_S = 60
 # The playlist must hold the minute plus what the bar keeps clear of its ends: hls.js plays three fragments (6 s)
 # behind the newest, and Home stays 10 s clear of the oldest fragment (dvr.js's OLDEST_MARGIN_S); 2 s to spare.
 WINDOW_S = BACK_S + 6 + 10 + 2
+# Nearer than this to hls.js's live position is "live" for the page too (dvr.js's LIVE_SLACK_S): a start or a seek
+# to the live position lands a little behind it on a busy machine (the edge moves on while the video loads).
+LIVE_S = 6
 
 
 @pytest.fixture
@@ -97,6 +100,7 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                     assert box["height"] >= 44 and box["width"] >= 44, (target, box)
                 phone.add_script_tag(path=str(axe_core()))
                 assert phone.evaluate(AXE_RUN) == []
+                phone.locator(".dvr-seek").focus()  # the controls show while focus is in the player
                 phone.screenshot(path=str(ARTIFACTS / "01-live-phone.png"))
                 phone.context.close()
 
@@ -112,7 +116,7 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                 assert page.eval_on_selector("#player", "v => v.dataset.dvrSeconds") == "7200"
                 seek = page.get_by_role("slider", name="Position in the live broadcast")
                 expect(seek).to_be_visible()
-                assert behind_live(page) <= 3
+                assert behind_live(page) < LIVE_S  # (the window's start is more than a minute back)
                 badge = page.locator(".dvr-badge")
                 expect(badge).to_be_disabled()  # at live: the badge is no button to press
                 page.wait_for_function(
@@ -164,7 +168,7 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                 expect(text).to_be_hidden()
                 expect(seek).to_have_attribute("aria-valuetext", "Live")
                 expect(badge).to_be_disabled()
-                assert behind_live(page) <= 3
+                assert behind_live(page) < LIVE_S
                 expect(seek).to_be_focused()  # the button went away under the focus: it moves to the bar
                 assert page.eval_on_selector("#player", "v => !v.paused")
             finally:
