@@ -102,6 +102,12 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                 assert phone.evaluate(AXE_RUN) == []
                 phone.locator(".dvr-seek").focus()  # the controls show while focus is in the player
                 phone.screenshot(path=str(ARTIFACTS / "01-live-phone.png"))
+                # A finger on the bar's oldest end rewinds; the phone's "Go live" returns.
+                bar = phone.locator(".dvr-seek").bounding_box()
+                phone.touchscreen.tap(bar["x"] + 2, bar["y"] + bar["height"] / 2)
+                expect(phone.locator(".dvr-behind")).to_have_text(re.compile(r"^−0:[1-9]\d$"))
+                phone.get_by_role("button", name="Go live").last.tap()
+                expect(phone.locator(".dvr-behind")).to_be_hidden()
                 phone.context.close()
 
                 # A minute and more in the playlist: nginx-rtmp kept every fragment since the start (not the last
