@@ -105,7 +105,7 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                 # A finger on the bar's oldest end rewinds; the phone's "Go live" returns.
                 bar = phone.locator(".dvr-seek").bounding_box()
                 phone.touchscreen.tap(bar["x"] + 2, bar["y"] + bar["height"] / 2)
-                expect(phone.locator(".dvr-behind")).to_have_text(re.compile(r"^−0:[1-9]\d$"))
+                expect(phone.locator(".dvr-behind")).to_have_text(re.compile(r"^−\d+:\d\d$"))
                 phone.get_by_role("button", name="Go live").last.tap()
                 expect(phone.locator(".dvr-behind")).to_be_hidden()
                 phone.context.close()
