@@ -86,7 +86,13 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
     rendition = f"{media['HLS_BASE_URL']}/normal/{stream.pk}_360p.m3u8"
     encoder = publish(media["RTMP_INGEST_URL"], stream.stream_key, seconds=180, gop=48, size="426x240", rate=24)
     try:
-        wait_until(lambda: Stream.objects.get(pk=stream.pk).status == Stream.Status.LIVE, timeout=20, what="live")
+        # (A generous bound: on a shared, loaded machine the first publish can take a while to reach the hook.)
+        wait_until(
+            lambda: Stream.objects.get(pk=stream.pk).status == Stream.Status.LIVE or encoder.poll() is not None,
+            timeout=60,
+            what="live",
+        )
+        assert encoder.poll() is None, encoder.stderr.read().decode(errors="replace")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
