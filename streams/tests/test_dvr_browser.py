@@ -3,7 +3,7 @@ project's nginx-rtmp (its ladder, its 2-hour live playlists), Django serves the 
 Debian's chromium plays it with hls.js. Once the playlist holds a minute and more, a viewer arrives (at the live
 edge, not the window's start) and steps 60 s back with the seek bar's arrow keys: the page says about 1:00 behind
 live, the video plays from there (its clock moved back, frames are presented from that point); pausing keeps the
-position; "Go live" returns to the live edge.
+position; "Go live" returns to the live edge; Home and End go to the oldest and back to live.
 
 The minute of broadcast is the test's cost (about 95 s of its own; 2.5 minutes with the first database setup on a
 loaded machine): it is waited for once, and the phone layout and accessibility checks run inside that wait.
@@ -183,6 +183,14 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                 assert behind_live(page) < LIVE_S
                 expect(seek).to_be_focused()  # the button went away under the focus: it moves to the bar
                 assert page.eval_on_selector("#player", "v => !v.paused")
+
+                # Home: the oldest still in the window (more than the minute back); End: live again.
+                page.keyboard.press("Home")
+                expect(text).to_be_visible()
+                assert behind_live(page) >= BACK_S
+                page.keyboard.press("End")
+                expect(text).to_be_hidden()
+                expect(seek).to_have_attribute("aria-valuetext", "Live")
             finally:
                 browser.close()
     finally:
