@@ -11,6 +11,7 @@ from streams.models import Recording, Stream
 from streams.selectors import (
     creator_followed_by,
     creator_next_broadcast,
+    stream_dvr_window_seconds,
     stream_get,
     stream_hls_url,
     stream_more_from_creator,
@@ -85,6 +86,7 @@ def stream_detail(request, stream_id):
         # A private stream is for its creator alone: nothing to share.
         "share_url": stream_url(stream) if stream.visibility != Stream.Visibility.PRIVATE else "",
         "hls_url": stream_hls_url(stream, request.user),
+        "dvr_window_seconds": stream_dvr_window_seconds(stream),
         "has_access": has_access,
         # Premium and not theirs to watch: the page offers access for coins instead of the video.
         "needs_access": not has_access and not is_owner,

@@ -415,7 +415,13 @@ HLS_LADDER = [
 HLS_SOURCE_KBPS_ESTIMATE = env_int("HLS_SOURCE_KBPS_ESTIMATE", 3000)  # the master playlist's BANDWIDTH for src
 # Latency presets (as Owncast's levels): HLS fragment seconds per stream setting.
 HLS_LATENCY_FRAGMENTS = {"low": 1, "normal": 2, "high": 4}
-HLS_PLAYLIST_FRAGMENTS = 6  # segments kept in each live playlist
+HLS_PLAYLIST_FRAGMENTS = 6  # segments kept in each live playlist of a preset without rewind (low)
+# Rewind during a live stream (DVR): these presets' live playlists keep the last HLS_DVR_SECONDS, so a viewer can
+# seek back that far. `low` keeps its short window: its 1 s fragments would make a 2-hour playlist of 7,200 lines
+# that every viewer reloads each second. nginx-rtmp deletes a segment only 2 x the window after writing it (see
+# the README for the disk this takes).
+HLS_DVR_SECONDS = env_int("HLS_DVR_SECONDS", 2 * 60 * 60)
+HLS_DVR_LATENCY_MODES = ("normal", "high")
 PLAYBACK_TOKEN_MAX_AGE = env_int("PLAYBACK_TOKEN_MAX_AGE", 6 * 60 * 60)  # premium HLS token lifetime, seconds
 STREAM_RECONNECT_GRACE_SECONDS = env_int("STREAM_RECONNECT_GRACE_SECONDS", 60)  # a dropped encoder may come back
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 90)  # default; each creator may set their own

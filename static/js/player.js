@@ -223,6 +223,16 @@
         if (hls && hls.liveSyncPosition) return hls.liveSyncPosition;
         return video.seekable.length ? video.seekable.end(video.seekable.length - 1) : null;
       },
+      // DVR (dvr.js): the oldest position the live playlist still holds and the live position, or null.
+      liveWindow() {
+        const details = hls && hls.latestLevelDetails;
+        if (details && details.live && details.fragments.length) {
+          return { start: details.fragmentStart, edge: hls.liveSyncPosition || details.edge };
+        }
+        if (!native || !video.seekable.length) return null;
+        const last = video.seekable.length - 1;
+        return { start: video.seekable.start(last), edge: video.seekable.end(last) };
+      },
     };
   }
 
@@ -456,12 +466,22 @@
       if (engine) engine.setLevel(parseInt(menu.value, 10));
     });
 
-    // Play and pause. Resuming a live stream paused a while ago jumps back to "now".
+    // DVR (dvr.js): the seek bar, "Go live" and the LIVE badge's return to live, when the preset keeps a window.
+    const dvrSeconds = parseInt(video.dataset.dvrSeconds || "0", 10);
+    const dvr = dvrSeconds > 0 && window.gnlDvr
+      ? window.gnlDvr.attach({ box: box, controls: bar, video: video, seconds: dvrSeconds, currentEngine: currentEngine })
+      : null;
+
+    // Play and pause. Resuming a live stream paused a while ago jumps back to "now" (with DVR: only once the
+    // window has slid past where the viewer paused).
     function togglePlay() {
       if (video.paused) {
         const engine = currentEngine();
         const edge = engine && engine.liveEdge();
-        if (edge && video.currentTime < edge - 10) video.currentTime = edge;
+        if (dvr) {
+          const resume = dvr.resumeAt();
+          if (resume !== null) video.currentTime = resume;
+        } else if (edge && video.currentTime < edge - 10) video.currentTime = edge;
         video.play().catch(() => {});
       } else {
         video.pause();

@@ -25,7 +25,12 @@ from streams.models import (
     Stream,
     validate_timezone,
 )
-from streams.selectors import stream_hls_url, stream_viewer_has_access, subscription_active
+from streams.selectors import (
+    stream_dvr_window_seconds,
+    stream_hls_url,
+    stream_viewer_has_access,
+    subscription_active,
+)
 from streams.selectors.media import gated_file_url
 
 
@@ -68,6 +73,7 @@ class StreamSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
+    dvr_window_seconds = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     thumbnails = serializers.SerializerMethodField()
     rtmp_url = serializers.SerializerMethodField()
@@ -98,6 +104,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "max_viewers",
             "latency_mode",
             "hls_url",
+            "dvr_window_seconds",
             "thumbnail_url",
             "thumbnails",
             "rtmp_url",
@@ -131,6 +138,10 @@ class StreamSerializer(serializers.ModelSerializer):
     def get_hls_url(self, obj):
         request = self.context.get("request")
         return stream_hls_url(obj, request.user if request else None)
+
+    def get_dvr_window_seconds(self, obj) -> int:
+        """How far back the live player may seek in ``hls_url`` (0: no rewind; `low` streams keep a short window)."""
+        return stream_dvr_window_seconds(obj)
 
     @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):

@@ -31,6 +31,26 @@ def hls_app_parse(app: str) -> tuple[str, bool] | None:
     return mode, prefix == PREMIUM_PREFIX
 
 
+def hls_playlist_seconds(latency_mode: str) -> int:
+    """How much of the broadcast a preset's live playlists keep: the rewind window (HLS_DVR_SECONDS) for the
+    presets with rewind, else HLS_PLAYLIST_FRAGMENTS fragments (never less than that: hls.js starts three
+    fragments behind the newest and needs a few more to ride out a late one)."""
+    fragment = settings.HLS_LATENCY_FRAGMENTS[latency_mode]
+    short = fragment * settings.HLS_PLAYLIST_FRAGMENTS
+    if latency_mode in settings.HLS_DVR_LATENCY_MODES:
+        return max(short, settings.HLS_DVR_SECONDS)
+    return short
+
+
+def dvr_window_seconds(latency_mode: str) -> int:
+    """How far back a viewer of a live stream in this preset may seek (0: no rewind, the playlist is the short
+    window the player needs to play at all)."""
+    if latency_mode not in settings.HLS_DVR_LATENCY_MODES:
+        return 0
+    seconds = hls_playlist_seconds(latency_mode)
+    return seconds if seconds > settings.HLS_LATENCY_FRAGMENTS[latency_mode] * settings.HLS_PLAYLIST_FRAGMENTS else 0
+
+
 def hls_dir(*, latency_mode: str, premium: bool) -> Path:
     return Path(settings.MEDIA_SERVER_ROOT) / "hls" / ("premium" if premium else "public") / latency_mode
 
@@ -69,7 +89,7 @@ def _context() -> dict:
                     "name": hls_app_name(latency_mode=mode, premium=premium),
                     "path": hls_dir(latency_mode=mode, premium=premium).resolve(),
                     "fragment": fragment,
-                    "playlist_length": fragment * settings.HLS_PLAYLIST_FRAGMENTS,
+                    "playlist_length": hls_playlist_seconds(mode),
                 }
             )
     return {

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.errors import NotFound
 from streams.filters import StreamFilter
-from streams.media.config import hls_app_name, hls_app_parse
+from streams.media.config import dvr_window_seconds, hls_app_name, hls_app_parse
 from streams.models import (
     Category,
     CreatorProfile,
@@ -148,6 +148,14 @@ def stream_hls_url(stream: Stream, user) -> str | None:
     if not stream_viewer_has_access(stream, user):
         return None
     return f"{base}/p/{playback_token_make(stream_id=stream.pk, user_id=user.pk)}/{latency_mode}/{stream.pk}.m3u8"
+
+
+def stream_dvr_window_seconds(stream: Stream) -> int:
+    """How far back a viewer may seek in the stream's live playlists (0: no rewind), by the preset its ladder
+    runs in (the one it went live with; before that, the one it will go live with)."""
+    app = stream.media_app or hls_app_name(latency_mode=stream.latency_mode, premium=stream.is_premium)
+    parsed = hls_app_parse(app)
+    return dvr_window_seconds(parsed[0]) if parsed else 0
 
 
 def playback_token_make(*, stream_id, user_id) -> str:

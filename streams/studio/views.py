@@ -15,7 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from livestream.errors import DomainError
 from streams.models import Stream
-from streams.selectors import creator_timezone, stream_get_for_owner, stream_hls_url, stream_list_for_owner
+from streams.selectors import (
+    creator_timezone,
+    stream_dvr_window_seconds,
+    stream_get_for_owner,
+    stream_hls_url,
+    stream_list_for_owner,
+)
 from streams.selectors.media import encoder_settings
 from streams.services import stream_delete
 from streams.services.media.publishing import reconnect_grace_seconds
@@ -66,6 +72,7 @@ def studio_stream(request, stream_id):
         # What the watch page's player and chat need (templates/streams/_player.html, chat/_chat.html): the
         # creator watches their own stream, whatever its access rules.
         "hls_url": None if ended else stream_hls_url(stream, request.user),
+        "dvr_window_seconds": stream_dvr_window_seconds(stream),
         "is_owner": True,
         "needs_access": False,
         "poster_url": stream.thumbnail.url if stream.thumbnail else "",

@@ -140,6 +140,18 @@ def test_live_stream_has_an_hls_url():
     assert APIClient().get(detail(stream)).json()["hls_url"].endswith(f"{stream.pk}.m3u8")
 
 
+def test_the_body_says_how_far_back_a_viewer_may_seek_by_the_presets_window(settings, api_client):
+    settings.HLS_DVR_SECONDS = 7200
+    windows = {
+        mode: api_client.get(detail(StreamFactory(live=True, latency_mode=mode))).json()["dvr_window_seconds"]
+        for mode in ("low", "normal", "high")
+    }
+    assert windows == {"low": 0, "normal": 7200, "high": 7200}
+    # The window of the preset the ladder runs in: a change of setting while live applies to the next broadcast.
+    running = StreamFactory(live=True, latency_mode="low", media_app="hls_normal")
+    assert api_client.get(detail(running)).json()["dvr_window_seconds"] == 7200
+
+
 # --- update ---------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from chat.tests.servers import free_port
-from streams.media.config import ports_in_use
+from streams.media.config import dvr_window_seconds, ports_in_use, render
 
 
 @pytest.fixture
@@ -44,3 +44,49 @@ def test_a_taken_port_is_refused_with_what_to_set(media_settings):
         holder.listen()
         with pytest.raises(CommandError, match="RTMP_PORT"):
             call_command("mediaserver")
+
+
+def playlist_lengths(conf: str) -> dict[str, str]:
+    """Each HLS application's hls_playlist_length, by application name."""
+    lengths, app = {}, None
+    for line in conf.splitlines():
+        words = line.split()
+        if words[:1] == ["application"]:
+            app = words[1]
+        elif words[:1] == ["hls_playlist_length"]:
+            lengths[app] = words[1].rstrip(";")
+    return lengths
+
+
+def test_normal_and_high_keep_the_rewind_window_and_low_its_short_one(media_settings):
+
+    media_settings.HLS_DVR_SECONDS = 7200
+    conf = render().nginx_conf.read_text()
+    assert playlist_lengths(conf) == {
+        "hls_low": "6s",  # 6 fragments of 1 s: what low latency allows
+        "hls_normal": "7200s",
+        "hls_high": "7200s",
+        "hlsp_low": "6s",
+        "hlsp_normal": "7200s",
+        "hlsp_high": "7200s",
+    }
+    # The long playlists are compressed for players (each reloads them once a fragment); segments are not.
+    assert "gzip_types application/vnd.apple.mpegurl;" in conf
+
+
+def test_the_rewind_window_is_a_setting_and_never_shorter_than_the_short_window(media_settings):
+
+    media_settings.HLS_DVR_SECONDS = 600
+    assert playlist_lengths(render().nginx_conf.read_text())["hls_normal"] == "600s"
+    assert (dvr_window_seconds("low"), dvr_window_seconds("normal"), dvr_window_seconds("high")) == (0, 600, 600)
+
+    media_settings.HLS_DVR_SECONDS = 0  # rewind off: every preset keeps its six fragments
+    assert playlist_lengths(render().nginx_conf.read_text()) == {
+        "hls_low": "6s",
+        "hls_normal": "12s",
+        "hls_high": "24s",
+        "hlsp_low": "6s",
+        "hlsp_normal": "12s",
+        "hlsp_high": "24s",
+    }
+    assert (dvr_window_seconds("normal"), dvr_window_seconds("high")) == (0, 0)

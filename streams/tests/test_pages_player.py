@@ -114,6 +114,18 @@ def test_the_live_player_has_its_overlay_and_controls_and_starts_muted():
     assert html.count("aria-live") == html.count('aria-live="polite"')
 
 
+def test_the_live_player_is_told_the_rewind_window_of_normal_and_high_streams_only(settings):
+    settings.HLS_DVR_SECONDS = 5400
+
+    def video(mode: str) -> str:
+        return re.search(r"<video id=\"player\"[^>]*>", page(StreamFactory(live=True, latency_mode=mode))).group(0)
+
+    assert 'data-dvr-seconds="5400"' in video("normal") and 'data-dvr-seconds="5400"' in video("high")
+    assert "data-dvr-seconds" not in video("low")  # low keeps six 1 s fragments: no seek bar
+    html = page(StreamFactory(live=True))
+    assert html.index("js/dvr.js") < html.index("js/player.js")  # player.js finds it when it sets up the controls
+
+
 def test_a_scheduled_page_holds_the_player_for_when_the_stream_goes_live_without_loading_hls_js():
     stream = StreamFactory(scheduled_start_time=timezone.now() + dt.timedelta(days=1))
     html = page(stream)
