@@ -5,7 +5,7 @@ from discovery.selectors import recommendation_list
 from discovery.services import trending_refresh
 from discovery.tests.conftest import ended, live, tagged, upcoming, watched
 from streams.models import Stream
-from streams.services import follow_create
+from streams.services import follow_create, follow_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +144,9 @@ def test_a_viewers_ranking_is_cached_a_minute_forgotten_on_follow_and_reloaded_p
     with django_capture_on_commit_callbacks(execute=True):
         follow_create(follower=viewer, creator=ada)  # forgotten once the follow commits
     assert reasons(viewer, pad=False) == {"Ada live": "because you follow Ada", "Geometry": "popular in Mathematics"}
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_delete(follower=viewer, creator=ada)  # and once the unfollow commits
+    assert reasons(viewer, pad=False) == {"Geometry": "popular in Mathematics"}
 
 
 def test_the_api_loads_the_recommended_streams_once(auth_client, maths, django_assert_num_queries):

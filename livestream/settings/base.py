@@ -456,8 +456,8 @@ VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
 VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:live@localhost")
 VAPID_KEY_FILE = os.environ.get("VAPID_KEY_FILE", str(BASE_DIR / "var" / "vapid_private_key"))
 # Where a browser's subscription may point (the server POSTs there): the browsers' push services by host
-# suffix ("*": any https host). Anything else is refused when subscribing, so the endpoint cannot aim the
-# server at an internal address.
+# suffix ("*": any https host; development only: check --deploy refuses it). Anything else is refused when
+# subscribing, so the endpoint cannot aim the server at an internal address.
 WEBPUSH_ENDPOINT_HOSTS = env_list(
     "WEBPUSH_ENDPOINT_HOSTS",
     ["fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com"],
