@@ -87,6 +87,16 @@ def _context() -> dict:
         "variants": variants,
         "hls_apps": hls_apps,
         "presets": "|".join(settings.HLS_LATENCY_FRAGMENTS),
+        # The RTP copy for Janus (streams.media.janus's payload types; streams.services.media.webrtc's ports file).
+        "webrtc_ports_dir": root / "webrtc",
+        "webrtc": {
+            "height": settings.WEBRTC_VIDEO_HEIGHT,
+            "video_kbps": settings.WEBRTC_VIDEO_KBPS,
+            "maxrate_kbps": int(settings.WEBRTC_VIDEO_KBPS * 1.1),
+            "audio_kbps": settings.WEBRTC_AUDIO_KBPS,
+            "video_pt": 96,
+            "audio_pt": 111,
+        },
     }
 
 
