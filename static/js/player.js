@@ -342,8 +342,10 @@
     function startLive() {
       const run = ++startRun;
       const firstUrl = video.dataset.hlsUrl;
+      const first = { hls_url: firstUrl, webrtc_url: video.dataset.webrtcUrl || null };
       delete video.dataset.hlsUrl; // good once: a later start asks the API (a premium token expires)
-      const url = firstUrl ? Promise.resolve({ hls_url: firstUrl }) : streamBody(video.dataset.streamId).catch(() => null);
+      delete video.dataset.webrtcUrl;
+      const url = firstUrl ? Promise.resolve(first) : streamBody(video.dataset.streamId).catch(() => null);
       Promise.all([url, hlsReady(video)]).then(([body]) => {
         if (run !== startRun || stateOf() !== "live") return;
         if (body && body.has_access === false) {
@@ -354,8 +356,9 @@
           message("The video is not available right now.");
           return;
         }
-        engine = engine || liveEngine(video, hooks);
-        engine.start(body.hls_url);
+        // WebRTC first where webrtc.js is on the page (it falls back to this HLS engine by itself).
+        engine = engine || (window.LivePlayback ? window.LivePlayback(video, hooks, liveEngine(video, hooks)) : liveEngine(video, hooks));
+        engine.start(body.hls_url, body);
       });
     }
 
@@ -453,7 +456,7 @@
     };
     menu.addEventListener("change", () => {
       const engine = currentEngine();
-      if (engine) engine.setLevel(parseInt(menu.value, 10));
+      if (engine) engine.setLevel(menu.value === "webrtc" ? menu.value : parseInt(menu.value, 10));
     });
 
     // Play and pause. Resuming a live stream paused a while ago jumps back to "now".

@@ -168,7 +168,7 @@ def _free_udp_block(size: int) -> int:
     import random
 
     for _attempt in range(50):
-        first = random.randrange(30000, 60000 - size, 4)  # noqa: S311 -- test port choice, not a secret
+        first = random.randrange(30000, 60000 - size, 4)
         socks = []
         try:
             for port in range(first, first + size):
