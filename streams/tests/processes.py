@@ -230,7 +230,7 @@ class JanusEdge:
                 raise RuntimeError("Janus did not start:\n" + self.log.read_text(errors="replace")[-3000:])
             return self.answers()
 
-        wait_until(up, timeout=20, what="Janus answering", interval=0.1)
+        wait_until(up, timeout=40, what="Janus answering", interval=0.1)
         return self
 
     def stop(self) -> None:
