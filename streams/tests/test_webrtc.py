@@ -8,7 +8,9 @@ from unittest import mock
 
 import pytest
 from django.core import signing
+from django.core.management import CommandError, call_command
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from conftest import client_for
 from livestream.celery import app as celery_app
@@ -330,7 +332,62 @@ def test_janus_down_means_no_webrtc_url_and_a_409(mounted, webrtc, api_client):
 
 
 @pytest.mark.django_db
-def test_studio_health_shows_the_webrtc_path(mounted):
-    from streams.selectors.media import webrtc_health
+def test_studio_health_shows_the_webrtc_path(mounted, webrtc):
+    owner = client_for(mounted.creator)
+    with mock.patch("streams.media.nginx.stat", return_value=None):  # no nginx here: the encoder's side is unknown
+        health = owner.get(f"/api/v1/streams/{mounted.pk}/health").json()
+    assert health["webrtc"] == {"enabled": True, "mounted": True, "viewers": 0}
+    grant = _grant_of(APIClient(), mounted)
+    assert grant
+    webrtc.stop()
+    health = owner.get(f"/api/v1/streams/{mounted.pk}/health").json()
+    assert health["webrtc"] == {"enabled": True, "mounted": False, "viewers": None}
 
-    assert webrtc_health(stream=mounted) == {"enabled": True, "mounted": True, "viewers": 0}
+
+# --- The edge's configuration and command ---------------------------------------------------------------
+
+
+def test_the_edge_refuses_politely_without_janus(settings):
+    settings.WEBRTC_ENABLED = True
+    settings.JANUS_BINARY = "no-such-janus"
+    settings.JANUS_PLUGINS_DIR = "/nonexistent"
+    with pytest.raises(CommandError, match="apt-get install -y janus"):
+        call_command("webrtcedge", "--check")
+
+
+def test_the_edge_is_off_with_webrtc_off(settings):
+    settings.WEBRTC_ENABLED = False
+    with pytest.raises(CommandError, match="WEBRTC_ENABLED"):
+        call_command("webrtcedge", "--check")
+
+
+def test_the_rendered_edge_keeps_its_secrets_and_loads_only_what_it_needs(settings, tmp_path):
+    if janus.missing_tools():
+        pytest.skip("needs Debian's janus")
+    settings.MEDIA_SERVER_ROOT = tmp_path
+    settings.JANUS_SECRETS_FILE = tmp_path / "var" / "janus-secrets.json"
+    settings.JANUS_NAT_1_1_MAPPING = "203.0.113.7"
+    config = janus.render()
+    secrets = janus.edge_secrets()
+    assert janus.edge_secrets() == secrets  # made once
+    assert oct(settings.JANUS_SECRETS_FILE.stat().st_mode & 0o777) == "0o600"
+    main, transport, plugin = (config.parent / name for name in janus.CONFIG_FILES)
+    assert f'admin_secret = "{secrets["admin_secret"]}"' in main.read_text()
+    assert 'nat_1_1_mapping = "203.0.113.7"' in main.read_text()
+    assert f'admin_key = "{secrets["admin_key"]}"' in plugin.read_text()
+    assert 'ip = "127.0.0.1"' in transport.read_text() and 'admin_ip = "127.0.0.1"' in transport.read_text()
+    for path in (main, transport, plugin):
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in (config.parent / "plugins").iterdir()] == ["libjanus_streaming.so"]
+    assert [p.name for p in (config.parent / "transports").iterdir()] == ["libjanus_http.so"]
+
+
+def test_the_ladder_sends_the_rtp_copy_only_to_a_mounted_streams_ports(settings, tmp_path):
+    from streams.media.config import render
+
+    settings.MEDIA_SERVER_ROOT = tmp_path
+    ladder = render().ladder_script.read_text()
+    assert f'PORTS="{tmp_path.resolve()}/webrtc/$ID.ports"' in ladder
+    assert "-profile:v baseline" in ladder and "-bf 0" in ladder and "n_forced*1" in ladder
+    assert "-tune zerolatency" in ladder and "libopus -ar 48000" in ladder
+    assert ladder.rstrip().endswith('"$@"')  # the RTP outputs, when the ports file was there
