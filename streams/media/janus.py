@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import shutil
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.template import Context, Engine
+
+from streams.media.config import tcp_ports_taken
 
 logger = logging.getLogger(__name__)
 
@@ -167,15 +168,8 @@ def janus_binary() -> str | None:
 
 def ports_in_use() -> list[str]:
     """The edge's API ports another process holds already, as "NAME=port" (empty when both are free)."""
-    taken = []
-    for name, port in (("JANUS_HTTP_PORT", settings.JANUS_HTTP_PORT), ("JANUS_ADMIN_PORT", settings.JANUS_ADMIN_PORT)):
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((settings.JANUS_BIND, port))
-            except OSError:
-                taken.append(f"{name}={port}")
-    return taken
+    ports = {"JANUS_HTTP_PORT": settings.JANUS_HTTP_PORT, "JANUS_ADMIN_PORT": settings.JANUS_ADMIN_PORT}
+    return tcp_ports_taken(settings.JANUS_BIND, ports)
 
 
 # --- The APIs --------------------------------------------------------------------------------------------

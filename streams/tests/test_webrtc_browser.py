@@ -12,7 +12,6 @@ answers from the same host; both ends are on this machine, so ICE connects witho
 """
 
 import copy
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from streams.media import janus
 from streams.models import Stream, WebRTCMount
 from streams.tests.browser import ARGS, CHROMIUM
 from streams.tests.factories import StreamFactory
-from streams.tests.processes import JanusEdge, janus_environment, media_server, media_server_environment
+from streams.tests.processes import JanusEdge, janus_environment, media_server, media_server_environment, wait_until
 from streams.tests.processes import publish as encoder
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.needs_media, pytest.mark.timeout(240)]
@@ -69,20 +68,10 @@ def media(stack, settings):
     celery_app.conf.task_always_eager = eager
 
 
-def wait_for(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def going_live(environment, key: str):
     """An encoder publishing for a minute, and the stream's mount once Janus has it."""
     process = encoder(environment["RTMP_INGEST_URL"], key, seconds=60, gop=30, size="426x240")
-    mount = wait_for(
+    mount = wait_until(
         lambda: WebRTCMount.objects.exclude(created_in_janus_at=None).filter(stream__stream_key=key).first(),
         timeout=20,
         what="the stream's mountpoint",
@@ -106,7 +95,7 @@ def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the
     process, mount = going_live(environment, stream.stream_key)
     try:
         # RTP from the ladder arrives at the mountpoint (Janus reports the media's age).
-        wait_for(
+        wait_until(
             lambda: all(
                 m.get("age_ms") is not None
                 for m in janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["media"]
@@ -127,13 +116,13 @@ def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the
                 )
                 assert page.eval_on_selector("#quality", "m => m.value") == "webrtc"
                 assert page.eval_on_selector("#quality option", "o => o.textContent") == "Real-time"
-                wait_for(
+                wait_until(
                     lambda: janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"] == 1,
                     timeout=10,
                     what="Janus counting the viewer",
                 )
                 page.goto(f"{live_server.url}/")  # leaving: the page hangs up (sendBeacon on pagehide)
-                wait_for(
+                wait_until(
                     lambda: janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"] == 0,
                     timeout=10,
                     what="the viewer's session gone",
@@ -161,8 +150,8 @@ def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the
         process.terminate()
         process.wait(timeout=10)
     # The encoder left: the stream ends, its mountpoint is destroyed and its ports are free.
-    wait_for(lambda: Stream.objects.get(pk=stream.pk).status == Stream.Status.ENDED, timeout=20, what="the end")
-    wait_for(lambda: mount.janus_id not in janus.mount_ids(), timeout=10, what="the mountpoint gone")
+    wait_until(lambda: Stream.objects.get(pk=stream.pk).status == Stream.Status.ENDED, timeout=20, what="the end")
+    wait_until(lambda: mount.janus_id not in janus.mount_ids(), timeout=10, what="the mountpoint gone")
     assert not WebRTCMount.objects.filter(stream=stream).exists()
 
 
@@ -174,7 +163,7 @@ def test_with_janus_stopped_the_page_falls_back_to_hls(media, live_server, trans
     process, _mount = going_live(environment, stream.stream_key)
     try:
         hls_url = f"{environment['HLS_BASE_URL']}/normal/{stream.pk}.m3u8"
-        wait_for(lambda: requests.get(hls_url, timeout=2).status_code == 200, timeout=30, what="the playlist")
+        wait_until(lambda: requests.get(hls_url, timeout=2).status_code == 200, timeout=30, what="the playlist")
         edge.stop()  # the page still gets a webrtc_url (nothing noticed yet): signalling fails, HLS plays
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
