@@ -154,13 +154,14 @@ def stream_webrtc_url(stream: Stream, user, *, request=None) -> str | None:
 
     Reads the mount through _stream_base's join (no query there); the page falls back to hls_url when None.
     """
-    if stream.status != Stream.Status.LIVE or not settings.WEBRTC_ENABLED or janus.edge_marked_down():
+    if stream.status != Stream.Status.LIVE or not settings.WEBRTC_ENABLED:
         return None
     try:
         mount = stream.webrtc_mount
     except WebRTCMount.DoesNotExist:
         return None
-    if mount.created_in_janus_at is None or not stream_viewer_has_access(stream, user):
+    # The cache last: a list of streams asks it only for those with a confirmed mount.
+    if mount.created_in_janus_at is None or not stream_viewer_has_access(stream, user) or janus.edge_marked_down():
         return None
     path = reverse("stream-webrtc", kwargs={"pk": stream.pk})
     return request.build_absolute_uri(path) if request is not None else path
