@@ -19,7 +19,7 @@ import requests
 
 from livestream.celery import app as celery_app
 from streams.media import janus
-from streams.models import Stream, WebRTCMount
+from streams.models import Recording, Stream, WebRTCMount
 from streams.tests.browser import ARGS, CHROMIUM
 from streams.tests.factories import StreamFactory
 from streams.tests.processes import JanusEdge, janus_environment, media_server, media_server_environment, wait_until
@@ -79,6 +79,21 @@ def going_live(environment, key: str):
     return process, mount
 
 
+def encoder_gone(process, stream) -> None:
+    """Stop the encoder and wait for what its goodbye starts here (the end, the recording's processing under eager
+    Celery), so the test database is not flushed under it."""
+    process.terminate()
+    process.wait(timeout=10)
+    wait_until(
+        lambda: Recording.objects.filter(
+            stream=stream, status__in=[Recording.Status.READY, Recording.Status.FAILED]
+        ).exists(),
+        timeout=90,
+        what="the recording processed",
+        interval=0.5,
+    )
+
+
 def rtp_arrives(mount) -> bool:
     """Janus has had RTP for both the video and the audio of the mountpoint lately (it reports each one's age)."""
     media = janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["media"]
@@ -121,12 +136,30 @@ def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the
                     timeout=10,
                     what="Janus counting the viewer",
                 )
+                # The viewer picks HLS in the quality menu, then Real-time again.
+                page.select_option("#quality", label="Auto")
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls")
+                page.wait_for_function("() => document.querySelector('#player').currentSrc.startsWith('blob:')")
+                wait_until(
+                    lambda: janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"] == 0,
+                    timeout=10,
+                    what="the WebRTC session hung up on switching",
+                )
+                page.select_option("#quality", label="Real-time")
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "webrtc")
+                page.wait_for_function("() => document.querySelector('#player').srcObject !== null")
+                page.wait_for_function(FRAMES_OVER, arg=10, timeout=15_000)
                 page.goto(f"{live_server.url}/")  # leaving: the page hangs up (sendBeacon on pagehide)
                 wait_until(
                     lambda: janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"] == 0,
                     timeout=10,
                     what="the viewer's session gone",
                 )
+                # ?playback=hls: HLS only, no Real-time to pick.
+                page.goto(f"{url}?playback=hls")
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls")
+                page.wait_for_function("() => document.querySelector('#player').currentSrc.startsWith('blob:')")
+                assert page.locator("#quality option[value=webrtc]").count() == 0
 
             finally:
                 browser.close()
@@ -147,8 +180,7 @@ def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the
             finally:
                 browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        encoder_gone(process, stream)
     # The encoder left: the stream ends, its mountpoint is destroyed and its ports are free.
     wait_until(lambda: Stream.objects.get(pk=stream.pk).status == Stream.Status.ENDED, timeout=20, what="the end")
     wait_until(lambda: mount.janus_id not in janus.mount_ids(), timeout=10, what="the mountpoint gone")
@@ -179,5 +211,4 @@ def test_with_janus_stopped_the_page_falls_back_to_hls(media, live_server, trans
             finally:
                 browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        encoder_gone(process, stream)
