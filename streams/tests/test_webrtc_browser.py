@@ -53,6 +53,8 @@ def media(stack, settings):
     settings.MEDIA_SERVER_ROOT = Path(environment["MEDIA_SERVER_ROOT"])
     settings.JANUS_SECRETS_FILE = Path(environment["JANUS_SECRETS_FILE"])
     settings.WEBRTC_ENABLED = True
+    # A call slower than this marks Janus down (no webrtc_url for 30 s): on a machine this loaded, give it room.
+    settings.JANUS_TIMEOUT = 5
     # The page may load this nginx's playlists (the CSP is read per request; the settings' one names the default).
     hls_origin = environment["HLS_BASE_URL"].rsplit("/", 1)[0]
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
