@@ -391,3 +391,17 @@ def test_the_ladder_sends_the_rtp_copy_only_to_a_mounted_streams_ports(settings,
     assert "-profile:v baseline" in ladder and "-bf 0" in ladder and "n_forced*1" in ladder
     assert "-tune zerolatency" in ladder and "libopus -ar 48000" in ladder
     assert ladder.rstrip().endswith('"$@"')  # the RTP outputs, when the ports file was there
+
+
+@pytest.mark.django_db
+def test_the_beat_job_makes_a_lost_mountpoint_again(webrtc):
+    from django.conf import settings as django_settings
+
+    from streams.tasks import reconcile_webrtc_mounts
+
+    schedule = {entry["task"]: entry["schedule"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["streams.tasks.reconcile_webrtc_mounts"] <= 60
+    mount = webrtc_mount_open(stream_id=live_stream().pk)
+    janus.mount_destroy(janus_id=mount.janus_id, secret=mount.secret)  # lost, as by a restart
+    assert reconcile_webrtc_mounts() == {"created": 1, "destroyed": 0, "strays": 0, "up": True}
+    assert janus.mount_ids() == {mount.janus_id}
