@@ -452,7 +452,7 @@
       quality.hidden = levels.length < 2;
     };
     hooks.levelSwitched = (level) => {
-      menu.options[0].text = level ? "Auto (" + levelName(level) + ")" : "Auto";
+      menu.querySelector('option[value="-1"]').text = level ? "Auto (" + levelName(level) + ")" : "Auto"; // not always first (Real-time)
     };
     menu.addEventListener("change", () => {
       const engine = currentEngine();

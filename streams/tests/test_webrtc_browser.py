@@ -214,3 +214,28 @@ def test_with_janus_stopped_the_page_falls_back_to_hls(media, live_server, trans
                 browser.close()
     finally:
         encoder_gone(process, stream)
+
+
+def test_no_picture_within_four_seconds_falls_back_to_hls(media, live_server, transactional_db):
+    """A mountpoint Janus has but no RTP reaches (a stream published while WebRTC was off, a stuck ladder): ICE
+    connects, no frame comes, and the page goes to HLS by itself."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from streams.services.media.webrtc import webrtc_mount_open
+
+    stream = StreamFactory(live=True, media_app="hls_normal", publisher_client_id="9", title="Silent")
+    webrtc_mount_open(stream_id=stream.pk)  # no encoder: nothing is sent to it
+    url = f"{live_server.url}/streams/{stream.pk}/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            logged = []
+            page.on("console", lambda message: logged.append(message.text))
+            page.goto(url)
+            expect(page.locator("#player")).to_have_attribute("data-playback-path", "webrtc")
+            expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls", timeout=15_000)
+            assert any("no picture within 4000 ms" in line for line in logged), logged
+            expect(page.locator("#player-state")).to_have_text("Waiting for the broadcast to start…")
+        finally:
+            browser.close()
