@@ -113,6 +113,14 @@ def test_two_live_streams_get_different_ports_and_a_full_range_refuses_a_third(w
 
 
 @pytest.mark.django_db
+def test_a_bad_port_range_leaves_the_publish_to_hls(webrtc, settings):
+    settings.WEBRTC_INGEST_PORT_RANGE = "21000"
+    stream = StreamFactory(stream_key="k-4")
+    assert publishing.publish_begin(key="k-4", client_id="14") == f"hls_normal.{stream.pk}"
+    assert not WebRTCMount.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_reconnecting_encoder_keeps_its_mount(webrtc):
     stream = live_stream()
     before = webrtc_mount_open(stream_id=stream.pk)

@@ -128,13 +128,17 @@ def webrtc_mount_open(*, stream_id) -> WebRTCMount | None:
     """
     if not settings.WEBRTC_ENABLED:
         return None
-    mount = _mount_allocate(stream_id)
-    if mount is None:
-        logger.error("stream %s: no free WebRTC ingest ports in %s", stream_id, settings.WEBRTC_INGEST_PORT_RANGE)
+    try:
+        mount = _mount_allocate(stream_id)
+        if mount is None:
+            logger.error("stream %s: no free WebRTC ingest ports in %s", stream_id, settings.WEBRTC_INGEST_PORT_RANGE)
+            return None
+        path = ports_file(stream_id)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.write_text(f"{mount.video_port} {mount.audio_port}\n")
+    except (ValueError, OSError) as exc:  # a bad port range setting, a full disk: HLS only, the publish goes on
+        logger.error("stream %s: no WebRTC mount: %s", stream_id, exc)
         return None
-    path = ports_file(stream_id)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.write_text(f"{mount.video_port} {mount.audio_port}\n")
     if mount.created_in_janus_at is None or not _janus_has(mount):
         _mount_create_in_janus(mount)
     return mount
