@@ -230,7 +230,11 @@ class JanusEdge:
                 raise RuntimeError("Janus did not start:\n" + self.log.read_text(errors="replace")[-3000:])
             return self.answers()
 
-        wait_until(up, timeout=40, what="Janus answering", interval=0.1)
+        try:
+            wait_until(up, timeout=40, what="Janus answering", interval=0.1)
+        except BaseException:
+            self.stop()  # slow to come up: never leave it running behind a failed test
+            raise
         return self
 
     def stop(self) -> None:
