@@ -61,9 +61,9 @@ system-deps:
 
 ## The media server's tools (nginx, its RTMP module, ffmpeg): installed when missing and we may (root with
 ## apt-get); otherwise make run serves the rest and says what to install.
-MEDIA_PACKAGES := nginx libnginx-mod-rtmp ffmpeg
+MEDIA_PACKAGES := nginx libnginx-mod-rtmp ffmpeg janus
 media-deps:
-	@if ! { command -v ffmpeg >/dev/null 2>&1 && test -f /usr/lib/nginx/modules/ngx_rtmp_module.so; }; then \
+	@if ! { command -v ffmpeg >/dev/null 2>&1 && test -f /usr/lib/nginx/modules/ngx_rtmp_module.so && command -v janus >/dev/null 2>&1; }; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MEDIA_PACKAGES) >/dev/null \
 	      || echo "Could not install $(MEDIA_PACKAGES); the media server stays off."; \

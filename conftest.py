@@ -38,6 +38,13 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _webrtc_off(settings):
+    """No test talks to a Janus it did not start (another on this machine's default ports would get mountpoints):
+    the WebRTC tests turn it on beside their own edge (streams/tests/processes.py, janus_edge)."""
+    settings.WEBRTC_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

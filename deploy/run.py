@@ -2,7 +2,8 @@
 
 daphne serves the site, the API and chat on PORT (SQLite, in-memory channel layer and eager Celery unless
 DATABASE_URL / REDIS_URL say otherwise); `manage.py mediaserver` runs nginx-rtmp (RTMP ingest, HLS) when this
-machine has nginx, its RTMP module and ffmpeg; with REDIS_URL, a Celery worker with beat runs the recording,
+machine has nginx, its RTMP module and ffmpeg, and `manage.py webrtcedge` runs Janus (WebRTC playback) beside
+it when the machine has janus; with REDIS_URL, a Celery worker with beat runs the recording,
 thumbnail and payout jobs. Without the media tools it serves the rest and says what to install.
 """
 
@@ -17,6 +18,7 @@ RUN_DIR = ROOT / "var" / "run-dev"
 def main() -> int:
     from django.conf import settings
 
+    from streams.media import janus
     from streams.media.config import missing_tools, ports_in_use
 
     host = os.environ.get("HOST", "127.0.0.1")
@@ -42,6 +44,15 @@ def main() -> int:
     else:
         procs["media"] = f"{venv_bin}/python manage.py mediaserver"
         print(f"RTMP ingest: {settings.RTMP_INGEST_URL}   HLS: {settings.HLS_BASE_URL}")
+        if not settings.WEBRTC_ENABLED:
+            pass
+        elif janus_missing := janus.missing_tools():
+            install = "sudo apt-get install -y " + " ".join(janus_missing)
+            print(f"WebRTC edge off (pages play HLS): install it with\n    {install}", file=sys.stderr)
+        elif janus_taken := janus.ports_in_use():
+            print(f"WebRTC edge off: another process holds {', '.join(janus_taken)}.", file=sys.stderr)
+        else:
+            procs["webrtc"] = f"{venv_bin}/python manage.py webrtcedge"
     if os.environ.get("REDIS_URL"):
         procs["worker"] = (
             f"{venv_bin}/celery -A livestream worker --beat --loglevel INFO --concurrency 2"

@@ -90,6 +90,12 @@ def main() -> int:
         # nginx-rtmp's hooks go straight to gunicorn on loopback, never through the public proxy.
         os.environ.setdefault("MEDIA_HOOK_BASE_URL", f"http://127.0.0.1:{web_port}/media-hooks")
         procs["media"] = f"{venv_bin}/python manage.py mediaserver"
+    from streams.media import janus
+
+    if settings.WEBRTC_ENABLED and janus.missing_tools():
+        print("WebRTC edge off: install janus (apt-get) for real-time playback; pages play HLS.", file=sys.stderr)
+    elif settings.WEBRTC_ENABLED:
+        procs["webrtc"] = f"{venv_bin}/python manage.py webrtcedge"
     ws_server = os.environ.get("WS_SERVER", "uvicorn")  # measured faster for chat fan-out (README)
     for index, ws_port in enumerate(ws_ports, start=1):
         if ws_server == "uvicorn":

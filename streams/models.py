@@ -325,6 +325,40 @@ class ViewerSession(models.Model):
         return f"{self.user or 'anonymous'} watching {self.stream_id}"
 
 
+class WebRTCMount(models.Model):
+    """A live stream's Janus streaming mountpoint: where ffmpeg sends its RTP copy and browsers watch it over WebRTC.
+
+    One per live stream, from its publish until it ends. ``slot`` picks the stream's two ingest ports out of
+    WEBRTC_INGEST_PORT_RANGE (video ``port_base``, audio ``port_base + 2``); its uniqueness is what keeps two live
+    streams off the same ports. The pin (to watch) and secret (to change or destroy it) are the mountpoint's,
+    server-side only: a viewer reaches it through a signed grant, never with these. ``created_in_janus_at`` is
+    when Janus last confirmed it; None while Janus has yet to make it (down or slow: the reconcile job catches up).
+    """
+
+    stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="webrtc_mount")
+    janus_id = models.BigIntegerField(unique=True)
+    slot = models.PositiveIntegerField(unique=True)
+    port_base = models.PositiveIntegerField()
+    pin = models.CharField(max_length=64)
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_in_janus_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "WebRTC mountpoint"
+
+    def __str__(self) -> str:
+        return f"mountpoint {self.janus_id} for {self.stream_id}"
+
+    @property
+    def video_port(self) -> int:
+        return self.port_base
+
+    @property
+    def audio_port(self) -> int:
+        return self.port_base + 2
+
+
 class StreamAccess(models.Model):
     """A viewer bought access to a premium stream (once)."""
 

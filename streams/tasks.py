@@ -20,6 +20,7 @@ from streams.services.media.recordings import (
 )
 from streams.services.media.requeue import media_jobs_requeue_stuck
 from streams.services.media.thumbnails import live_thumbnails_refresh
+from streams.services.media.webrtc import webrtc_mount_close, webrtc_mounts_reconcile
 from streams.services.monetization import subscription_renew, subscriptions_due
 
 logger = logging.getLogger(__name__)
@@ -97,3 +98,16 @@ def prune_recordings() -> int:
 def drop_publisher_task(name: str) -> bool:
     """A stream stopped from the API: disconnect its encoder from nginx-rtmp."""
     return nginx.drop_publisher(app="live", name=name)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def close_webrtc_mount_task(stream_id: str) -> bool:
+    """A stream ended: destroy its Janus mountpoint and free its ports (reconcile retries when Janus is away)."""
+    return webrtc_mount_close(stream_id=stream_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reconcile_webrtc_mounts() -> dict:
+    """Beat, every 30 s: Janus's mountpoints and the live streams in step, both ways (after a crash or restart)."""
+    result = webrtc_mounts_reconcile()
+    return {"created": result.created, "destroyed": result.destroyed, "strays": result.strays, "up": result.janus_up}

@@ -16,6 +16,7 @@ from streams.selectors import (
     stream_hls_url,
     stream_more_from_creator,
     stream_viewer_has_access,
+    stream_webrtc_url,
 )
 from streams.selectors.media import clip_ready_list, gated_file_url, media_file_name, recording_list
 from streams.selectors.share import stream_share, stream_url
@@ -87,6 +88,8 @@ def stream_detail(request, stream_id):
         "share_url": stream_url(stream) if stream.visibility != Stream.Visibility.PRIVATE else "",
         "hls_url": stream_hls_url(stream, request.user),
         "dvr_window_seconds": stream_dvr_window_seconds(stream),
+        # Where the player starts WebRTC signalling (webrtc.js), when the stream can play that way for them.
+        "webrtc_url": stream_webrtc_url(stream, request.user, request=request),
         "has_access": has_access,
         # Premium and not theirs to watch: the page offers access for coins instead of the video.
         "needs_access": not has_access and not is_owner,

@@ -255,6 +255,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Weekly at a fixed time (Mondays 08:00 UTC, 09:00 in Lagos), so the studio's money page can tell creators when.
     "run-payouts": {"task": "wallet.tasks.run_payouts", "schedule": crontab(minute=0, hour=8, day_of_week="mon")},
     "refresh-live-thumbnails": {"task": "streams.tasks.refresh_live_thumbnails", "schedule": 60},
+    # Janus mountpoints for live streams: made again after Janus restarted, gone for streams that ended meanwhile.
+    "reconcile-webrtc-mounts": {"task": "streams.tasks.reconcile_webrtc_mounts", "schedule": 30},
     "end-dropped-streams": {"task": "streams.tasks.end_dropped_streams", "schedule": 30},
     "prune-recordings": {"task": "streams.tasks.prune_recordings", "schedule": 24 * 60 * 60},
     "requeue-stuck-media": {"task": "streams.tasks.requeue_stuck_media", "schedule": 5 * 60},
@@ -358,6 +360,8 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "10/hour"),
         # Looking a bank account up (checking it, saving it as the payout destination) is a paid call at Paystack.
         "payout_account": os.environ.get("THROTTLE_PAYOUT_ACCOUNT", "20/hour"),
+        # WebRTC signalling: a page starts once, answers once, keeps alive every 20 s; reloads and retries fit.
+        "webrtc": os.environ.get("THROTTLE_WEBRTC", "60/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -429,6 +433,35 @@ CLIP_MAX_SECONDS = 60
 # A recording or clip processing this long since its task was queued or started lost its task: beat requeues it.
 MEDIA_PROCESSING_STUCK_MINUTES = env_int("MEDIA_PROCESSING_STUCK_MINUTES", 15)
 MEDIA_TOOL_TIMEOUT = env_int("MEDIA_TOOL_TIMEOUT", 600)  # seconds one ffmpeg/ffprobe job may take
+
+# --- WebRTC playback (Janus streaming plugin beside nginx-rtmp) ---------------------------------------
+# `manage.py webrtcedge` renders deploy/mediaserver/janus/ into MEDIA_SERVER_ROOT/janus/ and runs Janus. Its HTTP
+# API (sessions for viewers) and Admin API (mountpoints) listen on loopback only: browsers never reach Janus
+# but over ICE/UDP; Django signals for them. The admin secret and the streaming plugin's admin key are made once
+# into JANUS_SECRETS_FILE (never in a setting a page could render).
+WEBRTC_ENABLED = env_bool("WEBRTC_ENABLED", True)
+JANUS_BINARY = os.environ.get("JANUS_BINARY", "janus")
+JANUS_PLUGINS_DIR = os.environ.get("JANUS_PLUGINS_DIR", "/usr/lib/x86_64-linux-gnu/janus")
+JANUS_BIND = os.environ.get("JANUS_BIND", "127.0.0.1")
+JANUS_HTTP_PORT = env_int("JANUS_HTTP_PORT", 18088)
+JANUS_ADMIN_PORT = env_int("JANUS_ADMIN_PORT", 17088)
+JANUS_SECRETS_FILE = Path(os.environ.get("JANUS_SECRETS_FILE", BASE_DIR / "var" / "janus-secrets.json"))
+JANUS_TIMEOUT = float(os.environ.get("JANUS_TIMEOUT", "2"))  # seconds per call: a hook never waits long on Janus
+# UDP ports Janus uses for browsers' media (ICE), and the ones ffmpeg sends each live stream's RTP copy to (two
+# per stream, video and audio; Django allocates them). Open the first range in a firewall, never the second.
+JANUS_RTP_PORT_RANGE = os.environ.get("JANUS_RTP_PORT_RANGE", "20000-20999")
+WEBRTC_INGEST_PORT_RANGE = os.environ.get("WEBRTC_INGEST_PORT_RANGE", "21000-21999")
+# ICE: Janus offers host candidates of the interfaces listed (empty: all but loopback, which libnice skips);
+# behind NAT, its public address (NAT 1:1) and a STUN server. See the README's WebRTC section.
+JANUS_ICE_ENFORCE_LIST = os.environ.get("JANUS_ICE_ENFORCE_LIST", "")
+JANUS_NAT_1_1_MAPPING = os.environ.get("JANUS_NAT_1_1_MAPPING", "")
+JANUS_STUN_SERVER = os.environ.get("JANUS_STUN_SERVER", "")  # host:port
+JANUS_SESSION_TIMEOUT = env_int("JANUS_SESSION_TIMEOUT", 60)  # a viewer's keepalive comes every 20 s
+# The RTP copy: at most 720p (H.264 level 3.1, what the mountpoint's profile-level-id announces).
+WEBRTC_VIDEO_HEIGHT = min(env_int("WEBRTC_VIDEO_HEIGHT", 720), 720)
+WEBRTC_VIDEO_KBPS = env_int("WEBRTC_VIDEO_KBPS", 1500)
+WEBRTC_AUDIO_KBPS = env_int("WEBRTC_AUDIO_KBPS", 96)
+WEBRTC_GRANT_MAX_AGE = env_int("WEBRTC_GRANT_MAX_AGE", 120)  # seconds; each keepalive hands out a fresh grant
 
 # --- Product rules ------------------------------------------------------------------
 STREAM_MAX_TAGS = 10

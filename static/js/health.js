@@ -35,6 +35,14 @@
   const has = (value) => value !== null && value !== undefined;
   const warned = (code) => (health.warnings || []).some((warning) => warning.code === code);
 
+  // The real-time path while live: on (with how many watch that way), not ready yet (HLS only meanwhile), or off.
+  function webrtcWords(webrtc) {
+    if (!webrtc) return "–";
+    if (!webrtc.enabled) return "Off: viewers watch HLS";
+    if (!webrtc.mounted) return "Not ready: viewers watch HLS";
+    return "On" + (has(webrtc.viewers) ? ", " + webrtc.viewers + " watching" : "");
+  }
+
   function render() {
     const on = Boolean(health.publishing);
     const settling = on && (health.seconds_live || 0) < MEASURE_SECONDS;
@@ -70,6 +78,7 @@
     figure("fps", has(health.fps) ? Math.round(health.fps * 10) / 10 + " fps" : "–");
     figure("resolution", health.width && health.height ? health.width + "×" + health.height : "–");
     figure("keyframes", has(keyframes) ? keyframes.toFixed(1) + " s" : "–", has(keyframes) && keyframes > keyframeMax + 0.05);
+    figure("webrtc", webrtcWords(health.webrtc), status === "live" && health.webrtc && health.webrtc.enabled && !health.webrtc.mounted);
     warnings.replaceChildren(
       ...(health.warnings || []).map((warning) => {
         const item = document.createElement("li");

@@ -352,8 +352,10 @@
     function startLive() {
       const run = ++startRun;
       const firstUrl = video.dataset.hlsUrl;
+      const first = { hls_url: firstUrl, webrtc_url: video.dataset.webrtcUrl || null };
       delete video.dataset.hlsUrl; // good once: a later start asks the API (a premium token expires)
-      const url = firstUrl ? Promise.resolve({ hls_url: firstUrl }) : streamBody(video.dataset.streamId).catch(() => null);
+      delete video.dataset.webrtcUrl;
+      const url = firstUrl ? Promise.resolve(first) : streamBody(video.dataset.streamId).catch(() => null);
       Promise.all([url, hlsReady(video)]).then(([body]) => {
         if (run !== startRun || stateOf() !== "live") return;
         if (body && body.has_access === false) {
@@ -364,8 +366,9 @@
           message("The video is not available right now.");
           return;
         }
-        engine = engine || liveEngine(video, hooks);
-        engine.start(body.hls_url);
+        // WebRTC first where webrtc.js is on the page (it falls back to this HLS engine by itself).
+        engine = engine || (window.LivePlayback ? window.LivePlayback(video, hooks, liveEngine(video, hooks)) : liveEngine(video, hooks));
+        engine.start(body.hls_url, body);
       });
     }
 
@@ -459,11 +462,11 @@
       quality.hidden = levels.length < 2;
     };
     hooks.levelSwitched = (level) => {
-      menu.options[0].text = level ? "Auto (" + levelName(level) + ")" : "Auto";
+      menu.querySelector('option[value="-1"]').text = level ? "Auto (" + levelName(level) + ")" : "Auto"; // not always first (Real-time)
     };
     menu.addEventListener("change", () => {
       const engine = currentEngine();
-      if (engine) engine.setLevel(parseInt(menu.value, 10));
+      if (engine) engine.setLevel(menu.value === "webrtc" ? menu.value : parseInt(menu.value, 10));
     });
 
     // DVR (dvr.js): the seek bar, "Go live" and the LIVE badge's return to live, when the preset keeps a window.

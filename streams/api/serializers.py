@@ -29,6 +29,7 @@ from streams.selectors import (
     stream_dvr_window_seconds,
     stream_hls_url,
     stream_viewer_has_access,
+    stream_webrtc_url,
     subscription_active,
 )
 from streams.selectors.media import gated_file_url
@@ -74,6 +75,7 @@ class StreamSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
     dvr_window_seconds = serializers.SerializerMethodField()
+    webrtc_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     thumbnails = serializers.SerializerMethodField()
     rtmp_url = serializers.SerializerMethodField()
@@ -105,6 +107,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "latency_mode",
             "hls_url",
             "dvr_window_seconds",
+            "webrtc_url",
             "thumbnail_url",
             "thumbnails",
             "rtmp_url",
@@ -142,6 +145,12 @@ class StreamSerializer(serializers.ModelSerializer):
     def get_dvr_window_seconds(self, obj) -> int:
         """How far back the live player may seek in ``hls_url`` (0: no rewind; `low` streams keep a short window)."""
         return stream_dvr_window_seconds(obj)
+
+    @extend_schema_field(NULLABLE_URI)
+    def get_webrtc_url(self, obj):
+        """Where a page starts WebRTC signalling (POST); null when it should play hls_url (see the README)."""
+        request = self.context.get("request")
+        return stream_webrtc_url(obj, request.user if request else None, request=request)
 
     @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, obj):
@@ -253,6 +262,12 @@ class ThumbnailUploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="JPEG, PNG, WebP or GIF, at least 320x180; cropped to 16:9.")
 
 
+class WebRTCHealthSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    mounted = serializers.BooleanField(help_text="Janus has the stream's mountpoint.")
+    viewers = serializers.IntegerField(allow_null=True, help_text="Viewers on WebRTC now, as Janus counts them.")
+
+
 class StreamHealthSerializer(serializers.Serializer):
     publishing = serializers.BooleanField()
     bitrate_kbps = serializers.IntegerField(required=False)
@@ -265,6 +280,7 @@ class StreamHealthSerializer(serializers.Serializer):
     audio_codec = serializers.CharField(required=False)
     seconds_live = serializers.FloatField(required=False)
     keyframe_interval_seconds = serializers.FloatField(required=False, allow_null=True)
+    webrtc = WebRTCHealthSerializer(required=False, help_text="While live: the real-time (WebRTC) path.")
     warnings = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
 
 

@@ -107,6 +107,16 @@ def _context() -> dict:
         "variants": variants,
         "hls_apps": hls_apps,
         "presets": "|".join(settings.HLS_LATENCY_FRAGMENTS),
+        # The RTP copy for Janus (streams.media.janus's payload types; streams.services.media.webrtc's ports file).
+        "webrtc_ports_dir": root / "webrtc",
+        "webrtc": {
+            "height": settings.WEBRTC_VIDEO_HEIGHT,
+            "video_kbps": settings.WEBRTC_VIDEO_KBPS,
+            "maxrate_kbps": int(settings.WEBRTC_VIDEO_KBPS * 1.1),
+            "audio_kbps": settings.WEBRTC_AUDIO_KBPS,
+            "video_pt": 96,
+            "audio_pt": 111,
+        },
     }
 
 
@@ -151,12 +161,19 @@ def nginx_binary() -> str:
 
 def ports_in_use() -> list[str]:
     """The media server's ports another process holds already, as "NAME=port" (empty when both are free)."""
+    return tcp_ports_taken(
+        settings.MEDIA_BIND, {"RTMP_PORT": settings.RTMP_PORT, "MEDIA_HTTP_PORT": settings.MEDIA_HTTP_PORT}
+    )
+
+
+def tcp_ports_taken(bind: str, ports: dict[str, int]) -> list[str]:
+    """Which of ``ports`` (setting name -> port) another process holds on ``bind``, as "NAME=port"."""
     taken = []
-    for name, port in (("RTMP_PORT", settings.RTMP_PORT), ("MEDIA_HTTP_PORT", settings.MEDIA_HTTP_PORT)):
+    for name, port in ports.items():
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                probe.bind((settings.MEDIA_BIND, port))
+                probe.bind((bind, port))
             except OSError:
                 taken.append(f"{name}={port}")
     return taken

@@ -14,11 +14,13 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from livestream.errors import NotFound
 from streams.filters import StreamFilter
+from streams.media import janus
 from streams.media.config import dvr_window_seconds, hls_app_name, hls_app_parse
 from streams.models import (
     Category,
@@ -30,6 +32,7 @@ from streams.models import (
     StreamAccess,
     Subscription,
     Tag,
+    WebRTCMount,
 )
 
 # Query building blocks other apps' reads build on (discovery's search), offered here so that they read streams
@@ -43,7 +46,7 @@ PLAYBACK_SALT = "streams.playback"
 
 
 def _stream_base(user=None) -> QuerySet[Stream]:
-    streams = Stream.objects.select_related("creator", "category").prefetch_related("tags")
+    streams = Stream.objects.select_related("creator", "category", "webrtc_mount").prefetch_related("tags")
     if user is not None and user.is_authenticated:
         # Whether the viewer may watch a premium stream, in the same query as the stream.
         streams = streams.annotate(
@@ -156,6 +159,25 @@ def stream_dvr_window_seconds(stream: Stream) -> int:
     app = stream.media_app or hls_app_name(latency_mode=stream.latency_mode, premium=stream.is_premium)
     parsed = hls_app_parse(app)
     return dvr_window_seconds(parsed[0]) if parsed else 0
+
+
+def stream_webrtc_url(stream: Stream, user, *, request=None) -> str | None:
+    """Where ``user``'s page starts WebRTC signalling for the live stream; None when it cannot play that way now:
+    not live, WebRTC off, no confirmed mountpoint yet, Janus down (lately), or a premium stream they may not watch.
+
+    Reads the mount through _stream_base's join (no query there); the page falls back to hls_url when None.
+    """
+    if stream.status != Stream.Status.LIVE or not settings.WEBRTC_ENABLED:
+        return None
+    try:
+        mount = stream.webrtc_mount
+    except WebRTCMount.DoesNotExist:
+        return None
+    # The cache last: a list of streams asks it only for those with a confirmed mount.
+    if mount.created_in_janus_at is None or not stream_viewer_has_access(stream, user) or janus.edge_marked_down():
+        return None
+    path = reverse("stream-webrtc", kwargs={"pk": stream.pk})
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 def playback_token_make(*, stream_id, user_id) -> str:

@@ -17,9 +17,9 @@ from django.db.models import QuerySet
 from accounts.models import User
 from livestream import private_files
 from livestream.errors import NotFound, PermissionDenied
-from streams.media import nginx, tools
+from streams.media import janus, nginx, tools
 from streams.media.config import hls_app_parse, hls_dir
-from streams.models import Clip, CreatorProfile, Recording, Stream, recording_keep_days
+from streams.models import Clip, CreatorProfile, Recording, Stream, WebRTCMount, recording_keep_days
 from streams.selectors import stream_get, stream_viewer_has_access
 
 # nginx-rtmp's record_unique names a recording "<app>.<stream id>-<unix time>.flv": the second it opened the file.
@@ -347,7 +347,10 @@ def encoder_settings(*, latency_mode: str, ingest_url: str) -> dict[str, Any]:
 def stream_health(*, stream: Stream) -> dict[str, Any]:
     """What the studio shows while live: bitrate, fps, resolution, keyframe interval, and warnings."""
     health: dict[str, Any] = {"publishing": False, "warnings": []}
-    if stream.status != Stream.Status.LIVE or not stream.publisher_client_id:
+    if stream.status != Stream.Status.LIVE:
+        return health
+    health["webrtc"] = webrtc_health(stream=stream)
+    if not stream.publisher_client_id:
         return health
     try:
         stat = nginx.stat(app="live", name=publish_name(stream))
@@ -383,6 +386,23 @@ def stream_health(*, stream: Stream) -> dict[str, Any]:
     if stat.video_kbps == 0 and stat.seconds_live > NGINX_BANDWIDTH_WINDOW_SECONDS:  # nginx measures over 10 s
         health["warnings"].append({"code": "no_video", "detail": "No video is arriving from the encoder."})
     return health
+
+
+def webrtc_health(*, stream: Stream) -> dict[str, Any]:
+    """The stream's WebRTC path for the studio: on or off, whether Janus has its mountpoint, and how many watch
+    over WebRTC (Janus's count for the mountpoint; one admin call). ``viewers`` is None when Janus cannot say."""
+    if not settings.WEBRTC_ENABLED:
+        return {"enabled": False, "mounted": False, "viewers": None}
+    mount = WebRTCMount.objects.filter(stream=stream).first()
+    if mount is None:
+        return {"enabled": True, "mounted": False, "viewers": None}
+    try:
+        info = janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)
+    except (janus.JanusUnavailable, janus.JanusError):
+        return {"enabled": True, "mounted": False, "viewers": None}
+    if info is None:
+        return {"enabled": True, "mounted": False, "viewers": None}
+    return {"enabled": True, "mounted": True, "viewers": int(info.get("viewers") or 0)}
 
 
 def _keyframe_interval(stream: Stream) -> float | None:

@@ -161,3 +161,97 @@ def publish(ingest_url: str, key: str, *, seconds: int, gop: int = 30, size: str
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip
+
+
+def _free_udp_block(size: int) -> int:
+    """The first port of ``size`` UDP ports that are free now (a random spot, checked port by port)."""
+    import random
+
+    for _attempt in range(50):
+        first = random.randrange(30000, 60000 - size, 4)
+        socks = []
+        try:
+            for port in range(first, first + size):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind(("0.0.0.0", port))  # noqa: S104 -- probing: Janus binds its media ports on every interface
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free block of UDP ports")
+
+
+def janus_environment(root: Path) -> dict[str, str]:
+    """Settings for a WebRTC edge (Janus) of a test's own: free API ports, its own UDP ranges (browser media and
+    RTP ingest), its secrets and configuration under ``root`` (the media server's root when both run: the ladder
+    reads the mounts' ports files there)."""
+    media, ingest = _free_udp_block(100), _free_udp_block(40)
+    return {
+        "MEDIA_SERVER_ROOT": str(root),
+        "JANUS_HTTP_PORT": str(free_port()),
+        "JANUS_ADMIN_PORT": str(free_port()),
+        "JANUS_SECRETS_FILE": str(root / "janus-secrets.json"),
+        "JANUS_RTP_PORT_RANGE": f"{media}-{media + 99}",
+        "WEBRTC_INGEST_PORT_RANGE": f"{ingest}-{ingest + 39}",
+    }
+
+
+class JanusEdge:
+    """``manage.py webrtcedge`` (Janus) with ``environment`` (janus_environment), answering before start() returns;
+    stop() and start() again to test a restart or an edge that is down."""
+
+    def __init__(self, environment: dict[str, str]):
+        self.environment = environment
+        self.process: subprocess.Popen | None = None
+        self.log = Path(environment["MEDIA_SERVER_ROOT"]) / "janus.log"
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", int(self.environment["JANUS_HTTP_PORT"])), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def start(self) -> "JanusEdge":
+        with open(self.log, "ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "webrtcedge"],
+                cwd=ROOT,
+                env=os.environ | self.environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+        def up() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError("Janus did not start:\n" + self.log.read_text(errors="replace")[-3000:])
+            return self.answers()
+
+        try:
+            wait_until(up, timeout=40, what="Janus answering", interval=0.1)
+        except BaseException:
+            self.stop()  # slow to come up: never leave it running behind a failed test
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # Janus: clean shutdown
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def janus_edge(environment: dict[str, str]):
+    edge = JanusEdge(environment).start()
+    try:
+        yield edge
+    finally:
+        edge.stop()

@@ -21,6 +21,7 @@ from streams.media import nginx
 from streams.media.config import hls_app_name
 from streams.models import Stream
 from streams.selectors.media import publish_name, publisher_present
+from streams.services.media.webrtc import webrtc_mount_close_on_commit, webrtc_mount_open
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ def publish_begin(*, key: str, client_id: str) -> str:
             send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
             signal_on_commit(stream_went_live, stream_id=stream.pk, creator_id=stream.creator_id)
     logger.info("stream %s: publishing as client %s into %s", stream.pk, client_id, stream.media_app)
+    # Before the hook answers: the ladder nginx starts next reads the stream's RTP ports from the mount's file.
+    webrtc_mount_open(stream_id=stream.pk)
     return publish_name(stream)
 
 
@@ -99,6 +102,7 @@ def live_stream_end(*, stream: Stream) -> Stream:
     stream.current_viewers = 0
     stream.save(update_fields=["status", "ended_at", "current_viewers", "updated_at"])
     publisher_release(stream=stream, drop=True)
+    webrtc_mount_close_on_commit(stream=stream)
     send_event_on_commit({"type": "stream_status", "status": stream.status}, room=stream.pk)
     # Its analytics, rolled up once more now that every minute is in (by name: streams imports no analytics).
     task_on_commit("analytics.tasks.stream_rollup_task", str(stream.pk))

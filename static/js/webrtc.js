@@ -1,0 +1,267 @@
+// Real-time playback for the watch page: WebRTC from the Janus edge, HLS (player.js's engine) as the fallback.
+//
+// window.LivePlayback(video, hooks, hlsEngine) returns an engine with player.js's shape (start, stop, setLevel,
+// liveEdge). start(hlsUrl, body) tries WebRTC first when the stream body offers webrtc_url and this browser has
+// RTCPeerConnection, and falls back to HLS by itself on a signalling error, an ICE failure, or no decoded frame
+// within FIRST_FRAME_MS. The quality menu gains "Real-time" beside the HLS renditions. The path in use is in the
+// video's data-playback-path ("webrtc" | "hls"); ?playback=hls or ?playback=webrtc forces one path, without
+// fallback (benchmarks and tests).
+//
+// Signalling is Django's (/api/v1/streams/{id}/webrtc, .../answer, .../keepalive, .../hangup): Janus's offer
+// carries its ICE candidates, the answer goes once gathering completes (non-trickle, capped at GATHER_MS), and
+// the signed grant the first call returns comes back on every later one.
+(function () {
+  "use strict";
+  const FIRST_FRAME_MS = 4000; // no picture by then: HLS instead
+  const GATHER_MS = 2000; // ICE gathering cap before the answer goes anyway
+  const DISCONNECTED_MS = 5000; // ICE "disconnected" this long: treated as failed
+  const RETRY_MS = 3000; // forced WebRTC: try again this often
+  const REALTIME = "webrtc"; // the quality menu's value for real-time
+  const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+
+  function supported() {
+    return typeof window.RTCPeerConnection === "function";
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body || {}),
+    }).then((response) => response.json().catch(() => ({})).then((data) => ({ ok: response.ok, status: response.status, data: data })));
+  }
+
+  function iceGathered(pc) {
+    if (pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        if (pc.iceGatheringState !== "complete") return;
+        pc.removeEventListener("icegatheringstatechange", done);
+        resolve();
+      };
+      pc.addEventListener("icegatheringstatechange", done);
+      setTimeout(resolve, GATHER_MS);
+    });
+  }
+
+  // Resolves at the first decoded video frame (requestVideoFrameCallback where there is one).
+  function firstFrame(video) {
+    return new Promise((resolve) => {
+      if (typeof video.requestVideoFrameCallback === "function") {
+        video.requestVideoFrameCallback(() => resolve());
+        return;
+      }
+      const poll = setInterval(() => {
+        const quality = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null;
+        if ((quality && quality.totalVideoFrames > 0) || video.videoWidth > 0) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 100);
+    });
+  }
+
+  function play(video) {
+    const attempt = video.play();
+    if (attempt) {
+      attempt.catch((error) => {
+        if (error.name !== "NotAllowedError" || video.muted) return;
+        video.muted = true; // sound needs a touch first; start muted rather than not at all
+        video.play().catch(() => {});
+      });
+    }
+  }
+
+  window.LivePlayback = function (video, hooks, hlsEngine) {
+    const forced = new URLSearchParams(location.search).get("playback");
+    let preferHls = forced === "hls";
+    let body = null;
+    let path = "";
+    let run = 0;
+    let pc = null;
+    let grant = "";
+    let timers = [];
+    let beacon = null;
+    const menuLevels = hooks.levels; // the quality menu's: HLS renditions; "Real-time" is added after them
+    hooks.levels = (levels) => {
+      menuLevels(levels);
+      realtimeOption();
+    };
+
+    function setPath(next) {
+      path = next;
+      if (next) video.dataset.playbackPath = next;
+      else delete video.dataset.playbackPath;
+      realtimeOption();
+    }
+
+    // "Real-time" in the quality menu whenever the stream offers it; chosen while WebRTC plays.
+    function realtimeOption() {
+      const menu = document.getElementById("quality");
+      if (!menu) return;
+      let option = menu.querySelector('option[value="' + REALTIME + '"]');
+      const offered = !!(body && body.webrtc_url && supported() && forced !== "hls");
+      if (!offered) {
+        if (option) option.remove();
+        return;
+      }
+      if (!option) {
+        option = new Option("Real-time", REALTIME);
+        menu.insertBefore(option, menu.firstChild);
+      }
+      if (path === "webrtc") menu.value = REALTIME;
+      else if (menu.value === REALTIME) menu.value = "-1";
+      const box = menu.closest(".player-quality");
+      if (box) box.hidden = menu.options.length < 2;
+    }
+
+    function later(fn, ms) {
+      timers.push(setTimeout(fn, ms));
+    }
+
+    function hangUp() {
+      timers.forEach(clearTimeout);
+      timers = [];
+      if (beacon) {
+        window.removeEventListener("pagehide", beacon);
+        beacon = null;
+      }
+      if (grant && body && body.webrtc_url) {
+        const form = new URLSearchParams({ grant: grant, csrfmiddlewaretoken: csrf });
+        fetch(body.webrtc_url + "/hangup", { method: "POST", credentials: "same-origin", body: form, keepalive: true }).catch(() => {});
+      }
+      grant = "";
+      if (pc) {
+        pc.close();
+        pc = null;
+      }
+      if (video.srcObject) {
+        video.srcObject = null;
+        video.load();
+      }
+    }
+
+    function startHls() {
+      setPath("hls");
+      hlsEngine.start(body.hls_url);
+      realtimeOption();
+    }
+
+    // WebRTC did not work out: HLS (for this page's life, unless the viewer picks Real-time again), or, when
+    // forced, another try.
+    function failed(mine, why) {
+      if (mine !== run) return;
+      hangUp();
+      if (window.console) console.info("Real-time playback: " + why);
+      if (forced === "webrtc") {
+        hooks.message("Real-time playback failed. Retrying…");
+        later(() => mine === run && startWebRTC(), RETRY_MS);
+        return;
+      }
+      preferHls = true;
+      startHls();
+    }
+
+    function keepAlive(mine, every) {
+      later(() => {
+        if (mine !== run) return;
+        post(body.webrtc_url + "/keepalive", { grant: grant })
+          .then((answer) => {
+            if (mine !== run) return;
+            if (answer.ok) {
+              grant = answer.data.grant;
+              keepAlive(mine, every);
+            } else {
+              // Access gone, the stream ended or the session lapsed: the HLS path knows what to show.
+              failed(mine, "keepalive refused (" + (answer.data.code || answer.status) + ")");
+            }
+          })
+          .catch(() => keepAlive(mine, every)); // the network blinked: try at the next beat
+      }, every * 1000);
+    }
+
+    function startWebRTC() {
+      const mine = ++run;
+      hlsEngine.stop();
+      setPath("webrtc");
+      hooks.message("");
+      later(() => failed(mine, "no picture within " + FIRST_FRAME_MS + " ms"), FIRST_FRAME_MS);
+      post(body.webrtc_url)
+        .then((started) => {
+          if (mine !== run) return null;
+          if (!started.ok) throw new Error("signalling refused (" + (started.data.code || started.status) + ")");
+          grant = started.data.grant;
+          beacon = () => {
+            navigator.sendBeacon(body.webrtc_url + "/hangup", new URLSearchParams({ grant: grant, csrfmiddlewaretoken: csrf }));
+          };
+          window.addEventListener("pagehide", beacon);
+          pc = new RTCPeerConnection({});
+          const peer = pc;
+          const media = new MediaStream();
+          peer.addEventListener("track", (event) => {
+            media.addTrack(event.track);
+            if (video.srcObject !== media) {
+              video.srcObject = media;
+              play(video);
+            }
+          });
+          peer.addEventListener("iceconnectionstatechange", () => {
+            if (peer !== pc) return;
+            if (peer.iceConnectionState === "failed") failed(mine, "ICE failed");
+            else if (peer.iceConnectionState === "disconnected") {
+              later(() => peer === pc && peer.iceConnectionState === "disconnected" && failed(mine, "ICE disconnected"), DISCONNECTED_MS);
+            }
+          });
+          firstFrame(video).then(() => {
+            if (mine !== run || peer !== pc) return;
+            timers.forEach(clearTimeout); // the first-frame watchdog
+            timers = [];
+            keepAlive(mine, started.data.keepalive_seconds || 20);
+          });
+          return peer
+            .setRemoteDescription(started.data.offer)
+            .then(() => peer.createAnswer())
+            .then((answer) => peer.setLocalDescription(answer))
+            .then(() => iceGathered(peer))
+            .then(() => (mine === run ? post(body.webrtc_url + "/answer", { grant: grant, sdp: peer.localDescription.sdp }) : null))
+            .then((answered) => {
+              if (answered && !answered.ok) throw new Error("answer refused (" + (answered.data.code || answered.status) + ")");
+            });
+        })
+        .catch((error) => failed(mine, error.message || String(error)));
+    }
+
+    return {
+      start(hlsUrl, streamBody) {
+        this.stop();
+        body = Object.assign({ hls_url: hlsUrl }, streamBody || {});
+        if (!preferHls && body.webrtc_url && supported()) startWebRTC();
+        else startHls();
+      },
+      stop() {
+        run += 1;
+        hangUp();
+        hlsEngine.stop();
+        setPath("");
+      },
+      setLevel(value) {
+        if (value === REALTIME) {
+          preferHls = false;
+          if (path !== "webrtc" && body) startWebRTC();
+          return;
+        }
+        if (path === "webrtc") {
+          run += 1;
+          hangUp();
+          preferHls = true;
+          startHls();
+        }
+        hlsEngine.setLevel(value);
+      },
+      liveEdge() {
+        return path === "hls" ? hlsEngine.liveEdge() : null;
+      },
+    };
+  };
+})();

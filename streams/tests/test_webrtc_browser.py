@@ -1,0 +1,241 @@
+"""WebRTC playback end to end with the real stack: the project's nginx-rtmp and Janus (manage.py mediaserver and
+webrtcedge) on free ports sharing one media root, ffmpeg publishing over RTMP, Django's hooks and signalling
+served by the live server, and Debian's chromium playing the watch page.
+
+- The ladder's RTP copy reaches the stream's mountpoint; Chromium plays it over WebRTC (decoded frames), the
+  page says data-playback-path="webrtc", and Janus counts the viewer; a viewer without access to a premium
+  stream gets no grant and no media; the encoder leaves, the stream ends, and the mountpoint is gone.
+- With Janus stopped the same page falls back to HLS by itself and plays.
+
+On ICE here: Janus offers host candidates of the machine's interfaces (libnice skips loopback), Chromium
+answers from the same host; both ends are on this machine, so ICE connects without STUN or flags.
+"""
+
+import copy
+from pathlib import Path
+
+import pytest
+import requests
+
+from livestream.celery import app as celery_app
+from streams.media import janus
+from streams.models import Recording, Stream, WebRTCMount
+from streams.tests.browser import ARGS, CHROMIUM
+from streams.tests.factories import StreamFactory
+from streams.tests.processes import JanusEdge, janus_environment, media_server, media_server_environment, wait_until
+from streams.tests.processes import publish as encoder
+
+pytestmark = [pytest.mark.needs_chromium, pytest.mark.needs_media, pytest.mark.timeout(240)]
+
+FRAMES_OVER = "n => document.querySelector('#player').getVideoPlaybackQuality().totalVideoFrames > n"
+
+
+@pytest.fixture(scope="module")
+def stack(live_server, tmp_path_factory):
+    """nginx-rtmp (hooks on the live server) and Janus, one media root: the ladder reads the mounts' ports there."""
+    if janus.missing_tools():
+        pytest.skip("needs Debian's janus")
+    root = tmp_path_factory.mktemp("webrtc-stack")
+    environment = {**media_server_environment(root, f"{live_server.url}/media-hooks"), **janus_environment(root)}
+    edge = JanusEdge(environment).start()
+    try:
+        with media_server(environment):
+            yield environment, edge
+    finally:
+        edge.stop()
+
+
+@pytest.fixture
+def media(stack, settings):
+    environment, edge = stack
+    for name, value in environment.items():
+        setattr(settings, name, int(value) if name.endswith("_PORT") else value)
+    settings.MEDIA_SERVER_ROOT = Path(environment["MEDIA_SERVER_ROOT"])
+    settings.JANUS_SECRETS_FILE = Path(environment["JANUS_SECRETS_FILE"])
+    settings.WEBRTC_ENABLED = True
+    # A call slower than this marks Janus down (no webrtc_url for 30 s): on a machine this loaded, give it room.
+    settings.JANUS_TIMEOUT = 5
+    # The page may load this nginx's playlists (the CSP is read per request; the settings' one names the default).
+    hls_origin = environment["HLS_BASE_URL"].rsplit("/", 1)[0]
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    for directive in ("connect-src", "media-src"):
+        policy["DIRECTIVES"][directive].append(hls_origin)
+    settings.CONTENT_SECURITY_POLICY = policy
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no worker: the encoder's goodbye ends the stream, the mount goes
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    if not edge.answers():
+        edge.start()
+    yield environment, edge
+    celery_app.conf.task_always_eager = eager
+
+
+def going_live(environment, key: str):
+    """An encoder publishing for a minute, and the stream's mount once Janus has it."""
+    process = encoder(environment["RTMP_INGEST_URL"], key, seconds=60, gop=30, size="426x240")
+    mount = wait_until(
+        lambda: WebRTCMount.objects.exclude(created_in_janus_at=None).filter(stream__stream_key=key).first(),
+        timeout=20,
+        what="the stream's mountpoint",
+    )
+    return process, mount
+
+
+def encoder_gone(process, stream) -> None:
+    """Stop the encoder and wait for what its goodbye starts here (the end, the recording's processing under eager
+    Celery), so the test database is not flushed under it."""
+    process.terminate()
+    process.wait(timeout=10)
+    wait_until(
+        lambda: Recording.objects.filter(
+            stream=stream, status__in=[Recording.Status.READY, Recording.Status.FAILED]
+        ).exists(),
+        timeout=90,
+        what="the recording processed",
+        interval=0.5,
+    )
+
+
+def rtp_arrives(mount) -> bool:
+    """Janus has had RTP for both the video and the audio of the mountpoint lately (it reports each one's age)."""
+    media = janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["media"]
+    return all(item.get("age_ms") is not None and item["age_ms"] < 2000 for item in media)
+
+
+def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the_mountpoint(
+    media, live_server, transactional_db
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    environment, _ = media
+    stream = StreamFactory(title="Real time")
+    process, mount = going_live(environment, stream.stream_key)
+    try:
+        # RTP from the ladder arrives at the mountpoint (Janus reports the media's age).
+        wait_until(
+            lambda: all(
+                m.get("age_ms") is not None
+                for m in janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["media"]
+            ),
+            timeout=20,
+            what="RTP at the mountpoint",
+        )
+        url = f"{live_server.url}/streams/{stream.pk}/"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(url)
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "webrtc", timeout=10_000)
+                page.wait_for_function(FRAMES_OVER, arg=10, timeout=15_000)
+                assert page.eval_on_selector(
+                    "#player", "v => v.srcObject instanceof MediaStream && !v.getAttribute('src')"
+                )
+                assert page.eval_on_selector("#quality", "m => m.value") == "webrtc"
+                assert page.eval_on_selector("#quality option", "o => o.textContent") == "Real-time"
+                wait_until(
+                    lambda: janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"] == 1,
+                    timeout=10,
+                    what="Janus counting the viewer",
+                )
+                # The viewer picks HLS in the quality menu, then Real-time again.
+                page.select_option("#quality", label="Auto")
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls")
+                page.wait_for_function("() => document.querySelector('#player').currentSrc.startsWith('blob:')")
+                wait_until(
+                    lambda: janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"] == 0,
+                    timeout=10,
+                    what="the WebRTC session hung up on switching",
+                )
+                page.select_option("#quality", label="Real-time")
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "webrtc")
+                page.wait_for_function("() => document.querySelector('#player').srcObject !== null")
+                page.wait_for_function(FRAMES_OVER, arg=10, timeout=15_000)
+                page.goto(f"{live_server.url}/")  # leaving: the page hangs up (sendBeacon on pagehide)
+                wait_until(
+                    lambda: janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"] == 0,
+                    timeout=10,
+                    what="the viewer's session gone",
+                )
+                # ?playback=hls: HLS only, no Real-time to pick.
+                page.goto(f"{url}?playback=hls")
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls")
+                page.wait_for_function("() => document.querySelector('#player').currentSrc.startsWith('blob:')")
+                assert page.locator("#quality option[value=webrtc]").count() == 0
+
+            finally:
+                browser.close()
+        # Made premium: a viewer without access gets no grant, and the page plays nothing. (The ORM outside
+        # Playwright's loop.)
+        Stream.objects.filter(pk=stream.pk).update(is_premium=True, price_coins=10)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                stranger = browser.new_page()
+                stranger.goto(url)
+                assert stranger.locator("#player").count() == 0  # the page offers access instead
+                refused = stranger.evaluate(
+                    "u => fetch(u, {method: 'POST'}).then(r => r.json().then(b => [r.status, b.code]))",
+                    f"/api/v1/streams/{stream.pk}/webrtc",
+                )
+                assert refused == [403, "premium_required"]
+            finally:
+                browser.close()
+    finally:
+        encoder_gone(process, stream)
+    # The encoder left: the stream ends, its mountpoint is destroyed and its ports are free.
+    wait_until(lambda: Stream.objects.get(pk=stream.pk).status == Stream.Status.ENDED, timeout=20, what="the end")
+    wait_until(lambda: mount.janus_id not in janus.mount_ids(), timeout=10, what="the mountpoint gone")
+    assert not WebRTCMount.objects.filter(stream=stream).exists()
+
+
+def test_with_janus_stopped_the_page_falls_back_to_hls(media, live_server, transactional_db):
+    from playwright.sync_api import expect, sync_playwright
+
+    environment, edge = media
+    stream = StreamFactory(title="Fallback")
+    process, _mount = going_live(environment, stream.stream_key)
+    try:
+        hls_url = f"{environment['HLS_BASE_URL']}/normal/{stream.pk}.m3u8"
+        wait_until(lambda: requests.get(hls_url, timeout=2).status_code == 200, timeout=30, what="the playlist")
+        edge.stop()  # the page still gets a webrtc_url (nothing noticed yet): signalling fails, HLS plays
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(f"{live_server.url}/streams/{stream.pk}/")
+                expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls", timeout=15_000)
+                page.wait_for_function(FRAMES_OVER, arg=0, timeout=30_000)
+                assert page.eval_on_selector("#player", "v => v.currentSrc.startsWith('blob:')")  # hls.js plays
+                # Janus marked down: the stream body now offers no webrtc_url, and ?playback=hls needs none.
+                body = page.evaluate(f"fetch('/api/v1/streams/{stream.pk}').then(r => r.json())")
+                assert body["webrtc_url"] is None and body["hls_url"]
+            finally:
+                browser.close()
+    finally:
+        encoder_gone(process, stream)
+
+
+def test_no_picture_within_four_seconds_falls_back_to_hls(media, live_server, transactional_db):
+    """A mountpoint Janus has but no RTP reaches (a stream published while WebRTC was off, a stuck ladder): ICE
+    connects, no frame comes, and the page goes to HLS by itself."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from streams.services.media.webrtc import webrtc_mount_open
+
+    stream = StreamFactory(live=True, media_app="hls_normal", publisher_client_id="9", title="Silent")
+    webrtc_mount_open(stream_id=stream.pk)  # no encoder: nothing is sent to it
+    url = f"{live_server.url}/streams/{stream.pk}/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            logged = []
+            page.on("console", lambda message: logged.append(message.text))
+            page.goto(url)
+            expect(page.locator("#player")).to_have_attribute("data-playback-path", "webrtc")
+            expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls", timeout=15_000)
+            assert any("no picture within 4000 ms" in line for line in logged), logged
+            expect(page.locator("#player-state")).to_have_text("Waiting for the broadcast to start…")
+        finally:
+            browser.close()
