@@ -262,6 +262,10 @@
       liveEdge() {
         return path === "hls" ? hlsEngine.liveEdge() : null;
       },
+      // DVR (dvr.js): the HLS path's rewind window; none in real time (its seek bar hides itself).
+      liveWindow() {
+        return path === "hls" && hlsEngine.liveWindow ? hlsEngine.liveWindow() : null;
+      },
     };
   };
 })();
