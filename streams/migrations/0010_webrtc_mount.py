@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('streams', '0008_unfollow'),
+        ('streams', '0009_viewersession_visitor'),
     ]
 
     operations = [
