@@ -89,22 +89,32 @@ REPORT_PERIOD = 0.087
 # --- the stamp ----------------------------------------------------------------------------
 
 
-def strip_filter(*, bits: int = BITS, cell: int = CELL, rate: int = FPS) -> str:
-    """A lavfi chain drawing each frame's media time (ms) as ``bits`` cells, and their inverse under them."""
+def strip_filter(*, bits: int = BITS, cell: int = CELL, rate: int = FPS, offset: float = 0) -> str:
+    """A lavfi chain drawing each frame's media time (ms) as ``bits`` cells, and their inverse under them
+    (``offset`` seconds later than the source's own clock: for tests of the high bits)."""
     bit = f"bitand(floor(floor(T*1000+0.5)/pow(2,floor(X/{cell}))),1)"
-    return f"nullsrc=size={bits * cell}x{2 * cell}:rate={rate},format=gray,geq=lum='255*if(lt(Y,{cell}),{bit},1-{bit})'"
+    shift = f"setpts=PTS+{offset}/TB," if offset else ""
+    return (
+        f"nullsrc=size={bits * cell}x{2 * cell}:rate={rate},{shift}format=gray,"
+        f"geq=lum='255*if(lt(Y,{cell}),{bit},1-{bit})'"
+    )
+
+
+def publisher_graph(*, offset: float = 0) -> str:
+    """The publisher's one lavfi input: the stamped test pattern (out0) and a tone (out1), on one clock."""
+    video_shift, audio_shift = (f",setpts=PTS+{offset}/TB", f",asetpts=PTS+{offset}/TB") if offset else ("", "")
+    return (
+        f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}{video_shift}[bg];{strip_filter(offset=offset)}[strip];"
+        "[bg][strip]overlay=0:0:shortest=1,format=yuv420p[out0];"
+        f"sine=frequency=440:sample_rate=44100{audio_shift}[out1]"
+    )
 
 
 def publisher_argv(url: str, *, limit: float) -> list[str]:
     """ffmpeg publishing the stamped test pattern with a tone to ``url`` in real time, reporting progress."""
-    graph = (
-        f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}[bg];{strip_filter()}[strip];"
-        "[bg][strip]overlay=0:0:shortest=1,format=yuv420p[out0];"
-        "sine=frequency=440:sample_rate=44100[out1]"
-    )
     return [
         FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error",
-        "-re", "-f", "lavfi", "-i", graph,
+        "-re", "-f", "lavfi", "-i", publisher_graph(),
         "-t", str(limit),  # stops by itself should the bench die
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
         "-g", str(FPS), "-keyint_min", str(FPS),  # a keyframe every second, as the low-latency paths need
