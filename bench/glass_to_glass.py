@@ -72,6 +72,7 @@ from pathlib import Path
 import requests
 from benchlib import ROOT, loopback_only, percentile, setup_django
 from latency import Children, free_port, pids_mentioning, start_app_server, start_media_server, wait_until
+from playwright.sync_api import Error as PlaywrightError
 
 FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
 WIDTH, HEIGHT, FPS = 640, 360, 30
@@ -376,6 +377,7 @@ class PathResult:
     path: str
     latency_mode: str
     viewers: int = 1
+    displayed: list[tuple[float, int]] = field(default_factory=list)  # (wall time, stamp in ms) of each frame
     latencies: list[float] = field(default_factory=list)
     unreadable: int = 0
     off_path: int = 0
@@ -448,7 +450,8 @@ def measure_path(
             contexts.append(viewers_context)
             for _ in range(result.viewers - 1):
                 viewer = viewers_context.new_page()
-                viewer.goto(url, wait_until="domcontentloaded")
+                with contextlib.suppress(PlaywrightError):  # counted below as a viewer that received nothing
+                    viewer.goto(url, wait_until="domcontentloaded")
                 viewer_pages.append(viewer)
 
         # The first displayed frame, then the warm-up: what the page plays by then is the path it plays.
@@ -473,9 +476,9 @@ def measure_path(
         until = started + args.seconds
         while time.monotonic() < until and not (failure := publisher.failure()):
             time.sleep(1)
-            collect(result, take(page), kind, publisher.calibration)
+            collect(result, take(page), kind)
         cpu_after, elapsed = cpu_snapshot(**cpu_where, publisher=publisher.process.pid), time.monotonic() - started
-        collect(result, take(page), kind, publisher.calibration)
+        collect(result, take(page), kind)
         if failure:
             result.unavailable = failure
         result.cpu = {role: 100 * s / elapsed for role, s in cpu_by_role(cpu_before, cpu_after).items()}
@@ -490,9 +493,8 @@ def measure_path(
         for context in contexts:
             with contextlib.suppress(Exception):
                 context.close()
-        result.encoder_lag = publisher.calibration.encoder_lag()
-        result.calibration_reports = len(publisher.calibration.offsets)
         publisher.stop()
+        finish(result, publisher.calibration)
 
 
 def page_state(page) -> dict | None:
@@ -502,19 +504,26 @@ def page_state(page) -> dict | None:
         return None
 
 
-def collect(result: PathResult, frames: list, kind: str, calibration: Calibration) -> None:
-    """Latency of each frame displayed by the asked path; later frames refine the epoch, so a frame is timed
-    against the calibration of the moment it is collected (at most a second behind the newest report)."""
+def collect(result: PathResult, frames: list, kind: str) -> None:
+    """Keep (displayed wall time, stamp) of each frame the asked path displayed; count the others apart."""
     for wall_ms, path, cells in frames:
         if not path_matches(kind, path):
             result.off_path += 1
             continue
         stamp = decode(cells) if isinstance(cells, list) else None
-        captured = calibration.captured_at(stamp) if stamp is not None else None
-        if captured is None:
+        if stamp is None:
             result.unreadable += 1
             continue
-        result.latencies.append(wall_ms / 1000 - captured)
+        result.displayed.append((wall_ms / 1000, stamp))
+
+
+def finish(result: PathResult, calibration: Calibration) -> None:
+    """Latencies against the run's final epoch (the earliest report of all, so frames collected early are timed
+    as well as late ones)."""
+    result.encoder_lag = calibration.encoder_lag()
+    result.calibration_reports = len(calibration.offsets)
+    if calibration.epoch is not None:
+        result.latencies = [wall - calibration.captured_at(stamp) for wall, stamp in result.displayed]
 
 
 # --- setup and report ---------------------------------------------------------------------
@@ -720,18 +729,21 @@ def main() -> int:
                     result = PathResult(path, PATHS[path][1], viewers=viewers)
                     results.append(result)
                     print(f"  {path}: stream {stream_id}, {viewers} viewer(s) ...", flush=True)
-                    measure_path(
-                        result,
-                        browser=browser,
-                        base=base,
-                        stream_id=stream_id,
-                        key=key,
-                        ingest=settings.RTMP_INGEST_URL,
-                        args=args,
-                        children=children,
-                        work=work,
-                        cpu_where=cpu_where,
-                    )
+                    try:
+                        measure_path(
+                            result,
+                            browser=browser,
+                            base=base,
+                            stream_id=stream_id,
+                            key=key,
+                            ingest=settings.RTMP_INGEST_URL,
+                            args=args,
+                            children=children,
+                            work=work,
+                            cpu_where=cpu_where,
+                        )
+                    except PlaywrightError as error:  # the browser failed this path: the others still run
+                        result.unavailable = f"the browser failed: {error}"
                     wait_until(lambda: not pids_mentioning(f":{settings.RTMP_PORT}/live/"), timeout=15, step=0.25)
             finally:
                 browser.close()

@@ -78,7 +78,7 @@ def test_the_epoch_is_the_earliest_report_of_a_frame_written():
 
 def test_frames_of_another_path_or_unreadable_are_counted_apart_from_latencies():
     calibration = g2g.Calibration()
-    calibration.add(arrival=1000.0 + 1.0, frames=31)  # epoch 1000 s
+    calibration.add(arrival=1000.2 + 1.0, frames=31)  # epoch 1000.2 s so far
     cells = g2g.sample_cells(bytes(painted(4000)), width=WIDTH)  # captured at 1004 s
     result = g2g.PathResult("webrtc", "normal")
     frames = [
@@ -87,8 +87,10 @@ def test_frames_of_another_path_or_unreadable_are_counted_apart_from_latencies()
         [1004_350.0, "webrtc", [128] * (2 * BITS)],
         [1004_400.0, "webrtc", "SecurityError: tainted canvas"],
     ]
-    g2g.collect(result, frames, "webrtc", calibration)
-    assert result.latencies == [pytest.approx(0.25)]
+    g2g.collect(result, frames, "webrtc")
+    calibration.add(arrival=1000.1 + 2.0, frames=61)  # a report after those frames were shown: epoch 1000.1 s
+    g2g.finish(result, calibration)
+    assert result.latencies == [pytest.approx(0.15)]  # against the run's final epoch
     assert (result.off_path, result.unreadable) == (1, 2)
 
 
