@@ -709,7 +709,7 @@ def main() -> int:
         if not args.url:
             # The page's scripts come from the app folders, as `make run` serves them (DEBUG): the media path,
             # not the app server, is what is measured.
-            start_app_server(children, env | {"DEBUG": "1"}, app_port)
+            start_app_server(children, env | {"DEBUG": "1"}, app_port, log=work / "daphne.log")
             start_media_server(children, env, work)
             if "webrtc" in paths:
                 edge_missing = start_edge(children, env, work)

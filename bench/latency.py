@@ -146,8 +146,9 @@ def reachable(url: str) -> bool:
         return False
 
 
-def start_app_server(children: Children, env: dict, port: int) -> None:
-    """daphne on a fresh SQLite database, as `make run` serves the app (and the media hooks)."""
+def start_app_server(children: Children, env: dict, port: int, log: Path | None = None) -> None:
+    """daphne on a fresh SQLite database, as `make run` serves the app (and the media hooks); its output in
+    ``log`` when given."""
     print("  migrating a temporary SQLite database ...", flush=True)
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -161,7 +162,7 @@ def start_app_server(children: Children, env: dict, port: int) -> None:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb") if log else subprocess.DEVNULL,
     )
     if not wait_until(lambda: server.poll() is not None or reachable(f"http://127.0.0.1:{port}/"), timeout=60):
         raise SystemExit("daphne did not start within 60 s")
