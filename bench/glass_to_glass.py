@@ -366,7 +366,10 @@ class Publisher:
     def failure(self) -> str | None:
         if self.process.poll() is None:
             return None
-        return f"the publisher exited with {self.process.returncode}: {self.log.read_text(errors='replace')[-600:]}"
+        return (
+            f"the publisher exited with {self.process.returncode} (the media server's and daphne's logs: --keep):"
+            f" {self.log.read_text(errors='replace')[-600:]}"
+        )
 
     def stop(self) -> None:
         self.children.stop(self.process, signal.SIGINT)
