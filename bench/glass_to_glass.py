@@ -447,15 +447,6 @@ def measure_path(
         measured_context.add_init_script(PAGE_SCRIPT % {"bits": BITS, "cell": CELL, "width": WIDTH, "height": HEIGHT})
         page = measured_context.new_page()
         page.goto(url, wait_until="domcontentloaded")
-        viewer_pages = []
-        if result.viewers > 1:
-            viewers_context = browser.new_context(viewport={"width": 390, "height": 844})
-            contexts.append(viewers_context)
-            for _ in range(result.viewers - 1):
-                viewer = viewers_context.new_page()
-                with contextlib.suppress(PlaywrightError):  # counted below as a viewer that received nothing
-                    viewer.goto(url, wait_until="domcontentloaded")
-                viewer_pages.append(viewer)
 
         # The first displayed frame, then the warm-up: what the page plays by then is the path it plays.
         deadline = time.monotonic() + args.start_timeout
@@ -473,6 +464,18 @@ def measure_path(
         if not any(path_matches(kind, path) for path in seen):
             result.unavailable = f"the page played {result.played}, not {kind}"
             return
+        # The other viewers once the path is known to play, then a warm-up for them too (not counted either).
+        viewer_pages = []
+        if result.viewers > 1:
+            viewers_context = browser.new_context(viewport={"width": 390, "height": 844})
+            contexts.append(viewers_context)
+            for _ in range(result.viewers - 1):
+                viewer = viewers_context.new_page()
+                with contextlib.suppress(PlaywrightError):  # counted below as a viewer that received nothing
+                    viewer.goto(url, wait_until="domcontentloaded")
+                viewer_pages.append(viewer)
+            time.sleep(args.warmup)
+            take(page)
 
         viewers_before = [page_state(viewer) for viewer in viewer_pages]
         cpu_before, started = cpu_snapshot(**cpu_where, publisher=publisher.process.pid), time.monotonic()
@@ -699,6 +702,8 @@ def main() -> int:
 
     cpu_where = {"media_root": str(Path(settings.MEDIA_SERVER_ROOT).resolve()), "rtmp_port": settings.RTMP_PORT}
     load_before = os.getloadavg()
+    if load_before[0] > (os.cpu_count() or 1):
+        print(f"  (a busy machine: load {load_before[0]:.1f}; the encoder, the ladder and Chromium share it)")
     children = Children()
     results: list[PathResult] = []
     try:
