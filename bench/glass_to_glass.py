@@ -702,8 +702,6 @@ def main() -> int:
 
     cpu_where = {"media_root": str(Path(settings.MEDIA_SERVER_ROOT).resolve()), "rtmp_port": settings.RTMP_PORT}
     load_before = os.getloadavg()
-    if load_before[0] > (os.cpu_count() or 1):
-        print(f"  (a busy machine: load {load_before[0]:.1f}; the encoder, the ladder and Chromium share it)")
     children = Children()
     results: list[PathResult] = []
     try:
@@ -713,6 +711,8 @@ def main() -> int:
             f" {', '.join(sorted(viewer_paths & set(paths))) or 'none'}"
         )
         print(f"  load average {load_before[0]:.2f} on {os.cpu_count()} CPUs; work folder {work}", flush=True)
+        if load_before[0] > (os.cpu_count() or 1):
+            print("  a busy machine: the encoder, the ladder and Chromium share what is left of it", flush=True)
         edge_missing = ""
         if not args.url:
             # The page's scripts come from the app folders, as `make run` serves them (DEBUG): the media path,
