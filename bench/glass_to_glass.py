@@ -79,7 +79,15 @@ WIDTH, HEIGHT, FPS = 640, 360, 30
 BITS = 24  # milliseconds of media time up to 2**24: 4.6 hours of publishing
 CELL = 16  # pixels at the published size; the strip is BITS * CELL x 2 * CELL
 MARGIN = 64  # a cell and its inverted twin must differ by this much (of 255) to be read
-PATHS = {"webrtc": ("webrtc", "normal"), "low": ("hls", "low"), "normal": ("hls", "normal"), "high": ("hls", "high")}
+# path: (how it plays, the stream's latency mode). "floor" is no platform at all: the publisher's own output
+# decoded by a local ffmpeg through a pipe (what the encoder and a decoder cost; every other path includes it).
+PATHS = {
+    "floor": ("local", ""),
+    "webrtc": ("webrtc", "normal"),
+    "low": ("hls", "low"),
+    "normal": ("hls", "normal"),
+    "high": ("hls", "high"),
+}
 EDGE_COMMAND = "webrtcedge"  # the WebRTC edge's management command (Janus), where this checkout has one
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # ffmpeg's progress reports: not a multiple of the frame interval, so that over a run the reports fall at every
@@ -121,6 +129,9 @@ def publisher_argv(url: str, *, limit: float) -> list[str]:
         "-g", str(FPS), "-keyint_min", str(FPS),  # a keyframe every second, as the low-latency paths need
         "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k",
         "-c:a", "aac", "-b:a", "128k",
+        # Each packet onto the wire as it is encoded, as a low-latency encoder sends it: no waiting for the
+        # audio to interleave (the AAC encoder runs behind), no I/O buffer (see the README's floor figure).
+        "-max_interleave_delta", "1", "-flush_packets", "1",
         "-f", "flv", "-progress", "pipe:1", "-stats_period", str(REPORT_PERIOD), url,
     ]  # fmt: skip
 
@@ -342,7 +353,7 @@ def cpu_by_role(before: dict, after: dict) -> dict[str, float]:
 class Publisher:
     """The stamped publisher and the calibration its progress reports feed."""
 
-    def __init__(self, children: Children, url: str, *, limit: float, log: Path):
+    def __init__(self, children: Children, url: str, *, limit: float, log: Path, **popen):
         self.children = children
         self.log = log
         self.calibration = Calibration()
@@ -353,6 +364,7 @@ class Publisher:
             stdout=subprocess.PIPE,
             stderr=log.open("wb"),
             text=True,
+            **popen,
         )
         threading.Thread(target=self._read_progress, daemon=True).start()
 
@@ -503,6 +515,54 @@ def measure_path(
         finish(result, publisher.calibration)
 
 
+def measure_floor(result: PathResult, *, args, children: Children, work: Path) -> None:
+    """The publisher's FLV through a pipe into a local ffmpeg decoding at once (no buffering, one thread), each
+    decoded strip timed on arrival here: the encoder's and a decoder's share of every other path."""
+    strip_w, strip_h = BITS * CELL, 2 * CELL
+    read_end, write_end = os.pipe()
+    publisher = Publisher(
+        children,
+        f"pipe:{write_end}",
+        limit=args.seconds + args.warmup + 30,
+        log=work / "publisher-floor.log",
+        pass_fds=(write_end,),
+    )
+    os.close(write_end)
+    decoder = children.start(
+        "decoder",
+        [FFMPEG, "-nostdin", "-v", "error", "-probesize", "32", "-analyzeduration", "0", "-fflags", "nobuffer",
+         "-flags", "low_delay", "-threads", "1", "-f", "flv", "-i", "pipe:0", "-map", "0:v",
+         "-vf", f"crop={strip_w}:{strip_h}:0:0", "-f", "rawvideo", "-pix_fmt", "gray", "-flush_packets", "1",
+         "pipe:1"],
+        stop_signal=signal.SIGTERM,
+        stdin=read_end,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(read_end)
+    result.played = "local decoder"
+    try:
+        first = None
+        while (strip := decoder.stdout.read(strip_w * strip_h)) and len(strip) == strip_w * strip_h:
+            arrival = time.time()
+            first = first or arrival
+            if arrival - first < args.warmup:
+                continue
+            if arrival - first > args.warmup + args.seconds:
+                break
+            stamp = decode(sample_cells(strip, width=strip_w))
+            if stamp is None:
+                result.unreadable += 1
+            else:
+                result.displayed.append((arrival, stamp))
+        if first is None:
+            result.unavailable = publisher.failure() or "the local decoder read nothing"
+    finally:
+        publisher.stop()
+        children.stop(decoder, signal.SIGTERM)
+        finish(result, publisher.calibration)
+
+
 def page_state(page) -> dict | None:
     try:
         return page.evaluate(VIEWER_STATE)
@@ -569,7 +629,7 @@ def report_table(results: list[PathResult]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        name = "WebRTC" if r.path == "webrtc" else f"HLS {r.path}"
+        name = {"webrtc": "WebRTC", "floor": "floor (encoder -> local decoder)"}.get(r.path, f"HLS {r.path}")
         if r.unavailable and not r.latencies:
             lines.append(f"| {name} | unavailable: {r.unavailable.splitlines()[0][:120]} | | | | | {r.viewers} | | |")
             continue
@@ -586,7 +646,7 @@ def report_table(results: list[PathResult]) -> str:
 def details(r: PathResult) -> str:
     cpu = ", ".join(f"{role} {r.cpu[role]:.0f} %" for role in sorted(r.cpu)) or "-"
     parts = [
-        f"{r.path} ({r.latency_mode} stream): CPU of one core: {cpu}",
+        f"{r.path} ({r.latency_mode or 'no'} stream): CPU of one core: {cpu}",
         f"encoder lag p95 {r.encoder_lag * 1000:.0f} ms over {r.calibration_reports} progress reports",
         f"{r.unreadable} unreadable frames",
     ]
@@ -641,7 +701,9 @@ def start_edge(children: Children, env: dict, work: Path) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--paths", default="webrtc,low,normal,high", help="comma-separated: webrtc, low, normal, high")
+    parser.add_argument(
+        "--paths", default="floor,webrtc,low,normal,high", help="comma-separated: floor, webrtc, low, normal, high"
+    )
     parser.add_argument("--seconds", type=float, default=20, help="seconds measured per path, after the warm-up")
     parser.add_argument("--warmup", type=float, default=5, help="seconds after the first frame that are not counted")
     parser.add_argument("--viewers", type=int, default=1, help="concurrent viewers on --viewers-paths (1 measured)")
@@ -723,7 +785,7 @@ def main() -> int:
                 edge_missing = start_edge(children, env, work)
                 if edge_missing:
                     print(f"  WebRTC edge: {edge_missing}; the page decides what it plays", flush=True)
-        streams = prepare_streams(paths)
+        streams = prepare_streams([path for path in paths if path != "floor"])
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
@@ -732,18 +794,21 @@ def main() -> int:
             )
             try:
                 for path in paths:
-                    stream_id, key = streams[path]
                     viewers = args.viewers if path in viewer_paths else 1
                     result = PathResult(path, PATHS[path][1], viewers=viewers)
                     results.append(result)
-                    print(f"  {path}: stream {stream_id}, {viewers} viewer(s) ...", flush=True)
+                    if path == "floor":
+                        print("  floor: the publisher into a local decoder ...", flush=True)
+                        measure_floor(result, args=args, children=children, work=work)
+                        continue
+                    print(f"  {path}: stream {streams[path][0]}, {viewers} viewer(s) ...", flush=True)
                     try:
                         measure_path(
                             result,
                             browser=browser,
                             base=base,
-                            stream_id=stream_id,
-                            key=key,
+                            stream_id=streams[path][0],
+                            key=streams[path][1],
                             ingest=settings.RTMP_INGEST_URL,
                             args=args,
                             children=children,
