@@ -413,22 +413,22 @@ def stream_body(base: str, stream_id: str) -> dict:
     return {}
 
 
-def wait_playable(base: str, stream_id: str, kind: str, publisher: Publisher, timeout: float) -> tuple[str, dict]:
+def wait_playable(base: str, stream_id: str, kind: str, publisher: Publisher, timeout: float) -> str:
     """Until the stream is live (and, for HLS, its master playlist answers): '' or why not."""
     deadline = time.monotonic() + timeout
     body: dict = {}
     while time.monotonic() < deadline:
         if failure := publisher.failure():
-            return failure, body
+            return failure
         body = stream_body(base, stream_id)
         if body.get("status") == "live":
             if kind != "hls":
-                return "", body
+                return ""
             with contextlib.suppress(requests.RequestException):
                 if body.get("hls_url") and requests.get(body["hls_url"], timeout=2).status_code == 200:
-                    return "", body
+                    return ""
         time.sleep(0.2)
-    return f"not live and playable within {timeout:g} s (status {body.get('status')!r})", body
+    return f"not live and playable within {timeout:g} s (status {body.get('status')!r})"
 
 
 def take(page) -> list:
@@ -447,12 +447,10 @@ def measure_path(
     )
     contexts = []
     try:
-        failure, body = wait_playable(base, stream_id, kind, publisher, args.start_timeout)
+        failure = wait_playable(base, stream_id, kind, publisher, args.start_timeout)
         if failure:
             result.unavailable = failure
             return
-        if kind == "webrtc":
-            result.webrtc_url = bool(body.get("webrtc_url"))
         url = f"{base}/streams/{stream_id}/?playback={kind}"
         measured_context = browser.new_context(viewport={"width": 1280, "height": 800})
         contexts.append(measured_context)
@@ -497,6 +495,8 @@ def measure_path(
             collect(result, take(page), kind)
         cpu_after, elapsed = cpu_snapshot(**cpu_where, publisher=publisher.process.pid), time.monotonic() - started
         collect(result, take(page), kind)
+        if kind == "webrtc":  # asked after the measurement: the mountpoint may come a moment after going live
+            result.webrtc_url = bool(stream_body(base, stream_id).get("webrtc_url"))
         if failure:
             result.unavailable = failure
         result.cpu = {role: 100 * s / elapsed for role, s in cpu_by_role(cpu_before, cpu_after).items()}
@@ -650,6 +650,10 @@ def details(r: PathResult) -> str:
         f"encoder lag p95 {r.encoder_lag * 1000:.0f} ms over {r.calibration_reports} progress reports",
         f"{r.unreadable} unreadable frames",
     ]
+    if len(r.latencies) >= 30:  # a player drifting behind (or catching up) shows here, not in the percentiles
+        third = len(r.latencies) // 3
+        first, last = percentile(r.latencies[:third], 50), percentile(r.latencies[-third:], 50)
+        parts.append(f"p50 {first:.2f} s in the first third of the window, {last:.2f} s in the last")
     if r.off_path:
         parts.append(f"{r.off_path} frames played by another path")
     if r.viewers_receiving is not None:
