@@ -68,6 +68,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 from benchlib import ROOT, loopback_only, percentile, setup_django
@@ -439,7 +440,18 @@ def take(page) -> list:
 
 
 def measure_path(
-    result: PathResult, *, browser, base: str, stream_id: str, key: str, ingest: str, args, children, work, cpu_where
+    result: PathResult,
+    *,
+    browser,
+    base: str,
+    stream_id: str,
+    key: str,
+    ingest: str,
+    viewer_cookies: list[dict],
+    args,
+    children: Children,
+    work: Path,
+    cpu_where: dict,
 ) -> None:
     kind, _mode = PATHS[result.path]
     publisher = Publisher(
@@ -476,14 +488,15 @@ def measure_path(
             return
         # The other viewers once the path is known to play, then a warm-up for them too (not counted either).
         viewer_pages = []
-        if result.viewers > 1:
-            viewers_context = browser.new_context(viewport={"width": 390, "height": 844})
-            contexts.append(viewers_context)
-            for _ in range(result.viewers - 1):
-                viewer = viewers_context.new_page()
-                with contextlib.suppress(PlaywrightError):  # counted below as a viewer that received nothing
-                    viewer.goto(url, wait_until="domcontentloaded")
-                viewer_pages.append(viewer)
+        for cookie in viewer_cookies[: result.viewers - 1]:
+            viewer_context = browser.new_context(viewport={"width": 390, "height": 844})
+            contexts.append(viewer_context)
+            viewer_context.add_cookies([cookie])
+            viewer = viewer_context.new_page()
+            with contextlib.suppress(PlaywrightError):  # counted below as a viewer that received nothing
+                viewer.goto(url, wait_until="domcontentloaded")
+            viewer_pages.append(viewer)
+        if viewer_pages:
             time.sleep(args.warmup)
             take(page)
 
@@ -616,6 +629,37 @@ def prepare_streams(paths: list[str]) -> dict[str, tuple[str, str]]:
         streams[path] = (str(stream.pk), stream.stream_key)
     connections.close_all()
     return streams
+
+
+def viewer_cookies(count: int, host: str) -> list[dict]:
+    """Session cookies of ``count`` signed-in viewers, each a user of its own, as that many people would be: the
+    signalling endpoints' rate limit counts per user (per address for anonymous viewers, and every page here
+    has the same address). Made with the ORM before Playwright's loop starts in this thread."""
+    if count < 1:
+        return []
+    import secrets
+
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+    from django.db import connections
+
+    from accounts.models import User
+    from accounts.services import user_create
+    from streams.tests.browser import session_cookie
+
+    # These users never sign in with a password: a slow hash would cost seconds per viewer for nothing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+    cookies = []
+    for index in range(count):
+        name = f"bench_g2g_viewer_{index}"
+        user = User.objects.filter(username=name).first() or user_create(
+            username=name, email=f"{name}@bench.invalid", password=secrets.token_urlsafe(16)
+        )
+        cookies.append(session_cookie(user, host))
+    connections.close_all()
+    return cookies
 
 
 def seconds_text(value: float) -> str:
@@ -790,6 +834,8 @@ def main() -> int:
                 if edge_missing:
                     print(f"  WebRTC edge: {edge_missing}; the page decides what it plays", flush=True)
         streams = prepare_streams([path for path in paths if path != "floor"])
+        most = max([args.viewers if path in viewer_paths else 1 for path in paths])
+        cookies = viewer_cookies(most - 1, urlparse(base).netloc)
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
@@ -814,6 +860,7 @@ def main() -> int:
                             stream_id=streams[path][0],
                             key=streams[path][1],
                             ingest=settings.RTMP_INGEST_URL,
+                            viewer_cookies=cookies,
                             args=args,
                             children=children,
                             work=work,
