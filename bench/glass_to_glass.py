@@ -71,7 +71,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
-from benchlib import ROOT, loopback_only, percentile, setup_django
+from benchlib import ROOT, bench_user, loopback_only, percentile, setup_django
 from latency import Children, free_port, pids_mentioning, start_app_server, start_media_server, wait_until
 from playwright.sync_api import Error as PlaywrightError
 
@@ -611,18 +611,11 @@ def finish(result: PathResult, calibration: Calibration) -> None:
 def prepare_streams(paths: list[str]) -> dict[str, tuple[str, str]]:
     """A fresh scheduled stream per path, of one bench creator: {path: (stream id, stream key)}."""
     setup_django()
-    import secrets
-
     from django.db import connections
 
-    from accounts.models import User
-    from accounts.services import user_create
     from streams.services import stream_create
 
-    name = "bench_g2g_creator"
-    creator = User.objects.filter(username=name).first() or user_create(
-        username=name, email=f"{name}@bench.invalid", password=secrets.token_urlsafe(16)
-    )
+    creator = bench_user("bench_g2g_creator")
     streams = {}
     for path in paths:
         stream = stream_create(creator=creator, title=f"Glass to glass ({path})", latency_mode=PATHS[path][1])
@@ -637,14 +630,10 @@ def viewer_cookies(count: int, host: str) -> list[dict]:
     has the same address). Made with the ORM before Playwright's loop starts in this thread."""
     if count < 1:
         return []
-    import secrets
-
     from django.conf import settings
     from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
     from django.db import connections
 
-    from accounts.models import User
-    from accounts.services import user_create
     from streams.tests.browser import session_cookie
 
     # These users never sign in with a password: a slow hash would cost seconds per viewer for nothing.
@@ -653,11 +642,7 @@ def viewer_cookies(count: int, host: str) -> list[dict]:
     get_hashers_by_algorithm.cache_clear()
     cookies = []
     for index in range(count):
-        name = f"bench_g2g_viewer_{index}"
-        user = User.objects.filter(username=name).first() or user_create(
-            username=name, email=f"{name}@bench.invalid", password=secrets.token_urlsafe(16)
-        )
-        cookies.append(session_cookie(user, host))
+        cookies.append(session_cookie(bench_user(f"bench_g2g_viewer_{index}"), host))
     connections.close_all()
     return cookies
 
@@ -784,22 +769,19 @@ def main() -> int:
         base = args.url.rstrip("/")
         values = {}
     else:
-        app_port, rtmp_port, http_port = free_port(), free_port(), free_port()
+        app_port = free_port()
         for name in ("DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"):
             env.pop(name, None)  # our own SQLite, in-memory channel layer, Celery inline
             os.environ.pop(name, None)
         base = f"http://127.0.0.1:{app_port}"
+        sys.path.insert(0, str(ROOT))
+        from streams.tests.processes import media_server_environment  # free ports, as the media tests use
+
         values = {
             "DJANGO_SETTINGS_MODULE": "livestream.settings.base",
             "SQLITE_PATH": str(work / "db.sqlite3"),
             "MEDIA_ROOT": str(work / "media"),
-            "MEDIA_SERVER_ROOT": str(work / "mediaserver"),
-            "RTMP_PORT": str(rtmp_port),
-            "MEDIA_HTTP_PORT": str(http_port),
-            "MEDIA_CONTROL_URL": f"http://127.0.0.1:{http_port}",
-            "HLS_BASE_URL": f"http://127.0.0.1:{http_port}/hls",
-            "RTMP_INGEST_URL": f"rtmp://127.0.0.1:{rtmp_port}/live",
-            "MEDIA_HOOK_BASE_URL": f"{base}/media-hooks",
+            **media_server_environment(work / "mediaserver", f"{base}/media-hooks"),
         }
         if "webrtc" in paths:
             values |= edge_environment(work / "mediaserver")
