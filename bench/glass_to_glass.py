@@ -35,6 +35,11 @@ epoch can only be late, by that report's read + encode + mux + pipe delay (x264 
 encoder counts as latency, as a camera's frame waiting for its encoder would ("encoder lag p95" in the
 details: how far behind its best pace the encoder wrote frames, report jitter included).
 
+The viewer joins an HLS stream once its playlist lists 4 fragments, as one joining a stream that has been
+live a while (hls.js starts 2-3 fragments behind the live edge, nearer when the playlist is shorter, and
+outside the low mode never catches up: a viewer at the first second of a `high` stream sat at 7.7 s where
+one joining later sits at 14 s).
+
 The display. An init script on the page follows the player (`video[data-playback-path]`, else `#player`)
 with requestVideoFrameCallback: each presented frame's `expectedDisplayTime`, turned into wall time with
 the page's own Date.now() - performance.now() at that callback, and the mean brightness of each cell of
@@ -68,7 +73,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import requests
 from benchlib import ROOT, bench_user, loopback_only, percentile, setup_django
@@ -91,6 +96,10 @@ PATHS = {
 }
 EDGE_COMMAND = "webrtcedge"  # the WebRTC edge's management command (Janus), where this checkout has one
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# A viewer joins an HLS stream once its playlist lists this many fragments, as one joining a stream live for a
+# while: hls.js starts 2-3 fragments (the page's liveSyncDurationCount) behind the live edge, but nearer when
+# the playlist is shorter than that, and (below the low mode) never catches up to where it would have been.
+JOIN_FRAGMENTS = 4
 # ffmpeg's progress reports: not a multiple of the frame interval, so that over a run the reports fall at every
 # phase of it and some come right after a frame was written (see Calibration).
 REPORT_PERIOD = 0.087
@@ -414,8 +423,18 @@ def stream_body(base: str, stream_id: str) -> dict:
     return {}
 
 
+def fragments_listed(master_url: str) -> int:
+    """How many fragments the first rendition's live playlist lists (0 while there is none)."""
+    master = requests.get(master_url, timeout=2)
+    variants = [line for line in master.text.splitlines() if line and not line.startswith("#")]
+    if master.status_code != 200 or not variants:
+        return 0
+    media = requests.get(urljoin(master_url, variants[0]), timeout=2)
+    return media.text.count("#EXTINF") if media.status_code == 200 else 0
+
+
 def wait_playable(base: str, stream_id: str, kind: str, publisher: Publisher, timeout: float) -> str:
-    """Until the stream is live (and, for HLS, its master playlist answers): '' or why not."""
+    """Until the stream is live and, for HLS, its playlist holds JOIN_FRAGMENTS fragments: '' or why not."""
     deadline = time.monotonic() + timeout
     body: dict = {}
     while time.monotonic() < deadline:
@@ -426,7 +445,7 @@ def wait_playable(base: str, stream_id: str, kind: str, publisher: Publisher, ti
             if kind != "hls":
                 return ""
             with contextlib.suppress(requests.RequestException):
-                if body.get("hls_url") and requests.get(body["hls_url"], timeout=2).status_code == 200:
+                if body.get("hls_url") and fragments_listed(body["hls_url"]) >= JOIN_FRAGMENTS:
                     return ""
         time.sleep(0.2)
     return f"not live and playable within {timeout:g} s (status {body.get('status')!r})"
