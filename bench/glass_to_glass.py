@@ -473,9 +473,9 @@ def measure_path(
     cpu_where: dict,
 ) -> None:
     kind, _mode = PATHS[result.path]
-    publisher = Publisher(
-        children, f"{ingest}/{key}", limit=args.seconds + args.warmup + 180, log=work / f"publisher-{result.path}.log"
-    )
+    # Long enough for a busy machine to open every viewer's page; short enough to end soon should the bench die.
+    limit = args.start_timeout * 2 + 2 * args.warmup + args.seconds + 10 * result.viewers
+    publisher = Publisher(children, f"{ingest}/{key}", limit=limit, log=work / f"publisher-{result.path}.log")
     contexts = []
     try:
         failure = wait_playable(base, stream_id, kind, publisher, args.start_timeout)
@@ -513,7 +513,7 @@ def measure_path(
             viewer_context.add_cookies([cookie])
             viewer = viewer_context.new_page()
             with contextlib.suppress(PlaywrightError):  # counted below as a viewer that received nothing
-                viewer.goto(url, wait_until="domcontentloaded")
+                viewer.goto(url, wait_until="commit")  # the next one opens while this one loads
             viewer_pages.append(viewer)
         if viewer_pages:
             time.sleep(args.warmup)
