@@ -515,7 +515,13 @@ def measure_path(
             with contextlib.suppress(PlaywrightError):  # counted below as a viewer that received nothing
                 viewer.goto(url, wait_until="commit")  # the next one opens while this one loads
             viewer_pages.append(viewer)
-        if viewer_pages:
+        if viewer_pages:  # until nine in ten play (or the start timeout), then their warm-up
+            deadline = time.monotonic() + args.start_timeout
+            while time.monotonic() < deadline:
+                playing = [state for state in map(page_state, viewer_pages) if state and state["frames"]]
+                if len(playing) >= 0.9 * len(viewer_pages):
+                    break
+                time.sleep(1)
             time.sleep(args.warmup)
             take(page)
 
