@@ -62,6 +62,7 @@ Ctrl-C / SIGTERM; the publisher stops by itself (-t) should the bench die.
 import argparse
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -665,6 +666,7 @@ def viewer_cookies(count: int, host: str) -> list[dict]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     get_hashers.cache_clear()
     get_hashers_by_algorithm.cache_clear()
+    logging.getLogger("axes").setLevel(logging.WARNING)  # a line per signed-in viewer is noise here
     cookies = []
     for index in range(count):
         cookies.append(session_cookie(bench_user(f"bench_g2g_viewer_{index}"), host))
