@@ -24,6 +24,19 @@ def setup_django() -> None:
     django.setup()
 
 
+def bench_user(name: str):
+    """The benchmark's own user ``name``, made on first use in this database (a random password: a bench user
+    is signed in by session, never by password). Django must be set up."""
+    import secrets
+
+    from accounts.models import User
+    from accounts.services import user_create
+
+    return User.objects.filter(username=name).first() or user_create(
+        username=name, email=f"{name}@bench.invalid", password=secrets.token_urlsafe(16)
+    )
+
+
 def percentile(values, q: float) -> float:
     """The ``q``-th percentile (0-100) of ``values``, by nearest rank; NaN when there are none."""
     if not values:

@@ -64,7 +64,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
-from benchlib import ROOT, percentile, setup_django
+from benchlib import ROOT, bench_user, percentile, setup_django
 
 PRESETS = {"low": 1, "normal": 2, "high": 4}
 FPS = 30
@@ -146,8 +146,9 @@ def reachable(url: str) -> bool:
         return False
 
 
-def start_app_server(children: Children, env: dict, port: int) -> None:
-    """daphne on a fresh SQLite database, as `make run` serves the app (and the media hooks)."""
+def start_app_server(children: Children, env: dict, port: int, log: Path | None = None) -> None:
+    """daphne on a fresh SQLite database, as `make run` serves the app (and the media hooks); its output in
+    ``log`` when given."""
     print("  migrating a temporary SQLite database ...", flush=True)
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -161,7 +162,7 @@ def start_app_server(children: Children, env: dict, port: int) -> None:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb") if log else subprocess.DEVNULL,
     )
     if not wait_until(lambda: server.poll() is not None or reachable(f"http://127.0.0.1:{port}/"), timeout=60):
         raise SystemExit("daphne did not start within 60 s")
@@ -519,18 +520,11 @@ def wait_ladder_gone(rtmp_port: int) -> None:
 def prepare_streams(presets: list[str]) -> dict[str, tuple[str, str]]:
     """A fresh scheduled stream per preset, of one bench creator: {preset: (stream id, stream key)}."""
     setup_django()
-    import secrets
-
     from django.db import connections
 
-    from accounts.models import User
-    from accounts.services import user_create
     from streams.services import stream_create
 
-    name = "bench_latency_creator"
-    creator = User.objects.filter(username=name).first() or user_create(
-        username=name, email=f"{name}@bench.invalid", password=secrets.token_urlsafe(16)
-    )
+    creator = bench_user("bench_latency_creator")
     streams = {}
     for preset in presets:
         stream = stream_create(creator=creator, title=f"Latency bench ({preset})", latency_mode=preset)

@@ -1,0 +1,138 @@
+"""The parts of bench/glass_to_glass.py that need no server: the stamp (drawn by the publisher's own lavfi graph,
+through H.264 at a low rung's bitrate and back, and on synthetic pictures), the clock calibration, the CPU
+accounting and the report."""
+
+import subprocess
+
+import glass_to_glass as g2g
+import pytest
+
+WIDTH, HEIGHT, CELL, BITS = g2g.WIDTH, g2g.HEIGHT, g2g.CELL, g2g.BITS
+
+
+def painted(value: int, *, background: int = 128, blur: bool = False) -> bytearray:
+    """A gray picture at the published size with ``value``'s strip on its top-left corner, as the geq draws it."""
+    picture = bytearray([background]) * (WIDTH * HEIGHT)
+    for y in range(2 * CELL):
+        for x in range(BITS * CELL):
+            on = (value >> (x // CELL)) & 1
+            picture[y * WIDTH + x] = 255 if on == (y < CELL) else 0
+    if blur:  # what a scaler and a lossy encoder do to the edges of the cells: a 5-pixel box blur along rows
+        blurred = bytearray(picture)
+        for y in range(2 * CELL):
+            row = y * WIDTH
+            for x in range(2, BITS * CELL - 2):
+                blurred[row + x] = sum(picture[row + x - 2 : row + x + 3]) // 5
+        picture = blurred
+    return picture
+
+
+@pytest.mark.parametrize("value", [0, 1, 0x5A5A5A, 2**BITS - 1, 12_345_678])
+def test_a_painted_stamp_reads_back(value):
+    assert g2g.decode(g2g.sample_cells(bytes(painted(value)), width=WIDTH)) == value
+    assert g2g.decode(g2g.sample_cells(bytes(painted(value, blur=True)), width=WIDTH)) == value
+
+
+def test_a_cell_that_does_not_disagree_with_its_twin_is_unreadable_not_misread():
+    picture = painted(0b1011)
+    for y in range(CELL, 2 * CELL):  # bit 1's inverted twin washed out to the same white as the bit
+        for x in range(CELL, 2 * CELL):
+            picture[y * WIDTH + x] = 255
+    assert g2g.decode(g2g.sample_cells(bytes(picture), width=WIDTH)) is None
+    assert g2g.decode(g2g.sample_cells(bytes(painted(0)), width=WIDTH)[:-1]) is None  # a short sample
+    assert g2g.decode([128] * (2 * BITS)) is None  # a gray picture: no strip at all
+
+
+@pytest.mark.needs_media
+def test_the_publishers_stamp_survives_h264_at_a_low_rung_and_a_rescale():
+    """The publisher's own graph (4 h 17 min in: the high bits set), scaled down to 240p and encoded at 300 kbps
+    (below the ladder's lowest rung), decoded and scaled back: every frame reads its media time in ms."""
+    offset = 15_432.1
+    encoded = subprocess.run(
+        [g2g.FFMPEG, "-nostdin", "-v", "error", "-f", "lavfi", "-i", g2g.publisher_graph(offset=offset),
+         "-map", "0:v", "-frames:v", "12", "-vf", "scale=-2:240", "-c:v", "libx264", "-preset", "veryfast",
+         "-b:v", "300k", "-maxrate", "300k", "-bufsize", "300k", "-f", "mpegts", "pipe:1"],
+        capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    decoded = subprocess.run(
+        [g2g.FFMPEG, "-nostdin", "-v", "error", "-f", "mpegts", "-i", "pipe:0",
+         "-vf", f"scale={WIDTH}:{HEIGHT}", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"],
+        input=encoded, capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    size = WIDTH * HEIGHT
+    stamps = [g2g.decode(g2g.sample_cells(decoded[i : i + size], width=WIDTH)) for i in range(0, len(decoded), size)]
+    assert stamps == [round((offset + n / g2g.FPS) * 1000) for n in range(12)]
+
+
+def test_the_epoch_is_the_earliest_report_of_a_frame_written():
+    calibration = g2g.Calibration()
+    assert calibration.epoch is None and calibration.captured_at(0) is None
+    calibration.add(arrival=1000.5, frames=0)  # nothing written yet: says nothing
+    calibration.add(arrival=1001.040, frames=31)  # frame 30 (1 s) written 40 ms after start + 1 s
+    calibration.add(arrival=1002.003, frames=61)  # frame 60 (2 s) written 3 ms after: the best pace
+    calibration.add(arrival=1003.503, frames=91)  # a starved encoder: frame 90 written half a second late
+    assert calibration.epoch == pytest.approx(1000.003)
+    assert calibration.captured_at(2500) == pytest.approx(1002.503)
+    assert calibration.encoder_lag(100) == pytest.approx(0.5)
+
+
+def test_frames_of_another_path_or_unreadable_are_counted_apart_from_latencies():
+    calibration = g2g.Calibration()
+    calibration.add(arrival=1000.2 + 1.0, frames=31)  # epoch 1000.2 s so far
+    cells = g2g.sample_cells(bytes(painted(4000)), width=WIDTH)  # captured at 1004 s
+    result = g2g.PathResult("webrtc", "normal")
+    frames = [
+        [1004_250.0, "webrtc", cells],
+        [1004_300.0, "hls", cells],  # the page fell back: not a WebRTC figure
+        [1004_350.0, "webrtc", [128] * (2 * BITS)],
+        [1004_400.0, "webrtc", "SecurityError: tainted canvas"],
+    ]
+    g2g.collect(result, frames, "webrtc")
+    calibration.add(arrival=1000.1 + 2.0, frames=61)  # a report after those frames were shown: epoch 1000.1 s
+    g2g.finish(result, calibration)
+    assert result.latencies == [pytest.approx(0.15)]  # against the run's final epoch
+    assert (result.off_path, result.unreadable) == (1, 2)
+
+
+def test_a_page_without_the_path_attribute_counts_as_hls_never_as_webrtc():
+    assert g2g.path_matches("hls", "") and g2g.path_matches("hls", "hls")
+    assert not g2g.path_matches("webrtc", "") and not g2g.path_matches("hls", "webrtc")
+
+
+def test_processes_are_found_by_what_only_ours_carry():
+    root = "/srv/bench-g2g-x/mediaserver"
+    table = {
+        10: ("nginx", 1, 100, 5, f"nginx -e stderr -p {root}/ -c {root}/nginx.conf"),
+        11: ("nginx", 10, 300, 6, "nginx: worker process"),
+        20: ("nginx", 1, 999, 5, "nginx -p /work/main/var/mediaserver/ -c /work/main/var/mediaserver/nginx.conf"),
+        21: ("nginx", 20, 999, 6, "nginx: worker process"),
+        30: ("ffmpeg", 11, 50, 9, "ffmpeg -i rtmp://127.0.0.1:40001/live/hls_low.abc -c copy"),
+        31: ("ffmpeg", 1, 50, 9, "ffmpeg -i rtmp://127.0.0.1:19350/live/hls_low.abc"),
+        40: ("ffmpeg", 2, 70, 9, "ffmpeg -re -f lavfi ... rtmp://127.0.0.1:40001/live/key"),
+        50: ("janus", 3, 80, 9, f"/usr/bin/janus -F {root}/janus -C {root}/janus/janus.jcfg"),
+        51: ("janus", 1, 80, 9, "/usr/bin/janus -F /srv/other/janus"),
+    }
+    found = g2g.roles(table, media_root=root, rtmp_port=40001, publisher=40)
+    assert found == {10: "nginx", 11: "nginx", 30: "ladder", 40: "publisher", 50: "janus"}
+
+
+def test_cpu_per_role_counts_a_process_born_in_the_window_whole():
+    before = {1: ("janus", 1000, 7), 2: ("ladder", 500, 8), 3: ("ladder", 400, 9)}
+    after = {
+        1: ("janus", 1000 + 3 * g2g.CLOCK_TICKS, 7),
+        2: ("ladder", 500 + g2g.CLOCK_TICKS, 8),
+        3: ("ladder", g2g.CLOCK_TICKS // 2, 12),  # pid 3 reused by a new ladder (another start time)
+        4: ("nginx", g2g.CLOCK_TICKS, 13),
+    }
+    assert g2g.cpu_by_role(before, after) == pytest.approx({"janus": 3.0, "ladder": 1.5, "nginx": 1.0})
+
+
+def test_the_report_gives_each_path_its_figures_or_why_it_has_none():
+    measured = g2g.PathResult("low", "low", viewers=4, latencies=[2.0, 2.1, 2.2, 2.3, 5.0], played="hls")
+    measured.cpu = {"nginx": 8.0, "ladder": 30.0}
+    webrtc = g2g.PathResult("webrtc", "normal", unavailable="the page played hls, not webrtc")
+    table = g2g.report_table([webrtc, measured]).splitlines()
+    assert table[0].startswith("| path | n | p50 (s) | p95 (s) | min (s) | max (s) |")
+    assert table[2].startswith("| WebRTC | unavailable: the page played hls, not webrtc |")
+    assert table[3] == "| HLS low | 5 | 2.20 | 5.00 | 2.00 | 5.00 | 4 | 2.00 % | hls |"
+    assert g2g.summary([])["n"] == 0
