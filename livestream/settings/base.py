@@ -360,8 +360,9 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "10/hour"),
         # Looking a bank account up (checking it, saving it as the payout destination) is a paid call at Paystack.
         "payout_account": os.environ.get("THROTTLE_PAYOUT_ACCOUNT", "20/hour"),
-        # WebRTC signalling: a page starts once, answers once, keeps alive every 20 s; reloads and retries fit.
-        "webrtc": os.environ.get("THROTTLE_WEBRTC", "60/min"),
+        # WebRTC signalling: a page starts once, answers once, keeps alive every 20 s; reloads and retries fit. Per
+        # user, or per address signed out: 600 lets a classroom behind one NAT watch in real time.
+        "webrtc": os.environ.get("THROTTLE_WEBRTC", "600/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
