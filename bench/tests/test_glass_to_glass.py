@@ -3,9 +3,16 @@ through H.264 at a low rung's bitrate and back, and on synthetic pictures), the 
 accounting and the report."""
 
 import subprocess
+import sys
+from pathlib import Path
 
-import glass_to_glass as g2g
 import pytest
+
+# The benches import their neighbours by name (`python bench/<name>.py` puts bench/ on the path): so does this
+# test. Not through a conftest.py here: one without a package would be imported as "conftest" and shadow the
+# project's own for every test module that imports from it.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import glass_to_glass as g2g
 
 WIDTH, HEIGHT, CELL, BITS = g2g.WIDTH, g2g.HEIGHT, g2g.CELL, g2g.BITS
 

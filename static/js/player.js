@@ -185,18 +185,26 @@
     video.addEventListener("error", nativeError);
     video.addEventListener("playing", () => { played = true; hooks.message(""); });
 
+    function begin() {
+      const canNative = video.canPlayType("application/vnd.apple.mpegurl") !== "";
+      const mse = typeof Hls !== "undefined" && Hls.isSupported();
+      // Chrome too says "maybe" to HLS now, but only Safari's player (the one with ManagedMediaSource) is a
+      // good one; elsewhere hls.js gives the quality menu, low latency and error recovery (hls.js's advice).
+      native = canNative && ("ManagedMediaSource" in window || !mse);
+      if (native) startNative();
+      else if (mse) startHlsJs();
+      else hooks.message("This browser cannot play live video. Try a current Chrome, Firefox, Edge or Safari.");
+    }
+
     return {
       start(playlist) {
         this.stop();
         url = playlist;
-        const canNative = video.canPlayType("application/vnd.apple.mpegurl") !== "";
-        const mse = typeof Hls !== "undefined" && Hls.isSupported();
-        // Chrome too says "maybe" to HLS now, but only Safari's player (the one with ManagedMediaSource) is a
-        // good one; elsewhere hls.js gives the quality menu, low latency and error recovery (hls.js's advice).
-        native = canNative && ("ManagedMediaSource" in window || !mse);
-        if (native) startNative();
-        else if (mse) startHlsJs();
-        else hooks.message("This browser cannot play live video. Try a current Chrome, Firefox, Edge or Safari.");
+        const run = generation;
+        // hls.js is fetched when this engine is the one to play: a page playing in real time never loads it.
+        hlsReady(video).then(() => {
+          if (run === generation) begin();
+        });
       },
       stop() {
         generation += 1;
@@ -356,7 +364,7 @@
       delete video.dataset.hlsUrl; // good once: a later start asks the API (a premium token expires)
       delete video.dataset.webrtcUrl;
       const url = firstUrl ? Promise.resolve(first) : streamBody(video.dataset.streamId).catch(() => null);
-      Promise.all([url, hlsReady(video)]).then(([body]) => {
+      url.then((body) => {
         if (run !== startRun || stateOf() !== "live") return;
         if (body && body.has_access === false) {
           location.reload(); // made premium meanwhile: the page shows how to buy access
