@@ -165,17 +165,20 @@ def webrtc_mount_close(*, stream_id) -> bool:
     The row stays while Janus cannot be asked (it still holds the ports then); the reconcile job retries.
     """
     mount = WebRTCMount.objects.filter(stream_id=stream_id).first()
-    if mount is None:
-        return True
+    return True if mount is None else _mount_close(mount)
+
+
+def _mount_close(mount: WebRTCMount) -> bool:
+    """webrtc_mount_close for a row in hand (the reconcile job's loop has it already)."""
     try:
         janus.mount_destroy(janus_id=mount.janus_id, secret=mount.secret)
     except janus.JanusUnavailable:
         edge_down_mark()
         return False
     except janus.JanusError as exc:
-        logger.error("stream %s: Janus refused to destroy mountpoint %s: %s", stream_id, mount.janus_id, exc)
+        logger.error("stream %s: Janus refused to destroy mountpoint %s: %s", mount.stream_id, mount.janus_id, exc)
         return False
-    ports_file(stream_id).unlink(missing_ok=True)
+    ports_file(mount.stream_id).unlink(missing_ok=True)
     mount.delete()
     return True
 
@@ -210,7 +213,7 @@ def webrtc_mounts_reconcile() -> Reconciled:
     ):
         known.add(mount.janus_id)
         if mount.stream.status != Stream.Status.LIVE:
-            destroyed += int(webrtc_mount_close(stream_id=mount.stream_id))
+            destroyed += int(_mount_close(mount))
         elif mount.janus_id not in present:
             created += int(_mount_create_in_janus(mount))
         elif mount.created_in_janus_at is None:
