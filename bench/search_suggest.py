@@ -157,13 +157,8 @@ def in_process(queries: list[str]) -> None:
 
     def one(q: str) -> list:
         text = SearchQueryText.parse(q)
-        return suggest._mix(
-            {
-                "creator": suggest._creators(text),
-                "stream": suggest._streams(text),
-                "category": suggest._categories(text),
-            }
-        )
+        creators, streams = suggest._creators_and_streams(text)
+        return suggest._mix({"creator": creators, "stream": streams, "category": suggest._categories(text)})
 
     for q in queries[:50]:
         one(q)  # warm the connection and caches of the database

@@ -4,19 +4,25 @@ Public data only (public streams, active creators, active categories), the same 
 answer is cached briefly under its normalised query. On PostgreSQL creators are matched by trigram word
 similarity or prefix on a GIN trigram index, and streams through the titles' vocabulary (``SearchWord``: each
 query word by prefix or similarity) and then the titles' full-text index; a bounded number of each, ranked in
-Python. On SQLite by substring (LIKE).
+Python. On SQLite by substring (LIKE), through the ORM.
+
+The PostgreSQL path is the box's every keystroke, so it is two fixed SQL statements (``_pg_vocabulary``, then
+``_pg_rows``: creators and streams in one round trip) rather than ORM querysets: building the three or four
+querysets cost more than running them (about 1.5 ms each against 0.2-4 ms of SQL; bench/search_suggest.py).
+Their tables and columns are the models' (``_meta``), so a renamed field fails the tests, not production.
 """
 
+import functools
 import hashlib
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramSimilarity
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, Value, When
+from django.db import connection
 from django.urls import reverse
 
 from discovery.models import CreatorSearch, SearchWord, StreamSearch
-from discovery.search.query import SearchQueryText, WordSimilar, categories_search, is_postgres
+from discovery.search.query import SearchQueryText, categories_search, is_postgres
 from discovery.search.text import normalize, word_similarity
 from streams.selectors import stream_public_q
 
@@ -40,100 +46,148 @@ def _rank(text: SearchQueryText, value: str) -> tuple:
     )
 
 
-def _matching(rows, column: str, text: SearchQueryText):
-    """``rows`` narrowed to those whose ``column`` matches ``text``, unordered.
+_NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
-    PostgreSQL: trigram word similarity or prefix, on a trigram GIN index; the caller takes the first
-    CANDIDATES (a bitmap scan that stops at the limit: ordering by similarity in SQL would rank every match,
-    thousands for a common word) and ranks those few in Python. SQLite: every word as a substring.
-    """
+
+def _creator_item(channel_url: str, username: str, display_name: str, is_verified: bool, avatar: str) -> dict:
+    return {
+        "type": "creator",
+        "label": display_name or username,
+        "detail": f"@{username}",
+        "url": f"{channel_url}{username}/",
+        "image": default_storage.url(avatar) if avatar else "",
+        "is_verified": is_verified,
+    }
+
+
+def _stream_item(detail_url: str, stream_id, title: str, status: str, thumbnail: str) -> dict:
+    return {
+        "type": "stream",
+        "label": title,
+        "detail": STATUS_WORDS[status],
+        "url": detail_url.replace(_NIL_UUID, str(stream_id)),
+        "image": default_storage.url(thumbnail) if thumbnail else "",
+        "status": status,
+    }
+
+
+def _creators_and_streams(text: SearchQueryText) -> tuple[list[dict], list[dict]]:
+    """Matching creators (best first) and public streams (live, then upcoming, then past; best first within)."""
     if is_postgres():
-        return rows.filter(Q(WordSimilar(F(column), Value(text.phrase))) | Q(**{f"{column}__startswith": text.phrase}))
+        creators, streams = _pg_rows(text, _pg_vocabulary(text))
+    else:
+        creators = list(
+            _matching(CreatorSearch.objects.filter(user__is_active=True), "name", text).values_list(
+                "name", "user__username", "user__display_name", "user__is_verified", "user__creator_profile__avatar"
+            )[:CANDIDATES]
+        )
+        streams = list(
+            _matching(StreamSearch.objects.filter(stream_public_q(through="stream__")), "title", text).values_list(
+                "title", "stream_id", "stream__title", "stream__status", "stream__thumbnail"
+            )[:CANDIDATES]
+        )
+    creators.sort(key=lambda row: _rank(text, row[0]))
+    streams.sort(key=lambda row: (STATUS_ORDER.get(row[3], len(STATUS_ORDER)), _rank(text, row[0])))
+    channel_url = reverse("channel", args=["-"])[:-2]  # "/@": one reverse each, not one per row
+    detail_url = reverse("stream-detail", args=[_NIL_UUID])
+    return (
+        [_creator_item(channel_url, *row[1:]) for row in creators],
+        [_stream_item(detail_url, *row[1:]) for row in streams],
+    )
+
+
+def _matching(rows, column: str, text: SearchQueryText):
+    """SQLite: ``rows`` narrowed to those whose ``column`` holds every word of ``text``, unordered."""
     for word in text.words:
         rows = rows.filter(**{f"{column}__contains": word})
     return rows
 
 
-def _creators(text: SearchQueryText) -> list[dict]:
-    rows = _matching(CreatorSearch.objects.filter(user__is_active=True), "name", text)
-    found = list(
-        rows.values_list(
-            "name", "user__username", "user__display_name", "user__is_verified", "user__creator_profile__avatar"
-        )[:CANDIDATES]
-    )  # the columns shown, not the users' and profiles' whole rows: this is the box's every keystroke
-    found.sort(key=lambda row: _rank(text, row[0]))
-    channel = reverse("channel", args=["-"])[:-2]  # "/@": one reverse, not one per row
-    return [
-        {
-            "type": "creator",
-            "label": display_name or username,
-            "detail": f"@{username}",
-            "url": f"{channel}{username}/",
-            "image": default_storage.url(avatar) if avatar else "",
-            "is_verified": is_verified,
-        }
-        for _, username, display_name, is_verified, avatar in found
-    ]
+@functools.cache
+def _pg_sql() -> dict[str, str]:
+    """The PostgreSQL statements' fixed parts, named from the models (see the module's docstring)."""
+    user = get_user_model()
+    profile = user._meta.get_field("creator_profile").related_model
+    stream = StreamSearch._meta.get_field("stream").related_model
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return f"{table(model)}.{connection.ops.quote_name(model._meta.get_field(name).column)}"
+
+    word = column(SearchWord, "word")
+    # S608: what is interpolated is table and column names from the models, quoted; every value is a parameter.
+    return {
+        # One query word's meanings: the title words starting with it first, then the most similar ("adre" ->
+        # "adire"), at most WORD_CANDIDATES; from the vocabulary (a few thousand rows) on its trigram index.
+        "word": (
+            f"(SELECT %s AS n, {word} FROM {table(SearchWord)} WHERE {word} LIKE %s OR {word} %% %s "  # noqa: S608
+            f"ORDER BY {word} LIKE %s DESC, similarity({word}, %s) DESC, {word} LIMIT {WORD_CANDIDATES})"
+        ),
+        # Creators by trigram word similarity or prefix of their name, on its trigram index; the first
+        # CANDIDATES (a bitmap scan stopping at the limit: ordering by similarity in SQL would rank every
+        # match, thousands for a common word), ranked in Python. Only the columns shown.
+        "creators": (
+            f"(SELECT 0, {column(CreatorSearch, 'name')}, {column(user, 'username')}, "  # noqa: S608
+            f"{column(user, 'display_name')}, {column(user, 'is_verified')}, {column(profile, 'avatar')}::text, NULL "
+            f"FROM {table(CreatorSearch)} "
+            f"JOIN {table(user)} ON {column(CreatorSearch, 'user')} = {column(user, 'id')} "
+            f"LEFT JOIN {table(profile)} ON {column(profile, 'user')} = {column(user, 'id')} "
+            f"WHERE {column(user, 'is_active')} "
+            f"AND ({column(CreatorSearch, 'name')} %%> %s OR {column(CreatorSearch, 'name')} LIKE %s) "
+            f"LIMIT {CANDIDATES})"
+        ),
+        # Public streams whose title holds one of each query word's meanings, on the titles' full-text index
+        # (a trigram match of the query against 100,000 whole titles rechecked thousands of rows for a
+        # misspelling). Its rows have the creators' shape: (kind, matched, key, label, is_verified, image,
+        # status).
+        "streams": (
+            f"(SELECT 1, {column(StreamSearch, 'title')}, {column(StreamSearch, 'stream')}::text, "  # noqa: S608
+            f"{column(stream, 'title')}, NULL, {column(stream, 'thumbnail')}::text, {column(stream, 'status')} "
+            f"FROM {table(StreamSearch)} "
+            f"JOIN {table(stream)} ON {column(StreamSearch, 'stream')} = {column(stream, 'id')} "
+            f"WHERE {column(stream, 'visibility')} = %s "
+            f"AND to_tsvector('simple', COALESCE({column(StreamSearch, 'title')}, '')) @@ to_tsquery('simple', %s) "
+            f"LIMIT {CANDIDATES})"
+        ),
+    }
 
 
-class Similar(Func):
-    """``word % query``: trigram similarity above pg_trgm.similarity_threshold (a trigram index serves it)."""
-
-    arg_joiner = " %% "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
-def _vocabulary(word: str) -> list[str]:
-    """The title words a query word may mean (PostgreSQL): those starting with it first, then the most similar
-    ("adre" -> "adire"), at most WORD_CANDIDATES; from the vocabulary, a few thousand rows, on its trigram index.
-    """
-    starts = Case(When(word__startswith=word, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return list(
-        SearchWord.objects.filter(Q(word__startswith=word) | Q(Similar(F("word"), Value(word))))
-        .order_by(starts.desc(), TrigramSimilarity("word", word).desc(), "word")
-        .values_list("word", flat=True)[:WORD_CANDIDATES]
-    )
+def _pg_vocabulary(text: SearchQueryText) -> list[list[str]]:
+    """Each query word's meanings in the titles' vocabulary (PostgreSQL), in one statement."""
+    sql = " UNION ALL ".join([_pg_sql()["word"]] * len(text.words))
+    params: list = []
+    for n, word in enumerate(text.words):  # normal-form words: letters and digits, nothing LIKE treats specially
+        params += [n, f"{word}%", word, f"{word}%", word]
+    meanings: list[list[str]] = [[] for _ in text.words]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for n, word in cursor.fetchall():
+            meanings[n].append(word)
+    return meanings
 
 
-def _stream_rows(text: SearchQueryText):
-    """Public streams whose title matches ``text``, unordered. PostgreSQL: every query word is matched to title
-    words through the vocabulary, then the titles holding one of each word's matches are found on the titles'
-    full-text index (a trigram match of the query against 100,000 whole titles rechecked thousands of rows for
-    a misspelling). SQLite: every word as a substring of the title."""
-    rows = StreamSearch.objects.filter(stream_public_q(through="stream__"))
-    if not is_postgres():
-        return _matching(rows, "title", text)
-    alternatives = []
-    for word in text.words:
-        meanings = _vocabulary(word)
-        if not meanings:
-            return rows.none()
-        alternatives.append("(" + " | ".join(meanings) + ")")  # normal-form words: letters and digits only
-    wanted = SearchQuery(" & ".join(alternatives), search_type="raw", config="simple")
-    return rows.alias(title_vector=SearchVector("title", config="simple")).filter(title_vector=wanted)
-
-
-def _streams(text: SearchQueryText) -> list[dict]:
-    found = list(
-        _stream_rows(text).values_list("title", "stream_id", "stream__title", "stream__status", "stream__thumbnail")[
-            :CANDIDATES
-        ]
-    )
-    # Live first, then upcoming, then past; the best match first within each.
-    found.sort(key=lambda row: (STATUS_ORDER.get(row[3], len(STATUS_ORDER)), _rank(text, row[0])))
-    detail_url = reverse("stream-detail", args=["00000000-0000-0000-0000-000000000000"])
-    return [
-        {
-            "type": "stream",
-            "label": title,
-            "detail": STATUS_WORDS[status],
-            "url": detail_url.replace("00000000-0000-0000-0000-000000000000", str(stream_id)),
-            "image": default_storage.url(thumbnail) if thumbnail else "",
-            "status": status,
-        }
-        for _, stream_id, title, status, thumbnail in found
-    ]
+def _pg_rows(text: SearchQueryText, meanings: list[list[str]]) -> tuple[list[tuple], list[tuple]]:
+    """Creators ``(name, username, display_name, is_verified, avatar)`` and public streams ``(title, id, title,
+    status, thumbnail)`` matching ``text`` (PostgreSQL), unordered, in one statement. No streams when a query
+    word means nothing in the vocabulary."""
+    sql = _pg_sql()
+    statement, params = sql["creators"], [text.phrase, f"{text.phrase}%"]
+    if all(meanings):
+        # Normal-form words only (letters and digits): the tsquery cannot be malformed.
+        wanted = " & ".join("(" + " | ".join(words) + ")" for words in meanings)
+        statement += " UNION ALL " + sql["streams"]
+        params += [StreamSearch._meta.get_field("stream").related_model.Visibility.PUBLIC, wanted]
+    creators, streams = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for kind, matched, key, label, is_verified, image, status in cursor.fetchall():
+            if kind == 0:
+                creators.append((matched, key, label, is_verified, image or ""))
+            else:
+                streams.append((matched, key, label, status, image or ""))
+    return creators, streams
 
 
 def _categories(text: SearchQueryText) -> list[dict]:
@@ -172,6 +226,7 @@ def search_suggest(*, q: str) -> list[dict]:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    items = _mix({"creator": _creators(text), "stream": _streams(text), "category": _categories(text)})
+    creators, streams = _creators_and_streams(text)
+    items = _mix({"creator": creators, "stream": streams, "category": _categories(text)})
     cache.set(key, items, CACHE_SECONDS)
     return items

@@ -1,15 +1,17 @@
 """GET /api/v1/search/suggest: shape, limit, mixing, visibility, cache and errors."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from discovery.search import suggest
 from discovery.tests.factories import make_stream
-from streams.models import Category
+from streams.models import Category, CreatorProfile, Stream
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/search/suggest"
+User = get_user_model()
 
 
 def test_mixes_creators_streams_and_categories_with_links(api_client):
@@ -148,3 +150,44 @@ def test_a_reindex_drops_the_words_no_title_holds_any_more():
     search_reindex_all()
 
     assert set(SearchWord.objects.values_list("word", flat=True)) == {"lagos", "market"}
+
+
+def test_images_verified_badges_and_inactive_creators(api_client):
+    creator = UserFactory(username="adirequeen", is_verified=True)
+    stream = make_stream(creator=creator, title="Adire dyeing", status="live")
+    CreatorProfile.objects.update_or_create(user=creator, defaults={"avatar": "avatars/adire.webp"})
+    Stream.objects.filter(pk=stream.pk).update(thumbnail="thumbnails/adire.webp")
+    gone = UserFactory(username="adiregone")
+    make_stream(creator=gone, title="Dance")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+
+    results = api_client.get(URL, {"q": "adire"}).json()["results"]
+
+    by_label = {item["label"]: item for item in results}
+    assert "Adiregone" not in by_label and "adiregone" not in by_label  # a deactivated account is not suggested
+    assert by_label["Adirequeen"]["image"].endswith("avatars/adire.webp")
+    assert by_label["Adirequeen"]["is_verified"] is True
+    assert by_label["Adire dyeing"]["image"].endswith("thumbnails/adire.webp")
+    assert by_label["Adire dyeing"]["status"] == "live"
+
+
+def test_a_word_matching_no_title_leaves_the_creators(api_client):
+    make_stream(creator=UserFactory(username="kanokid"), title="Kano durbar")
+
+    results = api_client.get(URL, {"q": "kano zzqx"}).json()["results"]
+
+    assert [item["type"] for item in results if item["label"] == "Kano durbar"] == []
+
+
+@pytest.mark.needs_postgres
+def test_postgres_answers_in_two_statements(api_client, django_assert_max_num_queries):
+    """The box's every keystroke: the words' meanings, then creators and streams together (plus the categories,
+    cached for a minute, on the first)."""
+    Category.objects.create(name="Yoruba Language", slug="yoruba-language")
+    api_client.get(URL, {"q": "warm"})  # the categories' list cached
+    make_stream(creator=UserFactory(username="yorubaqueen"), title="Yoruba tales tonight", status="live")
+
+    with django_assert_max_num_queries(2):
+        results = api_client.get(URL, {"q": "yoruba tales"}).json()["results"]
+
+    assert {item["label"] for item in results} >= {"Yoruba tales tonight"}
