@@ -21,6 +21,7 @@ from streams.selectors import (
     stream_get_for_owner,
     stream_hls_url,
     stream_list_for_owner,
+    stream_webrtc_url,
 )
 from streams.selectors.media import encoder_settings
 from streams.services import stream_delete
@@ -73,6 +74,8 @@ def studio_stream(request, stream_id):
         # creator watches their own stream, whatever its access rules.
         "hls_url": None if ended else stream_hls_url(stream, request.user),
         "dvr_window_seconds": stream_dvr_window_seconds(stream),
+        # The preview plays in real time like the watch page (webrtc.js), falling back to HLS by itself.
+        "webrtc_url": None if ended else stream_webrtc_url(stream, request.user, request=request),
         "is_owner": True,
         "needs_access": False,
         "poster_url": stream.thumbnail.url if stream.thumbnail else "",

@@ -4,7 +4,7 @@ served by the live server, and Debian's chromium playing the watch page.
 
 - The ladder's RTP copy reaches the stream's mountpoint; Chromium plays it over WebRTC (decoded frames), the
   page says data-playback-path="webrtc", and Janus counts the viewer; a viewer without access to a premium
-  stream gets no grant and no media; the encoder leaves, the stream ends, and the mountpoint is gone.
+  stream gets no grant and no media; the creator's studio previews it over WebRTC too; the encoder leaves, the stream ends, and the mountpoint is gone.
 - With Janus stopped the same page falls back to HLS by itself and plays.
 
 On ICE here: Janus offers host candidates of the machine's interfaces (libnice skips loopback), Chromium
@@ -20,7 +20,7 @@ import requests
 from livestream.celery import app as celery_app
 from streams.media import janus
 from streams.models import Recording, Stream, WebRTCMount
-from streams.tests.browser import ARGS, CHROMIUM
+from streams.tests.browser import ARGS, CHROMIUM, log_in
 from streams.tests.factories import StreamFactory
 from streams.tests.processes import JanusEdge, janus_environment, media_server, media_server_environment, wait_until
 from streams.tests.processes import publish as encoder
@@ -162,6 +162,14 @@ def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the
                 expect(page.locator("#player")).to_have_attribute("data-playback-path", "hls")
                 page.wait_for_function("() => document.querySelector('#player').currentSrc.startsWith('blob:')")
                 assert page.locator("#quality option[value=webrtc]").count() == 0
+                # The creator's studio previews the broadcast in real time too (and never loads hls.js for it).
+                studio = browser.new_context().new_page()
+                hls_js = []
+                studio.on("request", lambda request: hls_js.append(request.url) if "hls" in request.url else None)
+                log_in(studio, live_server.url.split("//")[1], stream.creator, f"/studio/streams/{stream.pk}/")
+                expect(studio.locator("#player")).to_have_attribute("data-playback-path", "webrtc", timeout=10_000)
+                studio.wait_for_function(FRAMES_OVER, arg=10, timeout=15_000)
+                assert not [url for url in hls_js if url.endswith(".js")], hls_js
 
             finally:
                 browser.close()
