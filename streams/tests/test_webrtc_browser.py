@@ -3,8 +3,9 @@ webrtcedge) on free ports sharing one media root, ffmpeg publishing over RTMP, D
 served by the live server, and Debian's chromium playing the watch page.
 
 - The ladder's RTP copy reaches the stream's mountpoint; Chromium plays it over WebRTC (decoded frames), the
-  page says data-playback-path="webrtc", and Janus counts the viewer; a viewer without access to a premium
-  stream gets no grant and no media; the creator's studio previews it over WebRTC too; the encoder leaves, the stream ends, and the mountpoint is gone.
+  page says data-playback-path="webrtc", and Janus counts the viewer; the creator's studio previews it over
+  WebRTC too; a viewer without access to a premium stream gets no grant and no media; the encoder leaves, the
+  stream ends, and the mountpoint is gone.
 - With Janus stopped the same page falls back to HLS by itself and plays.
 
 On ICE here: Janus offers host candidates of the machine's interfaces (libnice skips loopback), Chromium
