@@ -23,6 +23,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from pytest_workers import redis_url_offset
+
 ROOT = Path(__file__).resolve().parent.parent
 NO_TESTS_COLLECTED = 5
 
@@ -50,22 +52,26 @@ def own_database_url(url: str, suffix: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
 
 
-def own_redis_url(url: str, offset: int) -> str:
-    parts = urlsplit(url)
-    number = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(number + offset) % 16}"))
+def workers(args: list[str]) -> list[str]:
+    """pytest-xdist's arguments for each of the two processes: TEST_WORKERS (default 2) workers, each taking whole
+    test files (their module fixtures, servers and browsers, start once), a new file as soon as it is free; none
+    when the arguments choose their own (``-n``), or TEST_WORKERS is 0 or 1."""
+    count = int(os.environ.get("TEST_WORKERS") or 2)
+    if count < 2 or any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return []
+    return ["-n", str(count), "--dist", "loadfile", "-p", "scripts.pytest_workers"]
 
 
 def main(argv: list[str]) -> int:
     args, marker = split_marker(argv)
-    pytest = [sys.executable, "-m", "pytest", "--cov", "--cov-report="]
+    pytest = [sys.executable, "-m", "pytest", "--cov", "--cov-report=", *workers(args)]
     env = {**os.environ}
     browser_env = {**env, "COVERAGE_FILE": str(ROOT / ".coverage.browser")}
     main_env = {**env, "COVERAGE_FILE": str(ROOT / ".coverage.main")}
     if env.get("DATABASE_URL"):
         browser_env["DATABASE_URL"] = own_database_url(env["DATABASE_URL"], "_browser")
     if env.get("REDIS_URL"):
-        browser_env["REDIS_URL"] = own_redis_url(env["REDIS_URL"], 8)
+        browser_env["REDIS_URL"] = redis_url_offset(env["REDIS_URL"], 8)
     if env.get("SQLITE_TEST_PATH"):  # otherwise a file per process already (settings: the process id in its name)
         browser_env["SQLITE_TEST_PATH"] = env["SQLITE_TEST_PATH"] + "-browser"
 
