@@ -228,7 +228,7 @@ def test_no_picture_within_four_seconds_falls_back_to_hls(media, live_server, tr
     connects, no frame comes, and the page goes to HLS by itself."""
     from playwright.sync_api import expect, sync_playwright
 
-    from streams.services.media.webrtc import webrtc_mount_open
+    from streams.services.media.webrtc import webrtc_mount_close, webrtc_mount_open
 
     stream = StreamFactory(live=True, media_app="hls_normal", publisher_client_id="9", title="Silent")
     webrtc_mount_open(stream_id=stream.pk)  # no encoder: nothing is sent to it
@@ -246,6 +246,9 @@ def test_no_picture_within_four_seconds_falls_back_to_hls(media, live_server, tr
             expect(page.locator("#player-state")).to_have_text("Waiting for the broadcast to start…")
         finally:
             browser.close()
+    # The stream never ends here: its mountpoint would outlive the flushed row in Janus and hold its ingest ports
+    # (the next test's stream gets the same slot).
+    assert webrtc_mount_close(stream_id=stream.pk)
 
 
 @pytest.mark.timeout(360)
@@ -266,6 +269,8 @@ def test_a_viewer_in_real_time_rewinds_a_minute_over_hls_and_goes_live_in_real_t
         return janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"]
 
     try:
+        # RTP at the mountpoint before the page opens: else no picture within 4 s, and the page goes to HLS.
+        wait_until(lambda: rtp_arrives(mount), timeout=30, what="RTP at the mountpoint")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
@@ -274,6 +279,10 @@ def test_a_viewer_in_real_time_rewinds_a_minute_over_hls_and_goes_live_in_real_t
                 page.goto(f"{live_server.url}/streams/{stream.pk}/")
                 expect(player).to_have_attribute("data-playback-path", "webrtc", timeout=15_000)
                 page.wait_for_function(FRAMES_OVER, arg=10, timeout=20_000)
+                assert (
+                    page.eval_on_selector("#player", "v => v.dataset.playbackPath + ' ' + !!v.srcObject")
+                    == "webrtc true"
+                )
                 # In real time the bar shows once there is something to rewind; live, nothing of hls.js loaded.
                 seek = page.get_by_role("slider", name="Position in the live broadcast")
                 expect(seek).to_be_visible(timeout=60_000)
