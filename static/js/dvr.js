@@ -3,8 +3,9 @@
 //
 // player.js calls window.gnlDvr.attach(...) from its controls when the page says the stream's preset keeps a
 // rewind window (data-dvr-seconds on the video: `normal` and `high` keep 2 hours, `low` none); the engine it
-// plays with tells the window (liveWindow(): the oldest position still in the playlist and the live position
-// hls.js keeps to). Nothing here plays video: it only moves video.currentTime, and hls.js loads what is there.
+// plays with tells the window on the video's clock (liveWindow(): the oldest position still in the playlist and
+// the live position hls.js keeps to) and goes where the viewer asks (seek(secondsBehindLive), 0: live). Nothing
+// here plays video: the engine decides how (in real time, webrtc.js switches to HLS behind live and back).
 (function () {
   "use strict";
   const STEP_S = 10; // arrow keys
@@ -87,9 +88,9 @@
     }
 
     function goLive() {
-      const span = windowNow();
+      const engine = currentEngine();
       wanted = 0;
-      if (span) video.currentTime = span.edge;
+      if (engine) engine.seek(0);
       if (video.paused) video.play().catch(() => {});
       show();
     }
@@ -103,7 +104,7 @@
         return;
       }
       wanted = back;
-      video.currentTime = span.edge - back;
+      currentEngine().seek(back);
       show();
     }
 
@@ -181,11 +182,12 @@
     show();
 
     return {
-      // Where a paused viewer resumes: where they were, unless the window has slid past it (then live).
-      resumeAt() {
+      // Before a paused viewer plays again: where they were, unless the window has slid past it (then live).
+      resume() {
         const span = windowNow();
-        if (!span) return null;
-        return video.currentTime < span.start ? span.edge : null;
+        if (!span) return;
+        if (video.currentTime < span.start) goLive();
+        else if (behindNow(span) >= LIVE_SLACK_S) currentEngine().seek(behindNow(span));
       },
     };
   }

@@ -10,6 +10,7 @@
 (function () {
   "use strict";
   const RETRY_MS = 3000; // how often a live page asks again for a playlist that is not there yet
+  const OLDEST_MARGIN_S = 10; // a rewound start lands at least this far inside the window (as dvr.js's Home)
   const IDLE_MS = 3000; // controls fade this long after the last touch or pointer move while playing
   const ANNOUNCE_EVERY_MS = 60000; // screen readers hear the audience at most once a minute
   const THEATRE_COOKIE = "gnl_theatre"; // read by the server, which lays the page out in theatre mode at once
@@ -34,7 +35,8 @@
 
   // --- Live playback ---------------------------------------------------------------------------------
   // start(url) plays a master playlist (waiting for it while the encoder is not there yet), stop() lets go
-  // of it at once; callbacks of a stopped run are ignored (each start is a new generation).
+  // of it at once; callbacks of a stopped run are ignored (each start is a new generation). seek(back) plays
+  // `back` seconds behind live (DVR); asked before the first picture, playback starts there.
 
   function liveEngine(video, hooks) {
     const streamId = video.dataset.streamId;
@@ -47,6 +49,7 @@
     let networkErrors = 0;
     let generation = 0;
     let native = false;
+    let startBehind = 0; // seconds behind live where the coming first picture should be (0: live)
 
     function play() {
       const attempt = video.play();
@@ -102,6 +105,15 @@
         });
     }
 
+    // Begin loading where the viewer asked, once a playlist says where live is: hls.js's own way to start
+    // elsewhere than its live position (startLoad), so nothing at the live edge is fetched for nothing.
+    function loadBehind(player, details) {
+      const edge = player.liveSyncPosition || details.edge;
+      const oldest = Math.min(edge, details.fragmentStart + OLDEST_MARGIN_S);
+      player.startLoad(Math.max(oldest, edge - startBehind));
+      startBehind = 0;
+    }
+
     function startHlsJs() {
       if (hls) hls.destroy();
       const run = generation;
@@ -119,6 +131,9 @@
         play();
       });
       player.on(Hls.Events.FRAG_LOADED, () => { networkErrors = 0; });
+      player.on(Hls.Events.LEVEL_UPDATED, (event, data) => {
+        if (startBehind && data.details.live) loadBehind(player, data.details);
+      });
       player.on(Hls.Events.LEVEL_SWITCHED, (event, data) => {
         hooks.levelSwitched(player.autoLevelEnabled ? player.levels[data.level] : null);
       });
@@ -183,6 +198,12 @@
     }
 
     video.addEventListener("error", nativeError);
+    video.addEventListener("loadedmetadata", () => {
+      if (!native || !startBehind || !video.seekable.length) return;
+      const last = video.seekable.length - 1;
+      video.currentTime = Math.max(video.seekable.start(last) + OLDEST_MARGIN_S, video.seekable.end(last) - startBehind);
+      startBehind = 0;
+    });
     video.addEventListener("playing", () => { played = true; hooks.message(""); });
 
     function begin() {
@@ -215,6 +236,7 @@
         }
         native = false;
         played = false;
+        startBehind = 0;
         video.pause();
         if (video.getAttribute("src")) {
           video.removeAttribute("src");
@@ -240,6 +262,17 @@
         if (!native || !video.seekable.length) return null;
         const last = video.seekable.length - 1;
         return { start: video.seekable.start(last), edge: video.seekable.end(last) };
+      },
+      // DVR (dvr.js): play `back` seconds behind live (0: live). Before the first picture: where it starts.
+      seek(back) {
+        const span = this.liveWindow();
+        if (span && video.readyState >= HTMLMediaElement.HAVE_METADATA) {
+          const target = span.edge - back;
+          if (Math.abs(video.currentTime - target) > 0.5) video.currentTime = target; // (a resume asks where it is)
+          return;
+        }
+        startBehind = back;
+        if (hls && hls.latestLevelDetails) loadBehind(hls, hls.latestLevelDetails);
       },
     };
   }
@@ -360,7 +393,12 @@
     function startLive() {
       const run = ++startRun;
       const firstUrl = video.dataset.hlsUrl;
-      const first = { hls_url: firstUrl, webrtc_url: video.dataset.webrtcUrl || null };
+      const first = {
+        hls_url: firstUrl,
+        webrtc_url: video.dataset.webrtcUrl || null,
+        started_at: video.dataset.startedAt || null,
+        dvr_window_seconds: parseInt(video.dataset.dvrSeconds || "0", 10),
+      };
       delete video.dataset.hlsUrl; // good once: a later start asks the API (a premium token expires)
       delete video.dataset.webrtcUrl;
       const url = firstUrl ? Promise.resolve(first) : streamBody(video.dataset.streamId).catch(() => null);
@@ -484,15 +522,13 @@
       : null;
 
     // Play and pause. Resuming a live stream paused a while ago jumps back to "now" (with DVR: only once the
-    // window has slid past where the viewer paused).
+    // window has slid past where the viewer paused; paused in real time, the rest of the way is HLS's).
     function togglePlay() {
       if (video.paused) {
         const engine = currentEngine();
         const edge = engine && engine.liveEdge();
-        if (dvr) {
-          const resume = dvr.resumeAt();
-          if (resume !== null) video.currentTime = resume;
-        } else if (edge && video.currentTime < edge - 10) video.currentTime = edge;
+        if (dvr) dvr.resume();
+        else if (edge && video.currentTime < edge - 10) video.currentTime = edge;
         video.play().catch(() => {});
       } else {
         video.pause();

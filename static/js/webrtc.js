@@ -10,6 +10,11 @@
 // Signalling is Django's (/api/v1/streams/{id}/webrtc, .../answer, .../keepalive, .../hangup): Janus's offer
 // carries its ICE candidates, the answer goes once gathering completes (non-trickle, capped at GATHER_MS), and
 // the signed grant the first call returns comes back on every later one.
+//
+// Rewind (dvr.js, through liveWindow() and seek()): in real time the window is the stream's dvr_window_seconds, as
+// far as it has been live (started_at, by this device's clock), and the live position is "now" (or, paused, the
+// seconds since the pause). Seeking behind live hangs up and plays HLS from there; going live again returns to
+// real time unless the viewer chose HLS in the menu (or real time failed on this page), else HLS's live edge.
 (function () {
   "use strict";
   const FIRST_FRAME_MS = 4000; // no picture by then: HLS instead
@@ -17,6 +22,7 @@
   const DISCONNECTED_MS = 5000; // ICE "disconnected" this long: treated as failed
   const RETRY_MS = 3000; // forced WebRTC: try again this often
   const REALTIME = "webrtc"; // the quality menu's value for real-time
+  const HLS_LAG_S = 10; // HLS's window starts this much after the stream did (the ladder's start, 3 fragments)
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
 
   function supported() {
@@ -83,6 +89,8 @@
     let grant = "";
     let timers = [];
     let beacon = null;
+    let pausedAt = 0; // when the viewer paused real-time playback (performance.now()); 0 while it plays
+    let rewound = null; // {behind, available}: switching from real time to HLS that far behind live, until it plays
     const menuLevels = hooks.levels; // the quality menu's: HLS renditions; "Real-time" is added after them
     hooks.levels = (levels) => {
       menuLevels(levels);
@@ -116,6 +124,21 @@
       if (box) box.hidden = menu.options.length < 2;
     }
 
+    // How much of the stream HLS holds to rewind, as seen from real time.
+    function realtimeWindow() {
+      const since = body && Date.parse(body.started_at);
+      if (!since || !body.dvr_window_seconds) return 0;
+      return Math.max(0, Math.min(body.dvr_window_seconds, (Date.now() - since) / 1000 - HLS_LAG_S));
+    }
+
+    video.addEventListener("pause", () => {
+      if (path === "webrtc" && video.srcObject) pausedAt = performance.now();
+    });
+    video.addEventListener("playing", () => {
+      pausedAt = 0;
+      if (path === "hls") rewound = null; // HLS plays where it was asked to: its own window from now on
+    });
+
     function later(fn, ms) {
       timers.push(setTimeout(fn, ms));
     }
@@ -132,6 +155,7 @@
         fetch(body.webrtc_url + "/hangup", { method: "POST", credentials: "same-origin", body: form, keepalive: true }).catch(() => {});
       }
       grant = "";
+      pausedAt = 0;
       if (pc) {
         pc.close();
         pc = null;
@@ -142,9 +166,10 @@
       }
     }
 
-    function startHls() {
+    function startHls(behind) {
       setPath("hls");
       hlsEngine.start(body.hls_url);
+      if (behind) hlsEngine.seek(behind);
       realtimeOption();
     }
 
@@ -183,6 +208,7 @@
 
     function startWebRTC() {
       const mine = ++run;
+      rewound = null;
       hlsEngine.stop();
       setPath("webrtc");
       hooks.message("");
@@ -241,6 +267,7 @@
       },
       stop() {
         run += 1;
+        rewound = null;
         hangUp();
         hlsEngine.stop();
         setPath("");
@@ -251,10 +278,10 @@
           if (path !== "webrtc" && body) startWebRTC();
           return;
         }
+        preferHls = true; // going live again stays on HLS too
         if (path === "webrtc") {
           run += 1;
           hangUp();
-          preferHls = true;
           startHls();
         }
         hlsEngine.setLevel(value);
@@ -262,9 +289,36 @@
       liveEdge() {
         return path === "hls" ? hlsEngine.liveEdge() : null;
       },
-      // DVR (dvr.js): the HLS path's rewind window; none in real time (its seek bar hides itself).
+      // DVR (dvr.js): the rewind window on the video's clock. In real time the clock is "now" (plus the seconds
+      // since a pause); while HLS loads after a rewind, the window HLS is asked for, around where the clock is.
       liveWindow() {
-        return path === "hls" && hlsEngine.liveWindow ? hlsEngine.liveWindow() : null;
+        const now = video.currentTime;
+        if (path === "webrtc") {
+          const available = realtimeWindow();
+          const behind = pausedAt ? (performance.now() - pausedAt) / 1000 : 0;
+          return available ? { start: now + behind - available, edge: now + behind } : null;
+        }
+        if (path === "hls" && rewound) return { start: now + rewound.behind - rewound.available, edge: now + rewound.behind };
+        return path === "hls" ? hlsEngine.liveWindow() : null;
+      },
+      // DVR: play `back` seconds behind live. Behind live is HLS's; live is real time's when it may be.
+      seek(back) {
+        if (!body) return;
+        if (path === "webrtc") {
+          if (!back) return; // already live (a paused viewer's play resumes it)
+          const available = realtimeWindow();
+          run += 1;
+          hangUp();
+          startHls(back);
+          rewound = { behind: back, available: available };
+          return;
+        }
+        if (!back && !preferHls && body.webrtc_url && supported()) {
+          startWebRTC();
+          return;
+        }
+        if (rewound) rewound.behind = back;
+        hlsEngine.seek(back);
       },
     };
   };

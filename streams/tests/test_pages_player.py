@@ -122,6 +122,11 @@ def test_the_live_player_is_told_the_rewind_window_of_normal_and_high_streams_on
 
     assert 'data-dvr-seconds="5400"' in video("normal") and 'data-dvr-seconds="5400"' in video("high")
     assert "data-dvr-seconds" not in video("low")  # low keeps six 1 s fragments: no seek bar
+    # In real time the window is counted from the stream's start (webrtc.js), in UTC whatever the zone.
+    started = dt.datetime(2026, 11, 28, 3, 4, 5, tzinfo=dt.UTC)
+    live = re.search(r"<video id=\"player\"[^>]*>", page(StreamFactory(live=True, started_at=started))).group(0)
+    assert 'data-started-at="2026-11-28T03:04:05+00:00"' in live
+    assert "data-started-at" not in video("low")
     html = page(StreamFactory(live=True))
     assert html.index("js/dvr.js") < html.index("js/player.js")  # player.js finds it when it sets up the controls
 

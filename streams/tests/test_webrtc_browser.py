@@ -7,12 +7,15 @@ served by the live server, and Debian's chromium playing the watch page.
   WebRTC too; a viewer without access to a premium stream gets no grant and no media; the encoder leaves, the
   stream ends, and the mountpoint is gone.
 - With Janus stopped the same page falls back to HLS by itself and plays.
+- Rewind in real time: a viewer on WebRTC seeks a minute back in a `normal` stream, the page plays HLS from there,
+  and "Go live" returns to WebRTC; paused in real time, play resumes where the viewer paused, over HLS.
 
 On ICE here: Janus offers host candidates of the machine's interfaces (libnice skips loopback), Chromium
 answers from the same host; both ends are on this machine, so ICE connects without STUN or flags.
 """
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,8 @@ from streams.tests.browser import ARGS, CHROMIUM, log_in
 from streams.tests.factories import StreamFactory
 from streams.tests.processes import JanusEdge, janus_environment, media_server, media_server_environment, wait_until
 from streams.tests.processes import publish as encoder
+from streams.tests.test_dvr_browser import BACK_S, LIVE_S, WINDOW_S, behind_live, playlist_seconds
+from streams.tests.test_pages_accessible_browser import AXE_RUN, axe_core
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.needs_media, pytest.mark.timeout(240)]
 
@@ -71,9 +76,11 @@ def media(stack, settings):
     celery_app.conf.task_always_eager = eager
 
 
-def going_live(environment, key: str):
-    """An encoder publishing for a minute, and the stream's mount once Janus has it."""
-    process = encoder(environment["RTMP_INGEST_URL"], key, seconds=60, gop=30, size="426x240")
+def going_live(environment, key: str, **options):
+    """An encoder publishing (for a minute unless ``options`` say otherwise), and the stream's mount once Janus has
+    it."""
+    options = {"seconds": 60, "gop": 30, "size": "426x240", **options}
+    process = encoder(environment["RTMP_INGEST_URL"], key, **options)
     mount = wait_until(
         lambda: WebRTCMount.objects.exclude(created_in_janus_at=None).filter(stream__stream_key=key).first(),
         timeout=20,
@@ -230,7 +237,7 @@ def test_no_picture_within_four_seconds_falls_back_to_hls(media, live_server, tr
     connects, no frame comes, and the page goes to HLS by itself."""
     from playwright.sync_api import expect, sync_playwright
 
-    from streams.services.media.webrtc import webrtc_mount_open
+    from streams.services.media.webrtc import webrtc_mount_close, webrtc_mount_open
 
     stream = StreamFactory(live=True, media_app="hls_normal", publisher_client_id="9", title="Silent")
     webrtc_mount_open(stream_id=stream.pk)  # no encoder: nothing is sent to it
@@ -248,3 +255,130 @@ def test_no_picture_within_four_seconds_falls_back_to_hls(media, live_server, tr
             expect(page.locator("#player-state")).to_have_text("Waiting for the broadcast to start…")
         finally:
             browser.close()
+    # The stream never ends here: its mountpoint would outlive the flushed row in Janus and hold its ingest ports
+    # (the next test's stream gets the same slot).
+    assert webrtc_mount_close(stream_id=stream.pk)
+
+
+@pytest.mark.timeout(360)
+def test_a_viewer_in_real_time_rewinds_a_minute_over_hls_and_goes_live_in_real_time_again(
+    media, live_server, transactional_db
+):
+    """The minute of broadcast the rewind needs is waited for once, with the page playing in real time meanwhile:
+    the seek bar shows there (its window counted from the stream's start), and axe checks the page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    environment, _ = media
+    stream = StreamFactory(title="Rewind in real time", latency_mode=Stream.Latency.NORMAL)
+    # As test_dvr_browser's encoder: a small picture, a keyframe every 2 s (the `normal` fragment).
+    process, mount = going_live(environment, stream.stream_key, seconds=240, gop=48, size="426x240", rate=24)
+    rendition = f"{environment['HLS_BASE_URL']}/normal/{stream.pk}_360p.m3u8"
+
+    def viewers() -> int:
+        return janus.mount_info(janus_id=mount.janus_id, secret=mount.secret)["viewers"]
+
+    try:
+        # RTP at the mountpoint before the page opens: else no picture within 4 s, and the page goes to HLS.
+        wait_until(lambda: rtp_arrives(mount), timeout=30, what="RTP at the mountpoint")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_context(bypass_csp=True).new_page()  # bypass_csp: axe's script
+                player = page.locator("#player")
+                page.goto(f"{live_server.url}/streams/{stream.pk}/")
+                expect(player).to_have_attribute("data-playback-path", "webrtc", timeout=15_000)
+                page.wait_for_function(FRAMES_OVER, arg=10, timeout=20_000)
+                assert (
+                    page.eval_on_selector("#player", "v => v.dataset.playbackPath + ' ' + !!v.srcObject")
+                    == "webrtc true"
+                )
+                # In real time the bar shows once there is something to rewind; live, nothing of hls.js loaded.
+                seek = page.get_by_role("slider", name="Position in the live broadcast")
+                expect(seek).to_be_visible(timeout=60_000)
+                expect(seek).to_have_attribute("aria-valuetext", "Live")
+                expect(page.locator(".dvr-badge")).to_be_disabled()
+                expect(page.locator(".dvr-go-live")).to_be_hidden()
+                assert page.evaluate("typeof Hls") == "undefined"
+                page.add_script_tag(path=str(axe_core()))
+                assert page.evaluate(AXE_RUN) == []
+
+                # The minute and more in HLS's window, and in the bar's (counted from the stream's start).
+                wait_until(lambda: playlist_seconds(rendition) >= WINDOW_S, timeout=150, what="the window", interval=1)
+                page.wait_for_function(
+                    "n => -parseInt(document.querySelector('#dvr-seek').min, 10) >= n", arg=BACK_S + 2, timeout=30_000
+                )
+                assert page.evaluate("document.querySelector('#dvr-seek').value") == "0"  # live: the slider's value
+
+                # A minute back with the arrow keys: the page hangs up and plays HLS from there.
+                seek.focus()
+                for _ in range(BACK_S // 10):
+                    page.keyboard.press("ArrowLeft")  # 10 s a press
+                expect(player).to_have_attribute("data-playback-path", "hls")
+                page.wait_for_function(
+                    "() => { const v = document.querySelector('#player');"
+                    " return v.currentSrc.startsWith('blob:') && !v.paused && !v.seeking && v.currentTime > 0; }",
+                    timeout=30_000,
+                )
+                wait_until(lambda: viewers() == 0, timeout=10, what="the WebRTC session hung up on rewinding")
+                assert page.evaluate("typeof Hls") == "function"  # hls.js fetched only now
+                text = page.locator(".dvr-behind")
+                expect(text).to_have_text(re.compile(r"^−(0:5\d|1:0\d)$"))
+                expect(seek).to_have_attribute(
+                    "aria-valuetext", re.compile(r"^(5\d seconds|1 minute( \d+ seconds?)?) behind live$")
+                )
+                assert BACK_S - 4 <= behind_live(page) <= BACK_S + 4
+                # hls.js's own clock agrees: about the minute behind its live position (3 fragments, 6 s, behind the
+                # newest), and frames are presented from there on.
+                from_end = page.eval_on_selector(
+                    "#player", "v => v.seekable.end(v.seekable.length - 1) - v.currentTime"
+                )
+                assert BACK_S <= from_end <= BACK_S + 6 + 8, from_end
+                presented = page.eval_on_selector(
+                    "#player",
+                    """v => new Promise(resolve => {
+                        const times = [];
+                        const frame = (now, meta) => {
+                            times.push(meta.mediaTime);
+                            if (times.length < 24) v.requestVideoFrameCallback(frame); else resolve(times);
+                        };
+                        v.requestVideoFrameCallback(frame);
+                    })""",
+                )
+                assert presented[-1] > presented[0] + 0.5, presented
+                expect(page.get_by_role("button", name="Go live")).to_have_count(2)  # the badge and the bar's button
+                assert page.eval_on_selector("#quality", "m => m.value") == "-1"  # Auto (HLS), Real-time still offered
+                assert page.locator("#quality option[value=webrtc]").count() == 1
+                assert page.evaluate(AXE_RUN) == []
+
+                # "Go live": real time again.
+                page.locator(".dvr-go-live").click()
+                expect(player).to_have_attribute("data-playback-path", "webrtc")
+                page.wait_for_function("() => document.querySelector('#player').srcObject instanceof MediaStream")
+                page.wait_for_function(FRAMES_OVER, arg=10, timeout=20_000)
+                expect(seek).to_have_attribute("aria-valuetext", "Live")
+                expect(text).to_be_hidden()
+                expect(page.locator(".dvr-badge")).to_be_disabled()
+                assert page.eval_on_selector("#quality", "m => m.value") == "webrtc"
+                wait_until(lambda: viewers() == 1, timeout=10, what="Janus counting the viewer again")
+
+                # Paused in real time, the viewer falls behind; play resumes there, over HLS.
+                page.get_by_role("button", name="Pause").click()
+                page.wait_for_timeout(12_000)
+                expect(text).to_be_visible()
+                page.get_by_role("button", name="Play").click()
+                expect(player).to_have_attribute("data-playback-path", "hls")
+                page.wait_for_function(
+                    "() => { const v = document.querySelector('#player');"
+                    " return v.currentSrc.startsWith('blob:') && !v.paused && !v.seeking && v.currentTime > 0; }",
+                    timeout=30_000,
+                )
+                assert behind_live(page) >= 12 - 2
+                # End (the key for live) on the bar: real time again.
+                seek.focus()
+                page.keyboard.press("End")
+                expect(player).to_have_attribute("data-playback-path", "webrtc")
+                assert behind_live(page) < LIVE_S
+            finally:
+                browser.close()
+    finally:
+        encoder_gone(process, stream)
