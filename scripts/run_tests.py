@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""`make test`: the suite as two pytest processes side by side, then one coverage report.
+"""`make test`: the suite as two pytest processes side by side, each on two workers, then one coverage report.
 
 The browser tests (marked ``needs_chromium``) spend most of their time waiting on Chromium, live servers and
-sockets, while the rest is CPU-bound Python: run together on this 2-core machine they take far less wall time
-than one after the other. Each process has a database and a Redis database of its own (the browser process's
-PostgreSQL database name gets ``_browser`` appended and its Redis database number 8 added, modulo 16; SQLite
-test files are per process already), so one's flush or teardown never reaches the other. Every argument is
-passed to both; a ``-m`` expression is combined with each process's own selection.
+sockets, and so does much of the rest (PostgreSQL, Redis, subprocesses): one process used two thirds of one
+core. So the two processes run side by side, and each spreads its test files over TEST_WORKERS (default 2)
+pytest-xdist workers, a file to a worker (its module fixtures start once), the next file to whichever is free.
+Each process has a database and a Redis database of its own (the browser process's PostgreSQL database name
+gets ``_browser`` appended and its Redis database number 8 added, modulo 16; SQLite test files are per process
+already), and so does each worker (pytest-django's ``_gw0``, ``_gw1`` suffixes; scripts/pytest_workers.py for
+Redis), so one's flush or teardown never reaches another. Every argument is passed to both; a ``-m``
+expression is combined with each process's own selection; ``-n`` in the arguments, or TEST_WORKERS=1, runs
+each process's tests in the process itself.
 
 The other process's output is printed whole after the first's (never interleaved), so the skipped-test lines
 CI looks for keep their place at a line's start. Exit status: the first failure's, else 0.
