@@ -1,6 +1,6 @@
 """A pytest plugin for make test's parallel workers (pytest-xdist: gw0, gw1, ...): each its own Redis database
-(and SQLite file, when SQLITE_TEST_PATH names one), the way pytest-django gives each its own PostgreSQL test
-database, so that one's flush or outage never reaches another's.
+(the number of REDIS_URL plus the worker's), the way pytest-django gives each its own test database (a
+``_gw0`` suffix, SQLite files too), so that one's flush or outage never reaches another's.
 
 scripts/run_tests.py loads it with ``-p scripts.pytest_workers``: a plugin named there is imported before
 pytest-django sets Django up, so REDIS_URL is moved before the settings read it, in the worker's environment,
@@ -22,5 +22,3 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw"):
     if os.environ.get("REDIS_URL"):
         os.environ["REDIS_URL"] = redis_url_offset(os.environ["REDIS_URL"], int(_worker[2:]))
-    if os.environ.get("SQLITE_TEST_PATH"):  # otherwise the settings name the file after the process already
-        os.environ["SQLITE_TEST_PATH"] += f"-{_worker}"

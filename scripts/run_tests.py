@@ -31,6 +31,7 @@ from pytest_workers import redis_url_offset
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_TESTS_COLLECTED = 5
+MAX_WORKERS = 8  # the browser process's Redis databases start 8 after the other's: workers stay clear of them
 
 
 def split_marker(args: list[str]) -> tuple[list[str], str | None]:
@@ -57,13 +58,17 @@ def own_database_url(url: str, suffix: str) -> str:
 
 
 def workers(args: list[str]) -> list[str]:
-    """pytest-xdist's arguments for each of the two processes: TEST_WORKERS (default 2) workers, each taking whole
-    test files (their module fixtures, servers and browsers, start once), a new file as soon as it is free; none
-    when the arguments choose their own (``-n``), or TEST_WORKERS is 0 or 1."""
-    count = int(os.environ.get("TEST_WORKERS") or 2)
-    if count < 2 or any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
-        return []
-    return ["-n", str(count), "--dist", "loadfile", "-p", "scripts.pytest_workers"]
+    """pytest-xdist's arguments for each of the two processes: TEST_WORKERS (default 2, at most MAX_WORKERS)
+    workers, each taking whole test files (their module fixtures, servers and browsers, start once), a new file as
+    soon as it is free; only the per-worker Redis plugin when the arguments choose their own (``-n``) or
+    TEST_WORKERS is 1."""
+    value = os.environ.get("TEST_WORKERS") or "2"
+    if not value.isdigit() or not 1 <= int(value) <= MAX_WORKERS:
+        sys.exit(f"TEST_WORKERS must be a number from 1 to {MAX_WORKERS} (each worker takes a Redis database).")
+    plugin = ["-p", "scripts.pytest_workers"]  # a worker's own Redis database, however the workers were asked for
+    if int(value) < 2 or any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return plugin
+    return ["-n", value, "--dist", "loadfile", *plugin]
 
 
 def main(argv: list[str]) -> int:

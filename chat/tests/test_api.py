@@ -151,7 +151,7 @@ def test_rules_answer_with_contract_codes(auth_client, stream, settings):
     assert banned.status_code == 403 and banned.json()["code"] == "banned"
     ChatBan.objects.all().delete()
     settings.CHAT_RATE_MESSAGES = 1
-    settings.CHAT_RATE_SECONDS = 3600  # fixed windows: the two messages never straddle two here
+    settings.CHAT_RATE_SECONDS = 3600  # fixed windows: two messages straddle two only across an hour's turn
     assert auth_client.post(chat_url(stream), {"content": "one"}, format="json").status_code == 201
     flood = auth_client.post(chat_url(stream), {"content": "two"}, format="json")
     assert flood.status_code == 429 and flood.json()["code"] == "rate_limited" and int(flood["Retry-After"]) >= 1

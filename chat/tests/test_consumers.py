@@ -336,7 +336,7 @@ async def test_stream_and_global_blocked_terms_and_links(live_stream, viewer, so
 
 async def test_flood_is_rate_limited_without_dropping_the_connection(live_stream, viewer, sockets, settings):
     settings.CHAT_RATE_MESSAGES = 3
-    settings.CHAT_RATE_SECONDS = 3600  # the limit counts in fixed windows: four messages never straddle two here
+    settings.CHAT_RATE_SECONDS = 3600  # fixed windows: four messages straddle two only across an hour's turn
     socket = await sockets(live_stream, viewer)
     for n in range(3):
         await socket.send(f"msg {n}")

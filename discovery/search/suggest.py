@@ -147,11 +147,22 @@ def _pg_sql() -> dict[str, str]:
             f"{column(stream, 'title')}, NULL, {column(stream, 'thumbnail')}::text, {column(stream, 'status')} "
             f"FROM {table(StreamSearch)} "
             f"JOIN {table(stream)} ON {column(StreamSearch, 'stream')} = {column(stream, 'id')} "
-            f"WHERE {column(stream, 'visibility')} = %s "
+            f"WHERE {_pg_public()[0]} "
             f"AND to_tsvector('simple', COALESCE({column(StreamSearch, 'title')}, '')) @@ to_tsquery('simple', %s) "
             f"LIMIT {CANDIDATES})"
         ),
     }
+
+
+@functools.cache
+def _pg_public() -> tuple[str, list]:
+    """The streams' own rule for "public" (``stream_public_q``) as SQL on the stream's table, and its parameters:
+    one rule for every search path, compiled once."""
+    query = StreamSearch.objects.filter(stream_public_q(through="stream__")).query
+    compiler = query.get_compiler(connection=connection)
+    compiler.pre_sql_setup()
+    sql, params = query.where.as_sql(compiler, connection)
+    return sql, list(params)
 
 
 def _pg_vocabulary(text: SearchQueryText) -> list[list[str]]:
@@ -178,7 +189,7 @@ def _pg_rows(text: SearchQueryText, meanings: list[list[str]]) -> tuple[list[tup
         # Normal-form words only (letters and digits): the tsquery cannot be malformed.
         wanted = " & ".join("(" + " | ".join(words) + ")" for words in meanings)
         statement += " UNION ALL " + sql["streams"]
-        params += [StreamSearch._meta.get_field("stream").related_model.Visibility.PUBLIC, wanted]
+        params += [*_pg_public()[1], wanted]
     creators, streams = [], []
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

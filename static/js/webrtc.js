@@ -23,6 +23,9 @@
   const RETRY_MS = 3000; // forced WebRTC: try again this often
   const REALTIME = "webrtc"; // the quality menu's value for real-time
   const HLS_LAG_S = 10; // HLS's window starts this much after the stream did (the ladder's start, 3 fragments)
+  // How far HLS's live position sits behind real time, per latency mode (bench/glass_to_glass.py's p50 on this
+  // machine: 2.6, 8.4 and 14.1 s, less real time's 0.2 s): a rewind from real time asks HLS for that much less.
+  const HLS_BEHIND_REALTIME_S = { low: 2, normal: 8, high: 14 };
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
 
   function supported() {
@@ -309,7 +312,8 @@
           const available = realtimeWindow();
           run += 1;
           hangUp();
-          startHls(back);
+          // `back` is from real time; HLS counts from its own live position, already this far behind.
+          startHls(Math.max(0, back - (HLS_BEHIND_REALTIME_S[video.dataset.latency] || 0)) || 0.1);
           rewound = { behind: back, available: available };
           return;
         }

@@ -229,7 +229,10 @@ def creator_timezone(*, user: User) -> str:
 
 def stream_get_for_owner(*, stream_id, owner: User) -> Stream:
     """The creator's own stream; anyone else's (or none) is ``NotFound``, as for a private stream."""
-    stream = Stream.objects.select_related("category", "creator").filter(pk=stream_id, creator=owner).first()
+    # The WebRTC mount too: the studio's preview asks for it (stream_webrtc_url).
+    stream = (
+        Stream.objects.select_related("category", "creator", "webrtc_mount").filter(pk=stream_id, creator=owner).first()
+    )
     if stream is None:
         raise NotFound("No such stream.")
     return stream
