@@ -424,6 +424,8 @@ class LightViewers:
         self.keepalive_seconds = 20
         self.stopping = threading.Event()
         self.keeper: threading.Thread | None = None
+        self.kept = 0  # keepalives answered with a fresh grant
+        self.hung_up = 0  # hangups answered 204
 
     def _post(self, viewer: LightViewer, suffix: str, body: dict | None = None) -> requests.Response:
         return requests.post(
@@ -470,6 +472,7 @@ class LightViewers:
                         kept = self._post(viewer, "/keepalive", {"grant": viewer.grant})
                         if kept.status_code == 200:
                             viewer.grant = kept.json()["grant"]
+                            self.kept += 1
                         else:
                             viewer.error = f"keepalive: {signalling_error(kept)}"
 
@@ -500,7 +503,7 @@ class LightViewers:
         for viewer in self.viewers:
             if viewer.grant:
                 with contextlib.suppress(requests.RequestException):
-                    self._post(viewer, "/hangup", {"grant": viewer.grant})
+                    self.hung_up += self._post(viewer, "/hangup", {"grant": viewer.grant}).status_code == 204
         for page in self.pages:
             with contextlib.suppress(Exception):
                 page.evaluate("window.__lightClose()")
@@ -636,6 +639,7 @@ class PathResult:
     webrtc_url: bool | None = None
     light: dict | None = None  # light_summary() of the light viewers over the measured window
     light_errors: dict[str, int] = field(default_factory=dict)  # why some light viewers had no session: how many
+    light_signalling: dict[str, int] = field(default_factory=dict)  # keepalives and hangups Django answered
     load: float = float("nan")  # the 1-minute load average at the end of the measured window
 
 
@@ -797,6 +801,7 @@ def measure_path(
     finally:
         if light:
             light.stop()
+            result.light_signalling = {"keepalives": light.kept, "hangups": light.hung_up}
         for context in contexts:
             with contextlib.suppress(Exception):
                 context.close()
@@ -989,7 +994,11 @@ def details(r: PathResult) -> str:
         )
         if "receivers" in r.cpu:
             parts.append(f"receivers {r.cpu['receivers'] / (r.viewers - 1):.2f} % of one core per light viewer")
-        parts.extend(f"{count} light viewers failed: {error}" for error, count in sorted(r.light_errors.items()))
+        parts.extend(f"{count} of the light viewers failed: {error}" for error, count in sorted(r.light_errors.items()))
+        if r.light_signalling:
+            parts.append(
+                f"their keepalives answered {r.light_signalling['keepalives']}, hangups {r.light_signalling['hangups']}"
+            )
     elif r.viewers_receiving is not None:
         parts.append(f"{r.viewers_receiving}/{r.viewers - 1} extra viewers received frames")
     if r.load == r.load:
