@@ -4,7 +4,7 @@ Self-contained (its own daphne on a temporary SQLite database, its own media ser
 has one, its own WebRTC edge, all on free loopback ports):
 
     .venv/bin/python bench/glass_to_glass.py --seconds 20
-    .venv/bin/python bench/glass_to_glass.py --paths webrtc --viewers 50 --seconds 30
+    .venv/bin/python bench/glass_to_glass.py --paths webrtc --viewers 50 --light-viewers --seconds 30
 
 or against a running `make run` / `make serve` (the same DATABASE_URL, RTMP_PORT, MEDIA_HTTP_PORT,
 MEDIA_SERVER_ROOT... in the environment, so that the streams this bench creates are the ones the server
@@ -53,7 +53,29 @@ Viewers. `--viewers N` (on the paths of --viewers-paths, `webrtc` by default) op
 of the same stream in the same Chromium (muted, playing, not measured; the report says how many of them
 really received frames) beside the measured one, and reports the CPU of the edge serving them over the
 measured window (Janus for WebRTC, nginx for HLS; /proc/<pid>/stat utime + stime) divided by the viewers,
-with the publisher's and the ladder's ffmpeg and nginx alongside, as % of one core.
+with the publisher's and the ladder's ffmpeg, nginx and the browser ("chromium": the measured page and any
+extra pages) alongside, as % of one core, and the load average at the end of the window.
+
+Light viewers. A page that decodes and paints the picture costs its browser about what the edge's whole
+fan-out does: on two cores, ten such pages starved the ladder (the measured p50 went to 10.5 s) and fifty
+never reached the window, so the figure was this machine's decoders, not the edge. With `--light-viewers`
+the N - 1 extra viewers of the webrtc path are real WebRTC viewers that decode nothing. Each is a user of
+its own with an API token and goes through Django's signalling as any client would (POST the stream body's
+`webrtc_url` for Janus's offer and a grant, `/answer`, `/keepalive` every `keepalive_seconds` from a thread,
+`/hangup` at the end); its RTCPeerConnection lives in a Chromium of their own (the "receivers" CPU, apart
+from the measured page's), `--light-per-page` to a page, and does ICE, DTLS and SRTP as the watch page's
+does. Each receiver's encoded frames are taken off before its decoder (`encodedInsertableStreams`), counted
+and dropped, never written back, so nothing is decoded. The report says how many received media over the
+window (their inbound-rtp packets and their whole encoded video frames both grew), at what bit rate, how
+many frames Chromium decoded for them (getStats framesDecoded: 0 when nothing reached a decoder), why any
+had no session (the signalling's status and code), and their CPU per viewer. What they do not cost: the
+decoding and painting a person's browser does on their own device, never the edge's. What they still cost
+here: Chromium's receive pipeline (its network process hands every packet to the page's renderer), about
+2 % of one core per viewer, which this machine pays beside the edge. Measured against the alternatives
+(2026-11-28, 4 viewers, load 7-10): the same peer connections with their tracks attached to nothing still
+decode every frame (framesDecoded grew at 30 a second each; 2.9 % per viewer against 1.8 %); aiortc 1.16
+with its decoder thread replaced by one that counts and drops took 2.3 % per viewer in one Python process.
+The measured viewer stays a full watch page that decodes and displays every frame.
 
 Loopback only; everything it starts runs in its own process group and is stopped in order at the end or on
 Ctrl-C / SIGTERM; the publisher stops by itself (-t) should the bench die.
