@@ -460,6 +460,10 @@ class LightViewers:
     def start(self) -> None:
         """Each viewer's offer, peer connection and answer in turn (one page per ``per_page``), then the
         keepalives."""
+        if not self.webrtc_url:  # the edge is down or the mountpoint unconfirmed: nobody can start
+            for viewer in self.viewers:
+                viewer.error = "no webrtc_url in the stream body"
+            return
         for number, viewer in enumerate(self.viewers):
             if number % self.per_page == 0:
                 context = self.browser.new_context()
@@ -768,7 +772,14 @@ def measure_path(
                 tokens=viewer_tokens[: result.viewers - 1],
                 per_page=args.light_per_page,
             )
+            began = time.monotonic()
             light.start()
+            failed = sum(light.errors().values())
+            print(
+                f"    {len(light.viewers)} light viewers signalled in {time.monotonic() - began:.1f} s"
+                + (f" ({failed} refused or failed)" if failed else ""),
+                flush=True,
+            )
             deadline = time.monotonic() + args.start_timeout
             while time.monotonic() < deadline:  # until nine in ten receive frames (or the start timeout)
                 if sum(1 for stats in light.stats() if stats and stats["video_frames"]) >= 0.9 * len(light.viewers):
@@ -1164,10 +1175,11 @@ def main() -> int:
                 if edge_missing:
                     print(f"  WebRTC edge: {edge_missing}; the page decides what it plays", flush=True)
         streams = prepare_streams([path for path in paths if path != "floor"])
-        most = max([args.viewers if path in viewer_paths else 1 for path in paths])
         light = args.light_viewers and "webrtc" in paths and "webrtc" in viewer_paths
-        cookies = viewer_cookies(most - 1, urlparse(base).netloc) if not light else []
-        tokens = viewer_tokens(most - 1) if light else []
+        # Extra pages where viewers are pages (HLS paths, and webrtc without --light-viewers); tokens for light ones.
+        most = max(args.viewers if path in viewer_paths and not (light and path == "webrtc") else 1 for path in paths)
+        cookies = viewer_cookies(most - 1, urlparse(base).netloc)
+        tokens = viewer_tokens(args.viewers - 1) if light else []
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
