@@ -806,7 +806,7 @@ def measure_path(
             take(page)
 
         viewers_before = [page_state(viewer) for viewer in viewer_pages]
-        light_before = light.stats() if light else []
+        light_before, light_began = (light.stats() if light else []), time.monotonic()
         cpu_before, started = cpu_snapshot(**cpu_where, publisher=publisher.process.pid), time.monotonic()
         until = started + args.seconds
         while time.monotonic() < until and not (failure := publisher.failure()):
@@ -815,7 +815,7 @@ def measure_path(
         cpu_after, elapsed = cpu_snapshot(**cpu_where, publisher=publisher.process.pid), time.monotonic() - started
         result.load = os.getloadavg()[0]
         if light:
-            result.light = light_summary(light_before, light.stats(), elapsed)
+            result.light = light_summary(light_before, light.stats(), time.monotonic() - light_began)
             result.viewers_receiving = result.light["receiving"]
             result.light_errors = light.errors()
         collect(result, take(page), kind)
