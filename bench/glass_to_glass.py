@@ -70,8 +70,9 @@ window (their inbound-rtp packets and their whole encoded video frames both grew
 many frames Chromium decoded for them (getStats framesDecoded: 0 when nothing reached a decoder), why any
 had no session (the signalling's status and code), and their CPU per viewer. What they do not cost: the
 decoding and painting a person's browser does on their own device, never the edge's. What they still cost
-here: Chromium's receive pipeline (its network process hands every packet to the page's renderer), about
-2 % of one core per viewer, which this machine pays beside the edge. Measured against the alternatives
+here: Chromium's receive pipeline (its network process hands every packet to the page's renderer), 1.2 % of
+one core per viewer with 49 of them (2 % with 4: the browser's and the pages' own share spread thinner), which
+this machine pays beside the edge (a decoding page took about 10 %). Measured against the alternatives
 (2026-11-28, 4 viewers, load 7-10): the same peer connections with their tracks attached to nothing still
 decode every frame (framesDecoded grew at 30 a second each; 2.9 % per viewer against 1.8 %); aiortc 1.16
 with its decoder thread replaced by one that counts and drops took 2.3 % per viewer in one Python process.
