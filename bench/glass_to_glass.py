@@ -4,7 +4,7 @@ Self-contained (its own daphne on a temporary SQLite database, its own media ser
 has one, its own WebRTC edge, all on free loopback ports):
 
     .venv/bin/python bench/glass_to_glass.py --seconds 20
-    .venv/bin/python bench/glass_to_glass.py --paths webrtc --viewers 50 --seconds 30
+    .venv/bin/python bench/glass_to_glass.py --paths webrtc --viewers 50 --light-viewers --seconds 30
 
 or against a running `make run` / `make serve` (the same DATABASE_URL, RTMP_PORT, MEDIA_HTTP_PORT,
 MEDIA_SERVER_ROOT... in the environment, so that the streams this bench creates are the ones the server
@@ -53,7 +53,30 @@ Viewers. `--viewers N` (on the paths of --viewers-paths, `webrtc` by default) op
 of the same stream in the same Chromium (muted, playing, not measured; the report says how many of them
 really received frames) beside the measured one, and reports the CPU of the edge serving them over the
 measured window (Janus for WebRTC, nginx for HLS; /proc/<pid>/stat utime + stime) divided by the viewers,
-with the publisher's and the ladder's ffmpeg and nginx alongside, as % of one core.
+with the publisher's and the ladder's ffmpeg, nginx and the browser ("chromium": the measured page and any
+extra pages) alongside, as % of one core, and the load average at the end of the window.
+
+Light viewers. A page that decodes and paints the picture costs its browser about what the edge's whole
+fan-out does: on two cores, ten such pages starved the ladder (the measured p50 went to 10.5 s) and fifty
+never reached the window, so the figure was this machine's decoders, not the edge. With `--light-viewers`
+the N - 1 extra viewers of the webrtc path are real WebRTC viewers that decode nothing. Each is a user of
+its own with an API token and goes through Django's signalling as any client would (POST the stream body's
+`webrtc_url` for Janus's offer and a grant, `/answer`, `/keepalive` every `keepalive_seconds` from a thread,
+`/hangup` at the end); its RTCPeerConnection lives in a Chromium of their own (the "receivers" CPU, apart
+from the measured page's), `--light-per-page` to a page, and does ICE, DTLS and SRTP as the watch page's
+does. Each receiver's encoded frames are taken off before its decoder (`encodedInsertableStreams`), counted
+and dropped, never written back, so nothing is decoded. The report says how many received media over the
+window (their inbound-rtp packets and their whole encoded video frames both grew), at what bit rate, how
+many frames Chromium decoded for them (getStats framesDecoded: 0 when nothing reached a decoder), why any
+had no session (the signalling's status and code), and their CPU per viewer. What they do not cost: the
+decoding and painting a person's browser does on their own device, never the edge's. What they still cost
+here: Chromium's receive pipeline (its network process hands every packet to the page's renderer), 1.2 % of
+one core per viewer with 49 of them (2 % with 4: the browser's and the pages' own share spread thinner), which
+this machine pays beside the edge (a decoding page took about 10 %). Measured against the alternatives
+(2026-11-28, 4 viewers, load 7-10): the same peer connections with their tracks attached to nothing still
+decode every frame (framesDecoded grew at 30 a second each; 2.9 % per viewer against 1.8 %); aiortc 1.16
+with its decoder thread replaced by one that counts and drops took 2.3 % per viewer in one Python process.
+The measured viewer stays a full watch page that decodes and displays every frame.
 
 Loopback only; everything it starts runs in its own process group and is stopped in order at the end or on
 Ctrl-C / SIGTERM; the publisher stops by itself (-t) should the bench die.
@@ -97,6 +120,10 @@ PATHS = {
 }
 EDGE_COMMAND = "webrtcedge"  # the WebRTC edge's management command (Janus), where this checkout has one
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Switches Chromium ignores, which only the bench's browsers carry: how their processes are found for the CPU
+# figures ("chromium": the measured page and any full extra pages; "receivers": the light viewers).
+BROWSER_SWITCH = "--g2g-bench-viewers"
+LIGHT_BROWSER_SWITCH = "--g2g-bench-light-viewers"
 # A viewer joins an HLS stream once its playlist lists this many fragments, as one joining a stream live for a
 # while: hls.js starts 2-3 fragments (the page's liveSyncDurationCount) behind the live edge, but nearer when
 # the playlist is shorter than that, and (below the low mode) never catches up to where it would have been.
@@ -302,6 +329,214 @@ def path_matches(expected: str, seen: str) -> bool:
     return seen == expected or (expected == "hls" and seen == "")
 
 
+# --- light viewers ------------------------------------------------------------------------
+
+# A light viewer's peer connection, several to a page: Janus's offer in, the answer (ICE gathered, capped at 2 s
+# as the watch page caps it) out. Each track's encoded frames are taken off the receiver before its decoder
+# (encodedInsertableStreams; nothing is written back, so Chromium decodes nothing), counted, and dropped.
+LIGHT_PAGE_SCRIPT = """(() => {
+  const peers = [];
+  window.__light = peers;
+
+  function drain(readable, counts) {
+    const reader = readable.getReader();
+    const next = () => reader.read().then(({ value, done }) => {
+      if (done) return;
+      counts.frames += 1;
+      counts.bytes += value.data.byteLength;
+      next();
+    }, () => {});
+    next();
+  }
+
+  window.__lightStart = async (sdp) => {
+    const pc = new RTCPeerConnection({ encodedInsertableStreams: true });
+    const entry = { pc, counts: { video: { frames: 0, bytes: 0 }, audio: { frames: 0, bytes: 0 } } };
+    peers.push(entry);
+    pc.addEventListener("track", (event) => {
+      const streams = event.receiver.createEncodedStreams();
+      drain(streams.readable, entry.counts[event.track.kind] || { frames: 0, bytes: 0 });
+    });
+    await pc.setRemoteDescription({ type: "offer", sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (pc.iceGatheringState !== "complete") {
+      await new Promise((resolve) => {
+        pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+        setTimeout(resolve, 2000);
+      });
+    }
+    return { index: peers.length - 1, sdp: pc.localDescription.sdp };
+  };
+
+  // Per peer: its ICE state, the receivers' inbound-rtp counters (packets and bytes after SRTP, frames decoded)
+  // and the encoded frames and bytes that reached the script.
+  window.__lightStats = () => Promise.all(peers.map(async ({ pc, counts }) => {
+    const stats = { state: pc.iceConnectionState, packets: 0, bytes: 0, decoded: 0,
+      frames: counts.video.frames + counts.audio.frames, video_frames: counts.video.frames };
+    (await pc.getStats()).forEach((report) => {
+      if (report.type !== "inbound-rtp") return;
+      stats.packets += report.packetsReceived || 0;
+      stats.bytes += report.bytesReceived || 0;
+      stats.decoded += report.framesDecoded || 0;
+    });
+    return stats;
+  }));
+
+  window.__lightClose = () => peers.forEach(({ pc }) => pc.close());
+})();"""
+
+
+@dataclass
+class LightViewer:
+    """One light viewer: its own signed-in user (an API token) and Janus session, a peer connection on a shared
+    page. ``error`` says why it has none (the signalling's status and code, or the browser's error)."""
+
+    token: str
+    page: object = None
+    index: int = -1
+    grant: str = ""
+    error: str = ""
+
+
+def signalling_error(response: requests.Response) -> str:
+    """A refused signalling call as the contract words it: the status and the body's ``code``."""
+    try:
+        code = response.json().get("code", "")
+    except ValueError:
+        code = ""
+    return f"{response.status_code} {code}".strip()
+
+
+def light_summary(before: list[dict | None], after: list[dict | None], seconds: float) -> dict:
+    """What the light viewers received over the measured window, from each one's counters at its start and end:
+    how many received packets and whole encoded video frames (both grew), the mean and smallest kbit/s of those,
+    and the frames Chromium decoded (0 when nothing reached a decoder)."""
+    rates, receiving, decoded = [], 0, 0
+    for start, end in zip(before, after, strict=True):
+        if not start or not end:
+            continue
+        decoded += end["decoded"] - start["decoded"]
+        if end["packets"] > start["packets"] and end["video_frames"] > start["video_frames"]:
+            receiving += 1
+            rates.append(8 * (end["bytes"] - start["bytes"]) / seconds / 1000)
+    nan = float("nan")
+    return {
+        "receiving": receiving,
+        "kbps_mean": sum(rates) / len(rates) if rates else nan,
+        "kbps_min": min(rates) if rates else nan,
+        "decoded": decoded,
+    }
+
+
+class LightViewers:
+    """The extra viewers of --light-viewers: real WebRTC viewers of the Janus edge that decode nothing.
+
+    Each signs in with a token of its own user and goes through Django's signalling as any client would (POST
+    the stream body's ``webrtc_url``, ``/answer``, ``/keepalive`` every ``keepalive_seconds`` from a thread of
+    this process, ``/hangup``); its peer connection lives in a page of a Chromium of their own (``per_page`` to
+    a page), so that their CPU is measured apart from the measured viewer's. ICE, DTLS and SRTP are
+    Chromium's; what it would decode is dropped before the decoder."""
+
+    def __init__(self, browser, *, base: str, webrtc_url: str, tokens: list[str], per_page: int) -> None:
+        self.base = base
+        self.webrtc_url = webrtc_url
+        self.viewers = [LightViewer(token=token) for token in tokens]
+        self.browser = browser
+        self.per_page = per_page
+        self.pages: list = []
+        self.keepalive_seconds = 20
+        self.stopping = threading.Event()
+        self.keeper: threading.Thread | None = None
+        self.kept = 0  # keepalives answered with a fresh grant
+        self.hung_up = 0  # hangups answered 204
+
+    def _post(self, viewer: LightViewer, suffix: str, body: dict | None = None) -> requests.Response:
+        return requests.post(
+            self.webrtc_url + suffix,
+            json=body or {},
+            headers={"Authorization": f"Token {viewer.token}"},
+            timeout=10,
+        )
+
+    def start(self) -> None:
+        """Each viewer's offer, peer connection and answer in turn (one page per ``per_page``), then the
+        keepalives."""
+        if not self.webrtc_url:  # the edge is down or the mountpoint unconfirmed: nobody can start
+            for viewer in self.viewers:
+                viewer.error = "no webrtc_url in the stream body"
+            return
+        for number, viewer in enumerate(self.viewers):
+            if number % self.per_page == 0:
+                context = self.browser.new_context()
+                context.add_init_script(LIGHT_PAGE_SCRIPT)
+                page = context.new_page()
+                page.goto(f"{self.base}/robots.txt", wait_until="domcontentloaded")
+                self.pages.append(page)
+            viewer.page = self.pages[-1]
+            try:
+                offered = self._post(viewer, "")
+                if offered.status_code != 200:
+                    viewer.error = f"offer: {signalling_error(offered)}"
+                    continue
+                body = offered.json()
+                viewer.grant = body["grant"]
+                self.keepalive_seconds = body.get("keepalive_seconds", self.keepalive_seconds)
+                answer = viewer.page.evaluate("(sdp) => window.__lightStart(sdp)", body["offer"]["sdp"])
+                viewer.index = answer["index"]
+                answered = self._post(viewer, "/answer", {"grant": viewer.grant, "sdp": answer["sdp"]})
+                if answered.status_code != 204:
+                    viewer.error = f"answer: {signalling_error(answered)}"
+            except (requests.RequestException, PlaywrightError, KeyError, ValueError) as error:
+                viewer.error = f"{type(error).__name__}: {str(error)[:120]}"
+        self.keeper = threading.Thread(target=self._keep_alive, daemon=True)
+        self.keeper.start()
+
+    def _keep_alive(self) -> None:
+        while not self.stopping.wait(self.keepalive_seconds):
+            for viewer in self.viewers:
+                if viewer.grant and not viewer.error:
+                    with contextlib.suppress(requests.RequestException):
+                        kept = self._post(viewer, "/keepalive", {"grant": viewer.grant})
+                        if kept.status_code == 200:
+                            viewer.grant = kept.json()["grant"]
+                            self.kept += 1
+                        else:
+                            viewer.error = f"keepalive: {signalling_error(kept)}"
+
+    def stats(self) -> list[dict | None]:
+        """Each viewer's counters (None for one without a peer connection), one getStats round per page."""
+        by_page = {}
+        for page in self.pages:
+            with contextlib.suppress(PlaywrightError):
+                by_page[id(page)] = page.evaluate("window.__lightStats()")
+        found: list[dict | None] = []
+        for viewer in self.viewers:
+            peers = by_page.get(id(viewer.page)) if viewer.page is not None else None
+            found.append(peers[viewer.index] if peers and 0 <= viewer.index < len(peers) else None)
+        return found
+
+    def errors(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for viewer in self.viewers:
+            if viewer.error:
+                counted[viewer.error] = counted.get(viewer.error, 0) + 1
+        return counted
+
+    def stop(self) -> None:
+        """Hang every session up (as the page's beacon does) and close the pages."""
+        self.stopping.set()
+        if self.keeper:
+            self.keeper.join(timeout=15)
+        for viewer in self.viewers:
+            if viewer.grant:
+                with contextlib.suppress(requests.RequestException):
+                    self.hung_up += self._post(viewer, "/hangup", {"grant": viewer.grant}).status_code == 204
+        for page in self.pages:
+            with contextlib.suppress(Exception):
+                page.evaluate("window.__lightClose()")
+                page.context.close()
+
+
 # --- CPU ------------------------------------------------------------------------------------
 
 
@@ -323,13 +558,20 @@ def process_table() -> dict[int, tuple[str, int, int, int, str]]:
     return table
 
 
-def roles(table: dict, *, media_root: str, rtmp_port: int, publisher: int | None) -> dict[int, str]:
+def roles(
+    table: dict, *, media_root: str, rtmp_port: int, publisher: int | None, browsers: dict[str, str] | None = None
+) -> dict[int, str]:
     """Which of the machine's processes serve this bench's media, by role: nginx (the media server, master and
     workers), ladder (its ffmpeg), publisher, janus (the WebRTC edge: its configuration is under the media
-    root). Found by what only ours carry (our media root, our RTMP port), never by name alone."""
+    root), and the browsers: ``browsers`` maps a switch that only our Chromium carries to its role, which its
+    every descendant (zygotes, renderers, the network and GPU processes) shares. Found by what only ours carry
+    (our media root, our RTMP port, our switch), never by name alone."""
     found: dict[int, str] = {}
     for pid, (comm, _ppid, _ticks, _start, argv) in table.items():
-        if pid == publisher:
+        marked = [role for switch, role in (browsers or {}).items() if switch in argv.split()]
+        if marked:
+            found[pid] = marked[0]
+        elif pid == publisher:
             found[pid] = "publisher"
         elif comm == "nginx" and media_root in argv:
             found[pid] = "nginx"
@@ -340,6 +582,14 @@ def roles(table: dict, *, media_root: str, rtmp_port: int, publisher: int | None
     for pid, (comm, ppid, *_rest) in table.items():  # nginx workers and Janus helpers: children of a found one
         if pid not in found and found.get(ppid) in {"nginx", "janus"} and comm.startswith(("nginx", "janus")):
             found[pid] = found[ppid]
+    browser_roles = set((browsers or {}).values())
+    grew = True
+    while grew:  # a browser's descendants, generation by generation (browser -> zygote -> renderer)
+        grew = False
+        for pid, (_comm, ppid, *_rest) in table.items():
+            if pid not in found and found.get(ppid) in browser_roles:
+                found[pid] = found[ppid]
+                grew = True
     return found
 
 
@@ -414,6 +664,10 @@ class PathResult:
     encoder_lag: float = float("nan")
     calibration_reports: int = 0
     webrtc_url: bool | None = None
+    light: dict | None = None  # light_summary() of the light viewers over the measured window
+    light_errors: dict[str, int] = field(default_factory=dict)  # why some light viewers had no session: how many
+    light_signalling: dict[str, int] = field(default_factory=dict)  # keepalives and hangups Django answered
+    load: float = float("nan")  # the 1-minute load average at the end of the measured window
 
 
 def stream_body(base: str, stream_id: str) -> dict:
@@ -468,6 +722,8 @@ def measure_path(
     key: str,
     ingest: str,
     viewer_cookies: list[dict],
+    viewer_tokens: list[str],
+    light_browser,
     args,
     children: Children,
     work: Path,
@@ -478,6 +734,7 @@ def measure_path(
     limit = args.start_timeout * 2 + 2 * args.warmup + args.seconds + 10 * result.viewers
     publisher = Publisher(children, f"{ingest}/{key}", limit=limit, log=work / f"publisher-{result.path}.log")
     contexts = []
+    light: LightViewers | None = None
     try:
         failure = wait_playable(base, stream_id, kind, publisher, args.start_timeout)
         if failure:
@@ -508,7 +765,30 @@ def measure_path(
             return
         # The other viewers once the path is known to play, then a warm-up for them too (not counted either).
         viewer_pages = []
-        for cookie in viewer_cookies[: result.viewers - 1]:
+        if kind == "webrtc" and light_browser is not None and result.viewers > 1:
+            light = LightViewers(
+                light_browser,
+                base=base,
+                webrtc_url=stream_body(base, stream_id).get("webrtc_url") or "",
+                tokens=viewer_tokens[: result.viewers - 1],
+                per_page=args.light_per_page,
+            )
+            began = time.monotonic()
+            light.start()
+            failed = sum(light.errors().values())
+            print(
+                f"    {len(light.viewers)} light viewers signalled in {time.monotonic() - began:.1f} s"
+                + (f" ({failed} refused or failed)" if failed else ""),
+                flush=True,
+            )
+            deadline = time.monotonic() + args.start_timeout
+            while time.monotonic() < deadline:  # until nine in ten receive frames (or the start timeout)
+                if sum(1 for stats in light.stats() if stats and stats["video_frames"]) >= 0.9 * len(light.viewers):
+                    break
+                time.sleep(1)
+            time.sleep(args.warmup)
+            take(page)
+        for cookie in viewer_cookies[: result.viewers - 1] if light is None else []:
             viewer_context = browser.new_context(viewport={"width": 390, "height": 844})
             contexts.append(viewer_context)
             viewer_context.add_cookies([cookie])
@@ -527,12 +807,18 @@ def measure_path(
             take(page)
 
         viewers_before = [page_state(viewer) for viewer in viewer_pages]
+        light_before, light_began = (light.stats() if light else []), time.monotonic()
         cpu_before, started = cpu_snapshot(**cpu_where, publisher=publisher.process.pid), time.monotonic()
         until = started + args.seconds
         while time.monotonic() < until and not (failure := publisher.failure()):
             time.sleep(1)
             collect(result, take(page), kind)
         cpu_after, elapsed = cpu_snapshot(**cpu_where, publisher=publisher.process.pid), time.monotonic() - started
+        result.load = os.getloadavg()[0]
+        if light:
+            result.light = light_summary(light_before, light.stats(), time.monotonic() - light_began)
+            result.viewers_receiving = result.light["receiving"]
+            result.light_errors = light.errors()
         collect(result, take(page), kind)
         if kind == "webrtc":  # asked after the measurement: the mountpoint may come a moment after going live
             result.webrtc_url = bool(stream_body(base, stream_id).get("webrtc_url"))
@@ -547,6 +833,9 @@ def measure_path(
                 if b and a and a["frames"] > b["frames"] and path_matches(kind, a["path"])
             )
     finally:
+        if light:
+            light.stop()
+            result.light_signalling = {"keepalives": light.kept, "hangups": light.hung_up}
         for context in contexts:
             with contextlib.suppress(Exception):
                 context.close()
@@ -650,28 +939,46 @@ def prepare_streams(paths: list[str]) -> dict[str, tuple[str, str]]:
     return streams
 
 
-def viewer_cookies(count: int, host: str) -> list[dict]:
-    """Session cookies of ``count`` signed-in viewers, each a user of its own, as that many people would be: the
-    signalling endpoints' rate limit counts per user (per address for anonymous viewers, and every page here
-    has the same address). Made with the ORM before Playwright's loop starts in this thread."""
+def bench_viewers(count: int) -> list:
+    """``count`` viewers, each a user of its own, as that many people would be: the signalling endpoints' rate
+    limit counts per user (per address for anonymous viewers, and every viewer here has the same address). Made
+    with the ORM before Playwright's loop starts in this thread."""
     if count < 1:
         return []
     from django.conf import settings
     from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
     from django.db import connections
 
-    from streams.tests.browser import session_cookie
-
     # These users never sign in with a password: a slow hash would cost seconds per viewer for nothing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     get_hashers.cache_clear()
     get_hashers_by_algorithm.cache_clear()
     logging.getLogger("axes").setLevel(logging.WARNING)  # a line per signed-in viewer is noise here
-    cookies = []
-    for index in range(count):
-        cookies.append(session_cookie(bench_user(f"bench_g2g_viewer_{index}"), host))
+    users = [bench_user(f"bench_g2g_viewer_{index}") for index in range(count)]
+    connections.close_all()
+    return users
+
+
+def viewer_cookies(count: int, host: str) -> list[dict]:
+    """Session cookies of ``count`` signed-in viewers (bench_viewers), for their pages."""
+    from django.db import connections
+
+    from streams.tests.browser import session_cookie
+
+    cookies = [session_cookie(user, host) for user in bench_viewers(count)]
     connections.close_all()
     return cookies
+
+
+def viewer_tokens(count: int) -> list[str]:
+    """API tokens of ``count`` signed-in viewers (bench_viewers), for light viewers' signalling."""
+    from django.db import connections
+
+    from accounts.services import user_token_get_or_create
+
+    tokens = [user_token_get_or_create(user=user) for user in bench_viewers(count)]
+    connections.close_all()
+    return tokens
 
 
 def seconds_text(value: float) -> str:
@@ -712,8 +1019,24 @@ def details(r: PathResult) -> str:
         parts.append(f"p50 {first:.2f} s in the first third of the window, {last:.2f} s in the last")
     if r.off_path:
         parts.append(f"{r.off_path} frames played by another path")
-    if r.viewers_receiving is not None:
+    if r.light is not None:
+        light = r.light
+        parts.append(
+            f"{light['receiving']}/{r.viewers - 1} light viewers received media over the window"
+            f" ({light['kbps_mean']:.0f} kbit/s each on average, the least {light['kbps_min']:.0f});"
+            f" {light['decoded']} frames decoded by them"
+        )
+        if "receivers" in r.cpu:
+            parts.append(f"receivers {r.cpu['receivers'] / (r.viewers - 1):.2f} % of one core per light viewer")
+        parts.extend(f"{count} of the light viewers failed: {error}" for error, count in sorted(r.light_errors.items()))
+        if r.light_signalling:
+            parts.append(
+                f"their keepalives answered {r.light_signalling['keepalives']}, hangups {r.light_signalling['hangups']}"
+            )
+    elif r.viewers_receiving is not None:
         parts.append(f"{r.viewers_receiving}/{r.viewers - 1} extra viewers received frames")
+    if r.load == r.load:
+        parts.append(f"load average {r.load:.2f} at the end of the window")
     if r.webrtc_url is not None:
         parts.append(f"webrtc_url {'given' if r.webrtc_url else 'null'} in the stream body")
     if r.unavailable and r.latencies:
@@ -768,6 +1091,14 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5, help="seconds after the first frame that are not counted")
     parser.add_argument("--viewers", type=int, default=1, help="concurrent viewers on --viewers-paths (1 measured)")
     parser.add_argument("--viewers-paths", default="webrtc", help="the paths that get --viewers")
+    parser.add_argument(
+        "--light-viewers",
+        action="store_true",
+        help="on the webrtc path, the extra viewers are light: peer connections that receive and decode nothing",
+    )
+    # A page (a renderer) costs about 2.5 % of one core of its own: 4 viewers one to a page took 4.0 % each, four
+    # to one page 2.1 % each. So few pages, but more than one renderer for two cores.
+    parser.add_argument("--light-per-page", type=int, default=25, help="light viewers' peer connections per page")
     parser.add_argument("--start-timeout", type=float, default=60, help="seconds for a path to start playing")
     parser.add_argument("--url", help="a running server (make run / make serve) instead of our own")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database, HLS)")
@@ -819,7 +1150,11 @@ def main() -> int:
 
     from streams.tests.browser import ARGS, CHROMIUM
 
-    cpu_where = {"media_root": str(Path(settings.MEDIA_SERVER_ROOT).resolve()), "rtmp_port": settings.RTMP_PORT}
+    cpu_where = {
+        "media_root": str(Path(settings.MEDIA_SERVER_ROOT).resolve()),
+        "rtmp_port": settings.RTMP_PORT,
+        "browsers": {BROWSER_SWITCH: "chromium", LIGHT_BROWSER_SWITCH: "receivers"},
+    }
     load_before = os.getloadavg()
     children = Children()
     results: list[PathResult] = []
@@ -843,13 +1178,22 @@ def main() -> int:
                 if edge_missing:
                     print(f"  WebRTC edge: {edge_missing}; the page decides what it plays", flush=True)
         streams = prepare_streams([path for path in paths if path != "floor"])
-        most = max([args.viewers if path in viewer_paths else 1 for path in paths])
+        light = args.light_viewers and "webrtc" in paths and "webrtc" in viewer_paths
+        # Extra pages where viewers are pages (HLS paths, and webrtc without --light-viewers); tokens for light ones.
+        most = max(args.viewers if path in viewer_paths and not (light and path == "webrtc") else 1 for path in paths)
         cookies = viewer_cookies(most - 1, urlparse(base).netloc)
+        tokens = viewer_tokens(args.viewers - 1) if light else []
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=[*ARGS, "--autoplay-policy=no-user-gesture-required"]
+                executable_path=CHROMIUM, args=[*ARGS, "--autoplay-policy=no-user-gesture-required", BROWSER_SWITCH]
+            )
+            # The light viewers in a Chromium of their own: its CPU is theirs alone.
+            light_browser = (
+                playwright.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, LIGHT_BROWSER_SWITCH])
+                if light
+                else None
             )
             try:
                 for path in paths:
@@ -870,6 +1214,8 @@ def main() -> int:
                             key=streams[path][1],
                             ingest=settings.RTMP_INGEST_URL,
                             viewer_cookies=cookies,
+                            viewer_tokens=tokens,
+                            light_browser=light_browser,
                             args=args,
                             children=children,
                             work=work,
@@ -880,6 +1226,8 @@ def main() -> int:
                     wait_until(lambda: not pids_mentioning(f":{settings.RTMP_PORT}/live/"), timeout=15, step=0.25)
             finally:
                 browser.close()
+                if light_browser:
+                    light_browser.close()
     except KeyboardInterrupt:
         print("\ninterrupted: stopping what the bench started", file=sys.stderr)
     finally:

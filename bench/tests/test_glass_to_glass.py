@@ -143,3 +143,89 @@ def test_the_report_gives_each_path_its_figures_or_why_it_has_none():
     assert table[2].startswith("| WebRTC | unavailable: the page played hls, not webrtc |")
     assert table[3] == "| HLS low | 5 | 2.20 | 5.00 | 2.00 | 5.00 | 4 | 2.00 % | hls |"
     assert g2g.summary([])["n"] == 0
+
+
+def test_a_browsers_every_descendant_shares_its_role_and_others_do_not():
+    """The light viewers' Chromium (the one carrying the switch), its zygote and the zygote's renderers are the
+    receivers; the measured page's Chromium is another role; a Chromium of someone else's is nobody's."""
+    light, measured = g2g.LIGHT_BROWSER_SWITCH, g2g.BROWSER_SWITCH
+    table = {
+        100: ("chromium", 90, 0, 1, f"/usr/lib/chromium/chromium --no-sandbox {light} --headless"),
+        101: ("chromium", 100, 0, 1, "/usr/lib/chromium/chromium --type=zygote"),
+        102: ("chromium", 101, 0, 1, "/usr/lib/chromium/chromium --type=renderer"),
+        103: ("chromium", 100, 0, 1, "/usr/lib/chromium/chromium --type=utility --utility-sub-type=network"),
+        200: ("chromium", 90, 0, 1, f"/usr/lib/chromium/chromium {measured} --headless"),
+        201: ("chromium", 200, 0, 1, "/usr/lib/chromium/chromium --type=renderer"),
+        300: ("chromium", 1, 0, 1, "/usr/lib/chromium/chromium --headless"),  # another session's
+        301: ("chromium", 300, 0, 1, "/usr/lib/chromium/chromium --type=renderer"),
+        400: ("chromium", 1, 0, 1, f"/usr/lib/chromium/chromium {light}-not-quite"),  # a longer switch: not ours
+    }
+    found = g2g.roles(
+        table, media_root="/m", rtmp_port=1, publisher=None, browsers={light: "receivers", measured: "chromium"}
+    )
+    assert found == {
+        100: "receivers",
+        101: "receivers",
+        102: "receivers",
+        103: "receivers",
+        200: "chromium",
+        201: "chromium",
+    }
+
+
+def counters(*, packets=0, video_frames=0, kbytes=0, decoded=0) -> dict:
+    return {"state": "connected", "packets": packets, "bytes": 1000 * kbytes, "decoded": decoded,
+            "frames": video_frames, "video_frames": video_frames}  # fmt: skip
+
+
+def test_light_viewers_receive_only_when_packets_and_video_frames_both_grew_over_the_window():
+    before = [
+        counters(packets=100, video_frames=30, kbytes=200),
+        counters(packets=100, video_frames=30, kbytes=200),  # packets but no whole video frame: audio only
+        counters(packets=100, video_frames=30, kbytes=200),  # stalled: nothing more
+        None,  # no peer connection (its signalling was refused)
+        counters(packets=0, video_frames=0),  # connected late, in the window
+    ]
+    after = [
+        counters(packets=2100, video_frames=330, kbytes=2200),  # 2 MB in 10 s: 1600 kbit/s
+        counters(packets=600, video_frames=30, kbytes=300),
+        counters(packets=100, video_frames=30, kbytes=200),
+        counters(packets=900, video_frames=300),
+        counters(packets=1000, video_frames=150, kbytes=1000, decoded=3),  # 1 MB in 10 s: 800 kbit/s
+    ]
+    summary = g2g.light_summary(before, after, seconds=10)
+    assert summary == {"receiving": 2, "kbps_mean": pytest.approx(1200), "kbps_min": pytest.approx(800), "decoded": 3}
+    nobody = g2g.light_summary([None], [counters(packets=5, video_frames=1)], seconds=10)
+    assert nobody["receiving"] == 0 and nobody["kbps_mean"] != nobody["kbps_mean"]  # NaN, not 0 kbit/s
+
+
+def test_a_refused_signalling_call_reads_as_its_status_and_code():
+    import requests
+
+    def response(status: int, body: bytes) -> requests.Response:
+        answer = requests.Response()
+        answer.status_code, answer._content = status, body
+        return answer
+
+    assert (
+        g2g.signalling_error(response(409, b'{"code": "webrtc_unavailable", "detail": "..."}'))
+        == "409 webrtc_unavailable"
+    )
+    assert g2g.signalling_error(response(429, b'{"detail": "Request was throttled."}')) == "429"
+    assert g2g.signalling_error(response(502, b"<html>Bad gateway</html>")) == "502"
+
+
+def test_the_details_say_how_many_light_viewers_received_what_they_cost_and_why_some_failed():
+    result = g2g.PathResult("webrtc", "normal", viewers=50, latencies=[0.2] * 10, played="webrtc", load=3.5)
+    result.cpu = {"janus": 40.0, "receivers": 98.0}
+    result.light = {"receiving": 48, "kbps_mean": 1630.4, "kbps_min": 1500.0, "decoded": 0}
+    result.light_errors = {"offer: 429": 1}
+    result.light_signalling = {"keepalives": 96, "hangups": 48}
+    text = g2g.details(result)
+    assert "48/49 light viewers received media over the window (1630 kbit/s each on average, the least 1500)" in text
+    assert "0 frames decoded by them" in text
+    assert "receivers 2.00 % of one core per light viewer" in text
+    assert "1 of the light viewers failed: offer: 429" in text
+    assert "their keepalives answered 96, hangups 48" in text
+    assert "load average 3.50 at the end of the window" in text
+    assert "| WebRTC | 10 | 0.20 | 0.20 | 0.20 | 0.20 | 50 | 0.80 % | webrtc |" in g2g.report_table([result])
