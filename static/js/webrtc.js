@@ -169,6 +169,12 @@
       }
     }
 
+    // `back` seconds behind real time, as HLS counts (from its own live position, already this far behind); never
+    // 0, which would mean live.
+    function hlsBehind(back) {
+      return Math.max(0.1, back - (HLS_BEHIND_REALTIME_S[video.dataset.latency] || 0));
+    }
+
     function startHls(behind) {
       setPath("hls");
       hlsEngine.start(body.hls_url);
@@ -312,8 +318,7 @@
           const available = realtimeWindow();
           run += 1;
           hangUp();
-          // `back` is from real time; HLS counts from its own live position, already this far behind.
-          startHls(Math.max(0, back - (HLS_BEHIND_REALTIME_S[video.dataset.latency] || 0)) || 0.1);
+          startHls(hlsBehind(back));
           rewound = { behind: back, available: available };
           return;
         }
@@ -321,7 +326,12 @@
           startWebRTC();
           return;
         }
-        if (rewound) rewound.behind = back;
+        if (rewound) {
+          // Still counting from real time (HLS has not played yet): the viewer pressed again.
+          rewound.behind = back;
+          hlsEngine.seek(hlsBehind(back));
+          return;
+        }
         hlsEngine.seek(back);
       },
     };
