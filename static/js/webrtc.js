@@ -24,7 +24,8 @@
   const REALTIME = "webrtc"; // the quality menu's value for real-time
   const HLS_LAG_S = 10; // HLS's window starts this much after the stream did (the ladder's start, 3 fragments)
   // How far HLS's live position sits behind real time, per latency mode (bench/glass_to_glass.py's p50 on this
-  // machine: 2.6, 8.4 and 14.1 s, less real time's 0.2 s): a rewind from real time asks HLS for that much less.
+  // machine: 2.6, 8.4 and 14.1 s, less real time's 0.2 s): "behind live" on HLS counts it, and a rewind from real
+  // time asks HLS for that much less, so the viewer sees again only what they had not seen.
   const HLS_BEHIND_REALTIME_S = { low: 2, normal: 8, high: 14 };
   const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
 
@@ -139,7 +140,7 @@
     });
     video.addEventListener("playing", () => {
       pausedAt = 0;
-      if (path === "hls") rewound = null; // HLS plays where it was asked to: its own window from now on
+      if (path === "hls") rewound = null; // HLS plays where it was asked to: its own window (shifted) from now on
     });
 
     function later(fn, ms) {
@@ -169,10 +170,11 @@
       }
     }
 
-    // `back` seconds behind real time, as HLS counts (from its own live position, already this far behind); never
-    // 0, which would mean live.
-    function hlsBehind(back) {
-      return Math.max(0.1, back - (HLS_BEHIND_REALTIME_S[video.dataset.latency] || 0));
+    // How far HLS's live position sits behind the real-time picture, while real time is what "live" means on this
+    // page (offered, and not turned down for HLS in the menu); else 0.
+    function realtimeLag() {
+      if (preferHls || !body || !body.webrtc_url || !supported()) return 0;
+      return HLS_BEHIND_REALTIME_S[video.dataset.latency] || 0;
     }
 
     function startHls(behind) {
@@ -300,6 +302,8 @@
       },
       // DVR (dvr.js): the rewind window on the video's clock. In real time the clock is "now" (plus the seconds
       // since a pause); while HLS loads after a rewind, the window HLS is asked for, around where the clock is.
+      // While real time is what "live" means here, HLS's window counts from the real-time picture too (its live
+      // position sits realtimeLag() behind it), so "behind live" keeps one meaning through every switch.
       liveWindow() {
         const now = video.currentTime;
         if (path === "webrtc") {
@@ -307,10 +311,13 @@
           const behind = pausedAt ? (performance.now() - pausedAt) / 1000 : 0;
           return available ? { start: now + behind - available, edge: now + behind } : null;
         }
-        if (path === "hls" && rewound) return { start: now + rewound.behind - rewound.available, edge: now + rewound.behind };
-        return path === "hls" ? hlsEngine.liveWindow() : null;
+        if (path !== "hls") return null;
+        const span = hlsEngine.liveWindow();
+        if (span && !rewound) return { start: span.start, edge: span.edge + realtimeLag() };
+        return rewound ? { start: now + rewound.behind - rewound.available, edge: now + rewound.behind } : span;
       },
-      // DVR: play `back` seconds behind live. Behind live is HLS's; live is real time's when it may be.
+      // DVR: play `back` seconds behind live (as liveWindow() counts). Behind live is HLS's; live is real time's
+      // when it may be.
       seek(back) {
         if (!body) return;
         if (path === "webrtc") {
@@ -318,7 +325,7 @@
           const available = realtimeWindow();
           run += 1;
           hangUp();
-          startHls(hlsBehind(back));
+          startHls(Math.max(0.1, back - realtimeLag())); // 0 would mean HLS's live position
           rewound = { behind: back, available: available };
           return;
         }
@@ -326,13 +333,8 @@
           startWebRTC();
           return;
         }
-        if (rewound) {
-          // Still counting from real time (HLS has not played yet): the viewer pressed again.
-          rewound.behind = back;
-          hlsEngine.seek(hlsBehind(back));
-          return;
-        }
-        hlsEngine.seek(back);
+        if (rewound) rewound.behind = back; // HLS has not played yet: the viewer pressed again
+        hlsEngine.seek(Math.max(0, back - realtimeLag()));
       },
     };
   };
