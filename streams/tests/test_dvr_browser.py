@@ -24,7 +24,7 @@ from streams.tests.factories import StreamFactory
 from streams.tests.processes import media_server, media_server_environment, publish, wait_until
 from streams.tests.test_pages_accessible_browser import AXE_RUN, axe_core
 
-pytestmark = [pytest.mark.needs_media, pytest.mark.needs_chromium, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.needs_media, pytest.mark.needs_chromium, pytest.mark.timeout(330)]
 
 ARTIFACTS = Path(django_settings.BASE_DIR) / "var" / "artifacts" / "dvr"
 BACK_S = 60
@@ -118,7 +118,8 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
 
                 # A minute and more in the playlist: nginx-rtmp kept every fragment since the start (not the last
                 # six), and sends the playlist gzipped.
-                wait_until(lambda: playlist_seconds(rendition) >= WINDOW_S, timeout=120, what="the window", interval=1)
+                # (Generous: on a loaded machine the ladder can fall behind real time; the encoder sends 180 s.)
+                wait_until(lambda: playlist_seconds(rendition) >= WINDOW_S, timeout=170, what="the window", interval=1)
                 assert requests.get(rendition, timeout=5).headers.get("Content-Encoding") == "gzip"
 
                 # A viewer arriving now starts at the live edge, not at the window's start.
