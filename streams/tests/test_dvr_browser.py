@@ -71,6 +71,22 @@ def playlist_seconds(url: str) -> float:
     return sum(float(line[8:].rstrip(",")) for line in response.text.splitlines() if line.startswith("#EXTINF:"))
 
 
+def presented_media_times(page, frames: int = 24) -> list[float]:
+    """The media time of each of the next ``frames`` frames the player presents (requestVideoFrameCallback)."""
+    return page.eval_on_selector(
+        "#player",
+        """(v, wanted) => new Promise(resolve => {
+            const times = [];
+            const frame = (now, meta) => {
+                times.push(meta.mediaTime);
+                if (times.length < wanted) v.requestVideoFrameCallback(frame); else resolve(times);
+            };
+            v.requestVideoFrameCallback(frame);
+        })""",
+        frames,
+    )
+
+
 def behind_live(page) -> int:
     """Seconds behind live where the seek bar stands (hls.js's live position less the video's clock, rounded)."""
     return page.evaluate("() => -parseInt(document.querySelector('#dvr-seek').value, 10)")
@@ -145,17 +161,7 @@ def test_a_viewer_rewinds_a_minute_of_a_normal_stream_and_returns_to_live(media,
                 assert before - landed == pytest.approx(BACK_S, abs=4), (before, landed)
 
                 # Frames are presented from there on: the video's clock runs on from where the seek landed.
-                presented = page.eval_on_selector(
-                    "#player",
-                    """v => new Promise(resolve => {
-                        const times = [];
-                        const frame = (now, meta) => {
-                            times.push(meta.mediaTime);
-                            if (times.length < 24) v.requestVideoFrameCallback(frame); else resolve(times);
-                        };
-                        v.requestVideoFrameCallback(frame);
-                    })""",
-                )
+                presented = presented_media_times(page)
                 assert landed - 1 <= presented[0] and presented[-1] > presented[0] + 0.5, (landed, presented)
                 assert presented[-1] < before - BACK_S + 10  # still a minute back, not at live
 

@@ -28,7 +28,14 @@ from streams.tests.browser import ARGS, CHROMIUM, log_in
 from streams.tests.factories import StreamFactory
 from streams.tests.processes import JanusEdge, janus_environment, media_server, media_server_environment, wait_until
 from streams.tests.processes import publish as encoder
-from streams.tests.test_dvr_browser import BACK_S, LIVE_S, WINDOW_S, behind_live, playlist_seconds
+from streams.tests.test_dvr_browser import (
+    BACK_S,
+    LIVE_S,
+    WINDOW_S,
+    behind_live,
+    playlist_seconds,
+    presented_media_times,
+)
 from streams.tests.test_pages_accessible_browser import AXE_RUN, axe_core
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.needs_media, pytest.mark.timeout(240)]
@@ -336,17 +343,7 @@ def test_a_viewer_in_real_time_rewinds_a_minute_over_hls_and_goes_live_in_real_t
                     "#player", "v => v.seekable.end(v.seekable.length - 1) - v.currentTime"
                 )
                 assert BACK_S - HLS_LAG_S <= from_end <= BACK_S - HLS_LAG_S + 6 + 8, from_end
-                presented = page.eval_on_selector(
-                    "#player",
-                    """v => new Promise(resolve => {
-                        const times = [];
-                        const frame = (now, meta) => {
-                            times.push(meta.mediaTime);
-                            if (times.length < 24) v.requestVideoFrameCallback(frame); else resolve(times);
-                        };
-                        v.requestVideoFrameCallback(frame);
-                    })""",
-                )
+                presented = presented_media_times(page)
                 assert presented[-1] > presented[0] + 0.5, presented
                 expect(page.get_by_role("button", name="Go live")).to_have_count(2)  # the badge and the bar's button
                 assert page.eval_on_selector("#quality", "m => m.value") == "-1"  # Auto (HLS), Real-time still offered
