@@ -209,3 +209,44 @@ def test_a_message_sent_before_its_mention_suggestions_arrive_leaves_no_suggesti
             expect(box).to_have_attribute("aria-expanded", "false")
         finally:
             browser.close()
+
+
+def test_enter_before_the_chat_script_ran_keeps_the_text_and_the_page(two_daphnes, settings):  # noqa: F811
+    """On a slow phone the box is there before chat.js: Enter then must not submit the form natively (a reload
+    that throws the text away); once the script runs, the same Enter sends."""
+    from playwright.sync_api import expect, sync_playwright
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # what the servers check
+    viewer = UserFactory(username="tunde", display_name="Tunde")
+    viewer.set_password(PASSWORD)
+    viewer.save()
+    stream = StreamFactory(live=True, title="Chat lesson")
+    first, _ = two_daphnes
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context().new_page()
+            log_in(page, first, viewer, "/")
+            held = []  # chat.js, answered only when the test says (a slow network)
+            page.route(re.compile(r"/static/js/chat(\.[0-9a-f]+)?\.js$"), lambda route: held.append(route))
+            page.goto(f"http://{first}/streams/{stream.pk}/", wait_until="commit")
+            box = page.locator("#chat-input")
+            expect(box).to_be_editable()
+            page.evaluate("window.sameDocument = true")
+            box.fill("Ẹ kú àṣálẹ́")
+            box.press("Enter")
+            page.wait_for_timeout(500)
+            assert page.evaluate("window.sameDocument === true"), "the form was submitted natively: the page reloaded"
+            expect(box).to_have_value("Ẹ kú àṣálẹ́")
+            expect(page.locator(".chat-send")).to_be_disabled()
+
+            for route in held:
+                route.continue_()
+            expect(page.locator(".chat-send")).to_be_enabled()
+            box.press("Enter")
+            expect(page.locator(".chat-line", has_text="Ẹ kú àṣálẹ́")).to_be_visible()
+            expect(box).to_have_value("")
+        finally:
+            browser.close()
+    assert ChatMessage.objects.filter(stream=stream, content="Ẹ kú àṣálẹ́").count() == 1  # sent once

@@ -478,3 +478,16 @@ async def test_a_channel_ban_reaches_the_offender_in_every_room_of_the_channel_a
     await elsewhere.send("still welcome here")
     assert (await elsewhere.expect("chat_message"))["message"]["content"] == "still welcome here"
     assert await db(ChatMessage.objects.count)() == 1
+
+
+async def test_a_socket_whose_wait_timed_out_still_closes(live_stream, sockets):
+    """The test client's own teardown: a receive that times out cancels the application (asgiref), and closing
+    then must not raise CancelledError, which would skip the database flush after the test (every later test
+    on that database would find its rows)."""
+    socket = await sockets(live_stream)
+    with pytest.raises((TimeoutError, asyncio.CancelledError)):  # which one depends on the moment it lands
+        while True:  # past the greeting events, to the wait that times out
+            await socket.communicator.receive_json_from(timeout=0.2)
+    assert socket.communicator.future.done()
+    await socket.close()
+    await socket.close()  # twice: the fixture's teardown closes it again

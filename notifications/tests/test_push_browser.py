@@ -99,15 +99,24 @@ def test_the_toggle_registers_the_worker_and_a_push_shows_a_notification(live_se
                 # A push message reaches the service worker: it shows the notification the server sent.
                 page.evaluate("navigator.serviceWorker.ready")
                 cdp = context.new_cdp_session(page)
-                registrations = []
+                registrations, versions = [], []
                 cdp.on(
                     "ServiceWorker.workerRegistrationUpdated",
                     lambda e, seen=registrations: seen.extend(e["registrations"]),
                 )
+                cdp.on("ServiceWorker.workerVersionUpdated", lambda e, seen=versions: seen.extend(e["versions"]))
                 cdp.send("ServiceWorker.enable")
-                page.wait_for_timeout(300)
-                ours = [r for r in registrations if r["scopeURL"] == live_server.url + "/" and not r["isDeleted"]]
-                assert ours, registrations
+                ours, active = [], []
+                # The events come when they come (seconds on a loaded machine); a push is delivered only to a
+                # worker that has activated.
+                for _ in range(200):
+                    ours = [r for r in registrations if r["scopeURL"] == live_server.url + "/" and not r["isDeleted"]]
+                    ids = {r["registrationId"] for r in ours}
+                    active = [v for v in versions if v["registrationId"] in ids and v["status"] == "activated"]
+                    if active:
+                        break
+                    page.wait_for_timeout(100)
+                assert ours and active, (registrations, versions)
                 data = {
                     "title": "Ada is live",
                     "body": "Yoruba for beginners",
@@ -123,7 +132,7 @@ def test_the_toggle_registers_the_worker_and_a_push_shows_a_notification(live_se
                         "data": json.dumps(data),
                     },
                 )
-                page.wait_for_function(f"({NOTIFICATIONS})().then((n) => n.length > 0)", timeout=10000)
+                page.wait_for_function(f"({NOTIFICATIONS})().then((n) => n.length > 0)", timeout=20000)
                 [shown] = page.evaluate(NOTIFICATIONS)
                 assert shown == {
                     "title": "Ada is live",

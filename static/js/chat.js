@@ -22,6 +22,7 @@
   const BADGE_WORDS = window.gnlChatLine.BADGE_WORDS;
   let slowMode = Number(root.dataset.slowMode) || 0;
   let chatOn = !(input && input.disabled);
+  if (send) send.disabled = false; // rendered disabled until this script runs (templates/chat/_chat.html)
 
   function notice(text) { status.textContent = text; }
 

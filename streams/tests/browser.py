@@ -41,6 +41,8 @@ def log_in(page, host: str, user, path: str = "/") -> None:
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("#main button[type=submit]")  # not the header's search
+    # Landed and loaded (its deferred scripts ran): a test that types at once types into a working page.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def fits_the_phone(page) -> None:
