@@ -10,9 +10,11 @@ from django.views.decorators.http import require_safe
 
 from livestream.seo import site_url
 
-# Everything behind a log-in or not meant for people: the API, admin, the studio, accounts, the wallet, the
-# media server's callbacks, and the signed links to recordings.
-ROBOTS_DISALLOW = ["/api/", "/admin/", "/studio/", "/accounts/", "/wallet/", "/media-hooks/", "/files/"]
+# What is not a page for people: the API, admin, the media server's callbacks, and the signed links to
+# recordings. Pages behind a log-in (the studio, the wallet, account settings) stay crawlable: a crawler is sent
+# to the log-in page there, which may be found; disallowing them would only fail search engines' (and
+# Lighthouse's) crawlability checks for the log-in page itself.
+ROBOTS_DISALLOW = ["/api/", "/admin/", "/media-hooks/", "/files/"]
 
 
 @require_safe

@@ -270,13 +270,17 @@ def test_a_large_section_is_paged_and_the_index_lists_every_page(monkeypatch):
     assert Client().get("/sitemap-nothing.xml").status_code == 404
 
 
-def test_robots_txt_keeps_crawlers_out_of_private_areas_and_names_the_sitemap():
+def test_robots_txt_keeps_crawlers_out_of_what_is_not_a_page_and_names_the_sitemap():
     response = Client().get("/robots.txt")
     assert response.status_code == 200 and response["Content-Type"] == "text/plain; charset=utf-8"
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
-    for path in ("/api/", "/admin/", "/studio/", "/accounts/", "/wallet/", "/media-hooks/"):
+    for path in ("/api/", "/admin/", "/media-hooks/", "/files/"):
         assert f"Disallow: {path}" in lines
+    # Pages for people stay crawlable, those behind a log-in too: a crawler meets the log-in page there, and a
+    # disallowed page fails Lighthouse's SEO audit (is-crawlable) for the log-in page, the wallet and the studio.
+    for path in ("/studio/", "/accounts/", "/wallet/"):
+        assert not any(line.startswith("Disallow:") and path.startswith(line.split(":", 1)[1].strip()) for line in lines)
     assert "Allow: /" in lines and f"Sitemap: {SITE}/sitemap.xml" in lines
     assert "Disallow: /streams/" not in lines and "Disallow: /" not in lines
     assert Client().post("/robots.txt").status_code == 405
