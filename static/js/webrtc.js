@@ -93,6 +93,7 @@
     let grant = "";
     let timers = [];
     let beacon = null;
+    let soundWaits = null; // the held audio track's volumechange listener, until the viewer unmutes
     let pausedAt = 0; // when the viewer paused real-time playback (performance.now()); 0 while it plays
     let rewound = null; // {behind, available}: switching from real time to HLS that far behind live, until it plays
     const menuLevels = hooks.levels; // the quality menu's: HLS renditions; "Real-time" is added after them
@@ -163,6 +164,10 @@
       if (pc) {
         pc.close();
         pc = null;
+      }
+      if (soundWaits) {
+        video.removeEventListener("volumechange", soundWaits);
+        soundWaits = null;
       }
       if (video.srcObject) {
         video.srcObject = null;
@@ -237,6 +242,21 @@
           const peer = pc;
           const media = new MediaStream();
           peer.addEventListener("track", (event) => {
+            if (event.track.kind === "audio" && video.muted) {
+              // Muted (as every autoplay starts) there is no sound to render, and attaching the audio track
+              // would start the browser's audio output: in Chromium a main-thread block of about 100 ms the
+              // first time, while the page is still loading (traced). The track joins when the viewer unmutes;
+              // WebRTC keeps it in sync with the picture either way.
+              const audio = event.track;
+              soundWaits = () => {
+                if (video.muted || peer !== pc) return;
+                video.removeEventListener("volumechange", soundWaits);
+                soundWaits = null;
+                media.addTrack(audio);
+              };
+              video.addEventListener("volumechange", soundWaits);
+              return;
+            }
             media.addTrack(event.track);
             if (video.srcObject !== media) {
               video.srcObject = media;

@@ -118,6 +118,24 @@ def rtp_arrives(mount) -> bool:
     return all(item.get("age_ms") is not None and item["age_ms"] < 2000 for item in media)
 
 
+# The page's peer connections, for their statistics.
+KEEP_PEERS = """window.peers = []; const Peer = window.RTCPeerConnection;
+window.RTCPeerConnection = function (...args) { const pc = new Peer(...args); window.peers.push(pc); return pc; };
+window.RTCPeerConnection.prototype = Peer.prototype;"""
+# The newest connection's audio: RTP packets received, and samples played out (libwebrtc decodes audio only as an
+# audio output pulls it).
+AUDIO_IN = """async () => {
+  const pc = window.peers[window.peers.length - 1]; if (!pc) return null;
+  let audio = null;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "audio") {
+      audio = {packets: s.packetsReceived, played: s.totalSamplesReceived};
+    }
+  });
+  return audio;
+}"""
+
+
 def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the_mountpoint(
     media, live_server, transactional_db
 ):
@@ -141,12 +159,27 @@ def test_chromium_plays_over_webrtc_premium_needs_access_and_the_end_removes_the
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
                 page = browser.new_page()
+                page.add_init_script(KEEP_PEERS)
                 page.goto(url)
                 expect(page.locator("#player")).to_have_attribute("data-playback-path", "webrtc", timeout=10_000)
                 page.wait_for_function(FRAMES_OVER, arg=10, timeout=15_000)
                 assert page.eval_on_selector(
                     "#player", "v => v.srcObject instanceof MediaStream && !v.getAttribute('src')"
                 )
+                # Muted (autoplay): the audio arrives but is not played out, so the browser's audio output has
+                # not started; one tap on "unmute" plays it, in the same picture.
+                assert page.eval_on_selector("#player", "v => [v.muted, v.srcObject.getAudioTracks().length]") == [
+                    True,
+                    0,
+                ]
+                page.wait_for_function(f"({AUDIO_IN})().then((a) => a && a.packets > 50)", timeout=10_000)
+                assert page.evaluate(AUDIO_IN)["played"] == 0
+                page.get_by_role("button", name="Muted · Tap to unmute").click()
+                page.wait_for_function(f"({AUDIO_IN})().then((a) => a.played > 24000)", timeout=10_000)  # 0.5 s
+                assert page.eval_on_selector(
+                    "#player",
+                    "v => [v.muted, v.srcObject.getAudioTracks().length, v.srcObject.getVideoTracks().length]",
+                ) == [False, 1, 1]
                 assert page.eval_on_selector("#quality", "m => m.value") == "webrtc"
                 assert page.eval_on_selector("#quality option", "o => o.textContent") == "Real-time"
                 wait_until(
