@@ -559,5 +559,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-# Powerful browser features this site never uses are off for it and anything it might embed.
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+# Powerful browser features this site never uses are off for it and anything it might embed. Only features
+# browsers know: Chromium logs an error on every page for one it does not (it dropped "bluetooth"), which
+# streams/tests/test_pages_accessible_browser.py checks.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()"

@@ -209,6 +209,13 @@ def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_another_ho
                 page = context.new_page()
                 foreign = requests_elsewhere(page, own)
                 refused = refused_requests(page)
+                headers_misread = []  # what the browser says it could not make of a security header
+                page.on(
+                    "console",
+                    lambda message, seen=headers_misread: (
+                        seen.append(message.text) if "Permissions-Policy" in message.text else None
+                    ),
+                )
                 for name, path, signed_in, open_gifts in pages:
                     if signed_in != who:
                         continue
@@ -230,6 +237,8 @@ def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_another_ho
                         problems.append(f"{where}: lang, title, description or a single h1 missing: {facts}")
                 if refused:
                     problems.append(f"{size}, {who or 'signed out'}: refused requests {sorted(set(refused))}")
+                if headers_misread:
+                    problems.append(f"{size}, {who or 'signed out'}: {sorted(set(headers_misread))}")
                 if foreign:
                     problems.append(f"{size}, {who or 'signed out'}: requests to another host {sorted(set(foreign))}")
                 context.close()
