@@ -252,6 +252,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             detail = "Chat on a premium stream is for viewers with access."
             error, code = {"code": "premium_required", "detail": detail}, CLOSE_PREMIUM_REQUIRED
+        # Why, before the close: the room's own stream_updated comes through this process's hub, which may
+        # deliver it after this (the outbox is closed now), and the page shows the new state from it.
+        why = {"type": "stream_updated", "visibility": message.get("visibility"), "is_premium": premium}
+        await self.send_event(why)
         await self.send_event({"type": "error", **error})
         await self.close(code=code)
 

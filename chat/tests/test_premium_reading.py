@@ -1,5 +1,6 @@
 """A premium stream's chat is read as its video is watched: history and the room's socket need access."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -102,3 +103,29 @@ async def test_sockets_that_may_no_longer_read_close_when_a_stream_goes_private_
     assert (await creator.expect("stream_updated"))["visibility"] == "private"
     await creator.send("still here")
     assert (await creator.expect("chat_message"))["message"]["content"] == "still here"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_socket_shut_out_hears_why_before_it_closes_whatever_the_order_of_the_room_s_event(sockets):
+    """The room's stream_updated comes through the process's hub, the access change straight to each socket, so
+    the close can come first. The viewer must still learn the stream went private (the page says so) before it."""
+    from livestream.events import room_access_changed_on_commit
+    from streams.models import Stream
+
+    stream = await db(StreamFactory)(live=True)
+    anonymous = await sockets(stream)
+    await anonymous.expect("stream_status")
+    await db(Stream.objects.filter(pk=stream.pk).update)(visibility="private")
+    await db(room_access_changed_on_commit)(stream.pk, visibility="private", is_premium=False)  # no room event at all
+    heard = []
+    while True:
+        out = await anonymous.communicator.receive_output(timeout=3)
+        if out["type"] == "websocket.close":
+            break
+        event = json.loads(out["text"])
+        if event["type"] in ("stream_updated", "error"):
+            heard.append(event)
+    assert out["code"] == 4404
+    assert [event["type"] for event in heard] == ["stream_updated", "error"]
+    assert heard[0]["visibility"] == "private" and heard[1]["code"] == "not_found"
