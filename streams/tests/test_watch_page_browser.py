@@ -18,9 +18,8 @@ from streams.models import CreatorProfile, Follow, ScheduleSlot
 from streams.tests.browser import ARGS, CHROMIUM, HEAR_ROOM, SIZES, session_cookie
 from streams.tests.factories import StreamFactory
 
-# The longest a pushed change may take to show. It is the room's event that sets these states (the page's own
-# polls cannot), so the timeout only bounds a slow machine: on a quiet one it shows well inside 2 s (the spec's
-# figure; PUSH_MS=2000 passes there), while under CI's two suites and their media servers 2 s was missed once.
+# The longest a pushed change may take to show. Only the room's event sets these states (the page's own polls
+# cannot), so the timeout just bounds a loaded machine; on a quiet one PUSH_MS=2000 (the spec's 2 s) passes.
 PUSH_MS = 5000
 RETURN_MS = 8000  # a page shut out of a private stream notices it is public again (it asks every 5 s)
 
