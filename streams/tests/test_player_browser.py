@@ -185,7 +185,7 @@ def test_a_live_streams_page_waits_for_the_broadcast_then_plays_the_ladder_with_
             # Auto names the rendition it picked once it has switched to one.
             expect(page.locator("#quality option")).to_have_text([re.compile(r"^Auto( \(\w+\))?$"), "Source", "360p"])
             assert metadata(page, "#player")["error"] is None
-            page.wait_for_function("document.querySelector('#player').currentTime > 0", timeout=15_000)
+            page.wait_for_function("() => document.querySelector('#player').currentTime > 0", timeout=15_000)
             assert page.eval_on_selector("#player", "v => v.currentSrc.startsWith('blob:')")  # MSE: hls.js plays
 
             assert not any("_360p" in u for u in requested)  # Auto starts on the first (source) rendition

@@ -88,7 +88,7 @@ def test_the_replay_shows_chat_and_gifts_in_step_with_the_video_and_a_seek_start
             expect(page.get_by_role("link", name="Next week's lesson")).to_be_visible()
             when = page.locator(".broadcast time").first
             expect(when).to_contain_text(f"{new_york.hour % 12 or 12}:{new_york.minute:02d}")  # the viewer's zone
-            page.wait_for_function("document.querySelector('#replay').readyState >= 1", timeout=15_000)
+            page.wait_for_function("() => document.querySelector('#replay').readyState >= 1", timeout=15_000)
             page.wait_for_timeout(300)  # the first window has been read; nothing is due at 0 s
             assert chat_text(page) == ""
 

@@ -111,14 +111,14 @@ def test_on_a_phone_the_system_share_sheet_gets_the_page_and_the_menu_is_the_fal
                 toggle = page.locator(".share-toggle")
                 menu = page.locator(".share-menu")
                 toggle.tap()
-                page.wait_for_function("window.shared.length === 1")
+                page.wait_for_function("() => window.shared.length === 1")
                 shared = page.evaluate("window.shared[0]")
                 assert shared["url"] == pages[where] and shared["title"] == title, shared
                 expect(menu).to_be_hidden()  # the sheet, not the menu
                 # Dismissed: nothing more happens.
                 page.evaluate("window.shareAnswer = 'AbortError'")
                 toggle.tap()
-                page.wait_for_function("window.shared.length === 2")
+                page.wait_for_function("() => window.shared.length === 2")
                 page.wait_for_timeout(200)
                 expect(menu).to_be_hidden()
                 # The sheet failed: the menu instead, in the page's flow at phone width.

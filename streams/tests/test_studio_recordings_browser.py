@@ -125,7 +125,7 @@ def test_recordings_play_cut_a_clip_on_the_timeline_follow_progress_retention_an
             # Cut a clip: the end handle to the end pulls the start to 60 s before it.
             row.get_by_role("link", name="Cut a clip").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Recording of Talking drum lesson")
-            page.wait_for_function("document.getElementById('clip-source').readyState >= 1", timeout=15_000)
+            page.wait_for_function("() => document.getElementById('clip-source').readyState >= 1", timeout=15_000)
             end = page.get_by_label("Clip end")
             start = page.get_by_label("Clip start")
             expect(end).to_be_visible()
